@@ -1,0 +1,44 @@
+package raftkv.core;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Deliberate violations of Raft, off by default. They exist so that the tests can prove the
+ * checkers catch real bugs: each one must make the simulation (and Jepsen) report a violation.
+ * Never enable one in production.
+ */
+public enum Bug {
+    /** Serve reads from local state on any node, without ReadIndex (breaks §6.4). */
+    STALE_READ("stale-read"),
+    /** Commit entries of an earlier term by counting replicas (breaks §5.4.2, Figure 8). */
+    COMMIT_PREVIOUS_TERM("commit-previous-term"),
+    /** Lose votedFor on restart, so a node can vote twice in one term (breaks §5.2, Election Safety). */
+    FORGET_VOTE("forget-vote"),
+    /** The leader treats an entry as committed once it is in its own log (breaks §5.3's majority rule). */
+    ACK_BEFORE_COMMIT("ack-before-commit");
+
+    private final String flag;
+
+    Bug(String flag) {
+        this.flag = flag;
+    }
+
+    /** The name used on command lines, e.g. {@code stale-read}. */
+    public String flag() {
+        return flag;
+    }
+
+    public static Bug fromFlag(String flag) {
+        for (Bug bug : values()) {
+            if (bug.flag.equals(flag)) {
+                return bug;
+            }
+        }
+        throw new IllegalArgumentException("unknown bug '" + flag + "'; known bugs: " + allFlags());
+    }
+
+    public static String allFlags() {
+        return Arrays.stream(values()).map(Bug::flag).collect(Collectors.joining(", "));
+    }
+}

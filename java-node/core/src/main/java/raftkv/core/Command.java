@@ -1,0 +1,26 @@
+package raftkv.core;
+
+/**
+ * A command of the replicated state machine: the map Id => name.
+ *
+ * <p>Commands travel inside {@link LogEntry log entries}; a command takes effect on every node when
+ * its entry is committed and applied, in log order. Reads are not commands: they are served by
+ * ReadIndex (dissertation §6.4) and never enter the log.
+ */
+public sealed interface Command {
+
+    /** The entry a new leader appends when it takes office (§8), so it can commit an entry of its term. */
+    record Noop() implements Command {}
+
+    /** Set {@code id} to {@code name}, whatever it held before. */
+    record Put(String id, String name) implements Command {}
+
+    /**
+     * Set {@code id} to {@code name} only if it currently holds {@code expected}. Fails definitely if
+     * the current value differs or is absent.
+     */
+    record Cas(String id, String expected, String name) implements Command {}
+
+    /** Remove {@code id}. Fails definitely if absent. */
+    record Delete(String id) implements Command {}
+}

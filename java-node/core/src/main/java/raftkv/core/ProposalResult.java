@@ -1,0 +1,15 @@
+package raftkv.core;
+
+/** What {@link RaftNode#propose} did with a command. */
+public sealed interface ProposalResult {
+
+    /**
+     * The leader appended the command at {@code index} in {@code term}. It takes effect if and only
+     * if the entry committed at {@code index} carries {@code term}; any other entry there means it
+     * was overwritten by another leader and will never take effect.
+     */
+    record Appended(long index, long term) implements ProposalResult {}
+
+    /** This node is not the leader; nothing was appended. {@code leaderHint} may be {@code null}. */
+    record NotLeader(String leaderHint) implements ProposalResult {}
+}

@@ -1,0 +1,568 @@
+package raftkv.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.random.RandomGenerator;
+
+/**
+ * One Raft node as a deterministic state machine (Figure 2 of the Raft paper, with PreVote and
+ * CheckQuorum from the dissertation). It owns no thread, socket, file or clock: a driver feeds it
+ * {@link #tick()}, {@link #step(Message)}, {@link #propose} and {@link #read(long)}, then collects a
+ * {@link Ready} of what to persist, send, apply and answer, and calls {@link #advance()}.
+ *
+ * <p>Not thread-safe, by design: exactly one thread (the driver's event loop) may touch a node.
+ * Randomness comes only from the injected generator, so a seeded generator replays a run exactly.
+ */
+public final class RaftNode {
+
+    private final RaftConfig config;
+    private final RandomGenerator random;
+    private final List<String> peers;
+
+    // Persistent state on all servers (Figure 2). The driver makes it durable from each Ready.
+    private long currentTerm;
+    private String votedFor;
+    private final RaftLog log;
+
+    // Volatile state on all servers (Figure 2). lastApplied lives in the state machine the driver owns.
+    private long commitIndex;
+
+    // Volatile state on leaders (Figure 2), reinitialized after election.
+    private final Map<String, Progress> progress = new TreeMap<>();
+    private final ReadIndexTracker reads = new ReadIndexTracker();
+    private long nextProbe = 1;
+
+    private Role role = Role.FOLLOWER;
+    private String leaderId;
+    private final TreeSet<String> votesGranted = new TreeSet<>();
+    private int electionElapsed;
+    private int heartbeatElapsed;
+    private int randomizedElectionTimeout;
+
+    // What the next Ready will carry.
+    private boolean hardStateChanged;
+    private long truncateFrom;
+    private long firstUnpersisted;
+    private long persistedIndex;
+    private long committedHandedOut;
+    private final List<Message> outbox = new ArrayList<>();
+    private final List<ReadState> readStates = new ArrayList<>();
+    private final List<Long> droppedReads = new ArrayList<>();
+    private long lastIndexInReady = -1;
+
+    private RaftNode(RaftConfig config, HardState hardState, List<LogEntry> entries, RandomGenerator random) {
+        this.config = config;
+        this.random = random;
+        this.peers = config.members().stream().filter(m -> !m.equals(config.id())).sorted().toList();
+        this.currentTerm = hardState.currentTerm();
+        this.votedFor = config.has(Bug.FORGET_VOTE) ? null : hardState.votedFor();
+        this.log = new RaftLog(entries);
+        this.persistedIndex = log.lastIndex();
+        this.firstUnpersisted = log.lastIndex() + 1;
+        resetElectionTimer();
+    }
+
+    /** A brand-new node with an empty log, in term 0. */
+    public static RaftNode create(RaftConfig config, RandomGenerator random) {
+        return restart(config, HardState.INITIAL, List.of(), random);
+    }
+
+    /** A node restarting from what it persisted; all volatile state starts afresh (Figure 2). */
+    public static RaftNode restart(
+            RaftConfig config, HardState hardState, List<LogEntry> entries, RandomGenerator random) {
+        return new RaftNode(config, hardState, entries, random);
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /** One unit of logical time has passed. */
+    public void tick() {
+        requireAdvanced();
+        electionElapsed++;
+        if (role == Role.LEADER) {
+            tickLeader();
+        } else if (electionElapsed >= randomizedElectionTimeout) {
+            // Followers (§5.2): "If election timeout elapses without receiving AppendEntries RPC from
+            // current leader or granting vote to candidate: convert to candidate" — via PreVote (§9.6).
+            startPreVote();
+        }
+    }
+
+    private void tickLeader() {
+        heartbeatElapsed++;
+        if (heartbeatElapsed >= config.heartbeatTicks()) {
+            heartbeatElapsed = 0;
+            // Leaders: "send initial empty AppendEntries RPCs (heartbeat) to each server; repeat
+            // during idle periods to prevent election timeouts (§5.2)"
+            for (String peer : peers) {
+                sendAppend(peer, true);
+            }
+        }
+        if (electionElapsed >= config.electionTimeoutMinTicks()) {
+            electionElapsed = 0;
+            // CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
+            // election timeout steps down, so a partitioned leader stops serving clients.
+            int active = 1;
+            for (Progress p : progress.values()) {
+                if (p.recentlyActive) {
+                    active++;
+                }
+                p.recentlyActive = false;
+            }
+            if (active < config.quorum()) {
+                becomeFollower(currentTerm, null);
+            }
+        }
+    }
+
+    /** Handles a message from a peer. */
+    public void step(Message m) {
+        requireAdvanced();
+        if (!m.to().equals(config.id())) {
+            throw new IllegalArgumentException("message for " + m.to() + " delivered to " + config.id());
+        }
+        if (!peers.contains(m.from())) {
+            return; // not a member of this cluster: ignore
+        }
+        // PreVote messages never change anyone's term (§9.6): the sender has not started an election.
+        if (m instanceof Message.PreVote preVote) {
+            handlePreVote(preVote);
+            return;
+        }
+        if (m instanceof Message.PreVoteReply reply) {
+            handlePreVoteReply(reply);
+            return;
+        }
+        // All servers: "If RPC request or response contains term T > currentTerm: set currentTerm =
+        // T, convert to follower (§5.1)"
+        if (m.term() > currentTerm) {
+            becomeFollower(m.term(), m instanceof Message.AppendEntries ? m.from() : null);
+        }
+        switch (m) {
+            case Message.RequestVote rv -> handleRequestVote(rv);
+            case Message.RequestVoteReply reply -> handleRequestVoteReply(reply);
+            case Message.AppendEntries ae -> handleAppendEntries(ae);
+            case Message.AppendEntriesReply reply -> handleAppendEntriesReply(reply);
+            case Message.PreVote pv -> throw new AssertionError("handled above");
+            case Message.PreVoteReply pvr -> throw new AssertionError("handled above");
+        }
+    }
+
+    /**
+     * Appends a client command if this node is the leader. Leaders: "If command received from
+     * client: append entry to local log, respond after entry applied to state machine (§5.3)".
+     */
+    public ProposalResult propose(Command command, Session session) {
+        requireAdvanced();
+        if (role != Role.LEADER) {
+            return new ProposalResult.NotLeader(leaderId);
+        }
+        LogEntry entry = appendAsLeader(command, session);
+        return new ProposalResult.Appended(entry.index(), entry.term());
+    }
+
+    /** Asks to serve a linearizable read, identified by the driver's {@code requestId} (§6.4). */
+    public ReadResult read(long requestId) {
+        requireAdvanced();
+        if (config.has(Bug.STALE_READ)) {
+            // BUG stale-read: answer from whatever this node has applied, leader or not.
+            readStates.add(new ReadState(requestId, 0));
+            return new ReadResult.Registered();
+        }
+        if (role != Role.LEADER) {
+            return new ReadResult.NotLeader(leaderId);
+        }
+        reads.register(requestId, nextProbe);
+        if (peers.isEmpty()) {
+            releaseReads();
+        } else {
+            // Confirm leadership now rather than at the next heartbeat (§6.4 step 3).
+            for (String peer : peers) {
+                sendAppend(peer, true);
+            }
+        }
+        return new ReadResult.Registered();
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /** Collects everything to persist, send, apply and answer since the last Ready. */
+    public Ready ready() {
+        requireAdvanced();
+        List<LogEntry> toAppend = log.slice(firstUnpersisted, log.lastIndex());
+        List<LogEntry> committed = log.slice(committedHandedOut + 1, commitIndex);
+        Ready ready = new Ready(
+                hardStateChanged ? new HardState(currentTerm, votedFor) : null,
+                truncateFrom,
+                toAppend,
+                outbox,
+                committed,
+                readStates,
+                droppedReads);
+        hardStateChanged = false;
+        truncateFrom = 0;
+        firstUnpersisted = log.lastIndex() + 1;
+        committedHandedOut = commitIndex;
+        outbox.clear();
+        readStates.clear();
+        droppedReads.clear();
+        lastIndexInReady = log.lastIndex();
+        return ready;
+    }
+
+    /** The driver has persisted, sent and applied the last Ready. */
+    public void advance() {
+        if (lastIndexInReady < 0) {
+            throw new IllegalStateException("advance() without a Ready");
+        }
+        persistedIndex = lastIndexInReady;
+        lastIndexInReady = -1;
+        if (role == Role.LEADER) {
+            // The leader's own copy now counts towards a majority: it is on stable storage.
+            maybeAdvanceCommit();
+        }
+    }
+
+    private void requireAdvanced() {
+        if (lastIndexInReady >= 0) {
+            throw new IllegalStateException("handle the last Ready and call advance() first");
+        }
+    }
+
+    // ---------------------------------------------------------------- elections
+
+    private void startPreVote() {
+        role = Role.PRE_CANDIDATE;
+        leaderId = null;
+        votesGranted.clear();
+        votesGranted.add(config.id());
+        resetElectionTimer();
+        if (votesGranted.size() >= config.quorum()) {
+            becomeCandidate();
+            return;
+        }
+        for (String peer : peers) {
+            outbox.add(new Message.PreVote(currentTerm + 1, config.id(), peer, log.lastIndex(), log.lastTerm()));
+        }
+    }
+
+    private void handlePreVote(Message.PreVote m) {
+        // Grant only if we would grant a real vote in that term: the term is new to us, the log is at
+        // least as up-to-date as ours (§5.4.1), and we have not heard from a live leader within the
+        // minimum election timeout (§9.6: "... it has not received a heartbeat from a leader").
+        boolean leaderAlive = role == Role.LEADER
+                || (leaderId != null && electionElapsed < config.electionTimeoutMinTicks());
+        boolean grant = m.term() > currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()) && !leaderAlive;
+        outbox.add(new Message.PreVoteReply(grant ? m.term() : currentTerm, config.id(), m.from(), grant));
+    }
+
+    private void handlePreVoteReply(Message.PreVoteReply m) {
+        if (!m.voteGranted()) {
+            if (m.term() > currentTerm) {
+                becomeFollower(m.term(), null); // §5.1: a higher term means our campaign is pointless
+            }
+            return;
+        }
+        if (role != Role.PRE_CANDIDATE || m.term() != currentTerm + 1) {
+            return; // a reply to an older campaign
+        }
+        votesGranted.add(m.from());
+        if (votesGranted.size() >= config.quorum()) {
+            becomeCandidate();
+        }
+    }
+
+    private void becomeCandidate() {
+        // Candidates (§5.2): "On conversion to candidate, start election: increment currentTerm, vote
+        // for self, reset election timer, send RequestVote RPCs to all other servers"
+        role = Role.CANDIDATE;
+        currentTerm++;
+        votedFor = config.id();
+        hardStateChanged = true;
+        leaderId = null;
+        votesGranted.clear();
+        votesGranted.add(config.id());
+        resetElectionTimer();
+        if (votesGranted.size() >= config.quorum()) {
+            becomeLeader();
+            return;
+        }
+        for (String peer : peers) {
+            outbox.add(new Message.RequestVote(currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm()));
+        }
+    }
+
+    private void handleRequestVote(Message.RequestVote m) {
+        // RequestVote receiver: "1. Reply false if term < currentTerm (§5.1)"
+        if (m.term() < currentTerm) {
+            outbox.add(new Message.RequestVoteReply(currentTerm, config.id(), m.from(), false));
+            return;
+        }
+        // "2. If votedFor is null or candidateId, and candidate's log is at least as up-to-date as
+        // receiver's log, grant vote (§5.2, §5.4)"
+        boolean mayVote = votedFor == null || votedFor.equals(m.from());
+        boolean grant = mayVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+        if (grant) {
+            votedFor = m.from();
+            hardStateChanged = true; // persisted before the reply leaves (Ready order)
+            electionElapsed = 0; // "... or granting vote to candidate" resets the election timer
+        }
+        outbox.add(new Message.RequestVoteReply(currentTerm, config.id(), m.from(), grant));
+    }
+
+    private void handleRequestVoteReply(Message.RequestVoteReply m) {
+        if (role != Role.CANDIDATE || m.term() != currentTerm || !m.voteGranted()) {
+            return;
+        }
+        votesGranted.add(m.from());
+        // Candidates: "If votes received from majority of servers: become leader" (§5.2)
+        if (votesGranted.size() >= config.quorum()) {
+            becomeLeader();
+        }
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leaderId = config.id();
+        electionElapsed = 0;
+        heartbeatElapsed = 0;
+        progress.clear();
+        for (String peer : peers) {
+            // "for each server, index of the next log entry to send to that server (initialized to
+            // leader last log index + 1)"; matchIndex "initialized to 0"
+            progress.put(peer, new Progress(log.lastIndex() + 1));
+        }
+        // §8: "each leader commit a blank no-op entry into the log at the start of its term", so it
+        // learns which entries are committed and can serve ReadIndex reads.
+        appendAsLeader(new Command.Noop(), null);
+    }
+
+    private void becomeFollower(long term, String leader) {
+        if (term > currentTerm) {
+            currentTerm = term;
+            votedFor = null;
+            hardStateChanged = true;
+        }
+        if (role == Role.LEADER) {
+            reads.dropAll(droppedReads);
+            progress.clear();
+        }
+        role = Role.FOLLOWER;
+        leaderId = leader;
+        resetElectionTimer();
+    }
+
+    private void resetElectionTimer() {
+        electionElapsed = 0;
+        // §5.2: "election timeouts are chosen randomly from a fixed interval" so split votes are rare.
+        randomizedElectionTimeout = config.electionTimeoutMinTicks()
+                + random.nextInt(config.electionTimeoutMaxTicks() - config.electionTimeoutMinTicks());
+    }
+
+    // ---------------------------------------------------------------- log replication
+
+    private LogEntry appendAsLeader(Command command, Session session) {
+        LogEntry entry = new LogEntry(currentTerm, log.lastIndex() + 1, command, session);
+        log.append(entry);
+        if (config.has(Bug.ACK_BEFORE_COMMIT)) {
+            maybeAdvanceCommit();
+        }
+        for (String peer : peers) {
+            sendAppend(peer, false);
+        }
+        return entry;
+    }
+
+    private void sendAppend(String peer, boolean heartbeat) {
+        Progress p = progress.get(peer);
+        boolean hasNew = p.nextIndex <= log.lastIndex();
+        if (!heartbeat && (!hasNew || (p.mode == Progress.Mode.PROBE && p.probeInFlight))) {
+            return;
+        }
+        long prevLogIndex = p.nextIndex - 1;
+        long last = Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
+        List<LogEntry> entries = log.slice(p.nextIndex, last);
+        outbox.add(new Message.AppendEntries(currentTerm, config.id(), peer, prevLogIndex,
+                log.termAt(prevLogIndex), entries, commitIndex, nextProbe++));
+        if (p.mode == Progress.Mode.REPLICATE) {
+            p.nextIndex = last + 1; // optimistic: the follower will tell us if a message was lost
+        } else {
+            p.probeInFlight = true;
+        }
+    }
+
+    private void handleAppendEntries(Message.AppendEntries m) {
+        // AppendEntries receiver: "1. Reply false if term < currentTerm (§5.1)"
+        if (m.term() < currentTerm) {
+            outbox.add(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0, 0, 0, m.probe()));
+            return;
+        }
+        // Candidates: "If AppendEntries RPC received from new leader: convert to follower" (§5.2)
+        if (role != Role.FOLLOWER || leaderId == null) {
+            becomeFollower(currentTerm, m.from());
+        }
+        electionElapsed = 0;
+        // "2. Reply false if log doesn't contain an entry at prevLogIndex whose term matches
+        // prevLogTerm (§5.3)" — with a hint so the leader can skip a whole term per round trip.
+        long termThere = log.termAt(m.prevLogIndex());
+        if (termThere != m.prevLogTerm()) {
+            long conflictTerm = termThere < 0 ? 0 : termThere;
+            long conflictIndex = termThere < 0
+                    ? log.lastIndex() + 1
+                    : log.firstIndexOfTerm(termThere, m.prevLogIndex());
+            outbox.add(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0,
+                    conflictTerm, conflictIndex, m.probe()));
+            return;
+        }
+        for (LogEntry entry : m.entries()) {
+            long existingTerm = log.termAt(entry.index());
+            if (existingTerm == entry.term()) {
+                continue; // already have it: a duplicated or reordered message
+            }
+            if (existingTerm > 0) {
+                // "3. If an existing entry conflicts with a new one (same index but different terms),
+                // delete the existing entry and all that follow it (§5.3)"
+                truncate(entry.index());
+            }
+            // "4. Append any new entries not already in the log"
+            log.append(entry);
+        }
+        long lastNewIndex = m.prevLogIndex() + m.entries().size();
+        // "5. If leaderCommit > commitIndex, set commitIndex = min(leaderCommit, index of last new entry)"
+        if (m.leaderCommit() > commitIndex) {
+            commitIndex = Math.max(commitIndex, Math.min(m.leaderCommit(), lastNewIndex));
+        }
+        outbox.add(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), true, lastNewIndex, 0, 0,
+                m.probe()));
+    }
+
+    private void truncate(long index) {
+        if (index <= commitIndex) {
+            if (config.bugs().isEmpty()) {
+                // Leader Completeness (§5.4) makes this impossible in a correct cluster.
+                throw new IllegalStateException("refusing to truncate committed entry " + index + " (commit "
+                        + commitIndex + ")");
+            }
+            // Under a bug switch a "committed" entry can be overwritten: let the state machine diverge,
+            // as a real buggy implementation would, so the checkers have something to find.
+            commitIndex = index - 1;
+        }
+        log.truncateFrom(index);
+        if (index < firstUnpersisted) {
+            truncateFrom = truncateFrom == 0 ? index : Math.min(truncateFrom, index);
+            firstUnpersisted = index;
+        }
+        persistedIndex = Math.min(persistedIndex, index - 1);
+    }
+
+    private void handleAppendEntriesReply(Message.AppendEntriesReply m) {
+        if (role != Role.LEADER || m.term() != currentTerm) {
+            return; // a reply to an older term
+        }
+        Progress p = progress.get(m.from());
+        p.recentlyActive = true;
+        p.ackedProbe = Math.max(p.ackedProbe, m.probe());
+        p.probeInFlight = false;
+        if (m.success()) {
+            // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
+            p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
+            p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
+            p.mode = Progress.Mode.REPLICATE;
+            maybeAdvanceCommit();
+        } else if (m.conflictIndex() > 0) {
+            // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
+            // (§5.3)" — skipping the follower's whole conflicting term at once.
+            long lastOfTerm = m.conflictTerm() > 0 ? log.lastIndexOfTerm(m.conflictTerm()) : 0;
+            long next = lastOfTerm > 0 ? lastOfTerm + 1 : m.conflictIndex();
+            p.nextIndex = Math.max(p.matchIndex + 1, Math.min(next, log.lastIndex() + 1));
+            p.mode = Progress.Mode.PROBE;
+        }
+        releaseReads();
+        sendAppend(m.from(), false);
+    }
+
+    /**
+     * Leaders: "If there exists an N such that N > commitIndex, a majority of matchIndex[i] ≥ N, and
+     * log[N].term == currentTerm: set commitIndex = N (§5.3, §5.4)".
+     */
+    private void maybeAdvanceCommit() {
+        long candidate;
+        if (config.has(Bug.ACK_BEFORE_COMMIT)) {
+            candidate = log.lastIndex(); // BUG ack-before-commit: our own copy is "enough"
+        } else {
+            List<Long> matches = new ArrayList<>();
+            matches.add(persistedIndex); // the leader counts itself once its entries are durable
+            for (Progress p : progress.values()) {
+                matches.add(p.matchIndex);
+            }
+            matches.sort(null);
+            candidate = matches.get(matches.size() - config.quorum()); // highest index a majority holds
+        }
+        if (candidate <= commitIndex) {
+            return;
+        }
+        // §5.4.2: "Raft never commits log entries from previous terms by counting replicas. Only log
+        // entries from the leader's current term are committed by counting replicas."
+        if (log.termAt(candidate) != currentTerm && !config.has(Bug.COMMIT_PREVIOUS_TERM)) {
+            return;
+        }
+        commitIndex = candidate;
+        releaseReads();
+        // Followers learn the new commit index with the next AppendEntries (heartbeat or new entries).
+    }
+
+    private void releaseReads() {
+        if (role == Role.LEADER) {
+            reads.releaseConfirmed(progress, config.quorum(), log.termAt(commitIndex) == currentTerm, commitIndex,
+                    readStates);
+        }
+    }
+
+    // ---------------------------------------------------------------- observation (tests, status)
+
+    public String id() {
+        return config.id();
+    }
+
+    public RaftConfig config() {
+        return config;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public long currentTerm() {
+        return currentTerm;
+    }
+
+    public String votedFor() {
+        return votedFor;
+    }
+
+    /** The known leader of the current term, or null. */
+    public String leaderId() {
+        return leaderId;
+    }
+
+    public long commitIndex() {
+        return commitIndex;
+    }
+
+    /** The log as this node holds it now (read-only view; index i is at position i - 1). */
+    public List<LogEntry> log() {
+        return log.view();
+    }
+
+    public Status status() {
+        Map<String, Long> matches = new TreeMap<>();
+        if (role == Role.LEADER) {
+            progress.forEach((peer, p) -> matches.put(peer, p.matchIndex));
+        }
+        return new Status(config.id(), role, currentTerm, leaderId, commitIndex, log.lastIndex(), log.lastTerm(),
+                matches);
+    }
+}

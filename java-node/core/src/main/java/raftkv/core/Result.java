@@ -1,0 +1,27 @@
+package raftkv.core;
+
+/**
+ * The outcome of applying a command or serving a read on the map Id => name. Every outcome is
+ * definite: it is what happened at the command's place in the log.
+ */
+public sealed interface Result {
+
+    /**
+     * The command took effect (or the read found a value). {@code value} is the name now stored for
+     * put and compare-and-set, the name removed for delete, the name read for get, and {@code null}
+     * for a no-op.
+     */
+    record Ok(String value) implements Result {}
+
+    /** The id holds no name: a get, compare-and-set or delete of an absent id. Nothing changed. */
+    record NotFound() implements Result {}
+
+    /** A compare-and-set found {@code actual}, not the expected name. Nothing changed. */
+    record Mismatch(String actual) implements Result {}
+
+    /**
+     * The session already moved past this sequence number: the client gave up on this command and
+     * sent a newer one, so this late copy is refused and nothing changed (dissertation §6.3).
+     */
+    record StaleSession(long lastSequence) implements Result {}
+}

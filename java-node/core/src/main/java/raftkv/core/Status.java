@@ -1,0 +1,18 @@
+package raftkv.core;
+
+import java.util.Map;
+
+/**
+ * A snapshot of a node's Raft state for operators (the server's {@code GET /status}).
+ *
+ * @param matchIndex per follower, on the leader only (empty otherwise)
+ */
+public record Status(
+        String id,
+        Role role,
+        long term,
+        String leaderId,
+        long commitIndex,
+        long lastLogIndex,
+        long lastLogTerm,
+        Map<String, Long> matchIndex) {}
