@@ -34,6 +34,7 @@ public final class RaftNode {
     private final Map<String, Progress> progress = new TreeMap<>();
     private final ReadIndexTracker reads = new ReadIndexTracker();
     private long nextProbe = 1;
+    private boolean readHeartbeatDue;
 
     private Role role = Role.FOLLOWER;
     private String leaderId;
@@ -176,14 +177,10 @@ public final class RaftNode {
             return new ReadResult.NotLeader(leaderId);
         }
         reads.register(requestId, nextProbe);
-        if (peers.isEmpty()) {
-            releaseReads();
-        } else {
-            // Confirm leadership now rather than at the next heartbeat (§6.4 step 3).
-            for (String peer : peers) {
-                sendAppend(peer, true);
-            }
-        }
+        // Confirm leadership now rather than at the next heartbeat (§6.4 step 3): one heartbeat round
+        // per Ready, however many reads arrived since the last one.
+        readHeartbeatDue = true;
+        releaseReads(); // a single-node cluster needs no one else's confirmation
         return new ReadResult.Registered();
     }
 
@@ -192,6 +189,12 @@ public final class RaftNode {
     /** Collects everything to persist, send, apply and answer since the last Ready. */
     public Ready ready() {
         requireAdvanced();
+        if (readHeartbeatDue && role == Role.LEADER) {
+            for (String peer : peers) {
+                sendAppend(peer, true);
+            }
+        }
+        readHeartbeatDue = false;
         List<LogEntry> toAppend = log.slice(firstUnpersisted, log.lastIndex());
         List<LogEntry> committed = log.slice(committedHandedOut + 1, commitIndex);
         Ready ready = new Ready(
