@@ -1,9 +1,7 @@
 package raftkv.core;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 
@@ -15,6 +13,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Not thread-safe, by design: exactly one thread (the driver's event loop) may touch a node.
  * Randomness comes only from the injected generator, so a seeded generator replays a run exactly.
+ * The leader's per-follower state lives in {@link Leader}; the Ready bookkeeping in {@link Outbox}.
  */
 public final class RaftNode {
 
@@ -30,39 +29,27 @@ public final class RaftNode {
     // Volatile state on all servers (Figure 2). lastApplied lives in the state machine the driver owns.
     private long commitIndex;
 
-    // Volatile state on leaders (Figure 2), reinitialized after election.
-    private final Map<String, Progress> progress = new TreeMap<>();
-    private final ReadIndexTracker reads = new ReadIndexTracker();
-    private long nextProbe = 1;
-    private boolean readHeartbeatDue;
-
     private Role role = Role.FOLLOWER;
     private String leaderId;
+    private Leader leader; // non-null exactly when role == LEADER
     private final TreeSet<String> votesGranted = new TreeSet<>();
     private int electionElapsed;
     private int heartbeatElapsed;
     private int randomizedElectionTimeout;
 
-    // What the next Ready will carry.
-    private boolean hardStateChanged;
-    private long truncateFrom;
-    private long firstUnpersisted;
-    private long persistedIndex;
-    private long committedHandedOut;
-    private final List<Message> outbox = new ArrayList<>();
-    private final List<ReadState> readStates = new ArrayList<>();
-    private final List<Long> droppedReads = new ArrayList<>();
-    private long lastIndexInReady = -1;
+    private final Outbox outbox;
+    private long persistedIndex; // the last log index the driver has made durable
+    private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
     private RaftNode(RaftConfig config, HardState hardState, List<LogEntry> entries, RandomGenerator random) {
         this.config = config;
         this.random = random;
         this.peers = config.members().stream().filter(m -> !m.equals(config.id())).sorted().toList();
         this.currentTerm = hardState.currentTerm();
-        this.votedFor = config.has(Bug.FORGET_VOTE) ? null : hardState.votedFor();
+        this.votedFor = config.has(Bug.FORGET_VOTE) ? null : hardState.votedFor(); // BUG forget-vote
         this.log = new RaftLog(entries);
         this.persistedIndex = log.lastIndex();
-        this.firstUnpersisted = log.lastIndex() + 1;
+        this.outbox = new Outbox(log.lastIndex());
         resetElectionTimer();
     }
 
@@ -98,22 +85,13 @@ public final class RaftNode {
             heartbeatElapsed = 0;
             // Leaders: "send initial empty AppendEntries RPCs (heartbeat) to each server; repeat
             // during idle periods to prevent election timeouts (§5.2)"
-            for (String peer : peers) {
-                sendAppend(peer, true);
-            }
+            leader.broadcast(true, commitIndex);
         }
         if (electionElapsed >= config.electionTimeoutMinTicks()) {
             electionElapsed = 0;
             // CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
             // election timeout steps down, so a partitioned leader stops serving clients.
-            int active = 1;
-            for (Progress p : progress.values()) {
-                if (p.recentlyActive) {
-                    active++;
-                }
-                p.recentlyActive = false;
-            }
-            if (active < config.quorum()) {
+            if (!leader.heardFromMajority()) {
                 becomeFollower(currentTerm, null);
             }
         }
@@ -170,17 +148,14 @@ public final class RaftNode {
         requireAdvanced();
         if (config.has(Bug.STALE_READ)) {
             // BUG stale-read: answer from whatever this node has applied, leader or not.
-            readStates.add(new ReadState(requestId, 0));
+            outbox.readStates().add(new ReadState(requestId, 0));
             return new ReadResult.Registered();
         }
         if (role != Role.LEADER) {
             return new ReadResult.NotLeader(leaderId);
         }
-        reads.register(requestId, nextProbe);
-        // Confirm leadership now rather than at the next heartbeat (§6.4 step 3): one heartbeat round
-        // per Ready, however many reads arrived since the last one.
-        readHeartbeatDue = true;
-        releaseReads(); // a single-node cluster needs no one else's confirmation
+        leader.registerRead(requestId);
+        leader.releaseReads(commitIndex); // a single-node cluster needs no one else's confirmation
         return new ReadResult.Registered();
     }
 
@@ -189,31 +164,11 @@ public final class RaftNode {
     /** Collects everything to persist, send, apply and answer since the last Ready. */
     public Ready ready() {
         requireAdvanced();
-        if (readHeartbeatDue && role == Role.LEADER) {
-            for (String peer : peers) {
-                sendAppend(peer, true);
-            }
+        if (leader != null) {
+            leader.flushReadHeartbeats(commitIndex);
         }
-        readHeartbeatDue = false;
-        List<LogEntry> toAppend = log.slice(firstUnpersisted, log.lastIndex());
-        List<LogEntry> committed = log.slice(committedHandedOut + 1, commitIndex);
-        Ready ready = new Ready(
-                hardStateChanged ? new HardState(currentTerm, votedFor) : null,
-                truncateFrom,
-                toAppend,
-                outbox,
-                committed,
-                readStates,
-                droppedReads);
-        hardStateChanged = false;
-        truncateFrom = 0;
-        firstUnpersisted = log.lastIndex() + 1;
-        committedHandedOut = commitIndex;
-        outbox.clear();
-        readStates.clear();
-        droppedReads.clear();
         lastIndexInReady = log.lastIndex();
-        return ready;
+        return outbox.take(new HardState(currentTerm, votedFor), log, commitIndex);
     }
 
     /** The driver has persisted, sent and applied the last Ready. */
@@ -248,7 +203,7 @@ public final class RaftNode {
             return;
         }
         for (String peer : peers) {
-            outbox.add(new Message.PreVote(currentTerm + 1, config.id(), peer, log.lastIndex(), log.lastTerm()));
+            outbox.send(new Message.PreVote(currentTerm + 1, config.id(), peer, log.lastIndex(), log.lastTerm()));
         }
     }
 
@@ -259,7 +214,7 @@ public final class RaftNode {
         boolean leaderAlive = role == Role.LEADER
                 || (leaderId != null && electionElapsed < config.electionTimeoutMinTicks());
         boolean grant = m.term() > currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()) && !leaderAlive;
-        outbox.add(new Message.PreVoteReply(grant ? m.term() : currentTerm, config.id(), m.from(), grant));
+        outbox.send(new Message.PreVoteReply(grant ? m.term() : currentTerm, config.id(), m.from(), grant));
     }
 
     private void handlePreVoteReply(Message.PreVoteReply m) {
@@ -284,7 +239,7 @@ public final class RaftNode {
         role = Role.CANDIDATE;
         currentTerm++;
         votedFor = config.id();
-        hardStateChanged = true;
+        outbox.hardStateChanged();
         leaderId = null;
         votesGranted.clear();
         votesGranted.add(config.id());
@@ -294,14 +249,14 @@ public final class RaftNode {
             return;
         }
         for (String peer : peers) {
-            outbox.add(new Message.RequestVote(currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm()));
+            outbox.send(new Message.RequestVote(currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm()));
         }
     }
 
     private void handleRequestVote(Message.RequestVote m) {
         // RequestVote receiver: "1. Reply false if term < currentTerm (§5.1)"
         if (m.term() < currentTerm) {
-            outbox.add(new Message.RequestVoteReply(currentTerm, config.id(), m.from(), false));
+            outbox.send(new Message.RequestVoteReply(currentTerm, config.id(), m.from(), false));
             return;
         }
         // "2. If votedFor is null or candidateId, and candidate's log is at least as up-to-date as
@@ -310,10 +265,10 @@ public final class RaftNode {
         boolean grant = mayVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
         if (grant) {
             votedFor = m.from();
-            hardStateChanged = true; // persisted before the reply leaves (Ready order)
+            outbox.hardStateChanged(); // persisted before the reply leaves (Ready order)
             electionElapsed = 0; // "... or granting vote to candidate" resets the election timer
         }
-        outbox.add(new Message.RequestVoteReply(currentTerm, config.id(), m.from(), grant));
+        outbox.send(new Message.RequestVoteReply(currentTerm, config.id(), m.from(), grant));
     }
 
     private void handleRequestVoteReply(Message.RequestVoteReply m) {
@@ -332,29 +287,24 @@ public final class RaftNode {
         leaderId = config.id();
         electionElapsed = 0;
         heartbeatElapsed = 0;
-        progress.clear();
-        for (String peer : peers) {
-            // "for each server, index of the next log entry to send to that server (initialized to
-            // leader last log index + 1)"; matchIndex "initialized to 0"
-            progress.put(peer, new Progress(log.lastIndex() + 1));
-        }
+        leader = new Leader(config, currentTerm, log, outbox, peers);
         // §8: "each leader commit a blank no-op entry into the log at the start of its term", so it
         // learns which entries are committed and can serve ReadIndex reads.
         appendAsLeader(new Command.Noop(), null);
     }
 
-    private void becomeFollower(long term, String leader) {
+    private void becomeFollower(long term, String newLeader) {
         if (term > currentTerm) {
             currentTerm = term;
             votedFor = null;
-            hardStateChanged = true;
+            outbox.hardStateChanged();
         }
-        if (role == Role.LEADER) {
-            reads.dropAll(droppedReads);
-            progress.clear();
+        if (leader != null) {
+            leader.dropReads(); // unconfirmed reads fail: they had no effect, the client may retry
+            leader = null;
         }
         role = Role.FOLLOWER;
-        leaderId = leader;
+        leaderId = newLeader;
         resetElectionTimer();
     }
 
@@ -373,34 +323,14 @@ public final class RaftNode {
         if (config.has(Bug.ACK_BEFORE_COMMIT)) {
             maybeAdvanceCommit();
         }
-        for (String peer : peers) {
-            sendAppend(peer, false);
-        }
+        leader.broadcast(false, commitIndex);
         return entry;
-    }
-
-    private void sendAppend(String peer, boolean heartbeat) {
-        Progress p = progress.get(peer);
-        boolean hasNew = p.nextIndex <= log.lastIndex();
-        if (!heartbeat && (!hasNew || (p.mode == Progress.Mode.PROBE && p.probeInFlight))) {
-            return;
-        }
-        long prevLogIndex = p.nextIndex - 1;
-        long last = Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
-        List<LogEntry> entries = log.slice(p.nextIndex, last);
-        outbox.add(new Message.AppendEntries(currentTerm, config.id(), peer, prevLogIndex,
-                log.termAt(prevLogIndex), entries, commitIndex, nextProbe++));
-        if (p.mode == Progress.Mode.REPLICATE) {
-            p.nextIndex = last + 1; // optimistic: the follower will tell us if a message was lost
-        } else {
-            p.probeInFlight = true;
-        }
     }
 
     private void handleAppendEntries(Message.AppendEntries m) {
         // AppendEntries receiver: "1. Reply false if term < currentTerm (§5.1)"
         if (m.term() < currentTerm) {
-            outbox.add(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0, 0, 0, m.probe()));
+            outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0, 0, 0, m.probe()));
             return;
         }
         // Candidates: "If AppendEntries RPC received from new leader: convert to follower" (§5.2)
@@ -416,7 +346,7 @@ public final class RaftNode {
             long conflictIndex = termThere < 0
                     ? log.lastIndex() + 1
                     : log.firstIndexOfTerm(termThere, m.prevLogIndex());
-            outbox.add(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0,
+            outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0,
                     conflictTerm, conflictIndex, m.probe()));
             return;
         }
@@ -438,7 +368,7 @@ public final class RaftNode {
         if (m.leaderCommit() > commitIndex) {
             commitIndex = Math.max(commitIndex, Math.min(m.leaderCommit(), lastNewIndex));
         }
-        outbox.add(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), true, lastNewIndex, 0, 0,
+        outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), true, lastNewIndex, 0, 0,
                 m.probe()));
     }
 
@@ -446,18 +376,15 @@ public final class RaftNode {
         if (index <= commitIndex) {
             if (config.bugs().isEmpty()) {
                 // Leader Completeness (§5.4) makes this impossible in a correct cluster.
-                throw new IllegalStateException("refusing to truncate committed entry " + index + " (commit "
-                        + commitIndex + ")");
+                throw new IllegalStateException(
+                        "refusing to truncate committed entry " + index + " (commit " + commitIndex + ")");
             }
             // Under a bug switch a "committed" entry can be overwritten: let the state machine diverge,
             // as a real buggy implementation would, so the checkers have something to find.
             commitIndex = index - 1;
         }
         log.truncateFrom(index);
-        if (index < firstUnpersisted) {
-            truncateFrom = truncateFrom == 0 ? index : Math.min(truncateFrom, index);
-            firstUnpersisted = index;
-        }
+        outbox.truncated(index);
         persistedIndex = Math.min(persistedIndex, index - 1);
     }
 
@@ -465,26 +392,10 @@ public final class RaftNode {
         if (role != Role.LEADER || m.term() != currentTerm) {
             return; // a reply to an older term
         }
-        Progress p = progress.get(m.from());
-        p.recentlyActive = true;
-        p.ackedProbe = Math.max(p.ackedProbe, m.probe());
-        p.probeInFlight = false;
-        if (m.success()) {
-            // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
-            p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
-            p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
-            p.mode = Progress.Mode.REPLICATE;
-            maybeAdvanceCommit();
-        } else if (m.conflictIndex() > 0) {
-            // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
-            // (§5.3)" — skipping the follower's whole conflicting term at once.
-            long lastOfTerm = m.conflictTerm() > 0 ? log.lastIndexOfTerm(m.conflictTerm()) : 0;
-            long next = lastOfTerm > 0 ? lastOfTerm + 1 : m.conflictIndex();
-            p.nextIndex = Math.max(p.matchIndex + 1, Math.min(next, log.lastIndex() + 1));
-            p.mode = Progress.Mode.PROBE;
-        }
-        releaseReads();
-        sendAppend(m.from(), false);
+        leader.onReply(m);
+        maybeAdvanceCommit();
+        leader.releaseReads(commitIndex);
+        leader.sendAppend(m.from(), false, commitIndex); // the next batch, or the retry after a rejection
     }
 
     /**
@@ -492,36 +403,20 @@ public final class RaftNode {
      * log[N].term == currentTerm: set commitIndex = N (§5.3, §5.4)".
      */
     private void maybeAdvanceCommit() {
-        long candidate;
-        if (config.has(Bug.ACK_BEFORE_COMMIT)) {
-            candidate = log.lastIndex(); // BUG ack-before-commit: our own copy is "enough"
-        } else {
-            List<Long> matches = new ArrayList<>();
-            matches.add(persistedIndex); // the leader counts itself once its entries are durable
-            for (Progress p : progress.values()) {
-                matches.add(p.matchIndex);
-            }
-            matches.sort(null);
-            candidate = matches.get(matches.size() - config.quorum()); // highest index a majority holds
-        }
-        if (candidate <= commitIndex) {
+        long n = config.has(Bug.ACK_BEFORE_COMMIT)
+                ? log.lastIndex() // BUG ack-before-commit: the leader's own copy is "enough"
+                : leader.majorityMatchIndex(persistedIndex);
+        if (n <= commitIndex) {
             return;
         }
         // §5.4.2: "Raft never commits log entries from previous terms by counting replicas. Only log
         // entries from the leader's current term are committed by counting replicas."
-        if (log.termAt(candidate) != currentTerm && !config.has(Bug.COMMIT_PREVIOUS_TERM)) {
+        if (log.termAt(n) != currentTerm && !config.has(Bug.COMMIT_PREVIOUS_TERM)) {
             return;
         }
-        commitIndex = candidate;
-        releaseReads();
+        commitIndex = n;
+        leader.releaseReads(commitIndex);
         // Followers learn the new commit index with the next AppendEntries (heartbeat or new entries).
-    }
-
-    private void releaseReads() {
-        if (role == Role.LEADER) {
-            reads.releaseConfirmed(progress, config.quorum(), log.termAt(commitIndex) == currentTerm, commitIndex,
-                    readStates);
-        }
     }
 
     // ---------------------------------------------------------------- observation (tests, status)
@@ -561,10 +456,7 @@ public final class RaftNode {
     }
 
     public Status status() {
-        Map<String, Long> matches = new TreeMap<>();
-        if (role == Role.LEADER) {
-            progress.forEach((peer, p) -> matches.put(peer, p.matchIndex));
-        }
+        Map<String, Long> matches = leader == null ? Map.of() : leader.matchIndexes();
         return new Status(config.id(), role, currentTerm, leaderId, commitIndex, log.lastIndex(), log.lastTerm(),
                 matches);
     }

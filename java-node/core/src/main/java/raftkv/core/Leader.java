@@ -1,0 +1,136 @@
+package raftkv.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Figure 2's "volatile state on leaders (reinitialized after election)": one {@link Progress} per
+ * follower, plus the ReadIndex bookkeeping. An instance lives for exactly one term of leadership;
+ * stepping down throws it away.
+ */
+final class Leader {
+
+    private final RaftConfig config;
+    private final long term;
+    private final RaftLog log;
+    private final Outbox outbox;
+    private final Map<String, Progress> followers = new TreeMap<>();
+    private final ReadIndexTracker reads = new ReadIndexTracker();
+    private long nextProbe = 1; // probes only compare within one term: replies of other terms are ignored
+    private boolean readHeartbeatDue;
+
+    Leader(RaftConfig config, long term, RaftLog log, Outbox outbox, List<String> peers) {
+        this.config = config;
+        this.term = term;
+        this.log = log;
+        this.outbox = outbox;
+        for (String peer : peers) {
+            // nextIndex: "initialized to leader last log index + 1"; matchIndex: "initialized to 0"
+            followers.put(peer, new Progress(log.lastIndex() + 1));
+        }
+    }
+
+    /** Sends each follower the entries it lacks; an empty AppendEntries when {@code heartbeat}. */
+    void broadcast(boolean heartbeat, long commitIndex) {
+        for (String peer : followers.keySet()) {
+            sendAppend(peer, heartbeat, commitIndex);
+        }
+    }
+
+    void sendAppend(String peer, boolean heartbeat, long commitIndex) {
+        Progress p = followers.get(peer);
+        boolean hasNew = p.nextIndex <= log.lastIndex();
+        if (!heartbeat && (!hasNew || (p.mode == Progress.Mode.PROBE && p.probeInFlight))) {
+            return;
+        }
+        long prevLogIndex = p.nextIndex - 1;
+        long last = Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
+        outbox.send(new Message.AppendEntries(term, config.id(), peer, prevLogIndex, log.termAt(prevLogIndex),
+                log.slice(p.nextIndex, last), commitIndex, nextProbe++));
+        if (p.mode == Progress.Mode.REPLICATE) {
+            p.nextIndex = last + 1; // optimistic: the follower will tell us if a message was lost
+        } else {
+            p.probeInFlight = true;
+        }
+    }
+
+    /** Records a follower's answer to an AppendEntries of this term. */
+    void onReply(Message.AppendEntriesReply m) {
+        Progress p = followers.get(m.from());
+        p.recentlyActive = true;
+        p.ackedProbe = Math.max(p.ackedProbe, m.probe());
+        p.probeInFlight = false;
+        if (m.success()) {
+            // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
+            p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
+            p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
+            p.mode = Progress.Mode.REPLICATE;
+        } else if (m.conflictIndex() > 0) {
+            // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
+            // (§5.3)" — skipping the follower's whole conflicting term at once.
+            long lastOfTerm = m.conflictTerm() > 0 ? log.lastIndexOfTerm(m.conflictTerm()) : 0;
+            long next = lastOfTerm > 0 ? lastOfTerm + 1 : m.conflictIndex();
+            p.nextIndex = Math.max(p.matchIndex + 1, Math.min(next, log.lastIndex() + 1));
+            p.mode = Progress.Mode.PROBE;
+        }
+    }
+
+    /**
+     * The highest index a majority holds: "a majority of matchIndex[i] ≥ N" (§5.3). The leader
+     * counts itself only up to {@code persistedIndex}: its own copy must be durable too.
+     */
+    long majorityMatchIndex(long persistedIndex) {
+        List<Long> matches = new ArrayList<>();
+        matches.add(persistedIndex);
+        for (Progress p : followers.values()) {
+            matches.add(p.matchIndex);
+        }
+        matches.sort(null);
+        return matches.get(matches.size() - config.quorum());
+    }
+
+    /**
+     * CheckQuorum (dissertation §6.2), once per election timeout: did a majority, counting the
+     * leader, answer during the window that just ended? Starts a new window.
+     */
+    boolean heardFromMajority() {
+        int active = 1;
+        for (Progress p : followers.values()) {
+            if (p.recentlyActive) {
+                active++;
+            }
+            p.recentlyActive = false;
+        }
+        return active >= config.quorum();
+    }
+
+    void registerRead(long requestId) {
+        reads.register(requestId, nextProbe);
+        readHeartbeatDue = true;
+    }
+
+    /** One heartbeat round confirms every read registered since the last round (§6.4 step 3). */
+    void flushReadHeartbeats(long commitIndex) {
+        if (readHeartbeatDue) {
+            readHeartbeatDue = false;
+            broadcast(true, commitIndex);
+        }
+    }
+
+    void releaseReads(long commitIndex) {
+        reads.releaseConfirmed(followers, config.quorum(), log.termAt(commitIndex) == term, commitIndex,
+                outbox.readStates());
+    }
+
+    void dropReads() {
+        reads.dropAll(outbox.droppedReads());
+    }
+
+    Map<String, Long> matchIndexes() {
+        Map<String, Long> matches = new TreeMap<>();
+        followers.forEach((peer, p) -> matches.put(peer, p.matchIndex));
+        return matches;
+    }
+}

@@ -1,0 +1,66 @@
+package raftkv.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Collects what the next {@link Ready} will carry, and remembers which log entries the driver has
+ * already been given to persist. Only {@link RaftNode} uses it, from its single owning thread.
+ */
+final class Outbox {
+
+    private boolean hardStateChanged;
+    private long truncateFrom;
+    private long firstUnpersisted;
+    private long committedHandedOut;
+    private final List<Message> messages = new ArrayList<>();
+    private final List<ReadState> readStates = new ArrayList<>();
+    private final List<Long> droppedReads = new ArrayList<>();
+
+    Outbox(long lastPersistedIndex) {
+        this.firstUnpersisted = lastPersistedIndex + 1;
+    }
+
+    void hardStateChanged() {
+        hardStateChanged = true;
+    }
+
+    void send(Message message) {
+        messages.add(message);
+    }
+
+    List<ReadState> readStates() {
+        return readStates;
+    }
+
+    List<Long> droppedReads() {
+        return droppedReads;
+    }
+
+    /** Entries from {@code index} on were removed from the log; storage must drop them too. */
+    void truncated(long index) {
+        if (index < firstUnpersisted) {
+            truncateFrom = truncateFrom == 0 ? index : Math.min(truncateFrom, index);
+            firstUnpersisted = index;
+        }
+    }
+
+    Ready take(HardState hardState, RaftLog log, long commitIndex) {
+        Ready ready = new Ready(
+                hardStateChanged ? hardState : null,
+                truncateFrom,
+                log.slice(firstUnpersisted, log.lastIndex()),
+                messages,
+                log.slice(committedHandedOut + 1, commitIndex),
+                readStates,
+                droppedReads);
+        hardStateChanged = false;
+        truncateFrom = 0;
+        firstUnpersisted = log.lastIndex() + 1;
+        committedHandedOut = Math.max(committedHandedOut, commitIndex);
+        messages.clear();
+        readStates.clear();
+        droppedReads.clear();
+        return ready;
+    }
+}
