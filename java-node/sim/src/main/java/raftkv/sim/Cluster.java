@@ -1,0 +1,300 @@
+package raftkv.sim;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import raftkv.core.Bug;
+import raftkv.core.LogEntry;
+import raftkv.core.Message;
+import raftkv.core.RaftConfig;
+import raftkv.core.Ready;
+import raftkv.core.Role;
+import raftkv.sim.ClientMessage.Answer;
+import raftkv.sim.ClientMessage.Request;
+
+/**
+ * N nodes, their network and their clients in one process, on one virtual clock. All randomness
+ * comes from one {@link SplittableRandom} seeded per run (each node gets a generator split from
+ * it), so a seed replays a run exactly.
+ */
+final class Cluster implements SimNode.Wiring, Client.World {
+
+    /** Virtual milliseconds between two ticks of a node's clock (before per-node drift). */
+    static final long TICK_MS = 10;
+
+    /** Hears about notable moments, for the demo's narrative. */
+    interface Observer {
+        Observer NONE = new Observer() {};
+
+        default void leaderElected(long timeMs, SimNode leader) {}
+
+        default void steppedDown(long timeMs, SimNode former, long termLed) {}
+
+        default void campaignStarted(long timeMs, SimNode candidate) {}
+
+        default void truncated(long timeMs, SimNode node, long fromIndex) {}
+
+        default void clientCompleted(long timeMs, int process, Op op, History.Type type) {}
+
+        default void clientRetries(long timeMs, int process, Op op, String node, String why) {}
+    }
+
+    private final SplittableRandom random;
+    private final Scheduler scheduler = new Scheduler();
+    private final Network network;
+    private final Invariants invariants = new Invariants(scheduler);
+    private final History history = new History();
+    private final Map<String, SimNode> nodes = new LinkedHashMap<>();
+    private final List<String> ids = new ArrayList<>();
+    private final List<Client> clients = new ArrayList<>();
+    private final Map<String, Long> leaderTerm = new LinkedHashMap<>();
+    private final Map<String, Long> campaignTerm = new LinkedHashMap<>();
+    private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
+    private Observer observer = Observer.NONE;
+    private long nextRequestId;
+
+    Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs) {
+        this.random = new SplittableRandom(seed);
+        this.network = new Network(scheduler, random.split(), mix);
+        for (int i = 1; i <= size; i++) {
+            ids.add("n" + i);
+        }
+        for (String id : ids) {
+            RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), bugs);
+            nodes.put(id, new SimNode(config, random.split(), this));
+            // Each clock runs at its own slightly different rate and phase (per-node jitter).
+            tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
+            scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
+        }
+    }
+
+    void observe(Observer newObserver) {
+        observer = newObserver;
+    }
+
+    /** The run's generator, for workload and faults (never for anything outside this run). */
+    SplittableRandom random() {
+        return random;
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /**
+     * Runs events until {@code until} (virtual ms), stopping early once {@code stop} holds or an
+     * invariant is violated. Returns true if {@code stop} held.
+     */
+    boolean runUntil(long until, BooleanSupplier stop) {
+        while (invariants.violation() == null) {
+            if (stop.getAsBoolean()) {
+                return true;
+            }
+            Event event = scheduler.next(until);
+            if (event == null) {
+                return stop.getAsBoolean();
+            }
+            dispatch(event);
+        }
+        return false;
+    }
+
+    private void dispatch(Event event) {
+        switch (event) {
+            case Event.Tick tick -> {
+                SimNode node = nodes.get(tick.node());
+                if (node.isUp()) {
+                    node.tick();
+                }
+                scheduler.after(tickPeriod.get(tick.node()), tick); // a crashed node's clock keeps time
+            }
+            case Event.Deliver deliver -> {
+                Message m = deliver.message();
+                SimNode node = nodes.get(m.to());
+                if (node.isUp() && network.canDeliver(m.from(), m.to())) {
+                    node.step(m);
+                }
+            }
+            case Event.ToNode toNode -> {
+                SimNode node = nodes.get(toNode.request().node());
+                if (node.isUp()) {
+                    node.request(toNode.request());
+                }
+            }
+            case Event.ToClient toClient -> clients.get(toClient.reply().client()).receive(toClient.reply());
+            case Event.Timer timer -> timer.action().run();
+        }
+        if (!(event instanceof Event.Timer || event instanceof Event.ToClient)) {
+            invariants.afterEvent(nodes.values());
+            noticeRoles();
+        }
+    }
+
+    private void noticeRoles() {
+        for (SimNode node : nodes.values()) {
+            if (node.isUp() && node.raft().role() == Role.CANDIDATE) {
+                Long previous = campaignTerm.put(node.id(), node.raft().currentTerm());
+                if (previous == null || previous != node.raft().currentTerm()) {
+                    observer.campaignStarted(scheduler.now(), node);
+                }
+            }
+            boolean leads = node.isUp() && node.raft().role() == Role.LEADER;
+            if (leads) {
+                Long previous = leaderTerm.put(node.id(), node.raft().currentTerm());
+                if (previous == null || previous != node.raft().currentTerm()) {
+                    observer.leaderElected(scheduler.now(), node);
+                }
+            } else {
+                Long termLed = leaderTerm.remove(node.id());
+                if (termLed != null && node.isUp()) {
+                    observer.steppedDown(scheduler.now(), node, termLed);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    void crash(String id) {
+        nodes.get(id).crash();
+    }
+
+    void restart(String id) {
+        nodes.get(id).restart(random.split());
+    }
+
+    void partition(Partition partition) {
+        network.partition(partition);
+    }
+
+    void heal() {
+        network.partition(Partition.NONE);
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    Client addClient(String home, Supplier<Op> workload) {
+        Client client = new Client(clients.size(), home, this, random.split(), workload);
+        clients.add(client);
+        return client;
+    }
+
+    List<Client> clients() {
+        return clients;
+    }
+
+    // ---------------------------------------------------------------- SimNode.Wiring
+
+    @Override
+    public void send(Message message) {
+        network.send(message);
+    }
+
+    @Override
+    public void reply(Request request, Answer answer) {
+        scheduler.after(network.delay(), new Event.ToClient(
+                new ClientMessage.Reply(request.requestId(), request.client(), request.opId(), answer)));
+    }
+
+    @Override
+    public void persisted(SimNode node, Ready ready) {
+        if (ready.truncateFrom() > 0) {
+            observer.truncated(scheduler.now(), node, ready.truncateFrom());
+        }
+        invariants.persisted(node, ready);
+    }
+
+    @Override
+    public void applied(SimNode node, LogEntry entry) {
+        invariants.applied(node, entry);
+    }
+
+    @Override
+    public void committed(SimNode node) {
+        invariants.committed(node);
+    }
+
+    // ---------------------------------------------------------------- Client.World
+
+    @Override
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public long networkDelay() {
+        return network.delay();
+    }
+
+    @Override
+    public long nextRequestId() {
+        return ++nextRequestId;
+    }
+
+    @Override
+    public History history() {
+        return history;
+    }
+
+    @Override
+    public int clientCount() {
+        return clients.size();
+    }
+
+    @Override
+    public List<String> nodes() {
+        return ids;
+    }
+
+    @Override
+    public void completed(int process, Op op, History.Type type) {
+        observer.clientCompleted(scheduler.now(), process, op, type);
+    }
+
+    @Override
+    public void retrying(int process, Op op, String node, String why) {
+        observer.clientRetries(scheduler.now(), process, op, node, why);
+    }
+
+    // ---------------------------------------------------------------- observation
+
+    Collection<SimNode> all() {
+        return nodes.values();
+    }
+
+    SimNode node(String id) {
+        return nodes.get(id);
+    }
+
+    Invariants invariants() {
+        return invariants;
+    }
+
+    Network network() {
+        return network;
+    }
+
+    long now() {
+        return scheduler.now();
+    }
+
+    long events() {
+        return scheduler.processed();
+    }
+
+    /** The up node that is leader in the highest term, or null. */
+    SimNode leader() {
+        SimNode best = null;
+        for (SimNode node : nodes.values()) {
+            if (node.isUp() && node.raft().role() == Role.LEADER
+                    && (best == null || node.raft().currentTerm() > best.raft().currentTerm())) {
+                best = node;
+            }
+        }
+        return best;
+    }
+}

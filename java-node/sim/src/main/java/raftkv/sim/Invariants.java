@@ -1,0 +1,181 @@
+package raftkv.sim;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import raftkv.core.LogEntry;
+import raftkv.core.Ready;
+import raftkv.core.Role;
+
+/**
+ * The safety properties of Figure 3, checked while the simulation runs. Every change to a log goes
+ * through a Ready, so checking each Ready (and every node's role after each event) checks the
+ * properties after every step, without rescanning whole logs.
+ */
+final class Invariants {
+
+    /** The first property found broken, with when and how. */
+    record Violation(long timeMs, String property, String detail) {
+        @Override
+        public String toString() {
+            return property + " violated at t=" + timeMs + "ms: " + detail;
+        }
+    }
+
+    /** An entry seen committed, and the lowest term of a node that saw it committed. */
+    private record Committed(LogEntry entry, long seenInTerm) {}
+
+    /** An entry at (index, term) and the term of the entry before it: equal pairs ⇒ equal prefixes. */
+    private record Placed(LogEntry entry, long previousTerm) {}
+
+    private record IndexTerm(long index, long term) {}
+
+    /** How far Leader Completeness was checked for a node's leadership of {@code term}. */
+    private record LeaderCheck(long term, int changesChecked) {}
+
+    private final Scheduler clock;
+    private final Map<Long, String> leaderOfTerm = new TreeMap<>();
+    private final Map<IndexTerm, Placed> placed = new HashMap<>();
+    private record Applied(LogEntry entry, String node) {}
+
+    private final List<Applied> applied = new ArrayList<>(); // applied.get(i - 1): the first entry applied at i
+    private final List<Committed> committed = new ArrayList<>(); // committed.get(i - 1)
+    private final Map<String, Long> commitSeen = new HashMap<>();
+    private final List<Integer> commitChanges = new ArrayList<>(); // slots of committed, in order of change
+    private final Map<String, LeaderCheck> leaderChecks = new HashMap<>();
+    private Violation violation;
+
+    Invariants(Scheduler clock) {
+        this.clock = clock;
+    }
+
+    Violation violation() {
+        return violation;
+    }
+
+    private void fail(String property, String detail) {
+        if (violation == null) {
+            violation = new Violation(clock.now(), property, detail);
+        }
+    }
+
+    /**
+     * Log Matching: "if two logs contain an entry with the same index and term, then the logs are
+     * identical in all entries up through the given index" (§5.3). Checked inductively: the same
+     * (index, term) must always hold the same entry after the same previous term.
+     */
+    void persisted(SimNode node, Ready ready) {
+        for (LogEntry entry : ready.entriesToAppend()) {
+            Placed here = new Placed(entry, node.storage().termAt(entry.index() - 1));
+            Placed first = placed.putIfAbsent(new IndexTerm(entry.index(), entry.term()), here);
+            if (first != null && !first.equals(here)) {
+                fail("Log Matching", node.id() + " holds " + describe(entry) + " after term " + here.previousTerm()
+                        + ", another log holds " + describe(first.entry()) + " after term " + first.previousTerm());
+            }
+        }
+    }
+
+    /** State Machine Safety: no two servers apply a different command for the same index (§5.4.3). */
+    void applied(SimNode node, LogEntry entry) {
+        int slot = Math.toIntExact(entry.index() - 1);
+        if (slot == applied.size()) {
+            applied.add(new Applied(entry, node.id()));
+        } else if (!applied.get(slot).entry().equals(entry)) {
+            fail("State Machine Safety", node.id() + " applied " + describe(entry) + " where " + applied.get(slot).node()
+                    + " applied " + describe(applied.get(slot).entry()));
+        }
+    }
+
+    /**
+     * Records the entries a node now considers committed. Two different entries committed at one
+     * index break State Machine Safety; a committed entry missing from a later leader breaks Leader
+     * Completeness.
+     */
+    void committed(SimNode node) {
+        long commitIndex = node.raft().commitIndex();
+        long seen = commitSeen.getOrDefault(node.id(), 0L);
+        if (commitIndex < seen) {
+            seen = commitIndex; // only under a bug switch: the core un-commits an overwritten entry
+        }
+        long term = node.raft().currentTerm();
+        List<LogEntry> log = node.raft().log();
+        for (long index = seen + 1; index <= commitIndex; index++) {
+            LogEntry entry = log.get(Math.toIntExact(index - 1));
+            int slot = Math.toIntExact(index - 1);
+            if (slot == committed.size()) {
+                committed.add(new Committed(entry, term));
+                commitChanges.add(slot);
+            } else if (!committed.get(slot).entry().equals(entry)) {
+                fail("State Machine Safety", node.id() + " committed " + describe(entry) + " where "
+                        + describe(committed.get(slot).entry()) + " was committed before");
+                return;
+            } else if (term < committed.get(slot).seenInTerm()) {
+                committed.set(slot, new Committed(entry, term));
+                commitChanges.add(slot);
+            }
+        }
+        commitSeen.put(node.id(), commitIndex);
+    }
+
+    /**
+     * After every event: Election Safety ("at most one leader can be elected in a given term", §5.2)
+     * across the whole run, and Leader Completeness ("if a log entry is committed in a given term,
+     * then that entry will be present in the logs of the leaders for all higher-numbered terms",
+     * §5.4) for every leader.
+     */
+    void afterEvent(Collection<SimNode> nodes) {
+        for (SimNode node : nodes) {
+            if (!node.isUp() || node.raft().role() != Role.LEADER) {
+                continue;
+            }
+            long term = node.raft().currentTerm();
+            String first = leaderOfTerm.putIfAbsent(term, node.id());
+            if (first != null && !first.equals(node.id())) {
+                fail("Election Safety", "both " + first + " and " + node.id() + " were leader in term " + term);
+            }
+            checkComplete(node, term);
+        }
+    }
+
+    private void checkComplete(SimNode leader, long term) {
+        // A leader's log only grows within its term, so after a full check at the start of its
+        // term only the commitments recorded since can be missing.
+        LeaderCheck done = leaderChecks.get(leader.id());
+        if (done == null || done.term() != term) {
+            for (int slot = 0; slot < committed.size(); slot++) {
+                checkHolds(leader, term, slot);
+            }
+        } else {
+            for (int i = done.changesChecked(); i < commitChanges.size(); i++) {
+                checkHolds(leader, term, commitChanges.get(i));
+            }
+        }
+        leaderChecks.put(leader.id(), new LeaderCheck(term, commitChanges.size()));
+    }
+
+    private void checkHolds(SimNode leader, long term, int slot) {
+        Committed c = committed.get(slot);
+        if (c.seenInTerm() >= term) {
+            return; // seen committed only in this term or later: not a commitment of an earlier term
+        }
+        List<LogEntry> log = leader.raft().log();
+        LogEntry mine = slot < log.size() ? log.get(slot) : null;
+        if (!c.entry().equals(mine)) {
+            fail("Leader Completeness", leader.id() + ", leader of term " + term + ", lacks "
+                    + describe(c.entry()) + " committed in term " + c.seenInTerm() + " (it holds "
+                    + (mine == null ? "nothing" : describe(mine)) + ")");
+        }
+    }
+
+    /** The terms that had a leader, and who it was. */
+    Map<Long, String> leaders() {
+        return leaderOfTerm;
+    }
+
+    static String describe(LogEntry entry) {
+        return "entry " + entry.index() + " of term " + entry.term() + " (" + entry.command() + ")";
+    }
+}

@@ -1,0 +1,183 @@
+package raftkv.sim;
+
+import java.util.List;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import raftkv.core.Bug;
+import raftkv.core.Role;
+
+/**
+ * One randomized run, fully determined by its seed: a cluster under a client workload and a
+ * nemesis for a while, then healed. It fails on the first broken invariant, if no leader emerges
+ * or the nodes do not converge after the heal, or if the history is not linearizable.
+ */
+final class Simulation {
+
+    static final List<String> KEYS = List.of("1", "2", "3");
+    static final List<String> NAMES = List.of("Ada", "Grace", "Edsger", "Barbara", "Leslie");
+    /** After the heal, a leader that every node follows must exist within this long. */
+    static final long LEADER_BOUND_MS = 5_000;
+    /** After the heal, every node must hold the same applied state within this long. */
+    static final long CONVERGE_BOUND_MS = 15_000;
+
+    /**
+     * What to run.
+     *
+     * @param mix the faults; null lets the seed choose among {@link FaultMix#ALL}
+     */
+    record Settings(long seed, Set<Bug> bugs, FaultMix mix, int nodes, int clients, long faultsMs) {
+        static Settings of(long seed) {
+            return new Settings(seed, Set.of(), null, 5, 5, 5_000);
+        }
+
+        Settings withBugs(Set<Bug> newBugs) {
+            return new Settings(seed, newBugs, mix, nodes, clients, faultsMs);
+        }
+
+        Settings withMix(FaultMix newMix) {
+            return new Settings(seed, bugs, newMix, nodes, clients, faultsMs);
+        }
+
+        Settings withSeed(long newSeed) {
+            return new Settings(newSeed, bugs, mix, nodes, clients, faultsMs);
+        }
+
+        FaultMix effectiveMix() {
+            return mix != null ? mix : FaultMix.ALL.get((int) Math.floorMod(seed, (long) FaultMix.ALL.size()));
+        }
+
+        /** One command line that replays this run. */
+        String reproduce() {
+            StringBuilder line = new StringBuilder("java -jar java-node/sim/target/raftkv-sim.jar run --seed " + seed);
+            bugs.stream().sorted().forEach(bug -> line.append(" --bug ").append(bug.flag()));
+            if (mix != null) {
+                line.append(" --faults ").append(mix.name());
+            }
+            return line.toString();
+        }
+    }
+
+    /** What happened. {@code failure} is null when every check passed. */
+    record Outcome(Settings settings, String failure, History history, long events, long simulatedMs) {
+        boolean passed() {
+            return failure == null;
+        }
+    }
+
+    private Simulation() {}
+
+    static Outcome run(Settings settings) {
+        FaultMix mix = settings.effectiveMix();
+        Cluster cluster = new Cluster(settings.seed(), settings.nodes(), mix, settings.bugs());
+        SplittableRandom random = cluster.random().split();
+        for (int i = 0; i < settings.clients(); i++) {
+            String home = "n" + (i % settings.nodes() + 1);
+            cluster.addClient(home, workload(random.split())).start(random.nextLong(20));
+        }
+        Nemesis nemesis = new Nemesis(cluster, mix, random.split());
+        cluster.observe(nemesis);
+        nemesis.start();
+
+        String failure = phases(cluster, nemesis, settings.faultsMs());
+        if (failure == null) {
+            Linearizability.Verdict verdict = Linearizability.check(cluster.history().events());
+            if (!verdict.linearizable()) {
+                failure = (verdict.inconclusive() ? "Linearizability check inconclusive: " : "Linearizability: ")
+                        + verdict.detail();
+            }
+        }
+        return new Outcome(settings, failure, cluster.history(), cluster.events(), cluster.now());
+    }
+
+    /** Faults, then heal; returns why the run failed, or null. */
+    private static String phases(Cluster cluster, Nemesis nemesis, long faultsMs) {
+        cluster.runUntil(faultsMs, () -> false);
+        if (cluster.invariants().violation() != null) {
+            return cluster.invariants().violation().toString();
+        }
+        nemesis.stopAndHeal();
+        cluster.clients().forEach(Client::stop);
+        long healedAt = cluster.now();
+
+        boolean led = cluster.runUntil(healedAt + LEADER_BOUND_MS, () -> followedLeader(cluster));
+        if (cluster.invariants().violation() != null) {
+            return cluster.invariants().violation().toString();
+        }
+        if (!led) {
+            return "Liveness: no leader followed by every node within " + LEADER_BOUND_MS + "ms of the heal at t="
+                    + healedAt + "ms";
+        }
+        boolean converged = cluster.runUntil(healedAt + CONVERGE_BOUND_MS, () -> converged(cluster));
+        if (cluster.invariants().violation() != null) {
+            return cluster.invariants().violation().toString();
+        }
+        if (!converged) {
+            return "Convergence: nodes did not reach the same commit index and applied state within "
+                    + CONVERGE_BOUND_MS + "ms of the heal: " + states(cluster);
+        }
+        SortedMap<String, String> first = null;
+        for (SimNode node : cluster.all()) {
+            SortedMap<String, String> map = node.kv().snapshot();
+            if (first != null && !first.equals(map)) {
+                return "Convergence: nodes applied the same entries but hold different maps: " + states(cluster);
+            }
+            first = map;
+        }
+        return null;
+    }
+
+    /** A leader every node follows in its term. */
+    static boolean followedLeader(Cluster cluster) {
+        SimNode leader = cluster.leader();
+        if (leader == null) {
+            return false;
+        }
+        for (SimNode node : cluster.all()) {
+            if (node.raft().currentTerm() != leader.raft().currentTerm() || !leader.id().equals(node.raft().leaderId())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Quiescent: no client waits, and every node applied exactly the leader's whole log. */
+    static boolean converged(Cluster cluster) {
+        if (!followedLeader(cluster) || !cluster.clients().stream().allMatch(Client::idle)) {
+            return false;
+        }
+        long last = cluster.leader().raft().log().size();
+        for (SimNode node : cluster.all()) {
+            if (node.raft().commitIndex() != last || node.kv().lastApplied() != last) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String states(Cluster cluster) {
+        StringBuilder out = new StringBuilder();
+        for (SimNode node : cluster.all()) {
+            Role role = node.raft().role();
+            out.append(String.format("%n  %s %-9s term %d commit %d applied %d log %d map %s", node.id(), role,
+                    node.raft().currentTerm(), node.raft().commitIndex(), node.kv().lastApplied(),
+                    node.raft().log().size(), new TreeMap<>(node.kv().snapshot())));
+        }
+        return out.toString();
+    }
+
+    /** Reads, writes and compare-and-sets of a few names on a few ids. */
+    static Supplier<Op> workload(SplittableRandom random) {
+        return () -> {
+            String key = KEYS.get(random.nextInt(KEYS.size()));
+            int dice = random.nextInt(10);
+            if (dice < 4) {
+                return Op.read(key);
+            }
+            String name = NAMES.get(random.nextInt(NAMES.size()));
+            return dice < 7 ? Op.write(key, name) : Op.cas(key, NAMES.get(random.nextInt(NAMES.size())), name);
+        };
+    }
+}

@@ -1,0 +1,64 @@
+package raftkv.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import raftkv.core.Bug;
+
+/**
+ * The checks can fail: with each deliberate bug switched on, the simulation must report a violation
+ * (an invariant or linearizability) within its seed budget. Each bug gets the fault mix that gives
+ * it its chance (a bug that never meets its triggering fault cannot show).
+ */
+class BugDetectionTest {
+
+    static final int BUDGET = 500;
+
+    private static Simulation.Outcome firstFailure(Bug bug, FaultMix mix) {
+        Simulation.Settings base = Simulation.Settings.of(1).withBugs(Set.of(bug)).withMix(mix);
+        SeedRunner.Summary summary = SeedRunner.run(base, 1, BUDGET, Runtime.getRuntime().availableProcessors(), true);
+        assertThat(summary.failures()).as(bug.flag() + " went unnoticed in " + BUDGET + " seeds").isNotEmpty();
+        Simulation.Outcome first = summary.failures().getFirst();
+        System.out.println("[bug " + bug.flag() + "] first failing seed " + first.settings().seed() + ": "
+                + first.failure().lines().findFirst().orElseThrow());
+        System.out.println("[bug " + bug.flag() + "]   replay: " + first.settings().reproduce());
+        return first;
+    }
+
+    @Test
+    void staleReadIsCaughtAsANonLinearizableRead() {
+        // Serving reads from any node's local state: a partitioned node answers with an old value.
+        Simulation.Outcome failure = firstFailure(Bug.STALE_READ, FaultMix.PARTITIONS);
+        assertThat(failure.failure()).startsWith("Linearizability: key").contains("read");
+    }
+
+    @Test
+    void ackBeforeCommitIsCaughtAsDivergingStateMachines() {
+        // A cut-off leader applies (and acknowledges) entries the majority then overwrites.
+        Simulation.Outcome failure = firstFailure(Bug.ACK_BEFORE_COMMIT, FaultMix.PARTITIONS);
+        assertThat(failure.failure()).containsAnyOf("State Machine Safety", "Leader Completeness", "Linearizability");
+    }
+
+    @Test
+    void commitPreviousTermIsCaughtInTheFigure8Pattern() {
+        // §5.4.2, Figure 8: an old-term entry committed by counting replicas is later overwritten.
+        Simulation.Outcome failure = firstFailure(Bug.COMMIT_PREVIOUS_TERM, FaultMix.FIGURE_8);
+        assertThat(failure.failure()).containsAnyOf("Leader Completeness", "State Machine Safety");
+    }
+
+    @Test
+    void forgetVoteIsCaughtAsTwoLeadersInOneTerm() {
+        // A voter that restarts mid-election votes again in the same term: two leaders.
+        Simulation.Outcome failure = firstFailure(Bug.FORGET_VOTE, FaultMix.ELECTION_CRASHES);
+        assertThat(failure.failure()).containsAnyOf("Election Safety", "Log Matching");
+    }
+
+    @Test
+    void theReplayLineNamesSeedBugAndFaults() {
+        Simulation.Settings settings = Simulation.Settings.of(1234).withBugs(Set.of(Bug.FORGET_VOTE))
+                .withMix(FaultMix.ELECTION_CRASHES);
+        assertThat(settings.reproduce()).isEqualTo(
+                "java -jar java-node/sim/target/raftkv-sim.jar run --seed 1234 --bug forget-vote --faults election-crashes");
+    }
+}
