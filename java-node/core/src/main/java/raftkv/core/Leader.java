@@ -20,6 +20,7 @@ final class Leader {
     private final ReadIndexTracker reads = new ReadIndexTracker();
     private long nextProbe = 1; // probes only compare within one term: replies of other terms are ignored
     private boolean readHeartbeatDue;
+    private boolean replicationDue;
 
     Leader(RaftConfig config, long term, RaftLog log, Outbox outbox, List<String> peers) {
         this.config = config;
@@ -37,6 +38,41 @@ final class Leader {
         for (String peer : followers.keySet()) {
             sendAppend(peer, heartbeat, commitIndex);
         }
+    }
+
+    /** New entries were appended: replicate them with the next Ready, in as few messages as possible. */
+    void entriesAppended() {
+        replicationDue = true;
+    }
+
+    /**
+     * Called when a Ready is assembled: one heartbeat round if reads are waiting for confirmation
+     * (§6.4 step 3), then the new entries to every follower that is keeping up. Batching here, not
+     * per proposal, turns a burst of proposals into one AppendEntries per follower.
+     */
+    void flush(long commitIndex) {
+        if (readHeartbeatDue) {
+            readHeartbeatDue = false;
+            broadcast(true, commitIndex);
+        }
+        if (replicationDue) {
+            replicationDue = false;
+            for (String peer : followers.keySet()) {
+                catchUp(peer, commitIndex);
+            }
+        }
+    }
+
+    /**
+     * Sends a follower the entries it lacks: one message while probing, a bounded stream of
+     * messages (each at most maxEntriesPerAppend entries) once it is keeping up.
+     */
+    void catchUp(String peer, long commitIndex) {
+        Progress p = followers.get(peer);
+        int messages = 0;
+        do {
+            sendAppend(peer, false, commitIndex);
+        } while (p.mode == Progress.Mode.REPLICATE && p.nextIndex <= log.lastIndex() && ++messages < config.maxAppendBurst());
     }
 
     void sendAppend(String peer, boolean heartbeat, long commitIndex) {
@@ -109,14 +145,6 @@ final class Leader {
     void registerRead(long requestId) {
         reads.register(requestId, nextProbe);
         readHeartbeatDue = true;
-    }
-
-    /** One heartbeat round confirms every read registered since the last round (§6.4 step 3). */
-    void flushReadHeartbeats(long commitIndex) {
-        if (readHeartbeatDue) {
-            readHeartbeatDue = false;
-            broadcast(true, commitIndex);
-        }
     }
 
     void releaseReads(long commitIndex) {

@@ -17,6 +17,8 @@ import java.util.Set;
  * @param heartbeatTicks how often a leader sends AppendEntries when idle; well below the election
  *     timeout (§5.6: broadcastTime ≪ electionTimeout)
  * @param maxEntriesPerAppend most entries carried by one AppendEntries
+ * @param maxAppendBurst most AppendEntries sent to one follower at once while it keeps up; the
+ *     rest follow as its replies come back (etcd-io/raft's MaxInflightMsgs plays this role)
  * @param bugs deliberate violations to enable (tests only)
  */
 public record RaftConfig(
@@ -26,6 +28,7 @@ public record RaftConfig(
         int electionTimeoutMaxTicks,
         int heartbeatTicks,
         int maxEntriesPerAppend,
+        int maxAppendBurst,
         Set<Bug> bugs) {
 
     public RaftConfig {
@@ -46,23 +49,24 @@ public record RaftConfig(
         if (electionTimeoutMaxTicks <= electionTimeoutMinTicks) {
             throw new IllegalArgumentException("electionTimeoutMaxTicks must exceed electionTimeoutMinTicks");
         }
-        if (maxEntriesPerAppend < 1) {
-            throw new IllegalArgumentException("maxEntriesPerAppend must be >= 1");
+        if (maxEntriesPerAppend < 1 || maxAppendBurst < 1) {
+            throw new IllegalArgumentException("maxEntriesPerAppend and maxAppendBurst must be >= 1");
         }
     }
 
-    /** Defaults: election timeout 10–20 ticks, heartbeat every 2 ticks, 256 entries per message. */
+    /** Defaults: election timeout 10–20 ticks, heartbeat every 2 ticks, 256 entries per message, bursts of 8. */
     public static RaftConfig of(String id, List<String> members) {
-        return new RaftConfig(id, members, 10, 20, 2, 256, Set.of());
+        return new RaftConfig(id, members, 10, 20, 2, 256, 8, Set.of());
     }
 
     public RaftConfig withBugs(Set<Bug> newBugs) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
-                maxEntriesPerAppend, newBugs);
+                maxEntriesPerAppend, maxAppendBurst, newBugs);
     }
 
     public RaftConfig withTiming(int electionMin, int electionMax, int heartbeat) {
-        return new RaftConfig(id, members, electionMin, electionMax, heartbeat, maxEntriesPerAppend, bugs);
+        return new RaftConfig(id, members, electionMin, electionMax, heartbeat, maxEntriesPerAppend, maxAppendBurst,
+                bugs);
     }
 
     public boolean has(Bug bug) {

@@ -100,11 +100,8 @@ public final class RaftNode {
     /** Handles a message from a peer. */
     public void step(Message m) {
         requireAdvanced();
-        if (!m.to().equals(config.id())) {
-            throw new IllegalArgumentException("message for " + m.to() + " delivered to " + config.id());
-        }
-        if (!peers.contains(m.from())) {
-            return; // not a member of this cluster: ignore
+        if (!m.to().equals(config.id()) || !peers.contains(m.from())) {
+            return; // misaddressed, or not from a member of this cluster: ignore
         }
         // PreVote messages never change anyone's term (§9.6): the sender has not started an election.
         if (m instanceof Message.PreVote preVote) {
@@ -165,7 +162,7 @@ public final class RaftNode {
     public Ready ready() {
         requireAdvanced();
         if (leader != null) {
-            leader.flushReadHeartbeats(commitIndex);
+            leader.flush(commitIndex);
         }
         lastIndexInReady = log.lastIndex();
         return outbox.take(new HardState(currentTerm, votedFor), log, commitIndex);
@@ -323,7 +320,7 @@ public final class RaftNode {
         if (config.has(Bug.ACK_BEFORE_COMMIT)) {
             maybeAdvanceCommit();
         }
-        leader.broadcast(false, commitIndex);
+        leader.entriesAppended();
         return entry;
     }
 
@@ -332,6 +329,9 @@ public final class RaftNode {
         if (m.term() < currentTerm) {
             outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0, 0, 0, m.probe()));
             return;
+        }
+        if (!isContiguous(m)) {
+            return; // malformed: entries must follow prevLogIndex one by one. Dropping it is safe.
         }
         // Candidates: "If AppendEntries RPC received from new leader: convert to follower" (§5.2)
         if (role != Role.FOLLOWER || leaderId == null) {
@@ -372,6 +372,16 @@ public final class RaftNode {
                 m.probe()));
     }
 
+    private static boolean isContiguous(Message.AppendEntries m) {
+        long expected = m.prevLogIndex() + 1;
+        for (LogEntry entry : m.entries()) {
+            if (entry.index() != expected++ || entry.term() > m.term()) {
+                return false;
+            }
+        }
+        return m.prevLogIndex() >= 0;
+    }
+
     private void truncate(long index) {
         if (index <= commitIndex) {
             if (config.bugs().isEmpty()) {
@@ -395,7 +405,7 @@ public final class RaftNode {
         leader.onReply(m);
         maybeAdvanceCommit();
         leader.releaseReads(commitIndex);
-        leader.sendAppend(m.from(), false, commitIndex); // the next batch, or the retry after a rejection
+        leader.catchUp(m.from(), commitIndex); // the next batch, or the retry after a rejection
     }
 
     /**

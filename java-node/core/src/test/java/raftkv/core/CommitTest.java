@@ -109,8 +109,24 @@ class CommitTest {
         n1.propose(new Command.Put("2", "Grace"), null);
         List<Message.AppendEntries> toN2 = sent(drain(n1), Message.AppendEntries.class).stream()
                 .filter(a -> a.to().equals("n2")).toList();
-        // One message per new entry, each following the last, without waiting for replies.
-        assertThat(toN2).extracting(Message.AppendEntries::prevLogIndex).containsExactly(1L, 2L);
+        // Both proposals of this Ready travel in one message, right after what n2 acknowledged.
+        assertThat(toN2).singleElement().satisfies(a -> {
+            assertThat(a.prevLogIndex()).isEqualTo(1);
+            assertThat(a.entries()).extracting(LogEntry::index).containsExactly(2L, 3L);
+        });
+        // The next proposal follows on without waiting for n2's reply (nextIndex advanced optimistically).
+        n1.propose(new Command.Put("3", "Barbara"), null);
+        List<Message.AppendEntries> next = sent(drain(n1), Message.AppendEntries.class).stream()
+                .filter(a -> a.to().equals("n2")).toList();
+        assertThat(next).extracting(Message.AppendEntries::prevLogIndex).containsExactly(3L);
+    }
+
+    @Test
+    void followerStillProbingGetsOneMessageAtATime_5_3() {
+        RaftNode n1 = node("n1", THREE);
+        Harness.elect(n1); // n2 has not answered yet: PROBE, the no-op is in flight
+        n1.propose(new Command.Put("1", "Ada"), null);
+        assertThat(sent(drain(n1), Message.AppendEntries.class)).noneMatch(a -> a.to().equals("n2"));
     }
 
     @Test

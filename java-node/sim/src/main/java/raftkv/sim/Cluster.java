@@ -66,7 +66,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
             ids.add("n" + i);
         }
         for (String id : ids) {
-            RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), bugs);
+            RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs);
             nodes.put(id, new SimNode(config, random.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));

@@ -1,0 +1,317 @@
+package raftkv.server;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.core.Command;
+import raftkv.core.KvStore;
+import raftkv.core.LogEntry;
+import raftkv.core.Message;
+import raftkv.core.ProposalResult;
+import raftkv.core.RaftNode;
+import raftkv.core.ReadResult;
+import raftkv.core.ReadState;
+import raftkv.core.Ready;
+import raftkv.core.Result;
+import raftkv.core.Session;
+import raftkv.core.Status;
+import raftkv.server.storage.DiskStorage;
+import raftkv.server.transport.Transport;
+
+/**
+ * The one thread that owns a node's {@link RaftNode} and {@link KvStore}.
+ *
+ * <p>Nothing else ever touches the Raft state, so none of it needs a lock. Everyone else talks to
+ * this thread by message: HTTP handlers (on virtual threads) put an event on a bounded
+ * {@link BlockingQueue} and wait on a {@link CompletableFuture} that this thread completes. In Go
+ * this would be a goroutine with a {@code select} over an events channel and a {@code time.Ticker};
+ * here the queue is the channel, the future is a one-shot reply channel, and the ticker is the
+ * timeout of {@link BlockingQueue#poll}: each turn waits for an event at most until the next tick is
+ * due. (etcd's raft node is built the same way.)
+ *
+ * <p>One turn of the loop:
+ *
+ * <ol>
+ *   <li>tick the node if a tick is due (at most one per turn: a late loop must not fire a burst of
+ *       ticks, which would start elections too early);
+ *   <li>take every queued event (up to a bound) and feed it to the node: peer messages to
+ *       {@code step}, writes to {@code propose}; reads that arrive in the same turn share one
+ *       ReadIndex request, since one leadership check covers them all;
+ *   <li>handle the node's {@link Ready}, in the order its contract requires:
+ *       <b>persist</b> (hard state, then the log suffix, one fsync for the whole turn — group
+ *       commit), <b>send</b> (hand messages to the transport, which never blocks), <b>apply</b>
+ *       committed entries and complete the futures of the proposals they settle, serve confirmed
+ *       reads once applied up to their read index, fail dropped reads, then {@code advance()}.
+ * </ol>
+ *
+ * <p>A proposal appended at (index, term) succeeds if and only if the entry committed at that index
+ * has that term; if another term's entry commits there, the proposal failed definitely
+ * ({@link WriteOutcome.Superseded}). Leadership changes need no special handling: whatever this node
+ * appended is settled the day its index commits, even if this node is a follower by then.
+ *
+ * <p>If persisting fails, or the core throws, the node stops ({@code onFatal}): a node that cannot
+ * keep its promises must not go on making them.
+ */
+public final class EventLoop {
+
+    private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+
+    static final int QUEUE_CAPACITY = 10_000;
+    static final int MAX_EVENTS_PER_TURN = 2_000;
+
+    private sealed interface Event {}
+
+    private record Deliver(Message message) implements Event {}
+
+    private record Propose(Command command, Session session, CompletableFuture<WriteOutcome> reply)
+            implements Event {}
+
+    /** A read to evaluate on the state machine once it is safe to (ReadIndex) — or at once, if local. */
+    private record Read<T>(Function<KvStore, T> query, CompletableFuture<ReadOutcome<T>> reply, boolean local)
+            implements Event {
+        void serve(KvStore kv) {
+            reply.complete(new ReadOutcome.Served<>(query.apply(kv)));
+        }
+
+        void fail(ReadOutcome<T> outcome) {
+            reply.complete(outcome);
+        }
+    }
+
+    private record PendingWrite(long term, CompletableFuture<WriteOutcome> reply) {}
+
+    private record ConfirmedReads(long readIndex, List<Read<?>> reads) {}
+
+    private final RaftNode node;
+    private final KvStore kv = new KvStore();
+    private final DiskStorage storage;
+    private final Transport transport;
+    private final long tickNanos;
+    private final Consumer<Throwable> onFatal;
+    private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile NodeStatus status;
+
+    // Owned by the loop thread.
+    private final Map<Long, List<PendingWrite>> pendingWrites = new HashMap<>();
+    private final Map<Long, List<Read<?>>> readsAwaitingConfirmation = new HashMap<>();
+    private final List<ConfirmedReads> readsAwaitingApply = new ArrayList<>();
+    private List<Read<?>> readsThisTurn = new ArrayList<>();
+    private long nextReadId = 1;
+
+    public EventLoop(RaftNode node, DiskStorage storage, Transport transport, long tickMillis,
+            Consumer<Throwable> onFatal) {
+        this.node = node;
+        this.storage = storage;
+        this.transport = transport;
+        this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
+        this.onFatal = onFatal;
+        this.thread = Thread.ofPlatform().name("raft-loop-" + node.id()).unstarted(this::run);
+        publishStatus();
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Stops the loop and waits for it; pending requests are left to their callers' timeouts. */
+    public void stop() throws InterruptedException {
+        running = false;
+        thread.interrupt();
+        thread.join();
+    }
+
+    // ---------------------------------------------------------------- called from any thread
+
+    /** Hands a peer message to the node; false if the queue is full (the message is lost). */
+    public boolean deliver(Message message) {
+        return events.offer(new Deliver(message));
+    }
+
+    public CompletableFuture<WriteOutcome> propose(Command command, Session session) {
+        CompletableFuture<WriteOutcome> reply = new CompletableFuture<>();
+        if (!events.offer(new Propose(command, session, reply))) {
+            reply.complete(new WriteOutcome.Overloaded());
+        }
+        return reply;
+    }
+
+    /** A linearizable read: {@code query} runs on this thread once ReadIndex says it is safe. */
+    public <T> CompletableFuture<ReadOutcome<T>> read(Function<KvStore, T> query) {
+        return enqueueRead(query, false);
+    }
+
+    /** Runs {@code query} on this node's state as it is now: NOT linearizable (debugging, tests). */
+    public <T> CompletableFuture<ReadOutcome<T>> readLocal(Function<KvStore, T> query) {
+        return enqueueRead(query, true);
+    }
+
+    private <T> CompletableFuture<ReadOutcome<T>> enqueueRead(Function<KvStore, T> query, boolean local) {
+        CompletableFuture<ReadOutcome<T>> reply = new CompletableFuture<>();
+        if (!events.offer(new Read<>(query, reply, local))) {
+            reply.complete(new ReadOutcome.Overloaded<>());
+        }
+        return reply;
+    }
+
+    /** The node's state as of the end of the last turn; never blocks. */
+    public NodeStatus status() {
+        return status;
+    }
+
+    // ---------------------------------------------------------------- the loop thread
+
+    private void run() {
+        long nextTick = System.nanoTime() + tickNanos;
+        try {
+            while (running) {
+                Event first = events.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                long now = System.nanoTime();
+                if (now - nextTick >= 0) {
+                    node.tick();
+                    nextTick = Math.max(nextTick + tickNanos, now);
+                }
+                if (first != null) {
+                    handle(first);
+                    Event next;
+                    for (int n = 1; n < MAX_EVENTS_PER_TURN && (next = events.poll()) != null; n++) {
+                        handle(next);
+                    }
+                }
+                registerReads();
+                handleReady();
+                publishStatus();
+            }
+        } catch (Throwable t) {
+            if (!running) {
+                return; // stop() interrupted us, perhaps mid-write: like a crash, which the WAL survives
+            }
+            log.error("event loop failed; this node stops", t);
+            onFatal.accept(t);
+        }
+    }
+
+    private void handle(Event event) {
+        switch (event) {
+            case Deliver deliver -> node.step(deliver.message());
+            case Propose propose -> {
+                switch (node.propose(propose.command(), propose.session())) {
+                    case ProposalResult.Appended appended -> pendingWrites
+                            .computeIfAbsent(appended.index(), i -> new ArrayList<>(1))
+                            .add(new PendingWrite(appended.term(), propose.reply()));
+                    case ProposalResult.NotLeader notLeader ->
+                            propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
+                }
+            }
+            case Read<?> read when read.local() -> read.serve(kv);
+            case Read<?> read -> readsThisTurn.add(read);
+        }
+    }
+
+    /** One ReadIndex request for every read that arrived this turn (dissertation §6.4). */
+    private void registerReads() {
+        if (readsThisTurn.isEmpty()) {
+            return;
+        }
+        List<Read<?>> batch = readsThisTurn;
+        readsThisTurn = new ArrayList<>();
+        long requestId = nextReadId++;
+        switch (node.read(requestId)) {
+            case ReadResult.Registered registered -> readsAwaitingConfirmation.put(requestId, batch);
+            case ReadResult.NotLeader notLeader -> batch.forEach(r -> failNotLeader(r, notLeader.leaderHint()));
+        }
+    }
+
+    private static <T> void failNotLeader(Read<T> read, String hint) {
+        read.fail(new ReadOutcome.NotLeader<>(hint));
+    }
+
+    private static <T> void failDropped(Read<T> read) {
+        read.fail(new ReadOutcome.Dropped<>());
+    }
+
+    /** Handles Readys until the node has nothing more to say (advancing may commit more entries). */
+    private void handleReady() throws IOException {
+        while (true) {
+            Ready ready = node.ready();
+            if (ready.isEmpty()) {
+                node.advance();
+                return;
+            }
+            // 1. Persist: "updated on stable storage before responding to RPCs" (Figure 2).
+            if (ready.mustPersist()) {
+                storage.save(ready.hardState(), ready.truncateFrom(), ready.entriesToAppend());
+            }
+            // 2. Send: only now may votes and acknowledgements leave the node.
+            transport.send(ready.messages());
+            // 3. Apply, then answer what the applied state allows.
+            ready.committedEntries().forEach(this::apply);
+            for (ReadState state : ready.readStates()) {
+                List<Read<?>> reads = readsAwaitingConfirmation.remove(state.requestId());
+                if (reads != null) {
+                    readsAwaitingApply.add(new ConfirmedReads(state.readIndex(), reads));
+                }
+            }
+            serveAppliedReads();
+            for (long requestId : ready.droppedReads()) {
+                List<Read<?>> reads = readsAwaitingConfirmation.remove(requestId);
+                if (reads != null) {
+                    reads.forEach(EventLoop::failDropped);
+                }
+            }
+            // 4. Tell the core all of the above is done.
+            node.advance();
+        }
+    }
+
+    private void apply(LogEntry entry) {
+        Result result = kv.apply(entry);
+        List<PendingWrite> waiting = pendingWrites.remove(entry.index());
+        if (waiting == null) {
+            return; // proposed through another node, or before this process started
+        }
+        for (PendingWrite write : waiting) {
+            // The proposal took effect iff the entry committed at its index is the one it appended.
+            write.reply().complete(write.term() == entry.term()
+                    ? new WriteOutcome.Applied(result)
+                    : new WriteOutcome.Superseded());
+        }
+    }
+
+    private void serveAppliedReads() {
+        Iterator<ConfirmedReads> it = readsAwaitingApply.iterator();
+        while (it.hasNext()) {
+            ConfirmedReads confirmed = it.next();
+            if (confirmed.readIndex() <= kv.lastApplied()) {
+                confirmed.reads().forEach(read -> read.serve(kv));
+                it.remove();
+            }
+        }
+    }
+
+    private void publishStatus() {
+        Status s = node.status();
+        NodeStatus previous = status;
+        status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
+                s.commitIndex(), kv.lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex());
+        if (previous != null && (!previous.role().equals(status.role()) || previous.term() != status.term()
+                || !Objects.equals(previous.leader(), status.leader()))) {
+            log.info("term {}: {} (leader {}, commit {}, log {})", status.term(), status.role(), status.leader(),
+                    status.commitIndex(), status.logSize());
+        }
+    }
+}

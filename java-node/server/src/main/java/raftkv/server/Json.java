@@ -1,0 +1,33 @@
+package raftkv.server;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import raftkv.core.Command;
+
+/**
+ * The one Jackson {@link ObjectMapper} of a node, for the client API and the peer messages. The core
+ * has no Jackson annotations (it has no dependencies at all), so the polymorphic {@link Command} is
+ * described here with a mix-in: {@code {"type":"put","id":..,"name":..}}.
+ */
+public final class Json {
+
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .addMixIn(Command.class, CommandMixin.class)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private Json() {}
+
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+    @JsonSubTypes({
+        @JsonSubTypes.Type(value = Command.Noop.class, name = "noop"),
+        @JsonSubTypes.Type(value = Command.Put.class, name = "put"),
+        @JsonSubTypes.Type(value = Command.Cas.class, name = "cas"),
+        @JsonSubTypes.Type(value = Command.Delete.class, name = "delete")
+    })
+    private interface CommandMixin {}
+}

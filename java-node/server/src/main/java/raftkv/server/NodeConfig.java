@@ -1,0 +1,75 @@
+package raftkv.server;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import raftkv.core.Bug;
+import raftkv.core.RaftConfig;
+
+/**
+ * Everything a node is started with, validated. Times are in milliseconds here and converted to
+ * the core's ticks by {@link #raftConfig()}.
+ *
+ * @param members every node of the cluster (this one included) and its base URL
+ * @param electionTimeoutMinMs lower bound of the randomized election timeout
+ * @param electionTimeoutMaxMs upper bound of the randomized election timeout
+ * @param clusterToken shared secret peers must present on /raft/*, or null (local tests only)
+ * @param requestTimeoutMs how long a client request may wait for commit (or its forward) in total
+ */
+public record NodeConfig(
+        String id,
+        String listenHost,
+        int listenPort,
+        SortedMap<String, URI> members,
+        Path dataDir,
+        int tickMs,
+        int electionTimeoutMinMs,
+        int electionTimeoutMaxMs,
+        int heartbeatMs,
+        Set<Bug> bugs,
+        String clusterToken,
+        int requestTimeoutMs) {
+
+    public NodeConfig {
+        Objects.requireNonNull(id, "id");
+        members = new TreeMap<>(members);
+        bugs = Set.copyOf(bugs);
+        if (!members.containsKey(id)) {
+            throw new IllegalArgumentException("--peers must include this node's own id '" + id + "'");
+        }
+        if (tickMs < 1) {
+            throw new IllegalArgumentException("--tick-ms must be >= 1");
+        }
+        if (heartbeatMs < tickMs) {
+            throw new IllegalArgumentException("--heartbeat-ms must be at least one tick (" + tickMs + " ms)");
+        }
+        if (electionTimeoutMinMs <= heartbeatMs || electionTimeoutMaxMs <= electionTimeoutMinMs) {
+            throw new IllegalArgumentException("need heartbeat < election timeout MIN < MAX, got heartbeat "
+                    + heartbeatMs + " ms and election " + electionTimeoutMinMs + "-" + electionTimeoutMaxMs + " ms");
+        }
+        if (electionTimeoutMaxMs / tickMs <= electionTimeoutMinMs / tickMs) {
+            throw new IllegalArgumentException("election timeout range is shorter than one tick");
+        }
+        if (requestTimeoutMs < 1) {
+            throw new IllegalArgumentException("--request-timeout-ms must be >= 1");
+        }
+    }
+
+    /** The peers' URLs: every member but this node. */
+    public Map<String, URI> peers() {
+        Map<String, URI> peers = new TreeMap<>(members);
+        peers.remove(id);
+        return peers;
+    }
+
+    public RaftConfig raftConfig() {
+        return RaftConfig.of(id, new ArrayList<>(members.keySet()))
+                .withTiming(electionTimeoutMinMs / tickMs, electionTimeoutMaxMs / tickMs, heartbeatMs / tickMs)
+                .withBugs(bugs);
+    }
+}

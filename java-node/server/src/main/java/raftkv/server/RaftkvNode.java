@@ -1,0 +1,201 @@
+package raftkv.server;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import raftkv.core.Bug;
+import raftkv.core.RaftNode;
+import raftkv.server.http.HttpApi;
+import raftkv.server.storage.DiskStorage;
+import raftkv.server.storage.WalCorruptedException;
+import raftkv.server.transport.HttpTransport;
+
+/** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
+@Command(name = "raftkv-node", mixinStandardHelpOptions = true, version = "raftkv 0.1",
+        description = "Runs one node of a raftkv cluster: a Raft-replicated map Id => name.")
+public final class RaftkvNode implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RaftkvNode.class);
+
+    static final int EXIT_BAD_OPTIONS = 2;
+    static final int EXIT_CORRUPTED = 3;
+    static final int EXIT_FAILED = 1;
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern RANGE = Pattern.compile("(\\d+)-(\\d+)");
+    private static final Pattern HOST_PORT = Pattern.compile("(.+):(\\d{1,5})");
+
+    @Option(names = "--id", required = true, description = "This node's id; must appear in --peers.")
+    String id;
+
+    @Option(names = "--listen", required = true, description = "HOST:PORT to serve clients and peers on.")
+    String listen;
+
+    @Option(names = "--peers", required = true,
+            description = "Every node, this one included: ID=URL,ID=URL,... e.g. n1=http://n1:8080")
+    String peers;
+
+    @Option(names = "--data-dir", required = true, description = "Directory for the WAL and the hard state.")
+    Path dataDir;
+
+    @Option(names = "--tick-ms", defaultValue = "10", description = "Raft clock period (default ${DEFAULT-VALUE}).")
+    int tickMs;
+
+    @Option(names = "--election-timeout-ms", defaultValue = "300-600",
+            description = "MIN-MAX randomized election timeout (default ${DEFAULT-VALUE}).")
+    String electionTimeout;
+
+    @Option(names = "--heartbeat-ms", defaultValue = "50", description = "Leader heartbeat period (default ${DEFAULT-VALUE}).")
+    int heartbeatMs;
+
+    @Option(names = "--request-timeout-ms", defaultValue = "5000",
+            description = "How long a client request may wait, forwarding included (default ${DEFAULT-VALUE}).")
+    int requestTimeoutMs;
+
+    @Option(names = "--bug", description = "Enable a deliberate Raft violation (tests only; repeatable): "
+            + "stale-read, commit-previous-term, forget-vote, ack-before-commit.")
+    List<String> bugs = new ArrayList<>();
+
+    @Option(names = "--cluster-token",
+            description = "Shared secret peers present on /raft/*. Without it anyone can speak Raft to this node:"
+                    + " for local tests only.")
+    String clusterToken;
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new RaftkvNode());
+        cli.setParameterExceptionHandler(RaftkvNode::oneLineError);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException) {
+                return oneLineError(new CommandLine.ParameterException(commandLine, e.getMessage()), args);
+            }
+            throw e;
+        });
+        int code = cli.execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+        // On success the HTTP server's threads keep the JVM alive until SIGTERM.
+    }
+
+    private static int oneLineError(CommandLine.ParameterException e, String[] args) {
+        PrintWriter err = e.getCommandLine().getErr();
+        err.println("raftkv-node: " + e.getMessage() + " (see --help)");
+        err.flush();
+        return EXIT_BAD_OPTIONS;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig config = toConfig();
+        if (!config.bugs().isEmpty()) {
+            for (int i = 0; i < 3; i++) {
+                log.warn("!!!!!!!! BUGS ENABLED: {} — this node deliberately violates Raft. NEVER use in production.",
+                        config.bugs());
+            }
+        }
+        if (config.clusterToken() == null) {
+            log.warn("no --cluster-token: anyone who can reach {} can send Raft messages (local tests only)", listen);
+        }
+        return start(config);
+    }
+
+    /** Starts the node; returns 0 once it is serving (the JVM then lives on in the server threads). */
+    static int start(NodeConfig config) throws Exception {
+        DiskStorage storage;
+        try {
+            storage = DiskStorage.open(config.dataDir());
+        } catch (WalCorruptedException e) {
+            log.error("REFUSING TO START: {}", e.getMessage());
+            return EXIT_CORRUPTED;
+        }
+        log.info("node {} recovered term {}, vote {}, {} log entries from {}", config.id(),
+                storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
+                storage.recoveredEntries().size(), config.dataDir());
+        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
+                storage.recoveredEntries(), new SplittableRandom());
+        HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken());
+        EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), failure -> {
+            log.error("fatal: {}; exiting", failure.toString());
+            Runtime.getRuntime().halt(EXIT_FAILED); // fail-stop: no shutdown hooks, no more promises
+        });
+        loop.start();
+        HttpApi api;
+        try {
+            api = HttpApi.start(config, loop);
+        } catch (RuntimeException e) {
+            log.error("cannot serve on {}:{}: {}", config.listenHost(), config.listenPort(), e.toString());
+            return EXIT_FAILED;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("node {} shutting down", config.id());
+            api.stop();
+            try {
+                loop.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            transport.close();
+        }, "shutdown"));
+        log.info("node {} serving on {}:{} with peers {}", config.id(), config.listenHost(), api.port(),
+                config.peers());
+        return 0;
+    }
+
+    NodeConfig toConfig() {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("--id must match " + ID.pattern());
+        }
+        Matcher hostPort = HOST_PORT.matcher(listen);
+        if (!hostPort.matches() || Integer.parseInt(hostPort.group(2)) > 65535) {
+            throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + listen + "'");
+        }
+        Matcher range = RANGE.matcher(electionTimeout);
+        if (!range.matches()) {
+            throw new IllegalArgumentException("--election-timeout-ms must be MIN-MAX, got '" + electionTimeout + "'");
+        }
+        Set<Bug> enabled = EnumSet.noneOf(Bug.class);
+        for (String flag : bugs) {
+            enabled.add(Bug.fromFlag(flag));
+        }
+        return new NodeConfig(id, hostPort.group(1), Integer.parseInt(hostPort.group(2)), parsePeers(peers),
+                dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
+                enabled, clusterToken, requestTimeoutMs);
+    }
+
+    static TreeMap<String, URI> parsePeers(String spec) {
+        TreeMap<String, URI> members = new TreeMap<>();
+        for (String part : spec.split(",")) {
+            String[] idAndUrl = part.trim().split("=", 2);
+            if (idAndUrl.length != 2 || !ID.matcher(idAndUrl[0]).matches()) {
+                throw new IllegalArgumentException("--peers entries must be ID=URL, got '" + part + "'");
+            }
+            URI uri;
+            try {
+                uri = URI.create(idAndUrl[1]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--peers: bad URL '" + idAndUrl[1] + "'");
+            }
+            if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+                throw new IllegalArgumentException("--peers: URL must be http://HOST:PORT, got '" + idAndUrl[1] + "'");
+            }
+            if (members.put(idAndUrl[0], uri) != null) {
+                throw new IllegalArgumentException("--peers: duplicate id '" + idAndUrl[0] + "'");
+            }
+        }
+        return members;
+    }
+}

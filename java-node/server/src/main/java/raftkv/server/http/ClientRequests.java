@@ -1,0 +1,102 @@
+package raftkv.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.regex.Pattern;
+import raftkv.core.Session;
+import raftkv.server.Json;
+
+/**
+ * Validation of everything a client sends. Each check fails with a 4xx {@link ApiException}, so
+ * a client mistake never reaches the event loop and never becomes a 5xx.
+ */
+final class ClientRequests {
+
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    static final int MAX_NAME_CHARS = 1024;
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+    static final String CLIENT_ID_HEADER = "X-Client-Id";
+    static final String CLIENT_SEQ_HEADER = "X-Client-Seq";
+
+    private ClientRequests() {}
+
+    /** Refuses an oversized body before reading it, when the client declared its length. */
+    static void checkContentLength(Context ctx) {
+        if (ctx.contentLength() > MAX_BODY_BYTES) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "bodies are at most " + MAX_BODY_BYTES + " bytes");
+        }
+    }
+
+    static String id(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!ID.matcher(id).matches()) {
+            throw new ApiException(ErrorCode.INVALID_ID, "ids are 1-128 characters of A-Z a-z 0-9 _ . -");
+        }
+        return id;
+    }
+
+    /** The body as a JSON object holding exactly {@code fields}, each a string; returns them in order. */
+    static String[] stringFields(Context ctx, String... fields) {
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "bodies are at most " + MAX_BODY_BYTES + " bytes");
+        }
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "malformed JSON");
+        }
+        if (body == null || !body.isObject()) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
+        }
+        Set<String> allowed = Set.of(fields);
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "unexpected field '" + name + "'");
+            }
+        }
+        String[] values = new String[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+            JsonNode value = body.get(fields[i]);
+            if (value == null || !value.isTextual()) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "field '" + fields[i] + "' must be a string");
+            }
+            values[i] = value.textValue();
+            if (values[i].length() > MAX_NAME_CHARS) {
+                throw new ApiException(ErrorCode.INVALID_NAME,
+                        "'" + fields[i] + "' is longer than " + MAX_NAME_CHARS + " characters");
+            }
+        }
+        return values;
+    }
+
+    /** The client session from X-Client-Id / X-Client-Seq, or null if the client sent neither. */
+    static Session session(Context ctx) {
+        String clientId = ctx.header(CLIENT_ID_HEADER);
+        String sequence = ctx.header(CLIENT_SEQ_HEADER);
+        if (clientId == null && sequence == null) {
+            return null;
+        }
+        if (clientId == null || sequence == null) {
+            throw new ApiException(ErrorCode.INVALID_SESSION, "send both X-Client-Id and X-Client-Seq, or neither");
+        }
+        if (!ID.matcher(clientId).matches()) {
+            throw new ApiException(ErrorCode.INVALID_SESSION, "X-Client-Id must be 1-128 characters of A-Z a-z 0-9 _ . -");
+        }
+        long seq;
+        try {
+            seq = Long.parseLong(sequence);
+        } catch (NumberFormatException e) {
+            seq = 0;
+        }
+        if (seq < 1) {
+            throw new ApiException(ErrorCode.INVALID_SESSION, "X-Client-Seq must be an integer >= 1");
+        }
+        return new Session(clientId, seq);
+    }
+}

@@ -1,0 +1,60 @@
+package raftkv.server.http;
+
+import java.util.Locale;
+
+/**
+ * Every error the API returns, with its HTTP status and whether it is definite.
+ *
+ * <p>{@code definite = true}: the operation certainly did not take effect and never will (a Jepsen
+ * {@code :fail}); the client may retry freely. {@code definite = false}: it may have taken effect or
+ * may still do so (a Jepsen {@code :info}); only a retry with the same session is safe. docs/api.md
+ * has the same table for humans.
+ */
+public enum ErrorCode {
+    // The request itself is wrong: nothing was attempted.
+    INVALID_ID(400, true),
+    INVALID_NAME(400, true),
+    INVALID_BODY(400, true),
+    INVALID_SESSION(400, true),
+    UNAUTHORIZED(401, true),
+    NO_ROUTE(404, true),
+    METHOD_NOT_ALLOWED(405, true),
+    PAYLOAD_TOO_LARGE(413, true),
+    // The operation ran, at its place in the log, and had this definite outcome.
+    NOT_FOUND(404, true),
+    CAS_MISMATCH(409, true),
+    STALE_SESSION(409, true),
+    // Never appended, or appended but overwritten: it will not take effect.
+    NO_LEADER(503, true),
+    OVERLOADED(503, true),
+    SUPERSEDED(503, true),
+    // Reads have no effect, so every read failure is definite.
+    READ_FAILED(503, true),
+    READ_TIMEOUT(504, true),
+    // Appended (or possibly appended) but the outcome is unknown.
+    COMMIT_TIMEOUT(504, false),
+    FORWARD_FAILED(502, false),
+    FORWARD_TIMEOUT(504, false),
+    INTERNAL(500, false);
+
+    private final int status;
+    private final boolean definite;
+
+    ErrorCode(int status, boolean definite) {
+        this.status = status;
+        this.definite = definite;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public boolean definite() {
+        return definite;
+    }
+
+    /** The code as it appears in JSON: {@code cas_mismatch}. */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,142 @@
+package raftkv.server.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.server.EventLoop;
+import raftkv.server.Json;
+import raftkv.server.NodeConfig;
+import raftkv.server.NodeStatus;
+import raftkv.server.ReadOutcome;
+
+/**
+ * The node's HTTP server (Javalin on Jetty, one virtual thread per request): the client API, the
+ * status page and the peer endpoint. Every error, including those Javalin raises itself (unknown
+ * route, body too large), leaves as the same JSON error body.
+ */
+public final class HttpApi {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    /** The largest request body accepted at all (a peer's batch); client bodies are capped lower. */
+    static final long MAX_PEER_BODY_BYTES = 32L << 20;
+
+    private final Javalin app;
+
+    private HttpApi(Javalin app) {
+        this.app = app;
+    }
+
+    public static HttpApi start(NodeConfig config, EventLoop loop) {
+        KvRoutes kv = new KvRoutes(config, loop);
+        PeerRoutes peers = new PeerRoutes(config, loop);
+        Javalin app = Javalin.create(javalin -> {
+            javalin.startup.showJavalinBanner = false;
+            javalin.startup.showOldJavalinVersionWarning = false;
+            javalin.concurrency.useVirtualThreads = true;
+            // Peers send batches of AppendEntries; client routes enforce their own 64 KiB limit.
+            javalin.http.maxRequestSize = MAX_PEER_BODY_BYTES;
+            javalin.http.prefer405over404 = true;
+            javalin.jsonMapper(new JavalinJackson(Json.MAPPER, true));
+            javalin.jetty.host = config.listenHost();
+            javalin.jetty.port = config.listenPort();
+
+            javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
+            javalin.routes.get("/kv", kv::list);
+            javalin.routes.get("/kv/{id}", kv::get);
+            javalin.routes.put("/kv/{id}", kv::put);
+            javalin.routes.delete("/kv/{id}", kv::delete);
+            javalin.routes.post("/kv/{id}/cas", kv::cas);
+            javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status())));
+            javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
+            javalin.routes.post("/raft/{type}", peers::receive);
+
+            javalin.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.code().status()).json(e.body()));
+            javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));
+            javalin.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                render(ctx, new ApiException(ErrorCode.INTERNAL, "internal error: " + e));
+            });
+            // Javalin answers unknown routes and wrong methods itself; give those our error body too.
+            javalin.routes.error(404, ctx -> fillIfEmpty(ctx, ErrorCode.NO_ROUTE, "no route " + ctx.path()));
+            javalin.routes.error(405, ctx -> fillIfEmpty(ctx, ErrorCode.METHOD_NOT_ALLOWED,
+                    ctx.method() + " is not allowed on " + ctx.path()));
+        });
+        app.start();
+        return new HttpApi(app);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public void stop() {
+        app.stop();
+    }
+
+    private static void render(Context ctx, ApiException e) {
+        ctx.status(e.code().status()).json(e.body());
+    }
+
+    private static void fromJavalin(int status, Context ctx) {
+        ErrorCode code = switch (status) {
+            case 404 -> ErrorCode.NO_ROUTE;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+            default -> status >= 500 ? ErrorCode.INTERNAL : ErrorCode.INVALID_BODY;
+        };
+        render(ctx, new ApiException(code, "HTTP " + status + " for " + ctx.method() + " " + ctx.path()));
+    }
+
+    private static void fillIfEmpty(Context ctx, ErrorCode code, String message) {
+        String body = ctx.result();
+        if (body == null || body.isEmpty()) {
+            render(ctx, new ApiException(code, message));
+        }
+    }
+
+    static Map<String, Object> statusBody(NodeConfig config, NodeStatus status) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", status.id());
+        body.put("role", status.role());
+        body.put("term", status.term());
+        body.put("leader", status.leader());
+        body.put("commitIndex", status.commitIndex());
+        body.put("lastApplied", status.lastApplied());
+        body.put("logSize", status.logSize());
+        body.put("lastLogTerm", status.lastLogTerm());
+        Map<String, Object> peers = new LinkedHashMap<>();
+        config.peers().forEach((id, url) -> {
+            Map<String, Object> peer = new LinkedHashMap<>();
+            peer.put("url", url.toString());
+            Long matchIndex = status.matchIndex().get(id); // known on the leader only
+            if (matchIndex != null) {
+                peer.put("matchIndex", matchIndex);
+            }
+            peers.put(id, peer);
+        });
+        body.put("peers", peers);
+        return body;
+    }
+
+    /** This node's own map and lastApplied, without ReadIndex: for tests and debugging only. */
+    private static void localState(Context ctx, EventLoop loop) throws Exception {
+        CompletableFuture<ReadOutcome<Map<String, Object>>> reply = loop.readLocal(kv -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("lastApplied", kv.lastApplied());
+            body.put("kv", kv.snapshot());
+            return body;
+        });
+        switch (reply.get(5, TimeUnit.SECONDS)) {
+            case ReadOutcome.Served<Map<String, Object>> served -> ctx.json(served.value());
+            default -> render(ctx, new ApiException(ErrorCode.OVERLOADED, "event queue full"));
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package raftkv.server.http;
+
+import io.javalin.http.Context;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import raftkv.core.Command;
+import raftkv.core.KvStore;
+import raftkv.core.Result;
+import raftkv.core.Session;
+import raftkv.server.EventLoop;
+import raftkv.server.NodeConfig;
+import raftkv.server.ReadOutcome;
+import raftkv.server.WriteOutcome;
+
+/**
+ * The client API: {@code /kv} reads and writes. Each handler runs on its own virtual thread, so it
+ * simply blocks until the event loop answers (or the request's deadline passes).
+ *
+ * <p>On a follower the event loop answers "not the leader"; the handler then forwards the request
+ * to the leader and relays the answer. With no known leader it waits a little (a leader is usually
+ * elected within an election timeout) and otherwise gives up with a definite 503.
+ */
+final class KvRoutes {
+
+    private static final long RETRY_PAUSE_MILLIS = 20;
+
+    /** What one attempt on this node gave: an answer for the client, or "ask the leader". */
+    private sealed interface Attempt {
+        record Answer(int status, Object body) implements Attempt {}
+
+        record NotLeader(String leaderHint) implements Attempt {}
+    }
+
+    private enum Kind {
+        READ,
+        WRITE
+    }
+
+    @FunctionalInterface
+    private interface LocalAttempt {
+        Attempt run(long deadlineNanos) throws InterruptedException;
+    }
+
+    private final NodeConfig config;
+    private final EventLoop loop;
+    private final Forwarder forwarder;
+
+    KvRoutes(NodeConfig config, EventLoop loop) {
+        this.config = config;
+        this.loop = loop;
+        this.forwarder = new Forwarder(config.id());
+    }
+
+    // ---------------------------------------------------------------- routes
+
+    void get(Context ctx) throws InterruptedException {
+        String id = ClientRequests.id(ctx);
+        read(ctx, kv -> kv.get(id), result -> switch (result) {
+            case Result.Ok ok -> new Attempt.Answer(200, entry(id, ok.value()));
+            default -> notFound(id);
+        });
+    }
+
+    void list(Context ctx) throws InterruptedException {
+        read(ctx, KvStore::snapshot, (SortedMap<String, String> map) -> new Attempt.Answer(200, map));
+    }
+
+    void put(Context ctx) throws InterruptedException {
+        String id = ClientRequests.id(ctx);
+        String name = ClientRequests.stringFields(ctx, "name")[0];
+        write(ctx, new Command.Put(id, name), ClientRequests.session(ctx), id);
+    }
+
+    void cas(Context ctx) throws InterruptedException {
+        String id = ClientRequests.id(ctx);
+        String[] fields = ClientRequests.stringFields(ctx, "expected", "name");
+        write(ctx, new Command.Cas(id, fields[0], fields[1]), ClientRequests.session(ctx), id);
+    }
+
+    void delete(Context ctx) throws InterruptedException {
+        String id = ClientRequests.id(ctx);
+        write(ctx, new Command.Delete(id), ClientRequests.session(ctx), id);
+    }
+
+    // ---------------------------------------------------------------- writes and reads
+
+    private void write(Context ctx, Command command, Session session, String id) throws InterruptedException {
+        execute(ctx, Kind.WRITE, deadline -> {
+            WriteOutcome outcome = await(loop.propose(command, session), deadline, () -> new ApiException(
+                    ErrorCode.COMMIT_TIMEOUT, "no commit within " + config.requestTimeoutMs() + " ms; the write may"
+                            + " still take effect"));
+            return switch (outcome) {
+                case WriteOutcome.Applied applied -> answer(id, applied.result());
+                case WriteOutcome.NotLeader notLeader -> new Attempt.NotLeader(notLeader.leaderHint());
+                case WriteOutcome.Superseded s -> throw new ApiException(ErrorCode.SUPERSEDED,
+                        "a new leader overwrote the entry before it committed; it will never take effect");
+                case WriteOutcome.Overloaded o -> throw overloaded();
+            };
+        });
+    }
+
+    private <T> void read(Context ctx, Function<KvStore, T> query, Function<T, Attempt.Answer> render)
+            throws InterruptedException {
+        execute(ctx, Kind.READ, deadline -> {
+            ReadOutcome<T> outcome = await(loop.read(query), deadline, () -> new ApiException(ErrorCode.READ_TIMEOUT,
+                    "the read could not be confirmed within " + config.requestTimeoutMs() + " ms"));
+            return switch (outcome) {
+                case ReadOutcome.Served<T> served -> render.apply(served.value());
+                case ReadOutcome.NotLeader<T> notLeader -> new Attempt.NotLeader(notLeader.leaderHint());
+                case ReadOutcome.Dropped<T> dropped -> throw new ApiException(ErrorCode.READ_FAILED,
+                        "leadership changed before the read was confirmed; retry");
+                case ReadOutcome.Overloaded<T> o -> throw overloaded();
+            };
+        });
+    }
+
+    /** Answers {@code attempt} here, or forwards to the leader, until an answer or a deadline. */
+    private void execute(Context ctx, Kind kind, LocalAttempt attempt) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        long leaderWaitDeadline = Math.min(deadline, start + TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMaxMs()));
+        boolean forwardedToUs = ctx.header(Forwarder.FORWARDED_BY_HEADER) != null;
+        while (true) {
+            Attempt result = attempt.run(deadline);
+            if (result instanceof Attempt.Answer answer) {
+                ctx.status(answer.status()).json(answer.body());
+                return;
+            }
+            String hint = ((Attempt.NotLeader) result).leaderHint();
+            if (forwardedToUs) {
+                // The forwarding node retries with a fresher idea of the leader; we never forward twice.
+                ctx.header(Forwarder.NOT_LEADER_HEADER, hint == null ? "" : hint);
+                throw new ApiException(ErrorCode.NO_LEADER, config.id() + " is not the leader");
+            }
+            URI leader = hint == null ? null : config.members().get(hint);
+            if (leader != null && !hint.equals(config.id())) {
+                switch (forwarder.forward(ctx, leader, deadline)) {
+                    case Forwarder.Outcome.Answered answered when !answered.notLeader() -> {
+                        ctx.status(answered.status()).contentType(answered.contentType()).result(answered.body());
+                        return;
+                    }
+                    case Forwarder.Outcome.Answered notLeader -> {} // it lost leadership: ask again
+                    case Forwarder.Outcome.Unreachable unreachable -> {} // never delivered: ask again
+                    case Forwarder.Outcome.TimedOut timedOut -> throw kind == Kind.WRITE
+                            ? new ApiException(ErrorCode.FORWARD_TIMEOUT, "leader " + hint + " did not answer in time;"
+                                    + " the write may still take effect")
+                            : new ApiException(ErrorCode.READ_TIMEOUT, "leader " + hint + " did not answer in time");
+                    case Forwarder.Outcome.Failed failed -> throw kind == Kind.WRITE
+                            ? new ApiException(ErrorCode.FORWARD_FAILED, "connection to leader " + hint + " broke ("
+                                    + failed.reason() + "); the write may have taken effect")
+                            : new ApiException(ErrorCode.READ_FAILED, "connection to leader " + hint + " broke");
+                }
+            }
+            if (System.nanoTime() - leaderWaitDeadline >= 0) {
+                throw new ApiException(ErrorCode.NO_LEADER, "no leader is known to " + config.id() + "; nothing was done");
+            }
+            Thread.sleep(RETRY_PAUSE_MILLIS);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> future, long deadlineNanos,
+            Supplier<ApiException> onTimeout) throws InterruptedException {
+        try {
+            return future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw onTimeout.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the event loop never fails a future", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- answers
+
+    private static Attempt.Answer answer(String id, Result result) {
+        return switch (result) {
+            case Result.Ok ok -> new Attempt.Answer(200, entry(id, ok.value()));
+            case Result.NotFound notFound -> notFound(id);
+            case Result.Mismatch mismatch -> errorAnswer(new ApiException(ErrorCode.CAS_MISMATCH,
+                    "'" + id + "' holds a different name", Map.of("current", mismatch.actual())));
+            case Result.StaleSession stale -> errorAnswer(new ApiException(ErrorCode.STALE_SESSION,
+                    "this session already moved past that sequence number; nothing changed",
+                    Map.of("lastSequence", stale.lastSequence())));
+        };
+    }
+
+    private static Attempt.Answer notFound(String id) {
+        return errorAnswer(new ApiException(ErrorCode.NOT_FOUND, "no name for '" + id + "'"));
+    }
+
+    private static Attempt.Answer errorAnswer(ApiException e) {
+        return new Attempt.Answer(e.code().status(), e.body());
+    }
+
+    private static Map<String, Object> entry(String id, String name) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("name", name);
+        return body;
+    }
+
+    private static ApiException overloaded() {
+        return new ApiException(ErrorCode.OVERLOADED, "too many requests queued; nothing was done");
+    }
+}

@@ -1,0 +1,179 @@
+package raftkv.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Real node processes ({@code java -jar raftkv-node.jar}) on loopback ports, each with its own data
+ * directory and log file under {@code workDir}. Every process is killed by its pid in
+ * {@link #close()}, and by a shutdown hook should the test JVM itself be stopped.
+ */
+final class NodeProcesses implements AutoCloseable {
+
+    static final int ELECTION_MIN_MS = 300;
+    static final int ELECTION_MAX_MS = 600;
+
+    private final Path jar;
+    private final Path workDir;
+    private final Map<String, URI> urls = new LinkedHashMap<>();
+    private final Map<String, Process> running = new LinkedHashMap<>();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
+    private final Thread killOnExit = new Thread(this::killAll, "kill-node-processes");
+
+    NodeProcesses(Path jar, Path workDir, int size) throws IOException {
+        this.jar = jar;
+        this.workDir = workDir;
+        for (int i = 1; i <= size; i++) {
+            urls.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
+        }
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    List<String> ids() {
+        return new ArrayList<>(urls.keySet());
+    }
+
+    List<String> runningIds() {
+        return new ArrayList<>(running.keySet());
+    }
+
+    URI url(String id) {
+        return urls.get(id);
+    }
+
+    Path logFile(String id) {
+        return workDir.resolve(id + ".log");
+    }
+
+    void start(String id) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String peers = urls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+        Path dataDir = Files.createDirectories(workDir.resolve(id));
+        Process process = new ProcessBuilder(java, "-Xmx192m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
+                "--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
+                "--data-dir", dataDir.toString(),
+                "--election-timeout-ms", ELECTION_MIN_MS + "-" + ELECTION_MAX_MS, "--heartbeat-ms", "50",
+                "--cluster-token", "it-token")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
+                .start();
+        running.put(id, process);
+    }
+
+    void startAll() throws IOException {
+        for (String id : ids()) {
+            start(id);
+        }
+    }
+
+    /** kill -9: no shutdown hook, no flush — whatever was not fsynced is gone. */
+    void kill(String id) throws InterruptedException {
+        Process process = running.remove(id);
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    void killAll() {
+        for (Process process : running.values()) {
+            process.destroyForcibly();
+        }
+        for (Process process : running.values()) {
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        running.clear();
+    }
+
+    /** GET {@code path} on node {@code id}: the status and JSON body, or empty if it did not answer. */
+    Optional<Reply> get(String id, String path) {
+        return send(id, HttpRequest.newBuilder(urls.get(id).resolve(path)).GET()).filter(r -> !r.notDelivered());
+    }
+
+    /**
+     * Sends {@code request} to node {@code id}: its answer; {@link Reply#NOT_DELIVERED} if the
+     * connection was refused (the request certainly never arrived); empty if the outcome is unknown.
+     */
+    Optional<Reply> send(String id, HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return Optional.of(new Reply(response.statusCode(), Json.MAPPER.readTree(response.body())));
+        } catch (ConnectException e) {
+            return Optional.of(Reply.NOT_DELIVERED);
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    record Reply(int status, JsonNode body) {
+        static final Reply NOT_DELIVERED = new Reply(0, MissingNode.getInstance());
+
+        boolean notDelivered() {
+            return status == 0;
+        }
+    }
+
+    /** The leader that every running node agrees on, if they all do. */
+    Optional<String> agreedLeader() {
+        String leader = null;
+        for (String id : runningIds()) {
+            Optional<Reply> status = get(id, "/status");
+            if (status.isEmpty() || status.get().body().get("leader").isNull()) {
+                return Optional.empty();
+            }
+            String theirs = status.get().body().get("leader").asText();
+            if (leader != null && !leader.equals(theirs) || !running.containsKey(theirs)) {
+                return Optional.empty();
+            }
+            leader = theirs;
+        }
+        return Optional.ofNullable(leader);
+    }
+
+    @Override
+    public void close() {
+        killAll();
+        client.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down; the hook will run
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package raftkv.server.http;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import raftkv.core.RaftNode;
+import raftkv.server.EventLoop;
+import raftkv.server.NodeConfig;
+import raftkv.server.storage.DiskStorage;
+import raftkv.server.transport.HttpTransport;
+
+/** One real node (event loop, WAL, HTTP on an ephemeral loopback port) inside the test JVM. */
+final class InProcessNode implements AutoCloseable {
+
+    private final DiskStorage storage;
+    private final HttpTransport transport;
+    private final EventLoop loop;
+    private final HttpApi api;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    final NodeConfig config;
+    final URI base;
+
+    /**
+     * Node {@code n1}; {@code otherMembers} are peers that do not exist (nothing listens on their
+     * ports), so with none it is a one-node cluster that elects itself, and with some it never can.
+     */
+    InProcessNode(Path dataDir, String clusterToken, int requestTimeoutMs, String... otherMembers) throws IOException {
+        Map<String, URI> members = new TreeMap<>();
+        members.put("n1", URI.create("http://127.0.0.1:1")); // own URL: unused, we listen on port 0
+        for (int i = 0; i < otherMembers.length; i++) {
+            members.put(otherMembers[i], URI.create("http://127.0.0.1:" + (2 + i))); // closed ports
+        }
+        config = new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(members), dataDir, 5, 100, 200, 20, Set.of(),
+                clusterToken, requestTimeoutMs);
+        storage = DiskStorage.open(dataDir);
+        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
+                storage.recoveredEntries(), new SplittableRandom(7));
+        transport = new HttpTransport(config.peers(), clusterToken);
+        loop = new EventLoop(node, storage, transport, config.tickMs(), e -> {
+            throw new AssertionError("event loop failed", e);
+        });
+        loop.start();
+        api = HttpApi.start(config, loop);
+        base = URI.create("http://127.0.0.1:" + api.port());
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    void awaitRole(String role) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!loop.status().role().equals(role)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("n1 did not become " + role + "; it is " + loop.status().role());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    HttpResponse<String> send(String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() throws IOException {
+        api.stop();
+        try {
+            loop.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.close();
+        storage.close();
+        client.close();
+    }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Runs a 3-node raftkv cluster on this machine, on 127.0.0.1 only.
+#
+#   scripts/local-cluster.sh start   # nodes n1..n3 on ports BASE_PORT+1..+3 (default 9001-9003)
+#   scripts/local-cluster.sh stop    # stops them, by the pids recorded at start
+#   scripts/local-cluster.sh status  # each node's /status
+#
+# Data, pidfiles and logs go under RUN_DIR (default run/local/). Environment: JAVA_HOME (else the
+# newest JDK >= 21 is picked), BASE_PORT, RUN_DIR, NODE_JAR, and NODE_OPTS (extra node options,
+# e.g. "--bug stale-read").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BASE_PORT=${BASE_PORT:-9000}
+RUN_DIR=${RUN_DIR:-run/local}
+NODE_JAR=${NODE_JAR:-java-node/server/target/raftkv-node.jar}
+NODE_OPTS=${NODE_OPTS:-}
+NODES=(n1 n2 n3)
+JAVA_HOME=${JAVA_HOME:-$(scripts/find-jdk.sh)}
+JAVA="$JAVA_HOME/bin/java"
+
+port_of() { echo $((BASE_PORT + ${1#n})); }
+
+peers() {
+  local list="" n
+  for n in "${NODES[@]}"; do list+="${list:+,}$n=http://127.0.0.1:$(port_of "$n")"; done
+  echo "$list"
+}
+
+# The leader every node names, or nothing while they disagree or do not know.
+agreed_leader() {
+  local n leader="" theirs
+  for n in "${NODES[@]}"; do
+    theirs=$(curl -s "http://127.0.0.1:$(port_of "$n")/status" | sed -n 's/.*"leader":"\([^"]*\)".*/\1/p')
+    [ -n "$theirs" ] || return 0
+    [ -z "$leader" ] || [ "$leader" = "$theirs" ] || return 0
+    leader=$theirs
+  done
+  echo "$leader"
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start() {
+  [ -f "$NODE_JAR" ] || { echo "no $NODE_JAR: run 'make build' first" >&2; exit 1; }
+  mkdir -p "$RUN_DIR"
+  local n
+  for n in "${NODES[@]}"; do
+    if alive "$RUN_DIR/$n.pid"; then echo "$n already running (pid $(cat "$RUN_DIR/$n.pid"))"; continue; fi
+    mkdir -p "$RUN_DIR/$n"
+    # shellcheck disable=SC2086 # NODE_OPTS is a list of options
+    nohup "$JAVA" -Xmx256m -jar "$NODE_JAR" --id "$n" --listen "127.0.0.1:$(port_of "$n")" \
+      --peers "$(peers)" --data-dir "$RUN_DIR/$n" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
+    echo $! >"$RUN_DIR/$n.pid"
+  done
+  for n in "${NODES[@]}"; do
+    local url="http://127.0.0.1:$(port_of "$n")/status" tries=0
+    until curl -sf "$url" >/dev/null; do
+      tries=$((tries + 1))
+      if [ $tries -gt 100 ] || ! alive "$RUN_DIR/$n.pid"; then
+        echo "$n did not start; see $RUN_DIR/$n.log:" >&2; tail -5 "$RUN_DIR/$n.log" >&2; exit 1
+      fi
+      sleep 0.1
+    done
+  done
+  local leader="" tries=0
+  until [ -n "$leader" ]; do
+    leader=$(agreed_leader)
+    tries=$((tries + 1))
+    [ $tries -gt 150 ] && { echo "no leader elected within 15 s; see $RUN_DIR/*.log" >&2; exit 1; }
+    [ -n "$leader" ] || sleep 0.1
+  done
+  local p1; p1=$(port_of n1)
+  echo "raftkv: leader $leader"
+  echo "raftkv: 3 nodes up on 127.0.0.1:$(port_of n1)-$(port_of n3) (logs and data in $RUN_DIR/)"
+  echo "try:"
+  echo "  curl -s -XPUT localhost:$p1/kv/alice -d '{\"name\":\"Alice\"}'"
+  echo "  curl -s localhost:$((p1 + 1))/kv/alice"
+  echo "  curl -s -XPOST localhost:$p1/kv/alice/cas -d '{\"expected\":\"Alice\",\"name\":\"Alicia\"}'"
+  echo "  curl -s localhost:$p1/kv"
+  echo "  curl -s -XDELETE localhost:$p1/kv/alice"
+  echo "  curl -s localhost:$p1/status"
+  echo "stop with: $0 stop"
+}
+
+stop() {
+  local n pid pids=()
+  for n in "${NODES[@]}"; do
+    if alive "$RUN_DIR/$n.pid"; then
+      pid=$(cat "$RUN_DIR/$n.pid"); kill "$pid"; pids+=("$pid")
+    fi
+    rm -f "$RUN_DIR/$n.pid"
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  done
+  echo "raftkv: stopped ${#pids[@]} node(s)"
+}
+
+status() {
+  local n
+  for n in "${NODES[@]}"; do
+    echo "$n: $(curl -s "http://127.0.0.1:$(port_of "$n")/status" || echo down)"
+  done
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
