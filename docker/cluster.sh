@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# raftkv's Docker cluster: a Jepsen control node and five raftkv nodes n1..n5.
+#
+#   docker/cluster.sh up            build images, start the containers, install and start raftkv
+#                                   on n1..n5 (reinstalls the jar and restarts raftkv if up already)
+#   docker/cluster.sh jepsen ARGS   bring the containers up if needed, then in control:
+#                                   lein run test --nodes n1,...,n5 --username root ... ARGS
+#   docker/cluster.sh report        serve the Jepsen store (lein run serve) on http://127.0.0.1:8088
+#   docker/cluster.sh status        containers, and each node's GET /status
+#   docker/cluster.sh logs NODE     the raftkv log of one node (n1..n5)
+#   docker/cluster.sh down          remove every container, the network and the volumes `up` made
+#                                   (images are kept as a build cache; `down --images` removes them)
+#
+# Environment:
+#   BASE_IMAGE        base of both images (default debian:trixie-slim; `make base-image` builds it)
+#   RAFTKV_JAR        jar to install (default java-node/server/target/raftkv-node.jar)
+#   RAFTKV_BUG        passed to every node as --bug NAME by `up` (a deliberately injected bug)
+#   RAFTKV_JAVA_OPTS  JVM options for the nodes started by `up` (default -Xmx512m)
+#   RAFTKV_M2         Maven repository mounted at control's /root/.m2 (default ~/.m2)
+#   LEIN_OFFLINE      1: lein runs offline in control (-o), 0: it may download. Default: 1 when
+#                     Jepsen 0.3.13 is in $RAFTKV_M2 (built from source, no Clojars needed), else 0
+#   CONTROL_JDKS      JDK versions installed in the control image (default "21"; e.g. "21 25")
+#   RAFTKV_CONTROL_JDK  JDK major version lein uses in control (default: the newest installed)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+NODES=(n1 n2 n3 n4 n5)
+PORT_BASE=8000                        # nK's 8080 is published on 127.0.0.1:800K
+REPORT_PORT=8088
+BASE_IMAGE=${BASE_IMAGE:-debian:trixie-slim}
+NODE_IMAGE=raftkv-node:latest
+CONTROL_IMAGE=raftkv-control:latest
+CONTROL=raftkv-control
+NETWORK=raftkv-jepsen
+LABEL=org.raftkv.cluster=1
+JAR=${RAFTKV_JAR:-$ROOT/java-node/server/target/raftkv-node.jar}
+JAVA_OPTS=${RAFTKV_JAVA_OPTS:--Xmx512m}
+export RAFTKV_M2=${RAFTKV_M2:-$HOME/.m2}
+export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}    # the classic builder: works without buildx
+
+# The conventions the Jepsen DB (jepsen-test) uses too.
+DIR=/opt/raftkv
+NODE_JAR=$DIR/raftkv-node.jar
+PIDFILE=$DIR/raftkv.pid
+LOGFILE=$DIR/raftkv.log
+DATA=$DIR/data
+
+log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+container() { echo "raftkv-$1"; }
+peers() { local p="" n; for n in "${NODES[@]}"; do p+="${p:+,}$n=http://$n:8080"; done; echo "$p"; }
+
+# `docker compose` (v2) if the docker CLI has it, else docker-compose (1.29 works).
+COMPOSE=()
+detect_compose() {
+  [ ${#COMPOSE[@]} -eq 0 ] || return 0
+  if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose)
+  elif command -v docker-compose >/dev/null 2>&1; then COMPOSE=(docker-compose)
+  else die "neither 'docker compose' (v2) nor 'docker-compose' found: apt-get install docker-compose (or docker-compose-plugin)"
+  fi
+}
+compose() { detect_compose; "${COMPOSE[@]}" -p raftkv -f "$HERE/docker-compose.yml" "$@"; }
+
+need_engine() {
+  docker info >/dev/null 2>&1 && return 0
+  cat >&2 <<EOF
+[cluster] ERROR: no Docker engine answers ('docker info' fails).
+  With systemd:     sudo systemctl start docker
+  Without systemd:  sudo docker/dockerd.sh start     (and 'docker/dockerd.sh stop' afterwards)
+  Not installed:    sudo apt-get install -y docker.io docker-compose
+EOF
+  exit 1
+}
+
+need_base() {
+  docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return 0
+  log "base image $BASE_IMAGE not present; trying docker pull"
+  timeout 300 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1 && return 0
+  die "base image $BASE_IMAGE is missing and cannot be pulled: run 'make base-image' (docker/base-image.sh builds it with debootstrap)"
+}
+
+build_images() {
+  local t0=$SECONDS img dir errs
+  errs=$(mktemp)
+  log "building $NODE_IMAGE and $CONTROL_IMAGE from $BASE_IMAGE (cached after the first time)"
+  for img in node control; do
+    dir="$HERE/$img"
+    docker build -q --build-arg "BASE_IMAGE=$BASE_IMAGE" ${CONTROL_JDKS:+--build-arg "CONTROL_JDKS=$CONTROL_JDKS"} \
+      -t "raftkv-$img:latest" "$dir" >/dev/null 2>"$errs" || {
+      grep -v -e 'legacy builder is deprecated' -e 'BuildKit is currently disabled' -e 'environment-variable\.$' -e '^DEPRECATED' "$errs" >&2 || true
+      rm -f "$errs"
+      die "building raftkv-$img failed (see it whole: DOCKER_BUILDKIT=0 docker build --build-arg BASE_IMAGE=$BASE_IMAGE -t raftkv-$img docker/$img)"
+    }
+  done
+  rm -f "$errs"
+  log "images ready in $((SECONDS - t0))s"
+}
+
+# The cluster's SSH key pair, made once into the gitignored docker/.ssh/. PEM format and RSA so
+# every SSH library Jepsen may use (sshj, JSch) reads it.
+keys() {
+  local d="$HERE/.ssh"
+  [ -s "$d/id_rsa" ] && [ -s "$d/id_rsa.pub" ] && return 0
+  mkdir -p "$d"; chmod 700 "$d"; rm -f "$d/id_rsa" "$d/id_rsa.pub"
+  log "generating the cluster's SSH key pair in docker/.ssh/"
+  if command -v ssh-keygen >/dev/null 2>&1; then
+    ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C raftkv-jepsen -f "$d/id_rsa"
+  else
+    docker run --rm -v "$d:/out" "$CONTROL_IMAGE" sh -c \
+      "ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C raftkv-jepsen -f /out/id_rsa && chown $(id -u):$(id -g) /out/id_rsa /out/id_rsa.pub"
+  fi
+  chmod 600 "$d/id_rsa"
+}
+
+running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+all_running() { local n; running "$CONTROL" || return 1; for n in "${NODES[@]}"; do running "$(container "$n")" || return 1; done; }
+
+wait_ssh() {
+  local n deadline=$((SECONDS + 90))
+  for n in "${NODES[@]}"; do
+    until docker exec "$CONTROL" ssh -o BatchMode=yes "root@$n" true 2>/dev/null; do
+      [ $SECONDS -lt $deadline ] || die "control cannot SSH to root@$n (docker logs $(container "$n"))"
+      sleep 1
+    done
+  done
+  log "control reaches root@n1..n5 over SSH"
+}
+
+containers_up() {
+  need_engine
+  need_base
+  build_images
+  keys
+  mkdir -p "$RAFTKV_M2"
+  detect_compose
+  local t0=$SECONDS
+  log "starting containers (${COMPOSE[*]})"
+  local errs; errs=$(mktemp)
+  compose up -d --no-build --remove-orphans >/dev/null 2>"$errs" \
+    || { cat "$errs" >&2; rm -f "$errs"; die "compose up failed"; }
+  rm -f "$errs"
+  wait_ssh
+  log "containers up in $((SECONDS - t0))s"
+}
+
+# Stops raftkv on one node (by its pidfile), installs the jar, starts raftkv like the Jepsen DB does.
+install_node() {
+  local n=$1 c bug=""
+  c=$(container "$n")
+  [ -n "${RAFTKV_BUG:-}" ] && bug="--bug $RAFTKV_BUG"
+  docker exec "$c" sh -c "mkdir -p $DIR $DATA; [ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5 || true"
+  docker cp "$JAR" "$c:$NODE_JAR" >/dev/null
+  docker exec "$c" sh -c "echo \"\$(date -Is) cluster.sh starting raftkv\" >> $LOGFILE; \
+    start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
+      --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS -jar $NODE_JAR \
+      --id $n --listen 0.0.0.0:8080 --peers $(peers) --data-dir $DATA $bug >> $LOGFILE 2>&1"
+}
+
+wait_http() {
+  local n deadline=$((SECONDS + 90))
+  for n in "${NODES[@]}"; do
+    until docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 "http://$n:8080/status"; do
+      if [ $SECONDS -ge $deadline ] || ! docker exec "$(container "$n")" sh -c "kill -0 \$(cat $PIDFILE)" 2>/dev/null; then
+        echo "---- last lines of $n:$LOGFILE" >&2
+        docker exec "$(container "$n")" tail -30 "$LOGFILE" >&2 || true
+        die "raftkv on $n does not answer GET /status"
+      fi
+      sleep 1
+    done
+  done
+}
+
+# Waits (up to 30 s, not fatal) until all five nodes name the same leader.
+wait_leader() {
+  local deadline=$((SECONDS + 30)) n leaders
+  while :; do
+    leaders=$(for n in "${NODES[@]}"; do
+      docker exec "$CONTROL" curl -s --max-time 2 "http://$n:8080/status" | grep -o '"leader":"[^"]*"' || echo none
+    done | sort -u)
+    if [ "$(echo "$leaders" | wc -l)" = 1 ] && [ "$leaders" != none ]; then
+      log "leader: $(echo "$leaders" | cut -d'"' -f4)"; return 0
+    fi
+    [ $SECONDS -lt $deadline ] || { log "WARNING: the nodes agree on no leader after 30s: $(echo $leaders)"; return 0; }
+    sleep 0.5
+  done
+}
+
+up() {
+  local t0=$SECONDS n
+  [ -f "$JAR" ] || die "$JAR not found: build it first ('make build'), or run 'make cluster' which does"
+  containers_up
+  log "installing $(basename "$JAR") and starting raftkv on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
+  for n in "${NODES[@]}"; do install_node "$n" & done
+  wait
+  wait_http
+  wait_leader
+  log "cluster up in $((SECONDS - t0))s: raftkv answers on all five nodes"
+  cat <<EOF
+
+  From the host:     curl -s 127.0.0.1:8001/status            (n1..n5 = ports 8001..8005)
+                     curl -s -XPUT 127.0.0.1:8001/kv/1 -d '{"name":"x"}'
+                     curl -s 127.0.0.1:8005/kv/1
+  Inside control:    docker exec -it $CONTROL bash            (ssh n1 works there)
+  Node logs:         docker/cluster.sh logs n1                (on the node: $LOGFILE)
+  Jepsen:            make jepsen ARGS="--time-limit 60"
+  Tear down:         make down
+EOF
+}
+
+jepsen() {
+  [ -d "$ROOT/jepsen-test" ] || die "no jepsen-test/ directory in $ROOT"
+  containers_up        # idempotent: builds (cached), recreates only what changed, waits for SSH
+  local tty=() offline=() env=() rc=0 t0=$SECONDS jdk
+  [ -t 0 ] && [ -t 1 ] && tty=(-it)
+  local offline_default=0
+  [ -f "$RAFTKV_M2/repository/jepsen/jepsen/0.3.13/jepsen-0.3.13.jar" ] && offline_default=1
+  [ "${LEIN_OFFLINE:-$offline_default}" = 1 ] && offline=(-o)
+  if [ -n "${RAFTKV_CONTROL_JDK:-}" ]; then
+    jdk=$(docker exec "$CONTROL" sh -c "ls -d /usr/lib/jvm/java-$RAFTKV_CONTROL_JDK-openjdk-* 2>/dev/null | head -1")
+    [ -n "$jdk" ] || die "no JDK $RAFTKV_CONTROL_JDK in $CONTROL_IMAGE (build arg CONTROL_JDKS)"
+    env=(-e "JAVA_CMD=$jdk/bin/java")
+  fi
+  local latest="$ROOT/jepsen-test/store/latest" before
+  before=$(readlink "$latest" 2>/dev/null || true)
+  log "lein ${offline[*]} run test --nodes n1,n2,n3,n4,n5 --username root --ssh-private-key /root/.ssh/id_rsa $*"
+  docker exec "${tty[@]}" "${env[@]}" -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true "$CONTROL" \
+    lein "${offline[@]}" run test --nodes n1,n2,n3,n4,n5 --username root \
+      --ssh-private-key /root/.ssh/id_rsa "$@" || rc=$?
+  log "jepsen finished in $((SECONDS - t0))s with exit code $rc"
+  if [ -e "$latest" ] && [ "$(readlink "$latest")" != "$before" ]; then
+    log "report: $(cd "$latest" && pwd -P) (results.edn, history.txt, jepsen.log, node logs)"
+    log "browse it: make report, then open http://127.0.0.1:$REPORT_PORT"
+  fi
+  return $rc
+}
+
+report() {
+  [ -d "$ROOT/jepsen-test/store" ] || die "no Jepsen store yet (jepsen-test/store): run 'make jepsen' first"
+  running "$CONTROL" || containers_up
+  if docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 http://127.0.0.1:8080/; then
+    log "already serving: open http://127.0.0.1:$REPORT_PORT"; return 0
+  fi
+  log "serving jepsen-test/store on http://127.0.0.1:$REPORT_PORT"
+  if [ -t 0 ] && [ -t 1 ]; then
+    docker exec -it -w /raftkv/jepsen-test "$CONTROL" lein run serve --host 0.0.0.0 --port 8080
+  else
+    docker exec -d -w /raftkv/jepsen-test "$CONTROL" lein run serve --host 0.0.0.0 --port 8080
+    log "started in the background (no terminal); it stops with 'make down'"
+  fi
+}
+
+status() {
+  need_engine
+  compose ps
+  local n i=1
+  for n in "${NODES[@]}"; do
+    printf '%s (127.0.0.1:%d): ' "$n" $((PORT_BASE + i))
+    docker exec "$(container "$n")" curl -s --max-time 2 http://127.0.0.1:8080/status 2>/dev/null || printf 'not answering'
+    echo; i=$((i + 1))
+  done
+}
+
+logs() {
+  local n=${1:-}
+  [[ " ${NODES[*]} " == *" $n "* ]] || die "usage: $0 logs n1|n2|n3|n4|n5"
+  docker exec "$(container "$n")" cat "$LOGFILE"
+}
+
+down() {
+  need_engine
+  log "removing the cluster's containers, network and volumes"
+  compose down -v --remove-orphans --timeout 2 >/dev/null 2>&1 || true
+  # Anything left under our label (e.g. from another compose version or project name).
+  local ids
+  ids=$(docker ps -aq --filter "label=$LABEL")
+  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null
+  ids=$(docker network ls -q --filter "label=$LABEL")
+  [ -z "$ids" ] || docker network rm $ids >/dev/null
+  docker network inspect "$NETWORK" >/dev/null 2>&1 && docker network rm "$NETWORK" >/dev/null
+  if [ "${1:-}" = "--images" ]; then docker rmi "$NODE_IMAGE" "$CONTROL_IMAGE" >/dev/null 2>&1 || true; fi
+  log "down"
+}
+
+cmd=${1:-}; [ $# -gt 0 ] && shift
+case "$cmd" in
+  up) up ;;
+  jepsen) jepsen "$@" ;;
+  report) report ;;
+  status) status ;;
+  logs) logs "$@" ;;
+  down) down "$@" ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+esac
