@@ -2,10 +2,8 @@
 #
 # Java: Jepsen needs 21+, and we target 21 everywhere. The default `java` on many machines is 17, so
 # pick a JDK >= 21 explicitly: $JAVA_HOME if it is new enough, else the newest under /usr/lib/jvm.
+# Targets that only drive Docker (down, base-image, report) do not need a JDK on the host.
 JAVA_HOME := $(shell scripts/find-jdk.sh)
-ifeq ($(JAVA_HOME),)
-$(error no JDK >= 21 found: install one (e.g. apt-get install openjdk-21-jdk-headless) or set JAVA_HOME)
-endif
 export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
 export JAVA_CMD := $(JAVA_HOME)/bin/java
@@ -16,41 +14,45 @@ SEED ?= 1
 NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
-.PHONY: help build test test-java test-jepsen demo sim cluster-local stop-local bench \
-        base-image cluster jepsen down report clean
+.PHONY: help java build test test-java test-jepsen demo sim cluster-local stop-local bench \
+        base-image cluster jepsen docker-smoke down report clean
 
 help:
 	@echo "make build           build the node jar ($(NODE_JAR)) and the simulator"
 	@echo "make test            all tests: java-node unit + simulation + multi-process, then jepsen-test's lein test"
 	@echo "make demo [SEED=n]   a 5-node cluster simulated in one process, narrated; SEED replays a run"
-	@echo "make sim [SEEDS=n]   the randomized simulation over many seeds, with a summary"
+	@echo "make sim [SEEDS=n] [BUG=name] [FAULTS=mix]   the randomized simulation over many seeds, with a summary"
 	@echo "make cluster-local   3 real nodes on 127.0.0.1:9001-9003 (make stop-local stops them)"
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
 	@echo "make base-image      build the Debian base image locally (no Docker Hub needed)"
 	@echo "make cluster         Docker: control + n1..n5, raftkv running on all five"
 	@echo "make jepsen ARGS=..  run the Jepsen test in the Docker control node"
 	@echo "make report          serve the Jepsen store (lein run serve)"
+	@echo "make docker-smoke    build, start, write/read, partition and heal the Docker cluster, then remove it"
 	@echo "make down            remove every container, network and volume 'make cluster' created"
 
-build:
+java:
+	@test -n "$(JAVA_HOME)" || { echo "no JDK >= 21 found: install one (e.g. apt-get install openjdk-21-jdk-headless) or set JAVA_HOME" >&2; exit 1; }
+
+build: java
 	cd java-node && $(MVN) $(MVN_FLAGS) -DskipTests package
 
 test: test-java test-jepsen
 
-test-java:
+test-java: java
 	cd java-node && $(MVN) $(MVN_FLAGS) verify
 
 test-jepsen:
 	@scripts/jepsen-unit-tests.sh
 
-$(SIM_JAR) $(NODE_JAR):
+$(SIM_JAR) $(NODE_JAR): | java
 	cd java-node && $(MVN) $(MVN_FLAGS) -q -DskipTests package
 
 demo: $(SIM_JAR)
 	$(JAVA_HOME)/bin/java -jar $(SIM_JAR) demo --seed $(SEED)
 
 sim: $(SIM_JAR)
-	$(JAVA_HOME)/bin/java -jar $(SIM_JAR) run --seeds $(or $(SEEDS),500)
+	$(JAVA_HOME)/bin/java -jar $(SIM_JAR) run --seeds $(or $(SEEDS),500) $(if $(BUG),--bug $(BUG)) $(if $(FAULTS),--faults $(FAULTS))
 
 cluster-local: $(NODE_JAR)
 	scripts/local-cluster.sh start
@@ -69,6 +71,9 @@ cluster: $(NODE_JAR)
 
 jepsen: $(NODE_JAR)
 	docker/cluster.sh jepsen $(ARGS)
+
+docker-smoke:
+	docker/smoke.sh
 
 report:
 	docker/cluster.sh report
