@@ -1,0 +1,16 @@
+(defproject jepsen.raftkv "0.1.0-SNAPSHOT"
+  :description "Jepsen test for raftkv, a Raft-replicated key-value store"
+  :url "https://github.com/raftkv/raftkv"
+  :license {:name "Eclipse Public License"
+            :url  "http://www.eclipse.org/legal/epl-v10.html"}
+  ; Jepsen (with Knossos) is resolved from the local ~/.m2. No Leiningen plugins: they would come
+  ; from Clojars.
+  :dependencies [[org.clojure/clojure "1.12.0"]
+                 [jepsen "0.3.13"]]
+  :main jepsen.raftkv
+  :jvm-opts ["-Djava.awt.headless=true"
+             "-Xmx4g"
+             "-server"
+             ; Knossos and Jepsen's checkers throw deep exceptions; keep their stack traces.
+             "-XX:-OmitStackTraceInFastThrow"]
+  :repl-options {:init-ns jepsen.raftkv})

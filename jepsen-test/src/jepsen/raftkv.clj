@@ -1,0 +1,217 @@
+(ns jepsen.raftkv
+  "The Jepsen test for raftkv: command line, test map, test matrix.
+
+    lein run test --nodes n1,n2,n3,n4,n5 --time-limit 60 --rate 100 --concurrency 10 \\
+                  --nemesis partition [--bug stale-read] [--jar PATH]
+    lein run test-all [--nemesis ...] [--workload ...]     the matrix workloads x nemeses
+    lein run serve                                          browse the results in store/
+
+  A test runs in phases: the workload under faults for --time-limit seconds; heal everything (the
+  nemesis' final generator: stop partitions, resume paused and restart killed nodes); a quiet
+  period (--quiet-period); then the final generator: the whole map read through every node, for
+  the convergence check."
+  (:gen-class)
+  (:require [clojure.string :as str]
+            [clojure.tools.logging :refer [info warn]]
+            [jepsen [checker :as checker]
+                    [cli :as cli]
+                    [generator :as gen]
+                    [os :as os]
+                    [tests :as tests]]
+            [jepsen.checker.timeline :as timeline]
+            [jepsen.raftkv [client :as client]
+                           [db :as db]
+                           [nemesis :as nemesis]
+                           [register :as register]]))
+
+(def workloads
+  "Workload names to functions of the options that build a workload."
+  {:register register/workload})
+
+(def all-workloads
+  "What test-all runs by default."
+  [:register])
+
+(def all-nemeses
+  "The fault combinations test-all runs by default."
+  [#{}
+   #{:partition}
+   #{:kill}
+   #{:pause}
+   #{:partition :kill :pause}])
+
+(def algorithms
+  "Knossos search algorithms."
+  #{:linear :wgl :competition})
+
+(defn raftkv-test
+  "Builds a test map from parsed command-line options."
+  [opts]
+  (let [workload-name (:workload opts)
+        workload      ((workloads workload-name) opts)
+        db            (db/db)
+        nem           (nemesis/nemesis-package db opts)
+        main-phase    (->> (:generator workload)
+                           (gen/stagger (/ (:rate opts)))
+                           (gen/nemesis (:generator nem))
+                           (gen/time-limit (:time-limit opts)))]
+    (merge tests/noop-test
+           opts
+           ; No spaces: the name is the store directory, which people cd into.
+           {:name            (str "raftkv-" (name workload-name)
+                                  "-" (nemesis/nemesis-name (:nemesis opts))
+                                  (when-let [b (:bug opts)] (str "-bug-" b)))
+            :pure-generators true
+            :os              os/noop
+            :db              db
+            :client          (:client workload)
+            :nemesis         (:nemesis nem)
+            :generator       (gen/phases
+                               main-phase
+                               (gen/log "Healing the cluster")
+                               (gen/nemesis (:final-generator nem))
+                               (gen/log (str "Quiet period: " (:quiet-period opts) " s"))
+                               (gen/sleep (:quiet-period opts))
+                               (gen/log "Final reads through every node")
+                               (:final-generator workload))
+            :checker         (checker/compose
+                               {:perf       (checker/perf {:nemeses (:perf nem)})
+                                :stats      (checker/stats)
+                                :exceptions (checker/unhandled-exceptions)
+                                :timeline   (timeline/html)
+                                :workload   (:checker workload)})})))
+
+(defn parse-bug
+  "Validates a --bug name: one of the node's deliberate Raft violations."
+  [s]
+  (if (db/bugs s)
+    s
+    (throw (IllegalArgumentException.
+             (str "unknown bug " (pr-str s) "; known: " (str/join ", " (sort db/bugs)))))))
+
+(def cli-opts
+  "Options shared by test and test-all (merged into Jepsen's own)."
+  [[nil "--algorithm NAME" "Knossos search: linear, wgl or competition."
+    :default :competition
+    :parse-fn keyword
+    :validate [algorithms (cli/one-of algorithms)]]
+
+   [nil "--bug NAME" (str "Start every node with a deliberate Raft violation: "
+                          (str/join ", " (sort db/bugs)) ".")
+    :parse-fn parse-bug]
+
+   [nil "--concurrency NUMBER" "How many client workers? An integer, optionally followed by n (times the number of nodes). Must be a multiple of --threads-per-key."
+    :default  "10"
+    :validate [(partial re-find #"^\d+n?$") "Must be an integer, optionally followed by n."]]
+
+   [nil "--final-read-timeout SECONDS" "How long each final read keeps retrying a node until it answers."
+    :default  30
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]
+
+   [nil "--jar PATH" "The raftkv node jar on this (control) machine; uploaded to every node."
+    :default "../java-node/server/target/raftkv-node.jar"]
+
+   [nil "--node-java-opts OPTS" "JVM options for raftkv on the nodes (space-separated)."
+    :default "-Xmx512m"]
+
+   [nil "--nemesis FAULTS" "Faults: none, partition, kill, pause, all, or a comma-separated list (e.g. partition,kill)."
+    :default  #{}
+    :default-desc "none"
+    :parse-fn nemesis/parse-nemesis-spec]
+
+   [nil "--nemesis-interval SECONDS" "Seconds between nemesis operations, for each kind of fault."
+    :default  10
+    :parse-fn parse-double
+    :validate [#(and % (pos? %)) "Must be a positive number."]]
+
+   [nil "--ops-per-key NUM" "Maximum number of operations on any one key (keeps Knossos tractable)."
+    :default  100
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]
+
+   [nil "--quiet-period SECONDS" "Seconds to wait after healing, before the final reads."
+    :default  10
+    :parse-fn parse-long
+    :validate [#(and % (<= 0 %)) "Must be a non-negative integer."]]
+
+   ["-r" "--rate HZ" "Approximate number of requests per second, over all workers."
+    :default  100
+    :parse-fn parse-double
+    :validate [#(and % (pos? %)) "Must be a positive number."]]
+
+   [nil "--request-timeout MS" "Client request timeout in milliseconds (after which a write is :info)."
+    :id       :request-timeout-ms
+    :default  2500
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]
+
+   [nil "--connect-timeout MS" "Client connect timeout in milliseconds (after which an op is :fail: never sent)."
+    :id       :connect-timeout-ms
+    :default  1000
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]
+
+   [nil "--threads-per-key NUM" "How many workers operate on each key concurrently."
+    :default  5
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]])
+
+(def test-cli-opts
+  [["-w" "--workload NAME" "What workload should we run?"
+    :default  :register
+    :parse-fn keyword
+    :validate [workloads (cli/one-of workloads)]]])
+
+(def test-all-cli-opts
+  [["-w" "--workload NAME" "Run only this workload (default: all)."
+    :parse-fn keyword
+    :validate [workloads (cli/one-of workloads)]]])
+
+(defn validate-concurrency
+  "An opt-fn (run after Jepsen's, which turns --concurrency into a number): the
+  concurrent generator needs whole groups of --threads-per-key workers."
+  [parsed]
+  (let [{:keys [concurrency threads-per-key]} (:options parsed)]
+    (if (and (integer? concurrency) threads-per-key
+             (or (< concurrency threads-per-key)
+                 (not (zero? (mod concurrency threads-per-key)))))
+      (update parsed :errors (fnil conj [])
+              (str "--concurrency " concurrency " must be a positive multiple of --threads-per-key "
+                   threads-per-key))
+      parsed)))
+
+(defn test-all-opt-fn
+  "For test-all, --nemesis is optional (nil means: every combination in all-nemeses)."
+  [parsed]
+  (validate-concurrency parsed))
+
+(defn all-tests
+  "The matrix of tests for test-all: workloads x nemeses (x --test-count)."
+  [opts]
+  (let [nemeses   (if (contains? opts :nemesis) [(:nemesis opts)] all-nemeses)
+        workloads (if-let [w (:workload opts)] [w] all-workloads)]
+    (for [n nemeses, w workloads, _ (range (:test-count opts))]
+      (raftkv-test (assoc opts :nemesis n, :workload w)))))
+
+(def test-opt-spec
+  (into cli-opts test-cli-opts))
+
+(def test-all-opt-spec
+  (cli/without-defaults-for [:nemesis] (into cli-opts test-all-cli-opts)))
+
+(defn commands
+  "The subcommands: test, analyze, test-all, serve."
+  []
+  (merge (cli/single-test-cmd {:test-fn  raftkv-test
+                               :usage    (cli/test-usage)
+                               :opt-spec test-opt-spec
+                               :opt-fn   validate-concurrency})
+         (cli/test-all-cmd {:tests-fn all-tests
+                            :opt-spec test-all-opt-spec
+                            :opt-fn   test-all-opt-fn})
+         (cli/serve-cmd)))
+
+(defn -main
+  [& args]
+  (cli/run! (commands) args))

@@ -1,0 +1,373 @@
+(ns jepsen.raftkv.client
+  "An HTTP client for raftkv, over the JDK's java.net.http (no extra dependency).
+
+  The heart of this namespace is the mapping from what happened to a request to a Jepsen outcome.
+  It is written as pure functions (`response->outcome`, `exception->outcome`) so that it can be
+  unit-tested without a cluster:
+
+    200                                   :ok
+    404 not_found on a read               :ok, value :absent (the key is absent; not nil, which
+                                          Knossos would take as \"read nothing\")
+    404 not_found on a cas                :fail (absent, so nothing was swapped)
+    409 cas_mismatch on a cas             :fail (the current value differs)
+    error body with \"definite\": true      :fail (certainly not applied)
+    error body with \"definite\": false     :info (maybe applied)
+    anything else on a write/cas          :info (we cannot know)
+    connection refused, connect timeout,
+      unknown host, no route              :fail (the request was never sent)
+    request timeout, connection reset,
+      any other I/O error after sending   :info
+    any failure of a read                 :fail (reads change nothing, so a failed read is
+                                          certainly not 'applied')
+
+  Each Jepsen process opens its own client (Jepsen replaces the client when a process crashes
+  with :info), and each client is a raftkv session: a fresh X-Client-Id and an X-Client-Seq that
+  increases with every mutation, so the node applies any retried command at most once."
+  (:require [clojure.string :as str]
+            [clojure.tools.logging :refer [info warn]]
+            [jepsen [client :as client]
+                    [independent :as independent]]
+            [jepsen.raftkv.json :as json])
+  (:import (java.io IOException)
+           (java.net ConnectException NoRouteToHostException URI UnknownHostException)
+           (java.net.http HttpClient HttpClient$Redirect HttpClient$Version HttpConnectTimeoutException
+                          HttpRequest HttpRequest$BodyPublishers HttpRequest$Builder HttpResponse
+                          HttpResponse$BodyHandlers HttpTimeoutException)
+           (java.nio.channels UnresolvedAddressException)
+           (java.time Duration)))
+
+(def port
+  "The port every raftkv node serves HTTP on."
+  8080)
+
+(defn node-url
+  "The base URL of a node, e.g. http://n1:8080."
+  [node]
+  (str "http://" node ":" port))
+
+(def default-timeouts
+  "Client timeouts, in milliseconds. Short, so that operations against an unavailable cluster fail
+  (or go :info) quickly instead of piling up."
+  {:connect-timeout-ms 1000
+   :request-timeout-ms 2500})
+
+(def absent
+  "The value of a read of a key that does not exist. The registers start out absent, so the model
+  is (knossos.model/cas-register absent). It must not be nil: Knossos treats a read of nil as a
+  read that observed nothing, which would hide a stale read of a key that was already written."
+  :absent)
+
+(def idempotent-fs
+  "Operations that change nothing. Whatever happens to them, they can be recorded as :fail: a read
+  that did not return a value has no effect on the history's state."
+  #{:read :final-read})
+
+;; ---------------------------------------------------------------------------------------------
+;; Pure mapping from responses and exceptions to outcomes
+
+(defn parse-name
+  "Register values are small integers, stored in raftkv as decimal strings. Turns a name back into
+  a long; anything that is not a decimal integer is kept as-is (and will then trip the checker,
+  which is what we want for garbage)."
+  [name]
+  (cond
+    (nil? name)     nil
+    (integer? name) (long name)
+    (and (string? name) (re-matches #"-?\d{1,18}" name)) (Long/parseLong name)
+    :else name))
+
+(defn parse-id
+  "Ids come back from GET /kv as JSON object keys (strings). Numeric ids become longs, so they
+  compare equal to the integer keys of jepsen.independent."
+  [id]
+  (cond
+    (integer? id) (long id)
+    (and (string? id) (re-matches #"-?\d{1,18}" id)) (Long/parseLong id)
+    (keyword? id) (parse-id (name id))
+    :else id))
+
+(defn compare-ids
+  "Orders ids: numbers before strings, each in their natural order."
+  [a b]
+  (cond
+    (and (number? a) (number? b)) (compare a b)
+    (number? a) -1
+    (number? b) 1
+    :else (compare (str a) (str b))))
+
+(defn normalize-map
+  "Turns the body of GET /kv into a sorted map of id -> value. Accepts the forms a KV server may
+  reasonably answer with:
+
+    {\"1\": \"3\", \"2\": \"0\"}                      an object of id -> name
+    [{\"id\": \"1\", \"name\": \"3\"}, ...]          an array of entries
+    {\"entries\": <either of the above>}          (or any single-key wrapper around them)
+
+  Returns nil if the body has none of these shapes."
+  [body]
+  (letfn [(entry? [e] (and (map? e) (contains? e "id")))
+          (scalar? [v] (or (nil? v) (string? v) (number? v)))]
+    (cond
+      (and (sequential? body) (every? entry? body))
+      (into (sorted-map-by compare-ids)
+            (map (fn [e] [(parse-id (get e "id")) (parse-name (get e "name"))]))
+            body)
+
+      (and (map? body) (every? scalar? (vals body)))
+      (into (sorted-map-by compare-ids)
+            (map (fn [[k v]] [(parse-id k) (parse-name v)]))
+            body)
+
+      (and (map? body) (= 1 (count body)))
+      (normalize-map (val (first body)))
+
+      :else nil)))
+
+(defn error-info
+  "Extracts the error fields of a raftkv error body {\"error\": code, \"message\": text,
+  \"definite\": bool}. Returns a map with :status, and :code, :message, :definite when present."
+  [status body raw]
+  (let [m (when (map? body) body)]
+    (cond-> {:status status}
+      (contains? m "error")    (assoc :code (get m "error"))
+      (contains? m "message")  (assoc :message (get m "message"))
+      (contains? m "definite") (assoc :definite (get m "definite"))
+      (and (nil? m) (string? raw) (not (str/blank? raw)))
+      (assoc :body (subs raw 0 (min 200 (count raw)))))))
+
+(defn- error-outcome
+  "An outcome for an error response (not one of the documented semantic answers)."
+  [f status body raw]
+  (let [err (error-info status body raw)]
+    (cond
+      (idempotent-fs f)        {:type :fail, :error err}
+      (true? (:definite err))  {:type :fail, :error err}
+      ; definite: false, or missing, or a body we could not parse: the command may have been
+      ; applied.
+      :else                    {:type :info, :error err})))
+
+(defn- semantic?
+  "Is this 404/409 the documented answer (error code `code`, or no error code at all), rather than
+  another error sharing the status, like no_route (404) or stale_session (409)?"
+  [body code]
+  (let [c (when (map? body) (get body "error"))]
+    (or (nil? c) (= code c))))
+
+(defn response->outcome
+  "Maps an HTTP response to a Jepsen outcome for an operation with the given :f. The response is
+  {:status int, :body parsed-JSON-or-nil, :raw string}. Returns {:type .. } plus :value (for
+  values learned from the response: reads) or :error. The caller merges this into the op."
+  [f {:keys [status body raw]}]
+  (case f
+    :read
+    (case (int status)
+      200 (if (and (map? body) (contains? body "name"))
+            {:type :ok, :value (parse-name (get body "name"))}
+            {:type :fail, :error {:status 200, :malformed-body (str raw)}})
+      404 (if (semantic? body "not_found")
+            {:type :ok, :value absent}
+            (error-outcome f status body raw))
+      (error-outcome f status body raw))
+
+    :write
+    (case (int status)
+      200 {:type :ok}
+      (error-outcome f status body raw))
+
+    :cas
+    (case (int status)
+      200 {:type :ok}
+      409 (if (semantic? body "cas_mismatch")
+            {:type :fail, :error :cas-mismatch}
+            (error-outcome f status body raw))
+      404 (if (semantic? body "not_found")
+            {:type :fail, :error :not-found}
+            (error-outcome f status body raw))
+      (error-outcome f status body raw))
+
+    :final-read
+    (case (int status)
+      200 (if-let [m (normalize-map body)]
+            {:type :ok, :value m}
+            {:type :fail, :error {:status 200, :malformed-body (str raw)}})
+      (error-outcome f status body raw))))
+
+(defn- causes
+  "The exception and its chain of causes."
+  [^Throwable e]
+  (take-while some? (iterate #(.getCause ^Throwable %) e)))
+
+(defn exception-class
+  "Classifies a request exception. Returns [kind definite?] where definite? is true when the
+  request certainly never reached the server, or nil if e is not a request failure we know how to
+  interpret (then the caller should let it propagate)."
+  [^Throwable e]
+  (let [cs (causes e)
+        any? (fn [klass] (some #(instance? klass %) cs))]
+    (cond
+      ; Never sent: the TCP connection was never established.
+      (any? HttpConnectTimeoutException)  [:connect-timeout true]
+      (any? ConnectException)             [:connection-refused true]
+      (any? NoRouteToHostException)       [:no-route-to-host true]
+      (any? UnresolvedAddressException)   [:unknown-host true]
+      (any? UnknownHostException)         [:unknown-host true]
+      ; Sent, but we don't know what happened.
+      (any? HttpTimeoutException)         [:timeout false]
+      (instance? IOException e)           [:io false]
+      :else nil)))
+
+(defn exception->outcome
+  "Maps an exception thrown while performing a request to an outcome for an op with the given :f,
+  or nil if the exception is not an I/O failure (a bug in the client, which should crash loudly)."
+  [f ^Throwable e]
+  (when-let [[kind definite?] (exception-class e)]
+    (let [err [kind (or (.getMessage e) (.getName (class e)))]]
+      (cond
+        (idempotent-fs f) {:type :fail, :error err}
+        definite?         {:type :fail, :error err}
+        :else             {:type :info, :error err}))))
+
+;; ---------------------------------------------------------------------------------------------
+;; Requests
+
+(defn op->request
+  "What HTTP request performs an operation with :f f on key k with (unwrapped) value v. Pure.
+  Returns {:method, :path, :body (a Clojure map to send as JSON, or nil), :mutation? bool}."
+  [f k v]
+  (case f
+    :read       {:method "GET", :path (str "/kv/" k)}
+    :write      {:method "PUT", :path (str "/kv/" k), :body {"name" (str v)}, :mutation? true}
+    :cas        (let [[expected new] v]
+                  {:method "POST", :path (str "/kv/" k "/cas")
+                   :body {"expected" (str expected), "name" (str new)}
+                   :mutation? true})
+    :final-read {:method "GET", :path "/kv"}))
+
+(defn http-client
+  "A JDK HttpClient speaking HTTP/1.1 (no h2c upgrade dance) with a short connect timeout."
+  ^HttpClient [{:keys [connect-timeout-ms]}]
+  (-> (HttpClient/newBuilder)
+      (.version HttpClient$Version/HTTP_1_1)
+      (.followRedirects HttpClient$Redirect/NEVER)
+      (.connectTimeout (Duration/ofMillis (or connect-timeout-ms
+                                              (:connect-timeout-ms default-timeouts))))
+      (.build)))
+
+(defn request!
+  "Performs a request against base-url. req is as from op->request; headers a map of extra
+  headers. Returns {:status, :body (parsed JSON or nil), :raw}. Throws on I/O failure."
+  [^HttpClient http base-url {:keys [method path body]} headers timeout-ms]
+  (let [^HttpRequest$Builder b (-> (HttpRequest/newBuilder (URI/create (str base-url path)))
+                                   (.timeout (Duration/ofMillis timeout-ms))
+                                   (.header "Accept" "application/json"))
+        _ (doseq [[k v] headers] (.header b (str k) (str v)))
+        _ (if body
+            (-> b
+                (.header "Content-Type" "application/json")
+                (.method ^String method (HttpRequest$BodyPublishers/ofString (json/write-str body))))
+            (.method b ^String method (HttpRequest$BodyPublishers/noBody)))
+        ^HttpResponse resp (.send http (.build b) (HttpResponse$BodyHandlers/ofString))
+        raw (.body resp)]
+    {:status (.statusCode resp)
+     :raw    raw
+     :body   (json/try-read-str raw)}))
+
+(defn close-http!
+  "Stops an HttpClient right away (in-flight requests are abandoned: their ops are already
+  recorded)."
+  [^HttpClient http]
+  (when http
+    (try (.shutdownNow http)
+         (catch Throwable t (warn t "Error shutting down HttpClient")))))
+
+(def ^:private admin-http
+  "A shared client for administrative requests (status polling by the DB and nemesis)."
+  (delay (http-client default-timeouts)))
+
+(defn status
+  "Fetches GET /status from a node: a map with string keys, or nil if the node does not answer
+  with one within timeout-ms."
+  ([node] (status node 1000))
+  ([node timeout-ms]
+   (try
+     (let [{:keys [status body]} (request! @admin-http (node-url node)
+                                           {:method "GET", :path "/status"} {} timeout-ms)]
+       (when (and (= 200 status) (map? body))
+         body))
+     (catch IOException _ nil))))
+
+(defn leader-status?
+  "Does a /status body say this node is the leader?"
+  [st]
+  (= "leader" (some-> (get st "role") str str/lower-case)))
+
+;; ---------------------------------------------------------------------------------------------
+;; The Jepsen client
+
+(defn- session-headers
+  [client-id ^clojure.lang.Atom seq-counter]
+  {"X-Client-Id"  client-id
+   "X-Client-Seq" (swap! seq-counter inc)})
+
+(defn- perform
+  "Sends one request and maps whatever happens to an outcome."
+  [http base-url f req headers timeout-ms]
+  (try
+    (response->outcome f (request! http base-url req headers timeout-ms))
+    (catch Exception e
+      (or (exception->outcome f e)
+          (throw e)))))
+
+(defn- final-read!
+  "Reads the whole map through the node named in the op (:node), retrying failed attempts until
+  one succeeds or the final-read timeout passes: after the faults are healed, every node must
+  eventually answer."
+  [{:keys [http opts]} test op]
+  (let [node      (or (:node op) (:node opts))
+        req       (op->request :final-read nil nil)
+        deadline  (+ (System/nanoTime)
+                     (* 1000000 1000 (:final-read-timeout test 30)))
+        timeout   (:request-timeout-ms opts)]
+    (loop [attempt 1]
+      (let [outcome (perform http (node-url node) :final-read req {} timeout)]
+        (if (or (= :ok (:type outcome)) (< deadline (System/nanoTime)))
+          (merge op outcome {:node node, :attempts attempt})
+          (do (Thread/sleep 500)
+              (recur (inc attempt))))))))
+
+(defrecord Client [node http client-id seq-counter opts]
+  client/Client
+  (open! [this test node]
+    (let [opts (merge default-timeouts
+                      (select-keys test [:connect-timeout-ms :request-timeout-ms])
+                      {:node node})]
+      (assoc this
+             :node        node
+             :opts        opts
+             :http        (http-client opts)
+             :client-id   (str "jepsen-" (random-uuid))
+             :seq-counter (atom 0))))
+
+  (setup! [this test])
+
+  (invoke! [this test op]
+    (if (= :final-read (:f op))
+      (final-read! this test op)
+      (let [[k v]   (:value op)
+            f       (:f op)
+            req     (op->request f k v)
+            headers (when (:mutation? req) (session-headers client-id seq-counter))
+            outcome (perform http (node-url node) f req headers (:request-timeout-ms opts))]
+        (cond-> (merge op (dissoc outcome :value))
+          (contains? outcome :value)
+          (assoc :value (independent/tuple k (:value outcome)))))))
+
+  (teardown! [this test])
+
+  (close! [this test]
+    (close-http! http)))
+
+(defn client
+  "A fresh, unopened raftkv client."
+  []
+  (map->Client {}))

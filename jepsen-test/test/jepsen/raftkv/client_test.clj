@@ -1,0 +1,166 @@
+(ns jepsen.raftkv.client-test
+  "The mapping from HTTP responses and exceptions to Jepsen outcomes: every status, body and
+  exception class, for every kind of operation."
+  (:require [clojure.test :refer [deftest is are testing]]
+            [jepsen.raftkv.client :as c]
+            [jepsen.raftkv.json :as json])
+  (:import (java.io EOFException IOException)
+           (java.net ConnectException NoRouteToHostException SocketException UnknownHostException)
+           (java.net.http HttpConnectTimeoutException HttpTimeoutException)
+           (java.nio.channels ClosedChannelException UnresolvedAddressException)))
+
+(defn resp
+  "A response as request! returns it, from a status and a raw body."
+  ([status] (resp status nil))
+  ([status raw]
+   {:status status, :raw raw, :body (json/try-read-str raw)}))
+
+(defn err-body
+  [code definite]
+  (json/write-str (cond-> {"error" code, "message" (str code " happened")}
+                    (some? definite) (assoc "definite" definite))))
+
+(deftest read-outcomes
+  (testing "200 with a name: the value, parsed back to an integer"
+    (is (= {:type :ok, :value 3} (c/response->outcome :read (resp 200 "{\"id\":\"7\",\"name\":\"3\"}")))))
+  (testing "a name that is not a decimal integer is kept, so the checker flags it"
+    (is (= {:type :ok, :value "x"} (c/response->outcome :read (resp 200 "{\"id\":\"7\",\"name\":\"x\"}")))))
+  (testing "404: the key is absent (a value, not nil: Knossos treats nil as read-nothing)"
+    (is (= {:type :ok, :value :absent} (c/response->outcome :read (resp 404 (err-body "not_found" true)))))
+    (is (= {:type :ok, :value :absent} (c/response->outcome :read (resp 404)))))
+  (testing "a 404 that is not not_found (no_route) is a failed read, not an absent key"
+    (is (= :fail (:type (c/response->outcome :read (resp 404 (err-body "no_route" true)))))))
+  (testing "200 without a usable body: fail (a read changes nothing)"
+    (is (= :fail (:type (c/response->outcome :read (resp 200 "garbage")))))
+    (is (= :fail (:type (c/response->outcome :read (resp 200 "{\"id\":\"7\"}"))))))
+  (testing "every error is :fail for a read, definite or not"
+    (doseq [status [400 408 409 500 502 503 504]
+            definite [true false nil]]
+      (let [o (c/response->outcome :read (resp status (err-body "no_leader" definite)))]
+        (is (= :fail (:type o)) (str status " " definite))
+        (is (= status (-> o :error :status)))))
+    (is (= :fail (:type (c/response->outcome :read (resp 503 "<html>oops</html>")))))))
+
+(deftest write-outcomes
+  (is (= {:type :ok} (c/response->outcome :write (resp 200 "{\"id\":\"1\",\"name\":\"2\"}"))))
+  (is (= {:type :ok} (c/response->outcome :write (resp 200 ""))))
+  (testing "definite errors are :fail, with the error's fields"
+    (is (= {:type :fail
+            :error {:status 503, :code "no_leader", :message "no_leader happened", :definite true}}
+           (c/response->outcome :write (resp 503 (err-body "no_leader" true))))))
+  (testing "indefinite errors are :info"
+    (is (= {:type :info
+            :error {:status 504, :code "timeout", :message "timeout happened", :definite false}}
+           (c/response->outcome :write (resp 504 (err-body "timeout" false))))))
+  (testing "an error without a definite flag, or without a JSON body, may have been applied: :info"
+    (is (= :info (:type (c/response->outcome :write (resp 500 (err-body "internal" nil))))))
+    (is (= :info (:type (c/response->outcome :write (resp 502 "Bad Gateway")))))
+    (is (= "Bad Gateway" (-> (c/response->outcome :write (resp 502 "Bad Gateway")) :error :body)))
+    (is (= :info (:type (c/response->outcome :write (resp 500))))))
+  (testing "definite must be the boolean true to count as definite"
+    (is (= :info (:type (c/response->outcome :write (resp 503 "{\"error\":\"x\",\"definite\":\"true\"}"))))))
+  (testing "a 404 or 409 on a write is just an error, classified by its body"
+    (is (= :fail (:type (c/response->outcome :write (resp 404 (err-body "no_route" true))))))
+    (is (= :info (:type (c/response->outcome :write (resp 409 (err-body "conflict" false))))))))
+
+(deftest cas-outcomes
+  (is (= {:type :ok} (c/response->outcome :cas (resp 200 "{\"id\":\"1\",\"name\":\"4\"}"))))
+  (testing "409: the current value differs, nothing swapped"
+    (is (= {:type :fail, :error :cas-mismatch}
+           (c/response->outcome :cas (resp 409 (err-body "cas_mismatch" true)))))
+    (is (= {:type :fail, :error :cas-mismatch} (c/response->outcome :cas (resp 409)))))
+  (testing "other 409s and 404s are errors like any other"
+    (is (= {:type :fail, :error {:status 409, :code "stale_session", :message "stale_session happened", :definite true}}
+           (c/response->outcome :cas (resp 409 (err-body "stale_session" true)))))
+    (is (= :fail (:type (c/response->outcome :cas (resp 404 (err-body "no_route" true))))))
+    (is (= :info (:type (c/response->outcome :cas (resp 404 (err-body "no_route" false)))))))
+  (testing "404: absent, nothing swapped"
+    (is (= {:type :fail, :error :not-found}
+           (c/response->outcome :cas (resp 404 (err-body "not_found" true))))))
+  (testing "other errors by their definite flag"
+    (is (= :fail (:type (c/response->outcome :cas (resp 503 (err-body "no_leader" true))))))
+    (is (= :info (:type (c/response->outcome :cas (resp 503 (err-body "lost_leadership" false))))))
+    (is (= :info (:type (c/response->outcome :cas (resp 500 "boom")))))))
+
+(deftest final-read-outcomes
+  (testing "an object of id -> name"
+    (is (= {:type :ok, :value {0 1, 1 3, 10 4}}
+           (c/response->outcome :final-read (resp 200 "{\"10\":\"4\",\"0\":\"1\",\"1\":\"3\"}")))))
+  (testing "an array of entries"
+    (is (= {:type :ok, :value {0 1, 2 2}}
+           (c/response->outcome :final-read
+                                (resp 200 "[{\"id\":\"2\",\"name\":\"2\"},{\"id\":\"0\",\"name\":\"1\"}]")))))
+  (testing "a wrapper object"
+    (is (= {:type :ok, :value {5 0}}
+           (c/response->outcome :final-read (resp 200 "{\"entries\":{\"5\":\"0\"}}")))))
+  (testing "the empty map"
+    (is (= {:type :ok, :value {}} (c/response->outcome :final-read (resp 200 "{}")))))
+  (testing "the map is sorted by id, numbers first"
+    (is (= [1 2 10 "a"]
+           (keys (:value (c/response->outcome :final-read
+                                              (resp 200 "{\"a\":\"1\",\"10\":\"1\",\"2\":\"1\",\"1\":\"1\"}")))))))
+  (testing "anything else fails (it is a read)"
+    (is (= :fail (:type (c/response->outcome :final-read (resp 200 "[1,2]")))))
+    (is (= :fail (:type (c/response->outcome :final-read (resp 503 (err-body "no_leader" false))))))))
+
+(deftest exception-outcomes
+  (testing "never sent: :fail for everything"
+    (doseq [e [(ConnectException. "Connection refused")
+               (ConnectException.)
+               (HttpConnectTimeoutException. "HTTP connect timed out")
+               (NoRouteToHostException. "No route to host")
+               (UnknownHostException. "n9")
+               (IOException. "wrapped" (UnresolvedAddressException.))
+               (IOException. "wrapped" (ConnectException. "Connection refused"))]
+            f [:read :write :cas :final-read]]
+      (is (= :fail (:type (c/exception->outcome f e))) (str f " " e))))
+  (testing "error kinds"
+    (is (= :connection-refused (first (:error (c/exception->outcome :write (ConnectException. "Connection refused"))))))
+    (is (= :connect-timeout (first (:error (c/exception->outcome :write (HttpConnectTimeoutException. "t"))))))
+    (is (= :timeout (first (:error (c/exception->outcome :write (HttpTimeoutException. "request timed out"))))))
+    (is (= ["java.net.ConnectException"]
+           (rest (:error (c/exception->outcome :write (ConnectException.)))))))
+  (testing "maybe sent: :info for writes and cas, :fail for reads"
+    (doseq [e [(HttpTimeoutException. "request timed out")
+               (IOException. "Connection reset")
+               (SocketException. "Connection reset by peer")
+               (EOFException. "EOF reached while reading")
+               (IOException. "HTTP/1.1 header parser received no bytes")
+               (ClosedChannelException.)
+               (IOException. "wrapped" (ClosedChannelException.))]]
+      (is (= :info (:type (c/exception->outcome :write e))) (str e))
+      (is (= :info (:type (c/exception->outcome :cas e))) (str e))
+      (is (= :fail (:type (c/exception->outcome :read e))) (str e))
+      (is (= :fail (:type (c/exception->outcome :final-read e))) (str e))))
+  (testing "not an I/O failure: nil, so the client lets it crash loudly"
+    (is (nil? (c/exception->outcome :write (NullPointerException.))))
+    (is (nil? (c/exception->outcome :read (IllegalStateException. "bug"))))))
+
+(deftest requests
+  (is (= {:method "GET", :path "/kv/3"} (c/op->request :read 3 nil)))
+  (is (= {:method "PUT", :path "/kv/3", :body {"name" "4"}, :mutation? true}
+         (c/op->request :write 3 4)))
+  (is (= {:method "POST", :path "/kv/3/cas", :body {"expected" "1", "name" "2"}, :mutation? true}
+         (c/op->request :cas 3 [1 2])))
+  (is (= {:method "GET", :path "/kv"} (c/op->request :final-read nil nil))))
+
+(deftest parse-helpers
+  (are [in out] (= out (c/parse-name in))
+    "0" 0, "42" 42, "-1" -1, nil nil, 7 7, "x" "x", "1.5" "1.5", "" "")
+  (are [in out] (= out (c/parse-id in))
+    "0" 0, "17" 17, "abc" "abc", 3 3)
+  (is (c/leader-status? {"role" "LEADER"}))
+  (is (c/leader-status? {"role" "leader"}))
+  (is (not (c/leader-status? {"role" "follower"})))
+  (is (not (c/leader-status? {}))))
+
+(deftest unreachable-node
+  (testing "a real request to a closed port maps to :fail (connection refused)"
+    (let [http (c/http-client {:connect-timeout-ms 500})]
+      (try
+        (let [e (try (c/request! http "http://127.0.0.1:1" {:method "GET", :path "/kv/1"} {} 1000)
+                     nil
+                     (catch Exception e e))]
+          (is (some? e))
+          (is (= :fail (:type (c/exception->outcome :write e)))))
+        (finally (c/close-http! http))))))
