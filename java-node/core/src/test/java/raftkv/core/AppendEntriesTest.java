@@ -132,6 +132,31 @@ class AppendEntriesTest {
     }
 
     @Test
+    void malformedAppendEntriesIsDroppedWithoutTouchingTheLog_5_3() {
+        RaftNode n2 = restarted("n2", FIVE, new HardState(1, null), entries(1));
+        // Entries must follow prevLogIndex one by one (Log Matching, §5.3): index 3 after prev 1 is a gap.
+        n2.step(append(1, 1, 1, List.of(entry(1, 3)), 3));
+        Ready ready = drain(n2);
+        assertThat(ready.messages()).isEmpty();
+        assertThat(n2.log()).hasSize(1);
+        assertThat(n2.commitIndex()).isZero();
+        // An entry claiming a term newer than its leader's cannot come from a real leader either.
+        n2.step(append(1, 1, 1, List.of(entry(2, 2)), 0));
+        assertThat(drain(n2).messages()).isEmpty();
+        assertThat(n2.log()).hasSize(1);
+    }
+
+    @Test
+    void messagesNotAddressedToUsOrFromStrangersAreIgnored() {
+        RaftNode n2 = restarted("n2", FIVE, new HardState(1, null), List.of());
+        n2.step(new Message.RequestVote(2, "n1", "n3", 0, 0)); // meant for n3
+        n2.step(new Message.RequestVote(2, "x9", "n2", 0, 0)); // not a member
+        Ready ready = drain(n2);
+        assertThat(ready.messages()).isEmpty();
+        assertThat(n2.currentTerm()).isEqualTo(1);
+    }
+
+    @Test
     void inputsAreRefusedUntilTheLastReadyIsAdvanced() {
         RaftNode n2 = restarted("n2", FIVE, new HardState(1, null), List.of());
         n2.ready();
