@@ -1,5 +1,6 @@
 package raftkv.server;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -18,11 +19,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.core.Bug;
-import raftkv.core.RaftNode;
-import raftkv.server.http.HttpApi;
-import raftkv.server.storage.DiskStorage;
 import raftkv.server.storage.WalCorruptedException;
-import raftkv.server.transport.HttpTransport;
 
 /** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
 @Command(name = "raftkv-node", mixinStandardHelpOptions = true, version = "raftkv 0.1",
@@ -115,42 +112,28 @@ public final class RaftkvNode implements Callable<Integer> {
 
     /** Starts the node; returns 0 once it is serving (the JVM then lives on in the server threads). */
     static int start(NodeConfig config) throws Exception {
-        DiskStorage storage;
+        RunningNode running;
         try {
-            storage = DiskStorage.open(config.dataDir());
+            running = RunningNode.start(config, new SplittableRandom(), failure -> {
+                log.error("fatal: {}; exiting", failure.toString());
+                Runtime.getRuntime().halt(EXIT_FAILED); // fail-stop: no shutdown hooks, no more promises
+            });
         } catch (WalCorruptedException e) {
             log.error("REFUSING TO START: {}", e.getMessage());
             return EXIT_CORRUPTED;
-        }
-        log.info("node {} recovered term {}, vote {}, {} log entries from {}", config.id(),
-                storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
-                storage.recoveredEntries().size(), config.dataDir());
-        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
-                storage.recoveredEntries(), new SplittableRandom());
-        HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken());
-        EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), failure -> {
-            log.error("fatal: {}; exiting", failure.toString());
-            Runtime.getRuntime().halt(EXIT_FAILED); // fail-stop: no shutdown hooks, no more promises
-        });
-        loop.start();
-        HttpApi api;
-        try {
-            api = HttpApi.start(config, loop);
         } catch (RuntimeException e) {
             log.error("cannot serve on {}:{}: {}", config.listenHost(), config.listenPort(), e.toString());
             return EXIT_FAILED;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("node {} shutting down", config.id());
-            api.stop();
             try {
-                loop.stop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                running.close();
+            } catch (IOException e) {
+                log.warn("closing storage: {}", e.toString());
             }
-            transport.close();
         }, "shutdown"));
-        log.info("node {} serving on {}:{} with peers {}", config.id(), config.listenHost(), api.port(),
+        log.info("node {} serving on {}:{} with peers {}", config.id(), config.listenHost(), running.port(),
                 config.peers());
         return 0;
     }

@@ -11,19 +11,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import raftkv.core.RaftNode;
 import raftkv.server.EventLoop;
 import raftkv.server.NodeConfig;
-import raftkv.server.storage.DiskStorage;
-import raftkv.server.transport.HttpTransport;
+import raftkv.server.RunningNode;
 
 /** One real node (event loop, WAL, HTTP on an ephemeral loopback port) inside the test JVM. */
 final class InProcessNode implements AutoCloseable {
 
-    private final DiskStorage storage;
-    private final HttpTransport transport;
-    private final EventLoop loop;
-    private final HttpApi api;
+    private final RunningNode node;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final NodeConfig config;
     final URI base;
@@ -40,27 +35,21 @@ final class InProcessNode implements AutoCloseable {
         }
         config = new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(members), dataDir, 5, 100, 200, 20, Set.of(),
                 clusterToken, requestTimeoutMs);
-        storage = DiskStorage.open(dataDir);
-        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
-                storage.recoveredEntries(), new SplittableRandom(7));
-        transport = new HttpTransport(config.peers(), clusterToken);
-        loop = new EventLoop(node, storage, transport, config.tickMs(), e -> {
+        node = RunningNode.start(config, new SplittableRandom(7), e -> {
             throw new AssertionError("event loop failed", e);
         });
-        loop.start();
-        api = HttpApi.start(config, loop);
-        base = URI.create("http://127.0.0.1:" + api.port());
+        base = URI.create("http://127.0.0.1:" + node.port());
     }
 
     EventLoop loop() {
-        return loop;
+        return node.loop();
     }
 
     void awaitRole(String role) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!loop.status().role().equals(role)) {
+        while (!loop().status().role().equals(role)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("n1 did not become " + role + "; it is " + loop.status().role());
+                throw new AssertionError("n1 did not become " + role + "; it is " + loop().status().role());
             }
             Thread.sleep(5);
         }
@@ -79,14 +68,7 @@ final class InProcessNode implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        api.stop();
-        try {
-            loop.stop();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        transport.close();
-        storage.close();
+        node.close();
         client.close();
     }
 }

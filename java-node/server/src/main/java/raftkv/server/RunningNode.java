@@ -1,0 +1,86 @@
+package raftkv.server;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.core.RaftNode;
+import raftkv.server.http.HttpApi;
+import raftkv.server.storage.DiskStorage;
+import raftkv.server.transport.HttpTransport;
+
+/**
+ * A started node: durable storage, peer transport, the event loop that owns the Raft core, and the
+ * HTTP API — started in that order and closed in the reverse one. The CLI and the in-process
+ * tests both start nodes through here, so there is one place that knows how the pieces fit.
+ */
+public final class RunningNode implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(RunningNode.class);
+
+    private final DiskStorage storage;
+    private final HttpTransport transport;
+    private final EventLoop loop;
+    private final HttpApi api;
+
+    private RunningNode(DiskStorage storage, HttpTransport transport, EventLoop loop, HttpApi api) {
+        this.storage = storage;
+        this.transport = transport;
+        this.loop = loop;
+        this.api = api;
+    }
+
+    /**
+     * Recovers the node's state from {@code config.dataDir()} and starts serving.
+     *
+     * @param random the only source of randomness of the Raft core (election timeouts)
+     * @param onFatal called on the loop thread if persisting fails or the core throws
+     * @throws raftkv.server.storage.WalCorruptedException if the log is damaged before its last record
+     */
+    public static RunningNode start(NodeConfig config, RandomGenerator random, Consumer<Throwable> onFatal)
+            throws IOException {
+        DiskStorage storage = DiskStorage.open(config.dataDir());
+        log.info("node {} recovered term {}, vote {}, {} log entries from {}", config.id(),
+                storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
+                storage.recoveredEntries().size(), config.dataDir());
+        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
+                storage.recoveredEntries(), random);
+        HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken());
+        EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), onFatal);
+        loop.start();
+        try {
+            return new RunningNode(storage, transport, loop, HttpApi.start(config, loop));
+        } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
+            stopLoop(loop);
+            transport.close();
+            storage.close();
+            throw e;
+        }
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /** The HTTP port actually bound (useful when the configuration asked for port 0). */
+    public int port() {
+        return api.port();
+    }
+
+    @Override
+    public void close() throws IOException {
+        api.stop();
+        stopLoop(loop);
+        transport.close();
+        storage.close();
+    }
+
+    private static void stopLoop(EventLoop loop) {
+        try {
+            loop.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
