@@ -12,6 +12,13 @@ public sealed interface Command {
     /** The entry a new leader appends when it takes office (§8), so it can commit an entry of its term. */
     record Noop() implements Command {}
 
+    /**
+     * Registers a new client session (dissertation §6.3, "RegisterClient"): the session's client id
+     * is the index of this entry, so every node issues the same id and an id it no longer knows can
+     * only belong to a session that expired.
+     */
+    record OpenSession() implements Command {}
+
     /** Set {@code id} to {@code name}, whatever it held before. */
     record Put(String id, String name) implements Command {}
 

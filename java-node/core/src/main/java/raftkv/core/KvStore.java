@@ -74,6 +74,7 @@ public final class KvStore {
     private Result execute(Command command) {
         return switch (command) {
             case Command.Noop noop -> new Result.Ok(null);
+            case Command.OpenSession open -> new Result.Ok(null); // TODO(session work in progress)
             case Command.Put put -> {
                 names.put(put.id(), put.name());
                 yield new Result.Ok(put.name());

@@ -25,6 +25,7 @@ final class EntryCodec {
     private static final byte PUT = 1;
     private static final byte CAS = 2;
     private static final byte DELETE = 3;
+    private static final byte OPEN_SESSION = 4;
 
     private EntryCodec() {}
 
@@ -33,6 +34,7 @@ final class EntryCodec {
         out.writeLong(entry.index());
         switch (entry.command()) {
             case Command.Noop noop -> out.writeByte(NOOP);
+            case Command.OpenSession open -> out.writeByte(OPEN_SESSION);
             case Command.Put put -> {
                 out.writeByte(PUT);
                 out.writeUTF(put.id());
@@ -66,6 +68,7 @@ final class EntryCodec {
             case PUT -> new Command.Put(in.readUTF(), in.readUTF());
             case CAS -> new Command.Cas(in.readUTF(), in.readUTF(), in.readUTF());
             case DELETE -> new Command.Delete(in.readUTF());
+            case OPEN_SESSION -> new Command.OpenSession();
             default -> throw new IOException("unknown command tag " + tag);
         };
         Session session = in.readBoolean() ? new Session(in.readUTF(), in.readLong()) : null;

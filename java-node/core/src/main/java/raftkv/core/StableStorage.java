@@ -1,0 +1,19 @@
+package raftkv.core;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Figure 2's "stable storage": where a driver makes the persistent part of a {@link Ready} durable.
+ * The server implements it with files and fsync; tests and the simulator can use the same files
+ * on a strict in-memory file system that forgets whatever was not fsynced when it "crashes".
+ */
+public interface StableStorage {
+
+    /**
+     * Makes durable, in this order: {@code hardState} if not null, the truncation of every entry at
+     * index {@code >= truncateFrom} if {@code truncateFrom > 0}, then {@code entries}. Returns only
+     * once all of it would survive a power loss.
+     */
+    void persist(HardState hardState, long truncateFrom, List<LogEntry> entries) throws IOException;
+}
