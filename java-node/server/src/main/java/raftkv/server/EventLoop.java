@@ -1,12 +1,8 @@
 package raftkv.server;
 
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -17,18 +13,17 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.Command;
+import raftkv.core.Driver;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.ProposalResult;
 import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
-import raftkv.core.ReadState;
-import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
+import raftkv.core.StableStorage;
 import raftkv.core.Status;
-import raftkv.server.storage.DiskStorage;
 import raftkv.server.transport.Transport;
 
 /**
@@ -50,15 +45,16 @@ import raftkv.server.transport.Transport;
  *   <li>take every queued event (up to a bound) and feed it to the node: peer messages to
  *       {@code step}, writes to {@code propose}; reads that arrive in the same turn share one
  *       ReadIndex request, since one leadership check covers them all;
- *   <li>handle the node's {@link Ready}, in the order its contract requires:
- *       <b>persist</b> (hard state, then the log suffix, one fsync for the whole turn — group
- *       commit), <b>send</b> (hand messages to the transport, which never blocks), <b>apply</b>
- *       committed entries and complete the futures of the proposals they settle, serve confirmed
- *       reads once applied up to their read index, fail dropped reads, then {@code advance()}.
+ *   <li>let the shared {@link Driver} handle the node's {@code Ready}, in the order its contract
+ *       requires: <b>persist</b> (hard state, then the log suffix, one fsync for the whole turn —
+ *       group commit), <b>send</b> (hand messages to the transport, which never blocks),
+ *       <b>apply</b> committed entries and complete the futures of the proposals they settle, serve
+ *       confirmed reads once applied up to their read index, fail dropped reads, then
+ *       {@code advance()}. The simulator drives its nodes through the same {@link Driver}.
  * </ol>
  *
  * <p>A proposal appended at (index, term) succeeds if and only if the entry committed at that index
- * has that term; if another term's entry commits there, the proposal failed definitely
+ * has that term; if another term's entry commits there, this copy never takes effect
  * ({@link WriteOutcome.Superseded}). Leadership changes need no special handling: whatever this node
  * appended is settled the day its index commits, even if this node is a follower by then.
  *
@@ -91,14 +87,31 @@ public final class EventLoop {
         }
     }
 
-    private record PendingWrite(long term, CompletableFuture<WriteOutcome> reply) {}
+    /** How the driver's outcomes reach the waiting HTTP handlers: by completing their futures. */
+    private static final class Replies implements Driver.Answers<CompletableFuture<WriteOutcome>, List<Read<?>>> {
+        @Override
+        public void applied(CompletableFuture<WriteOutcome> reply, Result result) {
+            reply.complete(new WriteOutcome.Applied(result));
+        }
 
-    private record ConfirmedReads(long readIndex, List<Read<?>> reads) {}
+        @Override
+        public void superseded(CompletableFuture<WriteOutcome> reply, Session session, LogEntry committed,
+                KvStore kv) {
+            reply.complete(new WriteOutcome.Superseded());
+        }
 
-    private final RaftNode node;
-    private final KvStore kv = new KvStore();
-    private final DiskStorage storage;
-    private final Transport transport;
+        @Override
+        public void serveRead(List<Read<?>> reads, KvStore kv) {
+            reads.forEach(read -> read.serve(kv));
+        }
+
+        @Override
+        public void readDropped(List<Read<?>> reads) {
+            reads.forEach(EventLoop::failDropped);
+        }
+    }
+
+    private final Driver<CompletableFuture<WriteOutcome>, List<Read<?>>> driver;
     private final long tickNanos;
     private final Consumer<Throwable> onFatal;
     private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
@@ -107,17 +120,11 @@ public final class EventLoop {
     private volatile NodeStatus status;
 
     // Owned by the loop thread.
-    private final Map<Long, List<PendingWrite>> pendingWrites = new HashMap<>();
-    private final Map<Long, List<Read<?>>> readsAwaitingConfirmation = new HashMap<>();
-    private final List<ConfirmedReads> readsAwaitingApply = new ArrayList<>();
     private List<Read<?>> readsThisTurn = new ArrayList<>();
-    private long nextReadId = 1;
 
-    public EventLoop(RaftNode node, DiskStorage storage, Transport transport, long tickMillis,
+    public EventLoop(RaftNode node, StableStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal) {
-        this.node = node;
-        this.storage = storage;
-        this.transport = transport;
+        this.driver = new Driver<>(node, new KvStore(), storage, transport, new Replies(), Driver.Observer.NONE);
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
         this.onFatal = onFatal;
         this.thread = Thread.ofPlatform().name("raft-loop-" + node.id()).unstarted(this::run);
@@ -182,7 +189,7 @@ public final class EventLoop {
                 Event first = events.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
-                    node.tick();
+                    driver.tick();
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
                 if (first != null) {
@@ -193,7 +200,7 @@ public final class EventLoop {
                     }
                 }
                 registerReads();
-                handleReady();
+                driver.handleReady();
                 publishStatus();
             }
         } catch (Throwable t) {
@@ -207,17 +214,14 @@ public final class EventLoop {
 
     private void handle(Event event) {
         switch (event) {
-            case Deliver deliver -> node.step(deliver.message());
+            case Deliver deliver -> driver.step(deliver.message());
             case Propose propose -> {
-                switch (node.propose(propose.command(), propose.session())) {
-                    case ProposalResult.Appended appended -> pendingWrites
-                            .computeIfAbsent(appended.index(), i -> new ArrayList<>(1))
-                            .add(new PendingWrite(appended.term(), propose.reply()));
-                    case ProposalResult.NotLeader notLeader ->
-                            propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
+                if (driver.propose(propose.command(), propose.session(), propose.reply())
+                        instanceof ProposalResult.NotLeader notLeader) {
+                    propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
                 }
             }
-            case Read<?> read when read.local() -> read.serve(kv);
+            case Read<?> read when read.local() -> read.serve(driver.kv());
             case Read<?> read -> readsThisTurn.add(read);
         }
     }
@@ -229,10 +233,8 @@ public final class EventLoop {
         }
         List<Read<?>> batch = readsThisTurn;
         readsThisTurn = new ArrayList<>();
-        long requestId = nextReadId++;
-        switch (node.read(requestId)) {
-            case ReadResult.Registered registered -> readsAwaitingConfirmation.put(requestId, batch);
-            case ReadResult.NotLeader notLeader -> batch.forEach(r -> failNotLeader(r, notLeader.leaderHint()));
+        if (driver.read(batch) instanceof ReadResult.NotLeader notLeader) {
+            batch.forEach(r -> failNotLeader(r, notLeader.leaderHint()));
         }
     }
 
@@ -244,70 +246,11 @@ public final class EventLoop {
         read.fail(new ReadOutcome.Dropped<>());
     }
 
-    /** Handles Readys until the node has nothing more to say (advancing may commit more entries). */
-    private void handleReady() throws IOException {
-        while (true) {
-            Ready ready = node.ready();
-            if (ready.isEmpty()) {
-                node.advance();
-                return;
-            }
-            // 1. Persist: "updated on stable storage before responding to RPCs" (Figure 2).
-            if (ready.mustPersist()) {
-                storage.save(ready.hardState(), ready.truncateFrom(), ready.entriesToAppend());
-            }
-            // 2. Send: only now may votes and acknowledgements leave the node.
-            transport.send(ready.messages());
-            // 3. Apply, then answer what the applied state allows.
-            ready.committedEntries().forEach(this::apply);
-            for (ReadState state : ready.readStates()) {
-                List<Read<?>> reads = readsAwaitingConfirmation.remove(state.requestId());
-                if (reads != null) {
-                    readsAwaitingApply.add(new ConfirmedReads(state.readIndex(), reads));
-                }
-            }
-            serveAppliedReads();
-            for (long requestId : ready.droppedReads()) {
-                List<Read<?>> reads = readsAwaitingConfirmation.remove(requestId);
-                if (reads != null) {
-                    reads.forEach(EventLoop::failDropped);
-                }
-            }
-            // 4. Tell the core all of the above is done.
-            node.advance();
-        }
-    }
-
-    private void apply(LogEntry entry) {
-        Result result = kv.apply(entry);
-        List<PendingWrite> waiting = pendingWrites.remove(entry.index());
-        if (waiting == null) {
-            return; // proposed through another node, or before this process started
-        }
-        for (PendingWrite write : waiting) {
-            // The proposal took effect iff the entry committed at its index is the one it appended.
-            write.reply().complete(write.term() == entry.term()
-                    ? new WriteOutcome.Applied(result)
-                    : new WriteOutcome.Superseded());
-        }
-    }
-
-    private void serveAppliedReads() {
-        Iterator<ConfirmedReads> it = readsAwaitingApply.iterator();
-        while (it.hasNext()) {
-            ConfirmedReads confirmed = it.next();
-            if (confirmed.readIndex() <= kv.lastApplied()) {
-                confirmed.reads().forEach(read -> read.serve(kv));
-                it.remove();
-            }
-        }
-    }
-
     private void publishStatus() {
-        Status s = node.status();
+        Status s = driver.node().status();
         NodeStatus previous = status;
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
-                s.commitIndex(), kv.lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex());
+                s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex());
         if (previous != null && (!previous.role().equals(status.role()) || previous.term() != status.term()
                 || !Objects.equals(previous.leader(), status.leader()))) {
             log.info("term {}: {} (leader {}, commit {}, log {})", status.term(), status.role(), status.leader(),

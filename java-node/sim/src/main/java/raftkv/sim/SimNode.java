@@ -1,11 +1,9 @@
 package raftkv.sim;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.random.RandomGenerator;
+import raftkv.core.Driver;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
@@ -13,16 +11,17 @@ import raftkv.core.ProposalResult;
 import raftkv.core.RaftConfig;
 import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
-import raftkv.core.ReadState;
 import raftkv.core.Ready;
 import raftkv.core.Result;
+import raftkv.core.Session;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Request;
 
 /**
- * One simulated server: a {@link RaftNode}, its {@link Storage} and {@link KvStore}, and the
- * client requests waiting for an answer. It drives the core exactly as the real server's event
- * loop does: every input is followed by the Ready loop (persist → send → apply/serve → advance).
+ * One simulated server: a {@link RaftNode} and its {@link KvStore} driven by the same
+ * {@link Driver} the real server's event loop uses (persist → send → apply/serve → advance), its
+ * {@link Storage}, and the client requests waiting for an answer. Every input is followed by the
+ * Ready loop.
  */
 final class SimNode {
 
@@ -39,26 +38,59 @@ final class SimNode {
         void committed(SimNode node);
     }
 
-    /** A proposal waiting for the entry at its index to commit: ours if the term matches. */
-    private record Pending(long term, Request request) {}
-
     private final RaftConfig config;
     private final Wiring wiring;
     private final Storage storage = new Storage();
-    private RaftNode raft;
-    private KvStore kv;
+    private Driver<Request, Request> driver; // volatile state: replaced at every restart
     private boolean up = true;
-
-    // Volatile: lost in a crash, like the clients' connections to a real process.
-    private final TreeMap<Long, List<Pending>> proposals = new TreeMap<>();
-    private final Map<Long, Request> reads = new TreeMap<>();
-    private final List<ReadState> readsWaitingForApply = new ArrayList<>();
 
     SimNode(RaftConfig config, RandomGenerator random, Wiring wiring) {
         this.config = config;
         this.wiring = wiring;
-        this.raft = RaftNode.create(config, random);
-        this.kv = new KvStore();
+        this.driver = newDriver(RaftNode.create(config, random));
+    }
+
+    private Driver<Request, Request> newDriver(RaftNode raft) {
+        Driver.Answers<Request, Request> answers = new Driver.Answers<>() {
+            @Override
+            public void applied(Request request, Result result) {
+                wiring.reply(request, new Answer.Done(result));
+            }
+
+            @Override
+            public void superseded(Request request, Session session, LogEntry committed, KvStore kv) {
+                // This copy never takes effect; the client knows whether other copies are in flight.
+                wiring.reply(request, new Answer.Overwritten());
+            }
+
+            @Override
+            public void serveRead(Request request, KvStore kv) {
+                wiring.reply(request, new Answer.Done(kv.get(request.op().key())));
+            }
+
+            @Override
+            public void readDropped(Request request) {
+                wiring.reply(request, new Answer.ReadDropped());
+            }
+        };
+        Driver.Observer observer = new Driver.Observer() {
+            @Override
+            public void persisted(Ready ready) {
+                wiring.persisted(SimNode.this, ready);
+            }
+
+            @Override
+            public void applied(LogEntry entry, Result result) {
+                wiring.applied(SimNode.this, entry);
+            }
+
+            @Override
+            public void advanced() {
+                wiring.committed(SimNode.this);
+            }
+        };
+        return new Driver<>(raft, new KvStore(), storage, messages -> messages.forEach(wiring::send), answers,
+                observer);
     }
 
     String id() {
@@ -70,11 +102,11 @@ final class SimNode {
     }
 
     RaftNode raft() {
-        return raft;
+        return driver.node();
     }
 
     KvStore kv() {
-        return kv;
+        return driver.kv();
     }
 
     Storage storage() {
@@ -83,12 +115,9 @@ final class SimNode {
 
     // ---------------------------------------------------------------- faults
 
-    /** The process dies: only {@link Storage} survives. */
+    /** The process dies: only {@link Storage} survives; waiting clients hear nothing. */
     void crash() {
         up = false;
-        proposals.clear();
-        reads.clear();
-        readsWaitingForApply.clear();
     }
 
     /**
@@ -96,102 +125,40 @@ final class SimNode {
      * as the node re-learns the commit index and re-applies the log from index 1.
      */
     void restart(RandomGenerator random) {
-        raft = RaftNode.restart(config, storage.hardState(), storage.log(), random);
-        kv = new KvStore();
+        driver = newDriver(RaftNode.restart(config, storage.hardState(), storage.log(), random));
         up = true;
     }
 
     // ---------------------------------------------------------------- inputs
 
     void tick() {
-        raft.tick();
+        driver.tick();
         handleReady();
     }
 
     void step(Message message) {
-        raft.step(message);
+        driver.step(message);
         handleReady();
     }
 
     void request(Request request) {
         Op op = request.op();
         if (op.f() == Op.F.READ) {
-            if (raft.read(request.requestId()) instanceof ReadResult.NotLeader notLeader) {
+            if (driver.read(request) instanceof ReadResult.NotLeader notLeader) {
                 wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
-            } else {
-                reads.put(request.requestId(), request);
             }
-        } else {
-            switch (raft.propose(op.command(), request.session())) {
-                case ProposalResult.Appended appended -> proposals
-                        .computeIfAbsent(appended.index(), i -> new ArrayList<>())
-                        .add(new Pending(appended.term(), request));
-                case ProposalResult.NotLeader notLeader ->
-                        wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
-            }
+        } else if (driver.propose(op.command(), request.session(), request)
+                instanceof ProposalResult.NotLeader notLeader) {
+            wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
         }
         handleReady();
     }
 
-    // ---------------------------------------------------------------- the Ready loop
-
     private void handleReady() {
-        while (true) {
-            Ready ready = raft.ready();
-            if (ready.isEmpty()) {
-                raft.advance();
-                return;
-            }
-            // 1. persist, before anything leaves the node
-            storage.persist(ready);
-            wiring.persisted(this, ready);
-            // 2. send
-            ready.messages().forEach(wiring::send);
-            // 3. apply committed entries, then serve the reads whose read index is applied
-            for (LogEntry entry : ready.committedEntries()) {
-                apply(entry);
-            }
-            readsWaitingForApply.addAll(ready.readStates());
-            serveReads();
-            for (long dropped : ready.droppedReads()) {
-                Request request = reads.remove(dropped);
-                if (request != null) {
-                    wiring.reply(request, new Answer.ReadDropped());
-                }
-            }
-            // 4. done
-            raft.advance();
-            wiring.committed(this);
-        }
-    }
-
-    private void apply(LogEntry entry) {
-        Result result = kv.apply(entry);
-        wiring.applied(this, entry);
-        List<Pending> waiting = proposals.remove(entry.index());
-        if (waiting == null) {
-            return;
-        }
-        for (Pending pending : waiting) {
-            // ProposalResult.Appended: "it takes effect if and only if the entry committed at index
-            // carries term"; any other term there means this copy was overwritten.
-            Answer answer = pending.term() == entry.term() ? new Answer.Done(result) : new Answer.Overwritten();
-            wiring.reply(pending.request(), answer);
-        }
-    }
-
-    private void serveReads() {
-        Iterator<ReadState> it = readsWaitingForApply.iterator();
-        while (it.hasNext()) {
-            ReadState state = it.next();
-            if (state.readIndex() > kv.lastApplied()) {
-                continue; // §6.4 step 4: wait until the state machine has applied up to readIndex
-            }
-            it.remove();
-            Request request = reads.remove(state.requestId());
-            if (request != null) {
-                wiring.reply(request, new Answer.Done(kv.get(request.op().key())));
-            }
+        try {
+            driver.handleReady();
+        } catch (IOException e) {
+            throw new UncheckedIOException("simulated storage failed on " + id(), e);
         }
     }
 }

@@ -4,28 +4,29 @@ import java.util.ArrayList;
 import java.util.List;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
-import raftkv.core.Ready;
+import raftkv.core.StableStorage;
 
 /**
  * A node's "disk": the hard state and the log, exactly as the Ready contract asks them to be
  * persisted. It survives a simulated crash; everything else of the node does not.
  */
-final class Storage {
+final class Storage implements StableStorage {
 
     private HardState hardState = HardState.INITIAL;
     private final List<LogEntry> log = new ArrayList<>();
 
     /** Step 1 of the Ready contract: hard state, then truncation, then the new entries. */
-    void persist(Ready ready) {
-        if (ready.hardState() != null) {
-            hardState = ready.hardState();
+    @Override
+    public void persist(HardState newHardState, long truncateFrom, List<LogEntry> entries) {
+        if (newHardState != null) {
+            hardState = newHardState;
         }
-        if (ready.truncateFrom() > 0) {
-            while (log.size() >= ready.truncateFrom()) {
+        if (truncateFrom > 0) {
+            while (log.size() >= truncateFrom) {
                 log.removeLast();
             }
         }
-        for (LogEntry entry : ready.entriesToAppend()) {
+        for (LogEntry entry : entries) {
             if (entry.index() != log.size() + 1) {
                 throw new IllegalStateException("Ready appends index " + entry.index() + " after " + log.size());
             }

@@ -7,12 +7,13 @@ import java.nio.file.Path;
 import java.util.List;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
+import raftkv.core.StableStorage;
 
 /**
  * A node's data directory: {@code hardstate} (term and vote) and {@code raft.wal} (the log).
  * {@link #save} performs the "persist" step of a Ready in the order Ready's contract asks for.
  */
-public final class DiskStorage implements Closeable {
+public final class DiskStorage implements StableStorage, Closeable {
 
     public static final String HARD_STATE_FILE = "hardstate";
     public static final String WAL_FILE = "raft.wal";
@@ -47,7 +48,8 @@ public final class DiskStorage implements Closeable {
      * Makes a Ready's persistent part durable: the hard state (if it changed), then the log suffix,
      * with one fsync of the WAL for the whole batch. Returns only once all of it is on disk.
      */
-    public void save(HardState hardState, long truncateFrom, List<LogEntry> entries) throws IOException {
+    @Override
+    public void persist(HardState hardState, long truncateFrom, List<LogEntry> entries) throws IOException {
         if (hardState != null) {
             hardStateFile.save(hardState);
         }

@@ -1,16 +1,12 @@
 package raftkv.server.transport;
 
-import java.util.List;
-import raftkv.core.Message;
+import raftkv.core.Sender;
 
 /**
- * Carries messages to peers. {@link #send} must never block the caller (the event loop): a message
- * that cannot be sent soon may be dropped, because Raft already tolerates lost messages (§5.1: "RPCs
- * ... may be lost"; leaders retry through heartbeats and replies).
+ * The server's peer transport: a {@link Sender} (never blocks the event loop; may drop what it
+ * cannot send soon) with connections to close when the node stops.
  */
-public interface Transport extends AutoCloseable {
-
-    void send(List<Message> messages);
+public interface Transport extends Sender, AutoCloseable {
 
     @Override
     void close();

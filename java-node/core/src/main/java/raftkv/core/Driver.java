@@ -1,0 +1,201 @@
+package raftkv.core;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Drives one {@link RaftNode} and its {@link KvStore} through the {@link Ready} contract: persist →
+ * send → apply and answer → advance. The server's event loop and the simulator both drive their
+ * nodes through this one class (as etcd's InteractionEnv drives the real RawNode), so what the
+ * simulator checks is the very code the server runs.
+ *
+ * <p>The driver does no I/O of its own: it writes through a {@link StableStorage}, sends through a
+ * {@link Sender}, and hands outcomes to {@link Answers}. It keeps the bookkeeping both callers need:
+ * which client waits for which log index, and which reads wait for which ReadIndex confirmation.
+ * Like the node, it belongs to exactly one thread.
+ *
+ * @param <P> what the caller needs to answer a proposal (the server: a future; the simulator: a request)
+ * @param <R> what the caller needs to answer a read
+ */
+public final class Driver<P, R> {
+
+    /** Where outcomes go. Called on the driver's thread, during {@link #handleReady()}. */
+    public interface Answers<P, R> {
+
+        /** The proposal's own entry committed and was applied with this result. */
+        void applied(P proposal, Result result);
+
+        /**
+         * Another entry committed at the proposal's index, so this copy of the command will never
+         * take effect. {@code kv} is the state machine just after applying {@code committed}, for
+         * callers whose command carried a session and may have taken effect through another copy.
+         */
+        void superseded(P proposal, Session session, LogEntry committed, KvStore kv);
+
+        /** The read's ReadIndex was confirmed and applied (§6.4): evaluate it on {@code kv} now. */
+        void serveRead(R read, KvStore kv);
+
+        /** Leadership was lost before the read was confirmed; the read had no effect. */
+        void readDropped(R read);
+    }
+
+    /** Hooks for checkers (the simulator's invariants); the server needs none. */
+    public interface Observer {
+        Observer NONE = new Observer() {};
+
+        /** The Ready's persistent part is durable and nothing of it has been sent yet. */
+        default void persisted(Ready ready) {}
+
+        /** A committed entry was applied to the state machine. */
+        default void applied(LogEntry entry, Result result) {}
+
+        /** A whole Ready was handled and the node advanced. */
+        default void advanced() {}
+    }
+
+    /** A client's proposal, appended at its index in {@code term}: it took effect iff that term commits there. */
+    private record Pending<P>(long term, Session session, P proposal) {}
+
+    /** Reads confirmed by ReadIndex, waiting for the state machine to reach {@code readIndex}. */
+    private record ConfirmedReads<R>(long readIndex, R read) {}
+
+    private final RaftNode node;
+    private final KvStore kv;
+    private final StableStorage storage;
+    private final Sender sender;
+    private final Answers<P, R> answers;
+    private final Observer observer;
+
+    private final TreeMap<Long, List<Pending<P>>> proposals = new TreeMap<>();
+    private final Map<Long, R> readsAwaitingConfirmation = new HashMap<>();
+    private final List<ConfirmedReads<R>> readsAwaitingApply = new ArrayList<>();
+    private long nextReadId = 1;
+
+    public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
+            Observer observer) {
+        this.node = node;
+        this.kv = kv;
+        this.storage = storage;
+        this.sender = sender;
+        this.answers = answers;
+        this.observer = observer;
+    }
+
+    public RaftNode node() {
+        return node;
+    }
+
+    public KvStore kv() {
+        return kv;
+    }
+
+    // ---------------------------------------------------------------- inputs (call handleReady() after)
+
+    public void tick() {
+        node.tick();
+    }
+
+    public void step(Message message) {
+        node.step(message);
+    }
+
+    /**
+     * Proposes a client command. If it was appended, {@code proposal} is answered once its index
+     * commits; if this node is not the leader, nothing was appended and the caller answers.
+     */
+    public ProposalResult propose(Command command, Session session, P proposal) {
+        ProposalResult result = node.propose(command, session);
+        if (result instanceof ProposalResult.Appended appended) {
+            proposals.computeIfAbsent(appended.index(), i -> new ArrayList<>(1))
+                    .add(new Pending<>(appended.term(), session, proposal));
+        }
+        return result;
+    }
+
+    /**
+     * Asks for a linearizable read (§6.4). If it was registered, {@code read} is served or dropped
+     * later; if this node is not the leader, the caller answers.
+     */
+    public ReadResult read(R read) {
+        long requestId = nextReadId++;
+        ReadResult result = node.read(requestId);
+        if (result instanceof ReadResult.Registered) {
+            readsAwaitingConfirmation.put(requestId, read);
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- the Ready loop
+
+    /** Handles Readys until the node has nothing more to say (advancing may commit more entries). */
+    public void handleReady() throws IOException {
+        while (true) {
+            Ready ready = node.ready();
+            if (ready.isEmpty()) {
+                node.advance();
+                return;
+            }
+            // 1. Persist: "updated on stable storage before responding to RPCs" (Figure 2).
+            if (ready.mustPersist()) {
+                storage.persist(ready.hardState(), ready.truncateFrom(), ready.entriesToAppend());
+            }
+            observer.persisted(ready);
+            // 2. Send: only now may votes and acknowledgements leave the node.
+            sender.send(ready.messages());
+            // 3. Apply committed entries in order, then answer what the applied state allows.
+            ready.committedEntries().forEach(this::apply);
+            for (ReadState state : ready.readStates()) {
+                R read = readsAwaitingConfirmation.remove(state.requestId());
+                if (read != null) {
+                    readsAwaitingApply.add(new ConfirmedReads<>(state.readIndex(), read));
+                }
+            }
+            serveAppliedReads();
+            for (long requestId : ready.droppedReads()) {
+                R read = readsAwaitingConfirmation.remove(requestId);
+                if (read != null) {
+                    answers.readDropped(read);
+                }
+            }
+            // 4. Tell the core all of the above is done.
+            node.advance();
+            observer.advanced();
+        }
+    }
+
+    private void apply(LogEntry entry) {
+        // All servers: "If commitIndex > lastApplied: increment lastApplied, apply log[lastApplied]
+        // to state machine (§5.3)" — KvStore refuses anything out of order.
+        Result result = kv.apply(entry);
+        observer.applied(entry, result);
+        List<Pending<P>> waiting = proposals.remove(entry.index());
+        if (waiting == null) {
+            return; // proposed through another node, or before this process started
+        }
+        for (Pending<P> pending : waiting) {
+            // The proposal took effect iff the entry committed at its index is the one it appended.
+            if (pending.term() == entry.term()) {
+                answers.applied(pending.proposal(), result);
+            } else {
+                answers.superseded(pending.proposal(), pending.session(), entry, kv);
+            }
+        }
+    }
+
+    private void serveAppliedReads() {
+        Iterator<ConfirmedReads<R>> it = readsAwaitingApply.iterator();
+        while (it.hasNext()) {
+            ConfirmedReads<R> confirmed = it.next();
+            // §6.4 step 4: wait until the state machine has applied up to the read index.
+            if (confirmed.readIndex() <= kv.lastApplied()) {
+                it.remove();
+                answers.serveRead(confirmed.read(), kv);
+            }
+        }
+    }
+}

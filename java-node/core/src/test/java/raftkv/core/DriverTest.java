@@ -1,0 +1,156 @@
+package raftkv.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static raftkv.core.Harness.THREE;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shared driver: the Ready contract's order (persist → send → apply → answer → advance) and the
+ * bookkeeping that turns committed entries and confirmed reads into answers.
+ */
+class DriverTest {
+
+    /** Everything the driver did, in order, as one readable trace. */
+    private final List<String> trace = new ArrayList<>();
+
+    private final StableStorage storage = (hardState, truncateFrom, entries) -> trace.add("persist "
+            + (hardState == null ? "-" : hardState.currentTerm() + "/" + hardState.votedFor())
+            + " truncate " + truncateFrom + " entries " + entries.stream().map(LogEntry::index).toList());
+
+    private final Sender sender = messages -> messages.forEach(m -> trace.add("send " + m.getClass().getSimpleName()
+            + " to " + m.to()));
+
+    private final Driver.Answers<String, String> answers = new Driver.Answers<>() {
+        @Override
+        public void applied(String proposal, Result result) {
+            trace.add("applied " + proposal + " " + result);
+        }
+
+        @Override
+        public void superseded(String proposal, Session session, LogEntry committed, KvStore kv) {
+            trace.add("superseded " + proposal + " by term " + committed.term());
+        }
+
+        @Override
+        public void serveRead(String read, KvStore kv) {
+            trace.add("serve " + read + " at applied " + kv.lastApplied());
+        }
+
+        @Override
+        public void readDropped(String read) {
+            trace.add("dropped " + read);
+        }
+    };
+
+    private Driver<String, String> driver(RaftNode node) {
+        return new Driver<>(node, new KvStore(), storage, sender, answers, Driver.Observer.NONE);
+    }
+
+    private Driver<String, String> singleNodeLeader() throws Exception {
+        Driver<String, String> driver = driver(RaftNode.create(
+                RaftConfig.of("n1", List.of("n1")).withTiming(10, 20, 2), new SplittableRandom(1)));
+        for (int i = 0; i < 20 && driver.node().role() != Role.LEADER; i++) {
+            driver.tick();
+            driver.handleReady();
+        }
+        assertThat(driver.node().role()).isEqualTo(Role.LEADER);
+        trace.clear();
+        return driver;
+    }
+
+    @Test
+    void voteIsPersistedBeforeTheReplyIsSent_Figure2() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n2", THREE));
+        driver.step(new Message.RequestVote(1, "n1", "n2", 0, 0));
+        driver.handleReady();
+        assertThat(trace).containsExactly("persist 1/n1 truncate 0 entries []", "send RequestVoteReply to n1");
+    }
+
+    @Test
+    void appendedEntriesArePersistedBeforeTheAcknowledgementIsSent_Figure2() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n2", THREE));
+        driver.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, Harness.entries(1, 1), 0, 1));
+        driver.handleReady();
+        assertThat(trace).containsExactly("persist 1/null truncate 0 entries [1, 2]",
+                "send AppendEntriesReply to n1");
+    }
+
+    @Test
+    void proposalIsAnsweredOnceItsEntryIsCommittedAndApplied_5_3() throws Exception {
+        Driver<String, String> driver = singleNodeLeader();
+        ProposalResult result = driver.propose(new Command.Put("1", "Ada"), null, "w1");
+        assertThat(result).isInstanceOf(ProposalResult.Appended.class);
+        assertThat(trace).isEmpty();
+        driver.handleReady();
+        assertThat(trace).containsExactly("persist - truncate 0 entries [2]", "applied w1 Ok[value=Ada]");
+        assertThat(driver.kv().get("1")).isEqualTo(new Result.Ok("Ada"));
+    }
+
+    @Test
+    void proposalToAFollowerIsNotTracked() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n2", THREE));
+        assertThat(driver.propose(new Command.Put("1", "Ada"), null, "w1"))
+                .isInstanceOf(ProposalResult.NotLeader.class);
+        driver.handleReady();
+        assertThat(trace).isEmpty();
+    }
+
+    @Test
+    void proposalIsSupersededWhenAnotherTermsEntryCommitsAtItsIndex_5_3() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n1", THREE));
+        Harness.tickUntilCampaign(driver.node());
+        // n1 becomes leader of term 1 by hand (its no-op is index 1), then appends our write at index 2.
+        driver.step(new Message.PreVoteReply(1, "n2", "n1", true));
+        driver.handleReady();
+        driver.step(new Message.RequestVoteReply(1, "n2", "n1", true));
+        driver.handleReady();
+        assertThat(driver.node().role()).isEqualTo(Role.LEADER);
+        driver.propose(new Command.Put("1", "Ada"), null, "w1");
+        driver.handleReady();
+        trace.clear();
+        // A leader of term 2 replaces index 1 and 2 with its own entries and commits them.
+        driver.step(new Message.AppendEntries(2, "n3", "n1", 0, 0, Harness.entries(2, 2), 2, 1));
+        driver.handleReady();
+        assertThat(trace).contains("superseded w1 by term 2").doesNotContain("applied w1 Ok[value=Ada]");
+    }
+
+    @Test
+    void readIsServedOnceAppliedUpToTheCommitIndexItArrivedAt_6_4() throws Exception {
+        Driver<String, String> driver = singleNodeLeader();
+        driver.propose(new Command.Put("1", "Ada"), null, "w1");
+        driver.handleReady();
+        assertThat(driver.read("r1")).isInstanceOf(ReadResult.Registered.class);
+        assertThat(trace).doesNotContain("serve r1 at applied 2");
+        driver.handleReady();
+        // The write was acknowledged before the read arrived, so the read must see it (read index 2).
+        assertThat(trace).containsSubsequence("applied w1 Ok[value=Ada]", "serve r1 at applied 2");
+    }
+
+    @Test
+    void readIsDroppedWhenLeadershipIsLostBeforeConfirmation_6_4() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n1", THREE));
+        Harness.tickUntilCampaign(driver.node());
+        driver.step(new Message.PreVoteReply(1, "n2", "n1", true));
+        driver.handleReady();
+        driver.step(new Message.RequestVoteReply(1, "n2", "n1", true));
+        driver.handleReady();
+        driver.read("r1");
+        driver.handleReady();
+        trace.clear();
+        driver.step(new Message.AppendEntries(5, "n3", "n1", 0, 0, List.of(), 0, 1));
+        driver.handleReady();
+        assertThat(trace).contains("dropped r1").noneMatch(line -> line.startsWith("serve"));
+    }
+
+    @Test
+    void readOnAFollowerIsRefusedAndNotTracked() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n2", THREE));
+        assertThat(driver.read("r1")).isInstanceOf(ReadResult.NotLeader.class);
+        driver.handleReady();
+        assertThat(trace).isEmpty();
+    }
+}
