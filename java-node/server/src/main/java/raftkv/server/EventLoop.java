@@ -28,8 +28,8 @@ import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
 import raftkv.core.Status;
-import raftkv.server.storage.DiskStorage;
 import raftkv.server.transport.Transport;
+import raftkv.storage.DiskStorage;
 
 /**
  * The one thread that owns a node's {@link RaftNode} and {@link KvStore}.
@@ -254,7 +254,7 @@ public final class EventLoop {
             }
             // 1. Persist: "updated on stable storage before responding to RPCs" (Figure 2).
             if (ready.mustPersist()) {
-                storage.save(ready.hardState(), ready.truncateFrom(), ready.entriesToAppend());
+                storage.persist(ready.hardState(), ready.truncateFrom(), ready.entriesToAppend());
             }
             // 2. Send: only now may votes and acknowledgements leave the node.
             transport.send(ready.messages());
