@@ -19,7 +19,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.core.Bug;
-import raftkv.server.storage.WalCorruptedException;
+import raftkv.storage.WalCorruptedException;
 
 /** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
 @Command(name = "raftkv-node", mixinStandardHelpOptions = true, version = "raftkv 0.1",

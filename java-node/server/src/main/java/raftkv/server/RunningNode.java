@@ -7,8 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.RaftNode;
 import raftkv.server.http.HttpApi;
-import raftkv.server.storage.DiskStorage;
 import raftkv.server.transport.HttpTransport;
+import raftkv.storage.DiskStorage;
+import raftkv.storage.fs.RealFileSystem;
 
 /**
  * A started node: durable storage, peer transport, the event loop that owns the Raft core, and the
@@ -36,11 +37,11 @@ public final class RunningNode implements AutoCloseable {
      *
      * @param random the only source of randomness of the Raft core (election timeouts)
      * @param onFatal called on the loop thread if persisting fails or the core throws
-     * @throws raftkv.server.storage.WalCorruptedException if the log is damaged before its last record
+     * @throws raftkv.storage.WalCorruptedException if the data directory cannot be trusted
      */
     public static RunningNode start(NodeConfig config, RandomGenerator random, Consumer<Throwable> onFatal)
             throws IOException {
-        DiskStorage storage = DiskStorage.open(config.dataDir());
+        DiskStorage storage = DiskStorage.open(new RealFileSystem(), config.dataDir());
         log.info("node {} recovered term {}, vote {}, {} log entries from {}", config.id(),
                 storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
                 storage.recoveredEntries().size(), config.dataDir());

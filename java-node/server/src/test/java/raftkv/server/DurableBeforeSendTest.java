@@ -22,10 +22,12 @@ import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.RaftConfig;
 import raftkv.core.RaftNode;
-import raftkv.server.storage.DiskStorage;
-import raftkv.server.storage.HardStateFile;
-import raftkv.server.storage.Wal;
 import raftkv.server.transport.Transport;
+import raftkv.storage.DiskStorage;
+import raftkv.storage.HardStateFile;
+import raftkv.storage.Wal;
+import raftkv.storage.fs.FileSystem;
+import raftkv.storage.fs.RealFileSystem;
 
 /**
  * Figure 2: persistent state is "updated on stable storage before responding to RPCs". The fake
@@ -43,6 +45,7 @@ class DurableBeforeSendTest {
     /** A message as sent, next to the hard state and log that were on disk when it was sent. */
     private record Sent(Message message, HardState hardStateOnDisk, List<LogEntry> logOnDisk) {}
 
+    private final FileSystem fs = new RealFileSystem();
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
     private EventLoop loop;
     private DiskStorage storage;
@@ -51,11 +54,11 @@ class DurableBeforeSendTest {
         @Override
         public void send(List<Message> messages) {
             try {
-                HardState hardState = new HardStateFile(dataDir.resolve(DiskStorage.HARD_STATE_FILE)).load();
+                HardState hardState = new HardStateFile(fs, dataDir.resolve(DiskStorage.HARD_STATE_FILE)).load();
                 // Read a copy: opening the live WAL could cut a tail the loop is still writing.
                 Path copy = Files.copy(dataDir.resolve(DiskStorage.WAL_FILE), scratch.resolve("wal-" + sent.size()));
                 List<LogEntry> log;
-                try (Wal wal = Wal.open(copy)) {
+                try (Wal wal = Wal.open(fs, copy)) {
                     log = wal.recoveredEntries();
                 }
                 messages.forEach(m -> sent.add(new Sent(m, hardState, log)));
@@ -69,7 +72,7 @@ class DurableBeforeSendTest {
     }
 
     private void startFollower() throws IOException {
-        storage = DiskStorage.open(dataDir);
+        storage = DiskStorage.open(fs, dataDir);
         // Election timeout far beyond the test's length: n1 stays a follower and only answers.
         RaftConfig config = new RaftConfig("n1", List.of("n1", "n2", "n3"), 10_000, 20_000, 1, 256, 8, Set.of());
         RaftNode node = RaftNode.restart(config, storage.recoveredHardState(), storage.recoveredEntries(),

@@ -1,4 +1,4 @@
-package raftkv.server.storage;
+package raftkv.storage;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -1,17 +1,17 @@
-package raftkv.server.storage;
+package raftkv.storage;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
 import raftkv.core.StableStorage;
+import raftkv.storage.fs.FileSystem;
 
 /**
  * A node's data directory: {@code hardstate} (term and vote) and {@code raft.wal} (the log).
- * {@link #save} performs the "persist" step of a Ready in the order Ready's contract asks for.
+ * {@link #persist} performs the "persist" step of a Ready in the order Ready's contract asks for.
  */
 public final class DiskStorage implements StableStorage, Closeable {
 
@@ -28,12 +28,18 @@ public final class DiskStorage implements StableStorage, Closeable {
         this.wal = wal;
     }
 
-    /** Opens the data directory (creating it if needed) and recovers what it holds. */
-    public static DiskStorage open(Path dataDir) throws IOException {
-        Files.createDirectories(dataDir);
-        HardStateFile hardStateFile = new HardStateFile(dataDir.resolve(HARD_STATE_FILE));
+    /**
+     * Opens the data directory and recovers what it holds. On first boot the directory is created
+     * durably (each new directory's parent fsynced): otherwise a power loss right after the first vote
+     * could take the whole directory, vote included, with it.
+     *
+     * @throws WalCorruptedException if what is on disk cannot be trusted; the message says what to do
+     */
+    public static DiskStorage open(FileSystem fs, Path dataDir) throws IOException {
+        fs.createDirectoriesDurably(dataDir);
+        HardStateFile hardStateFile = new HardStateFile(fs, dataDir.resolve(HARD_STATE_FILE));
         HardState hardState = hardStateFile.load();
-        return new DiskStorage(hardStateFile, hardState, Wal.open(dataDir.resolve(WAL_FILE)));
+        return new DiskStorage(hardStateFile, hardState, Wal.open(fs, dataDir.resolve(WAL_FILE)));
     }
 
     public HardState recoveredHardState() {

@@ -1,0 +1,99 @@
+package raftkv.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+import raftkv.core.HardState;
+import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.FileSystem;
+
+/**
+ * currentTerm and votedFor, in their own small file, replaced atomically on every change:
+ * write a temporary file, fsync it, rename it over the old one, fsync the directory. A crash
+ * leaves either the old or the new version, never a mix — so a node can never wake up having
+ * forgotten a vote it gave (which would let it vote twice in one term, §5.2).
+ *
+ * <pre>  magic:int  term:long  hasVote:bool [votedFor:UTF]  crc32c(everything before):int</pre>
+ */
+public final class HardStateFile {
+
+    private static final int MAGIC = 0x48_53_54_31; // "HST1"
+    private static final int SMALLEST_FILE = 4 + 8 + 1 + 4;
+
+    private final FileSystem fs;
+    private final Path file;
+    private final Path temp;
+
+    public HardStateFile(FileSystem fs, Path file) {
+        this.fs = fs;
+        this.file = file.toAbsolutePath();
+        this.temp = this.file.resolveSibling(this.file.getFileName() + ".tmp");
+    }
+
+    /** The saved hard state, or {@link HardState#INITIAL} if none was ever saved. */
+    public HardState load() throws IOException {
+        if (!fs.exists(file)) {
+            return HardState.INITIAL;
+        }
+        byte[] bytes = fs.readAllBytes(file);
+        // Written atomically, so damage here is never a torn write: refuse rather than guess.
+        if (bytes.length < SMALLEST_FILE) {
+            throw corrupted("is truncated (" + bytes.length + " bytes)");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
+            throw corrupted("is corrupted (checksum mismatch)");
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        try {
+            if (in.readInt() != MAGIC) {
+                throw corrupted("is not a raftkv hard-state file (unknown magic)");
+            }
+            long term = in.readLong();
+            String votedFor = in.readBoolean() ? in.readUTF() : null;
+            if (in.available() != 0 || term < 0) {
+                throw corrupted("is malformed");
+            }
+            return new HardState(term, votedFor);
+        } catch (WalCorruptedException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw corrupted("is malformed (" + e + ")");
+        }
+    }
+
+    private WalCorruptedException corrupted(String what) {
+        return new WalCorruptedException("hard state file " + file + " " + what + ". Refusing to start: this node"
+                + " may have voted in a term it can no longer remember. Restore the data directory from a backup,"
+                + " or wipe it and let the leader re-replicate (only if a majority of nodes is intact).");
+    }
+
+    /** Replaces the saved hard state; durable when this returns. */
+    public void save(HardState state) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(MAGIC);
+        out.writeLong(state.currentTerm());
+        out.writeBoolean(state.votedFor() != null);
+        if (state.votedFor() != null) {
+            out.writeUTF(state.votedFor());
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int) crc.getValue());
+        out.flush();
+
+        try (FileHandle handle = fs.openTruncated(temp)) {
+            handle.write(bytes.toByteArray());
+            handle.sync(); // else the rename below could survive a crash while the bytes do not
+        }
+        fs.rename(temp, file);
+        fs.syncDirectory(file.getParent()); // the rename is an entry of the directory
+    }
+}

@@ -1,0 +1,176 @@
+package raftkv.storage;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.CRC32C;
+import raftkv.core.LogEntry;
+import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.FileSystem;
+
+/**
+ * The write-ahead log: one append-only file holding the Raft log as a sequence of records.
+ *
+ * <pre>
+ *   file    = "RKVW" version:int(2)  record*
+ *   record  = "RKV2" length:int  syncedOffset:long  crc32c(length, syncedOffset, payload):int  payload[length]
+ *   payload = 1 entry-bytes         (see EntryCodec)  "append this entry"
+ *           | 2 fromIndex:long                        "drop every entry at index >= fromIndex"
+ * </pre>
+ *
+ * Raft only ever truncates the log's uncommitted suffix and appends after it, so both become
+ * appends to the file: replaying the records in order rebuilds the log. The header is fsynced (with
+ * the directory) when the file is created, before any record is written.
+ *
+ * <p><b>Telling a torn tail from corruption.</b> {@link #append} only writes; {@link #sync} is the
+ * fsync, once per Ready (group commit). Between two fsyncs a batch may span several pages, and a
+ * power loss can keep any subset of them: page N lost, page N+1 on disk. So "a damaged record followed
+ * by a valid one" is not proof that durable bytes changed. Instead, every record carries
+ * {@code syncedOffset}: the file length at the last completed fsync when the record was written. Any
+ * valid record anywhere in the file thus proves that its {@code syncedOffset} bytes were once durable.
+ * On recovery, damage before the largest such offset is corruption ({@link WalCorruptedException}); damage
+ * at or after it is a torn tail, cut off the file (with a WARN) before the node goes on.
+ *
+ * <p><b>The limit.</b> The proof for a batch only arrives with the next batch. Damage inside the last
+ * fsynced batch, with nothing valid written after it, looks exactly like a torn tail and is cut off:
+ * entries this node acknowledged can be lost that way (the disk, not a crash, must have damaged them).
+ * Likewise if the records after the damage that would have proved it are damaged too. Closing that
+ * gap would cost a second fsync per batch (a commit record written after the first).
+ *
+ * <p>The file is never compacted: raftkv has no snapshots, so the whole log is also kept in memory.
+ */
+public final class Wal implements Closeable {
+
+    static final int FILE_MAGIC = 0x52_4B_56_57; // "RKVW"
+    static final int VERSION = 2;
+    static final int FILE_HEADER_BYTES = 8;
+    static final int RECORD_MAGIC = 0x52_4B_56_32; // "RKV2"
+    static final int VERSION_1_MAGIC = 0x52_4B_56_31; // "RKV1": version 1 had no file header
+    static final int RECORD_HEADER_BYTES = 20;
+    static final int MAX_PAYLOAD_BYTES = 1 << 20;
+    static final byte ENTRY = 1;
+    static final byte TRUNCATE = 2;
+
+    private final FileHandle handle;
+    private final List<LogEntry> recovered;
+    private long lastIndex;
+    private long writtenEnd;
+    private long syncedOffset;
+
+    private Wal(FileHandle handle, List<LogEntry> recovered, long durableEnd) {
+        this.handle = handle;
+        this.recovered = List.copyOf(recovered);
+        this.lastIndex = recovered.size();
+        this.writtenEnd = durableEnd;
+        this.syncedOffset = durableEnd;
+    }
+
+    /**
+     * Opens (or creates) the WAL at {@code file} and replays it; a torn tail is cut off the file.
+     *
+     * @throws WalCorruptedException if bytes that were once durable are damaged, or the file is not
+     *     a version 2 WAL
+     */
+    public static Wal open(FileSystem fs, Path file) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        FileHandle handle = fs.openAppending(absolute);
+        try {
+            if (handle.size() < FILE_HEADER_BYTES) {
+                // New, or its creation was cut short by a crash: nothing in it was ever promised.
+                handle.truncate(0);
+                handle.write(ByteBuffer.allocate(FILE_HEADER_BYTES).putInt(FILE_MAGIC).putInt(VERSION).array());
+                handle.sync();
+                fs.syncDirectory(absolute.getParent()); // the new name must survive too
+                return new Wal(handle, List.of(), FILE_HEADER_BYTES);
+            }
+            byte[] bytes = fs.readAllBytes(absolute);
+            checkFileHeader(bytes, absolute);
+            WalRecovery.Recovered log = WalRecovery.replay(bytes, absolute);
+            if (log.validEnd() < bytes.length) {
+                handle.truncate(log.validEnd());
+            }
+            // After a process crash the recovered records may still be only in the page cache. The
+            // node is about to act on them (and later records will declare them synced): fsync now.
+            handle.sync();
+            return new Wal(handle, log.entries(), log.validEnd());
+        } catch (IOException | RuntimeException e) {
+            handle.close();
+            throw e;
+        }
+    }
+
+    private static void checkFileHeader(byte[] bytes, Path file) throws WalCorruptedException {
+        ByteBuffer header = ByteBuffer.wrap(bytes, 0, FILE_HEADER_BYTES);
+        int magic = header.getInt();
+        int version = header.getInt();
+        if (magic == VERSION_1_MAGIC) {
+            throw new WalCorruptedException("WAL " + file + " is in format version 1 (RKV1); this build reads only"
+                    + " version " + VERSION + ". Start this node with the raftkv release that wrote it, or wipe the"
+                    + " data directory and let the leader re-replicate (only if a majority of nodes is intact).");
+        }
+        if (magic != FILE_MAGIC || version != VERSION) {
+            throw new WalCorruptedException("WAL " + file + " has an unknown header (magic 0x"
+                    + Integer.toHexString(magic) + ", version " + version + "): it is damaged or not a raftkv"
+                    + " WAL. Refusing to start; restore this node's data directory or wipe it and let the"
+                    + " leader re-replicate (only if a majority of nodes is intact).");
+        }
+    }
+
+    /** The log as it was on disk when the WAL was opened. */
+    public List<LogEntry> recoveredEntries() {
+        return recovered;
+    }
+
+    /**
+     * Writes a truncation marker (if {@code truncateFrom > 0}) and then {@code entries}. Not durable
+     * until {@link #sync()}.
+     */
+    public void append(long truncateFrom, List<LogEntry> entries) throws IOException {
+        ByteArrayOutputStream batch = new ByteArrayOutputStream();
+        if (truncateFrom > 0) {
+            if (truncateFrom > lastIndex + 1) {
+                throw new IllegalArgumentException("truncate from " + truncateFrom + " beyond log end " + lastIndex);
+            }
+            writeRecord(batch, ByteBuffer.allocate(9).put(TRUNCATE).putLong(truncateFrom).array());
+            lastIndex = truncateFrom - 1;
+        }
+        for (LogEntry entry : entries) {
+            if (entry.index() != lastIndex + 1) {
+                throw new IllegalArgumentException("WAL gap: entry " + entry.index() + " after " + lastIndex);
+            }
+            byte[] body = EntryCodec.toBytes(entry);
+            writeRecord(batch, ByteBuffer.allocate(1 + body.length).put(ENTRY).put(body).array());
+            lastIndex = entry.index();
+        }
+        handle.write(batch.toByteArray());
+        writtenEnd += batch.size();
+    }
+
+    /** Makes everything appended so far durable: the fsync. */
+    public void sync() throws IOException {
+        handle.sync();
+        syncedOffset = writtenEnd;
+    }
+
+    @Override
+    public void close() throws IOException {
+        handle.close();
+    }
+
+    private void writeRecord(ByteArrayOutputStream out, byte[] payload) {
+        if (payload.length > MAX_PAYLOAD_BYTES) {
+            throw new IllegalArgumentException("WAL record too large: " + payload.length + " bytes");
+        }
+        ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER_BYTES).putInt(RECORD_MAGIC).putInt(payload.length)
+                .putLong(syncedOffset);
+        CRC32C crc = new CRC32C();
+        crc.update(header.array(), 4, 12);
+        crc.update(payload);
+        header.putInt((int) crc.getValue());
+        out.writeBytes(header.array());
+        out.writeBytes(payload);
+    }
+}

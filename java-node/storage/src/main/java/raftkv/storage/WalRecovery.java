@@ -1,0 +1,149 @@
+package raftkv.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.core.LogEntry;
+
+/** Replays a WAL's records and decides whether damage is a torn tail or corruption (see {@link Wal}). */
+final class WalRecovery {
+
+    private static final Logger log = LoggerFactory.getLogger(Wal.class);
+
+    private WalRecovery() {}
+
+    /** The log the records rebuild, and the offset where the valid records end. */
+    record Recovered(List<LogEntry> entries, long validEnd) {}
+
+    /** What a record holds once decoded. */
+    sealed interface Payload {
+        record Append(LogEntry entry) implements Payload {}
+
+        record Truncate(long fromIndex) implements Payload {}
+    }
+
+    /** The outcome of reading a record at some offset. */
+    sealed interface Read {
+        /** Passed every check; {@code end} is the offset just after it. */
+        record Valid(Payload payload, long syncedOffset, int end) implements Read {}
+
+        record Damaged(String why) implements Read {}
+    }
+
+    static Recovered replay(byte[] bytes, Path file) throws WalCorruptedException {
+        List<LogEntry> entries = new ArrayList<>();
+        int offset = Wal.FILE_HEADER_BYTES;
+        while (offset < bytes.length) {
+            switch (read(bytes, offset)) {
+                case Read.Valid valid -> {
+                    apply(valid.payload(), entries, offset, file);
+                    offset = valid.end();
+                }
+                case Read.Damaged damaged -> {
+                    long proven = largestSyncedOffsetFrom(bytes, offset + 1);
+                    if (offset < proven) {
+                        throw new WalCorruptedException("WAL " + file + " is corrupted at byte " + offset + " ("
+                                + damaged.why() + "): a later record shows that the first " + proven + " bytes"
+                                + " had been fsynced, so data that was once durable changed. Refusing to start;"
+                                + " restore this node's data directory or wipe it and let the leader"
+                                + " re-replicate (only if a majority of nodes is intact).");
+                    }
+                    log.warn("WAL {}: dropping a torn tail of {} bytes at offset {} ({}; never fsynced, so"
+                            + " a write interrupted by a crash)", file, bytes.length - offset, offset, damaged.why());
+                    return new Recovered(entries, offset);
+                }
+            }
+        }
+        return new Recovered(entries, offset);
+    }
+
+    private static void apply(Payload payload, List<LogEntry> entries, int offset, Path file)
+            throws WalCorruptedException {
+        switch (payload) {
+            case Payload.Append append -> {
+                if (append.entry().index() != entries.size() + 1) {
+                    throw new WalCorruptedException("WAL " + file + ": entry " + append.entry().index()
+                            + " at byte " + offset + " does not follow entry " + entries.size());
+                }
+                entries.add(append.entry());
+            }
+            case Payload.Truncate truncate -> {
+                if (truncate.fromIndex() < 1 || truncate.fromIndex() > entries.size() + 1) {
+                    throw new WalCorruptedException("WAL " + file + ": truncation from " + truncate.fromIndex()
+                            + " at byte " + offset + " but the log has " + entries.size() + " entries");
+                }
+                entries.subList((int) truncate.fromIndex() - 1, entries.size()).clear();
+            }
+        }
+    }
+
+    /**
+     * The largest {@code syncedOffset} declared by a valid record starting at or after {@code from}.
+     * Records are looked for at every byte: the damage may have hidden where the next one starts.
+     */
+    private static long largestSyncedOffsetFrom(byte[] bytes, int from) {
+        long largest = 0;
+        for (int offset = from; offset + Wal.RECORD_HEADER_BYTES <= bytes.length; offset++) {
+            if (read(bytes, offset) instanceof Read.Valid valid) {
+                largest = Math.max(largest, valid.syncedOffset());
+            }
+        }
+        return largest;
+    }
+
+    static Read read(byte[] bytes, int offset) {
+        if (offset + Wal.RECORD_HEADER_BYTES > bytes.length) {
+            return new Read.Damaged("incomplete record header");
+        }
+        ByteBuffer header = ByteBuffer.wrap(bytes, offset, Wal.RECORD_HEADER_BYTES);
+        int magic = header.getInt();
+        int length = header.getInt();
+        long syncedOffset = header.getLong();
+        int expectedCrc = header.getInt();
+        int start = offset + Wal.RECORD_HEADER_BYTES;
+        if (magic != Wal.RECORD_MAGIC) {
+            return new Read.Damaged("bad record magic");
+        }
+        if (length < 1 || length > Wal.MAX_PAYLOAD_BYTES || length > bytes.length - start) {
+            return new Read.Damaged("bad or incomplete record length " + length);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, offset + 4, 12);
+        crc.update(bytes, start, length);
+        if ((int) crc.getValue() != expectedCrc) {
+            return new Read.Damaged("checksum mismatch");
+        }
+        // A record is written after the fsync it names; anything else is a checksum collision on garbage.
+        if (syncedOffset < Wal.FILE_HEADER_BYTES || syncedOffset > offset) {
+            return new Read.Damaged("impossible synced offset " + syncedOffset);
+        }
+        return decode(bytes, start, length, syncedOffset);
+    }
+
+    private static Read decode(byte[] bytes, int start, int length, long syncedOffset) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, start + 1, length - 1));
+            Payload payload;
+            switch (bytes[start]) {
+                case Wal.ENTRY -> payload = new Payload.Append(EntryCodec.read(in));
+                case Wal.TRUNCATE -> payload = new Payload.Truncate(in.readLong());
+                default -> {
+                    return new Read.Damaged("unknown record type " + bytes[start]);
+                }
+            }
+            if (in.available() != 0) {
+                return new Read.Damaged("malformed payload");
+            }
+            return new Read.Valid(payload, syncedOffset, start + length);
+        } catch (IOException | RuntimeException e) {
+            return new Read.Damaged("malformed payload: " + e);
+        }
+    }
+}

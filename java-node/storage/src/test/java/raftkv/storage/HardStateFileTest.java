@@ -1,0 +1,90 @@
+package raftkv.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import raftkv.core.HardState;
+import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.StrictMemFileSystem;
+
+class HardStateFileTest {
+
+    private final StrictMemFileSystem fs = new StrictMemFileSystem();
+    private final Path dir = Path.of("/data");
+    private final Path path = dir.resolve("hardstate");
+
+    HardStateFileTest() throws IOException {
+        fs.createDirectoriesDurably(dir);
+    }
+
+    private HardStateFile file() {
+        return new HardStateFile(fs, path);
+    }
+
+    private void overwrite(byte[] bytes) throws IOException {
+        try (FileHandle handle = fs.openTruncated(path)) {
+            handle.write(bytes);
+            handle.sync();
+        }
+    }
+
+    @Test
+    void aFreshDirectoryMeansTermZeroAndNoVote() throws IOException {
+        assertThat(file().load()).isEqualTo(HardState.INITIAL);
+    }
+
+    @Test
+    void theLatestSavedTermAndVoteAreLoaded() throws IOException {
+        file().save(new HardState(3, "n2"));
+        file().save(new HardState(7, null));
+        file().save(new HardState(7, "n1"));
+
+        assertThat(file().load()).isEqualTo(new HardState(7, "n1"));
+    }
+
+    @Test
+    void aSavedVoteSurvivesAPowerLoss() throws IOException {
+        file().save(new HardState(3, "n2"));
+        file().save(new HardState(4, "n3"));
+
+        fs.crash();
+
+        assertThat(file().load()).as("the vote saved before the power loss").isEqualTo(new HardState(4, "n3"));
+    }
+
+    @Test
+    void savingLeavesNoTemporaryFileBehind() throws IOException {
+        file().save(new HardState(1, "n1"));
+
+        assertThat(fs.list(dir)).containsExactly(path);
+    }
+
+    @Test
+    void aCorruptedFileRefusesRatherThanForgetAVote() throws IOException {
+        file().save(new HardState(4, "n3"));
+        byte[] bytes = fs.readAllBytes(path);
+        bytes[6] ^= 1;
+        overwrite(bytes);
+
+        assertThatThrownBy(() -> file().load()).isInstanceOf(WalCorruptedException.class)
+                .hasMessageContaining("checksum mismatch")
+                .hasMessageContaining("Refusing to start");
+    }
+
+    @Test
+    void aTruncatedFileRefusesRatherThanForgetAVote() throws IOException {
+        file().save(new HardState(4, "n3"));
+        byte[] bytes = fs.readAllBytes(path);
+        for (int length : new int[] {bytes.length - 1, 16, 3, 0}) {
+            overwrite(Arrays.copyOf(bytes, length));
+
+            assertThatThrownBy(() -> file().load()).as("cut to %d bytes", length)
+                    .isInstanceOf(WalCorruptedException.class)
+                    .hasMessageContaining("Refusing to start");
+        }
+    }
+}

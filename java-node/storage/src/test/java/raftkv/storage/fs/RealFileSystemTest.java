@@ -1,0 +1,63 @@
+package raftkv.storage.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real disk cannot be power-cycled from a test; these check that the operations do what they say. */
+class RealFileSystemTest {
+
+    @TempDir
+    Path tmp;
+
+    private final FileSystem fs = new RealFileSystem();
+
+    @Test
+    void createDirectoriesDurablyCreatesEveryLevelAndAcceptsAnExistingOne() throws IOException {
+        Path nested = tmp.resolve("a/b/c");
+        fs.createDirectoriesDurably(nested);
+        fs.createDirectoriesDurably(nested);
+
+        assertThat(Files.isDirectory(nested)).isTrue();
+    }
+
+    @Test
+    void anAppendingHandleWritesAtTheEndEvenAfterATruncation() throws IOException {
+        Path file = tmp.resolve("f");
+        try (FileHandle handle = fs.openAppending(file)) {
+            handle.write(new byte[] {1, 2, 3});
+            handle.sync();
+        }
+        try (FileHandle handle = fs.openAppending(file)) {
+            handle.write(new byte[] {4});
+            handle.truncate(2);
+            handle.write(new byte[] {5});
+            handle.sync();
+            assertThat(handle.size()).isEqualTo(3);
+        }
+        assertThat(fs.readAllBytes(file)).containsExactly(1, 2, 5);
+    }
+
+    @Test
+    void openTruncatedEmptiesAndRenameReplaces() throws IOException {
+        Path file = tmp.resolve("f");
+        Path temp = tmp.resolve("f.tmp");
+        Files.write(file, new byte[] {9, 9});
+        Files.write(temp, new byte[] {8, 8, 8});
+        try (FileHandle handle = fs.openTruncated(temp)) {
+            handle.write(new byte[] {1});
+            handle.sync();
+        }
+        fs.rename(temp, file);
+        fs.syncDirectory(tmp);
+
+        assertThat(fs.readAllBytes(file)).containsExactly(1);
+        assertThat(fs.list(tmp)).containsExactly(file);
+        fs.delete(file);
+        assertThat(fs.exists(file)).isFalse();
+    }
+}
