@@ -133,6 +133,38 @@ public final class StrictMemFileSystem implements FileSystem {
         return dir(dir).current.keySet().stream().map(absolute::resolve).toList();
     }
 
+    /**
+     * What a power loss at this instant would leave (no unsynced page survives), as a separate file
+     * system; this one is left untouched. Tests use it to ask "had the machine died right now, what
+     * would the node recover?" at the moment a message leaves.
+     */
+    public synchronized StrictMemFileSystem durableImage() {
+        StrictMemFileSystem image = new StrictMemFileSystem();
+        copyDurable(root, image.root, new IdentityHashMap<>());
+        return image;
+    }
+
+    private static void copyDurable(Dir from, Dir to, Map<MemFile, MemFile> copies) {
+        for (Map.Entry<String, Node> entry : from.durable.entrySet()) {
+            Node copy = switch (entry.getValue()) {
+                case Dir dir -> {
+                    Dir child = new Dir();
+                    copyDurable(dir, child, copies);
+                    yield child;
+                }
+                case MemFile file -> copies.computeIfAbsent(file, f -> {
+                    MemFile c = new MemFile();
+                    c.data = f.durable.clone();
+                    c.length = c.data.length;
+                    c.durable = f.durable.clone();
+                    return c;
+                });
+            };
+            to.current.put(entry.getKey(), copy);
+            to.durable.put(entry.getKey(), copy);
+        }
+    }
+
     /** A power loss that keeps no unsynced byte. */
     public void crash() {
         crash(new TearPolicy.DropAllUnsynced());

@@ -49,6 +49,22 @@ class StrictMemFileSystemTest {
     }
 
     @Test
+    void aDurableImageHoldsWhatAPowerLossWouldLeaveAndLeavesTheLiveFileSystemAlone() throws IOException {
+        createDurably(filled(10, 1));
+        try (FileHandle handle = fs.openAppending(file)) {
+            handle.write(filled(10, 2));
+        }
+        fs.openAppending(dir.resolve("unsynced-name")).close();
+
+        StrictMemFileSystem image = fs.durableImage();
+
+        assertThat(image.readAllBytes(file)).isEqualTo(filled(10, 1));
+        assertThat(image.exists(dir.resolve("unsynced-name"))).isFalse();
+        assertThat(fs.readAllBytes(file)).hasSize(20);
+        assertThat(fs.exists(dir.resolve("unsynced-name"))).isTrue();
+    }
+
+    @Test
     void syncedBytesSurviveAPowerLoss() throws IOException {
         createDurably(filled(5000, 7));
 
