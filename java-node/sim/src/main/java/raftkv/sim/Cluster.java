@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import raftkv.core.Bug;
+import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.RaftConfig;
@@ -60,6 +61,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private long nextRequestId;
 
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs) {
+        this(seed, size, mix, bugs, KvStore.DEFAULT_MAX_SESSIONS);
+    }
+
+    /** @param maxSessions client sessions each node's state machine keeps (dissertation §6.3) */
+    Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, int maxSessions) {
         this.random = new SplittableRandom(seed);
         this.network = new Network(scheduler, random.split(), mix);
         for (int i = 1; i <= size; i++) {
@@ -67,7 +73,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
         }
         for (String id : ids) {
             RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs);
-            nodes.put(id, new SimNode(config, random.split(), this));
+            nodes.put(id, new SimNode(config, maxSessions, random.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));

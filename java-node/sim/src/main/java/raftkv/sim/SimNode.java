@@ -17,6 +17,7 @@ import raftkv.core.ReadState;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.sim.ClientMessage.Answer;
+import raftkv.sim.ClientMessage.Call;
 import raftkv.sim.ClientMessage.Request;
 
 /**
@@ -43,6 +44,7 @@ final class SimNode {
     private record Pending(long term, Request request) {}
 
     private final RaftConfig config;
+    private final int maxSessions;
     private final Wiring wiring;
     private final Storage storage = new Storage();
     private RaftNode raft;
@@ -54,11 +56,12 @@ final class SimNode {
     private final Map<Long, Request> reads = new TreeMap<>();
     private final List<ReadState> readsWaitingForApply = new ArrayList<>();
 
-    SimNode(RaftConfig config, RandomGenerator random, Wiring wiring) {
+    SimNode(RaftConfig config, int maxSessions, RandomGenerator random, Wiring wiring) {
         this.config = config;
+        this.maxSessions = maxSessions;
         this.wiring = wiring;
         this.raft = RaftNode.create(config, random);
-        this.kv = new KvStore();
+        this.kv = new KvStore(maxSessions);
     }
 
     String id() {
@@ -97,7 +100,7 @@ final class SimNode {
      */
     void restart(RandomGenerator random) {
         raft = RaftNode.restart(config, storage.hardState(), storage.log(), random);
-        kv = new KvStore();
+        kv = new KvStore(maxSessions);
         up = true;
     }
 
@@ -114,20 +117,22 @@ final class SimNode {
     }
 
     void request(Request request) {
-        Op op = request.op();
-        if (op.f() == Op.F.READ) {
-            if (raft.read(request.requestId()) instanceof ReadResult.NotLeader notLeader) {
-                wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
-            } else {
-                reads.put(request.requestId(), request);
+        switch (request.call()) {
+            case Call.Read read -> {
+                if (raft.read(request.requestId()) instanceof ReadResult.NotLeader notLeader) {
+                    wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+                } else {
+                    reads.put(request.requestId(), request);
+                }
             }
-        } else {
-            switch (raft.propose(op.command(), request.session())) {
-                case ProposalResult.Appended appended -> proposals
-                        .computeIfAbsent(appended.index(), i -> new ArrayList<>())
-                        .add(new Pending(appended.term(), request));
-                case ProposalResult.NotLeader notLeader ->
-                        wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+            case Call.Propose propose -> {
+                switch (raft.propose(propose.command(), propose.session())) {
+                    case ProposalResult.Appended appended -> proposals
+                            .computeIfAbsent(appended.index(), i -> new ArrayList<>())
+                            .add(new Pending(appended.term(), request));
+                    case ProposalResult.NotLeader notLeader ->
+                            wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+                }
             }
         }
         handleReady();
@@ -189,8 +194,8 @@ final class SimNode {
             }
             it.remove();
             Request request = reads.remove(state.requestId());
-            if (request != null) {
-                wiring.reply(request, new Answer.Done(kv.get(request.op().key())));
+            if (request != null && request.call() instanceof Call.Read read) {
+                wiring.reply(request, new Answer.Done(kv.get(read.key())));
             }
         }
     }
