@@ -58,8 +58,8 @@ import raftkv.server.transport.Transport;
  * </ol>
  *
  * <p>A proposal appended at (index, term) succeeds if and only if the entry committed at that index
- * has that term; if another term's entry commits there, the proposal failed definitely
- * ({@link WriteOutcome.Superseded}). Leadership changes need no special handling: whatever this node
+ * has that term; if another term's entry commits there, {@link Settlement#settle} decides what the
+ * client hears (superseded, another copy's result, or unknown). Leadership changes need no special handling: whatever this node
  * appended is settled the day its index commits, even if this node is a follower by then.
  *
  * <p>If persisting fails, or the core throws, the node stops ({@code onFatal}): a node that cannot
@@ -91,7 +91,7 @@ public final class EventLoop {
         }
     }
 
-    private record PendingWrite(long term, CompletableFuture<WriteOutcome> reply) {}
+    private record PendingWrite(long term, Session session, CompletableFuture<WriteOutcome> reply) {}
 
     private record ConfirmedReads(long readIndex, List<Read<?>> reads) {}
 
@@ -212,7 +212,7 @@ public final class EventLoop {
                 switch (node.propose(propose.command(), propose.session())) {
                     case ProposalResult.Appended appended -> pendingWrites
                             .computeIfAbsent(appended.index(), i -> new ArrayList<>(1))
-                            .add(new PendingWrite(appended.term(), propose.reply()));
+                            .add(new PendingWrite(appended.term(), propose.session(), propose.reply()));
                     case ProposalResult.NotLeader notLeader ->
                             propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
                 }
@@ -285,10 +285,9 @@ public final class EventLoop {
             return; // proposed through another node, or before this process started
         }
         for (PendingWrite write : waiting) {
-            // The proposal took effect iff the entry committed at its index is the one it appended.
-            write.reply().complete(write.term() == entry.term()
-                    ? new WriteOutcome.Applied(result)
-                    : new WriteOutcome.Superseded());
+            // Our copy took effect iff the entry committed at its index is the one it appended; if
+            // not, the session table may still show another copy of the same operation (§6.3).
+            write.reply().complete(Settlement.settle(write.term(), write.session(), entry, result, kv));
         }
     }
 
