@@ -20,9 +20,15 @@
     any failure of a read                 :fail (reads change nothing, so a failed read is
                                           certainly not 'applied')
 
+  session_expired, stale_session and outcome_unknown carry \"definite\": false, so they are :info
+  like any other indefinite error.
+
   Each Jepsen process opens its own client (Jepsen replaces the client when a process crashes
-  with :info), and each client is a raftkv session: a fresh X-Client-Id and an X-Client-Seq that
-  increases with every mutation, so the node applies any retried command at most once."
+  with :info), and each client is a raftkv session: before its first mutation it opens one with
+  POST /sessions, which issues the X-Client-Id; X-Client-Seq increases with every mutation, so the
+  node applies any retried command at most once. If opening the session fails, the op is :fail
+  (the op itself was never sent) and the next mutation tries again; after session_expired the
+  next mutation opens a new session."
   (:require [clojure.string :as str]
             [clojure.tools.logging :refer [info warn]]
             [jepsen [client :as client]
@@ -302,12 +308,51 @@
   (= "leader" (some-> (get st "role") str str/lower-case)))
 
 ;; ---------------------------------------------------------------------------------------------
+;; Sessions
+
+(def open-session-request
+  "POST /sessions registers a client session; the answer is 201 {\"client_id\": id}."
+  {:method "POST", :path "/sessions"})
+
+(defn open-session-outcome
+  "Maps the response to POST /sessions. Pure. Returns {:client-id id} on 201 with an id, else a
+  :fail outcome: the op that needed the session was not sent at all."
+  [{:keys [status body raw]}]
+  (let [id (when (map? body) (get body "client_id"))]
+    (if (and (= 201 status) (string? id) (not (str/blank? id)))
+      {:client-id id}
+      {:type :fail, :error [:open-session (error-info status body raw)]})))
+
+(defn session-expired?
+  "Does this outcome say the client's session is gone (so the next mutation must open another)?"
+  [outcome]
+  (= "session_expired" (get-in outcome [:error :code])))
+
+;; ---------------------------------------------------------------------------------------------
 ;; The Jepsen client
 
 (defn- session-headers
   [client-id ^clojure.lang.Atom seq-counter]
   {"X-Client-Id"  client-id
    "X-Client-Seq" (swap! seq-counter inc)})
+
+(defn- ensure-session!
+  "The client's session id, opening a session first if it has none. Returns {:client-id id}, or a
+  :fail outcome if the session could not be opened."
+  [{:keys [http node opts client-id seq-counter]}]
+  (if-let [id @client-id]
+    {:client-id id}
+    (let [outcome (try
+                    (open-session-outcome
+                      (request! http (node-url node) open-session-request {} (:request-timeout-ms opts)))
+                    (catch Exception e
+                      (if (exception-class e)
+                        {:type :fail, :error [:open-session (or (.getMessage e) (.getName (class e)))]}
+                        (throw e))))]
+      (when-let [id (:client-id outcome)]
+        (reset! client-id id)
+        (reset! seq-counter 0))
+      outcome)))
 
 (defn- perform
   "Sends one request and maps whatever happens to an outcome."
@@ -345,7 +390,7 @@
              :node        node
              :opts        opts
              :http        (http-client opts)
-             :client-id   (str "jepsen-" (random-uuid))
+             :client-id   (atom nil)
              :seq-counter (atom 0))))
 
   (setup! [this test])
@@ -356,11 +401,16 @@
       (let [[k v]   (:value op)
             f       (:f op)
             req     (op->request f k v)
-            headers (when (:mutation? req) (session-headers client-id seq-counter))
-            outcome (perform http (node-url node) f req headers (:request-timeout-ms opts))]
-        (cond-> (merge op (dissoc outcome :value))
-          (contains? outcome :value)
-          (assoc :value (independent/tuple k (:value outcome)))))))
+            session (when (:mutation? req) (ensure-session! this))]
+        (if (:type session)
+          (merge op session)
+          (let [headers (when session (session-headers (:client-id session) seq-counter))
+                outcome (perform http (node-url node) f req headers (:request-timeout-ms opts))]
+            (when (session-expired? outcome)
+              (reset! client-id nil))
+            (cond-> (merge op (dissoc outcome :value))
+              (contains? outcome :value)
+              (assoc :value (independent/tuple k (:value outcome)))))))))
 
   (teardown! [this test])
 

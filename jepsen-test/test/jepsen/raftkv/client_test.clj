@@ -2,6 +2,8 @@
   "The mapping from HTTP responses and exceptions to Jepsen outcomes: every status, body and
   exception class, for every kind of operation."
   (:require [clojure.test :refer [deftest is are testing]]
+            [jepsen.client :as client]
+            [jepsen.independent :as independent]
             [jepsen.raftkv.client :as c]
             [jepsen.raftkv.json :as json])
   (:import (java.io EOFException IOException)
@@ -81,6 +83,52 @@
     (is (= :fail (:type (c/response->outcome :cas (resp 503 (err-body "no_leader" true))))))
     (is (= :info (:type (c/response->outcome :cas (resp 503 (err-body "lost_leadership" false))))))
     (is (= :info (:type (c/response->outcome :cas (resp 500 "boom")))))))
+
+(deftest session-outcomes
+  (testing "201 with a client_id opens the session"
+    (is (= {:client-id "17"} (c/open-session-outcome (resp 201 "{\"client_id\":\"17\"}")))))
+  (testing "anything else is :fail: the op that needed the session was never sent"
+    (is (= :fail (:type (c/open-session-outcome (resp 503 (err-body "no_leader" true))))))
+    (is (= :fail (:type (c/open-session-outcome (resp 504 (err-body "commit_timeout" false))))))
+    (is (= :fail (:type (c/open-session-outcome (resp 201 "{}")))))
+    (is (= :fail (:type (c/open-session-outcome (resp 201 "garbage"))))))
+  (testing "session_expired, stale_session and outcome_unknown say definite: false, so :info"
+    (doseq [[status code] [[409 "session_expired"] [409 "stale_session"] [503 "outcome_unknown"]]
+            f [:write :cas]]
+      (is (= :info (:type (c/response->outcome f (resp status (err-body code false)))))
+          (str f " " code))))
+  (testing "only session_expired makes the client open a new session"
+    (is (c/session-expired? (c/response->outcome :write (resp 409 (err-body "session_expired" false)))))
+    (is (not (c/session-expired? (c/response->outcome :write (resp 409 (err-body "stale_session" false))))))
+    (is (not (c/session-expired? {:type :info, :error [:timeout "x"]})))))
+
+(deftest invoke-opens-a-session-before-the-first-mutation
+  (let [sent    (atom [])
+        answers (atom [(resp 503 (err-body "no_leader" true))            ; opening fails: op 1 :fail
+                       (resp 201 "{\"client_id\":\"5\"}")                ; op 2 opens a session
+                       (resp 200 "{\"id\":\"1\",\"name\":\"2\"}")
+                       (resp 409 (err-body "session_expired" false))     ; op 3: the session expired
+                       (resp 201 "{\"client_id\":\"9\"}")                ; op 4 opens another
+                       (resp 200 "{\"id\":\"1\",\"name\":\"4\"}")])
+        cl      (c/map->Client {:node "n1", :http nil, :client-id (atom nil), :seq-counter (atom 0)
+                                :opts {:request-timeout-ms 1000}})
+        op      (fn [v] {:type :invoke, :f :write, :process 0, :value (independent/tuple 1 v)})]
+    (with-redefs [c/request! (fn [_ _ req headers _]
+                               (swap! sent conj [(:path req) headers])
+                               (let [answer (first @answers)]
+                                 (swap! answers rest)
+                                 answer))]
+      (is (= :fail (:type (client/invoke! cl nil (op 1)))))
+      (is (= :ok (:type (client/invoke! cl nil (op 2)))))
+      (is (= :info (:type (client/invoke! cl nil (op 3)))))
+      (is (= :ok (:type (client/invoke! cl nil (op 4))))))
+    (is (= [["/sessions" {}]
+            ["/sessions" {}]
+            ["/kv/1" {"X-Client-Id" "5", "X-Client-Seq" 1}]
+            ["/kv/1" {"X-Client-Id" "5", "X-Client-Seq" 2}]
+            ["/sessions" {}]
+            ["/kv/1" {"X-Client-Id" "9", "X-Client-Seq" 1}]]
+           @sent))))
 
 (deftest final-read-outcomes
   (testing "an object of id -> name"

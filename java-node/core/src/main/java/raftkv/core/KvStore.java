@@ -1,8 +1,7 @@
 package raftkv.core;
 
 import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.HashMap;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -16,27 +15,36 @@ import java.util.TreeMap;
  */
 public final class KvStore {
 
-    /** Sessions kept; the least recently used is forgotten first (deterministically, by log order). */
+    /** Sessions kept by default; the least recently used is forgotten first (by log order, no clock). */
     public static final int DEFAULT_MAX_SESSIONS = 10_000;
 
-    private record SessionRecord(long sequence, Result result) {}
+    /** The last command a session executed, if any. */
+    private sealed interface Latest {
+        record Nothing() implements Latest {}
+
+        record Done(long sequence, Result result) implements Latest {}
+    }
+
+    /** One session: its last command, and the index of the last entry that used it (for LRU). */
+    private record SessionRecord(long lastUsedAt, Latest latest) {}
 
     private final TreeMap<String, String> names = new TreeMap<>();
-    private final LinkedHashMap<String, SessionRecord> sessions;
+    private final int maxSessions;
+    // A plain map for lookups (lookup must not change anything) plus the LRU order, by log index.
+    private final HashMap<String, SessionRecord> sessions = new HashMap<>();
+    private final TreeMap<Long, String> sessionsByLastUse = new TreeMap<>();
     private long lastApplied;
 
     public KvStore() {
         this(DEFAULT_MAX_SESSIONS);
     }
 
+    /** @param maxSessions sessions kept; opening one more expires the least recently used */
     public KvStore(int maxSessions) {
-        // Access order + removeEldestEntry = an LRU table whose evictions depend only on the log.
-        this.sessions = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, SessionRecord> eldest) {
-                return size() > maxSessions;
-            }
-        };
+        if (maxSessions < 1) {
+            throw new IllegalArgumentException("maxSessions must be >= 1, got " + maxSessions);
+        }
+        this.maxSessions = maxSessions;
     }
 
     /** Index of the last entry applied ("lastApplied" of Figure 2). */
@@ -55,26 +63,78 @@ public final class KvStore {
         }
         lastApplied = entry.index();
         Session session = entry.session();
-        if (session == null) {
+        if (session == null || entry.command() instanceof Command.OpenSession) {
             return execute(entry.command());
         }
-        // A command seen before returns the recorded result instead of applying twice (§6.3).
-        SessionRecord previous = sessions.get(session.clientId());
-        if (previous != null && session.sequence() == previous.sequence()) {
-            return previous.result();
+        SessionRecord record = sessions.get(session.clientId());
+        if (record == null) {
+            // §6.3: a command of an expired (or never issued) session is refused, never executed: an
+            // earlier copy may have executed before the session was forgotten.
+            return new Result.SessionExpired(session.clientId());
         }
-        if (previous != null && session.sequence() < previous.sequence()) {
-            return new Result.StaleSession(previous.sequence());
+        switch (record.latest()) {
+            case Latest.Done done when session.sequence() == done.sequence() -> {
+                // §6.3: "If it receives a command whose serial number has already been executed, it
+                // responds immediately without re-executing the request."
+                touch(session.clientId(), done);
+                return done.result();
+            }
+            case Latest.Done done when session.sequence() < done.sequence() -> {
+                touch(session.clientId(), done);
+                return new Result.StaleSession(done.sequence());
+            }
+            default -> {
+                Result result = execute(entry.command());
+                touch(session.clientId(), new Latest.Done(session.sequence(), result));
+                return result;
+            }
         }
-        Result result = execute(entry.command());
-        sessions.put(session.clientId(), new SessionRecord(session.sequence(), result));
-        return result;
+    }
+
+    /**
+     * What the replicated state says about {@code session}'s command, as of {@link #lastApplied()}.
+     * Pure: it changes nothing (not even the LRU order), so a driver may ask at any time.
+     */
+    public CommandStatus lookup(Session session) {
+        Objects.requireNonNull(session, "session");
+        SessionRecord record = sessions.get(session.clientId());
+        if (record == null) {
+            return new CommandStatus.Expired();
+        }
+        return switch (record.latest()) {
+            case Latest.Done done when done.sequence() == session.sequence() -> new CommandStatus.Executed(done.result());
+            case Latest.Done done when done.sequence() > session.sequence() -> new CommandStatus.MovedOn(done.sequence());
+            default -> new CommandStatus.NotExecuted();
+        };
+    }
+
+    /**
+     * Records a use of {@code clientId} at the entry being applied; then, if over the limit, expires
+     * the least recently used sessions (§6.3: "an upper bound on the number of sessions ... removed
+     * using a least recently used (LRU) policy"). Driven only by the log, so every node expires the
+     * same sessions at the same index.
+     */
+    private void touch(String clientId, Latest latest) {
+        SessionRecord previous = sessions.put(clientId, new SessionRecord(lastApplied, latest));
+        if (previous != null) {
+            sessionsByLastUse.remove(previous.lastUsedAt());
+        }
+        sessionsByLastUse.put(lastApplied, clientId);
+        while (sessions.size() > maxSessions) {
+            sessions.remove(sessionsByLastUse.pollFirstEntry().getValue());
+        }
     }
 
     private Result execute(Command command) {
         return switch (command) {
             case Command.Noop noop -> new Result.Ok(null);
-            case Command.OpenSession open -> new Result.Ok(null); // TODO(session work in progress)
+            case Command.OpenSession open -> {
+                // §6.3 RegisterClient: the new session's id is the index of its registration entry,
+                // so every node issues the same id, and no id is ever issued twice.
+                String clientId = Long.toString(lastApplied);
+                touch(clientId, new Latest.Nothing());
+                yield new Result.SessionOpened(clientId);
+            }
             case Command.Put put -> {
                 names.put(put.id(), put.name());
                 yield new Result.Ok(put.name());

@@ -24,4 +24,18 @@ public sealed interface Result {
      * sent a newer one, so this late copy is refused and nothing changed (dissertation §6.3).
      */
     record StaleSession(long lastSequence) implements Result {}
+
+    /**
+     * An {@link Command.OpenSession} registered a new session: {@code clientId} is the index of its
+     * entry, as a decimal string, the same on every node (dissertation §6.3, "RegisterClient").
+     */
+    record SessionOpened(String clientId) implements Result {}
+
+    /**
+     * The command's client id is not in the sessions table — the session expired, or was never
+     * issued — so the command was refused without executing (dissertation §6.3: "if a client's
+     * session has expired, the state machine ... returns an error"). An earlier copy of the same
+     * command may have executed before the session expired: this result cannot tell.
+     */
+    record SessionExpired(String clientId) implements Result {}
 }

@@ -58,12 +58,29 @@ class KvStoreTest {
                 .isInstanceOf(IllegalStateException.class);
     }
 
+    /** Applies an OpenSession entry and returns the client id it issued. */
+    private String openSession() {
+        Result opened = apply(new Command.OpenSession());
+        assertThat(opened).isInstanceOf(Result.SessionOpened.class);
+        return ((Result.SessionOpened) opened).clientId();
+    }
+
+    @Test
+    void openSessionIssuesTheIndexOfItsEntryAsClientId_6_3() {
+        apply(new Command.Noop());
+        assertThat(apply(new Command.OpenSession())).isEqualTo(new Result.SessionOpened("2"));
+        assertThat(apply(new Command.OpenSession())).isEqualTo(new Result.SessionOpened("3"));
+        assertThat(store.sessionCount()).isEqualTo(2);
+    }
+
     @Test
     void duplicateCommandReturnsRecordedResultWithoutApplyingTwice_6_3() {
+        String c1 = openSession();
+        String c2 = openSession();
         apply(new Command.Put("1", "Ada"));
-        Result first = apply(new Command.Cas("1", "Ada", "Grace"), "c1", 1);
-        apply(new Command.Put("1", "Ada"), "c2", 1); // someone else resets the value
-        Result retry = apply(new Command.Cas("1", "Ada", "Grace"), "c1", 1); // a retried copy is committed again
+        Result first = apply(new Command.Cas("1", "Ada", "Grace"), c1, 1);
+        apply(new Command.Put("1", "Ada"), c2, 1); // someone else resets the value
+        Result retry = apply(new Command.Cas("1", "Ada", "Grace"), c1, 1); // a retried copy is committed again
         assertThat(first).isEqualTo(new Result.Ok("Grace"));
         assertThat(retry).isEqualTo(first);
         assertThat(store.get("1")).as("the retry did not apply a second time").isEqualTo(new Result.Ok("Ada"));
@@ -71,31 +88,91 @@ class KvStoreTest {
 
     @Test
     void commandOlderThanTheSessionsLatestIsRefused_6_3() {
-        apply(new Command.Put("1", "Ada"), "c1", 2);
-        assertThat(apply(new Command.Put("1", "Grace"), "c1", 1)).isEqualTo(new Result.StaleSession(2));
+        String c1 = openSession();
+        apply(new Command.Put("1", "Ada"), c1, 2);
+        assertThat(apply(new Command.Put("1", "Grace"), c1, 1)).isEqualTo(new Result.StaleSession(2));
         assertThat(store.get("1")).isEqualTo(new Result.Ok("Ada"));
     }
 
     @Test
-    void sessionsAreForgottenLeastRecentlyUsedFirst_6_3() {
+    void commandOfANeverIssuedSessionIsRefusedWithoutExecuting_6_3() {
+        assertThat(apply(new Command.Put("1", "Ada"), "client-chosen", 1))
+                .isEqualTo(new Result.SessionExpired("client-chosen"));
+        assertThat(store.get("1")).isEqualTo(new Result.NotFound());
+        assertThat(store.sessionCount()).as("a refused command opens no session").isZero();
+    }
+
+    @Test
+    void sessionsExpireLeastRecentlyUsedFirstAndAnExpiredRetryIsNeverReExecuted_6_3() {
         KvStore small = new KvStore(2);
-        small.apply(new LogEntry(1, 1, new Command.Put("1", "a"), new Session("c1", 1)));
-        small.apply(new LogEntry(1, 2, new Command.Put("1", "b"), new Session("c2", 1)));
-        small.apply(new LogEntry(1, 3, new Command.Put("1", "c"), new Session("c3", 1)));
+        small.apply(new LogEntry(1, 1, new Command.OpenSession(), null)); // client "1"
+        small.apply(new LogEntry(1, 2, new Command.OpenSession(), null)); // client "2"
+        small.apply(new LogEntry(1, 3, new Command.Put("k", "a"), new Session("1", 1)));
+        small.apply(new LogEntry(1, 4, new Command.Put("k", "b"), new Session("2", 1))); // "1" is now the LRU
+        small.apply(new LogEntry(1, 5, new Command.OpenSession(), null)); // client "5": "1" expires
         assertThat(small.sessionCount()).isEqualTo(2);
-        // c1 was evicted, so its duplicate applies again: the documented limit of a bounded table.
-        small.apply(new LogEntry(1, 4, new Command.Put("1", "a"), new Session("c1", 1)));
-        assertThat(small.get("1")).isEqualTo(new Result.Ok("a"));
+
+        // A retried copy of client 1's put commits after its session expired: refused, not re-executed.
+        assertThat(small.apply(new LogEntry(1, 6, new Command.Put("k", "a"), new Session("1", 1))))
+                .isEqualTo(new Result.SessionExpired("1"));
+        assertThat(small.get("k")).isEqualTo(new Result.Ok("b"));
+        assertThat(small.lookup(new Session("1", 1))).isEqualTo(new CommandStatus.Expired());
+        assertThat(small.lookup(new Session("2", 1))).isEqualTo(new CommandStatus.Executed(new Result.Ok("b")));
+    }
+
+    @Test
+    void usingASessionMakesItTheMostRecentlyUsed_6_3() {
+        KvStore small = new KvStore(2);
+        small.apply(new LogEntry(1, 1, new Command.OpenSession(), null)); // "1"
+        small.apply(new LogEntry(1, 2, new Command.OpenSession(), null)); // "2"
+        small.apply(new LogEntry(1, 3, new Command.Put("k", "a"), new Session("1", 1))); // "2" is now the LRU
+        small.apply(new LogEntry(1, 4, new Command.OpenSession(), null)); // "4": "2" expires
+        assertThat(small.lookup(new Session("1", 1))).isEqualTo(new CommandStatus.Executed(new Result.Ok("a")));
+        assertThat(small.lookup(new Session("2", 1))).isEqualTo(new CommandStatus.Expired());
+        assertThat(small.lookup(new Session("4", 1))).isEqualTo(new CommandStatus.NotExecuted());
+    }
+
+    @Test
+    void lookupTellsExecutedNotExecutedMovedOnOrExpired_6_3() {
+        String c1 = openSession();
+        assertThat(store.lookup(new Session(c1, 1))).isEqualTo(new CommandStatus.NotExecuted());
+        apply(new Command.Put("1", "Ada"), c1, 2);
+        assertThat(store.lookup(new Session(c1, 2))).isEqualTo(new CommandStatus.Executed(new Result.Ok("Ada")));
+        assertThat(store.lookup(new Session(c1, 1))).isEqualTo(new CommandStatus.MovedOn(2));
+        assertThat(store.lookup(new Session(c1, 3))).isEqualTo(new CommandStatus.NotExecuted());
+        assertThat(store.lookup(new Session("99", 1))).isEqualTo(new CommandStatus.Expired());
+    }
+
+    @Test
+    void lookupChangesNothingNotEvenTheLruOrder_6_3() {
+        KvStore a = new KvStore(2);
+        KvStore b = new KvStore(2);
+        for (KvStore s : new KvStore[] {a, b}) {
+            s.apply(new LogEntry(1, 1, new Command.OpenSession(), null));
+            s.apply(new LogEntry(1, 2, new Command.OpenSession(), null));
+        }
+        a.lookup(new Session("1", 1)); // only the leader's driver asks; the followers do not
+        for (KvStore s : new KvStore[] {a, b}) {
+            s.apply(new LogEntry(1, 3, new Command.OpenSession(), null));
+        }
+        assertThat(a.lookup(new Session("1", 1))).isEqualTo(b.lookup(new Session("1", 1)))
+                .isEqualTo(new CommandStatus.Expired());
+        assertThat(a.lookup(new Session("2", 1))).isEqualTo(b.lookup(new Session("2", 1)))
+                .isEqualTo(new CommandStatus.NotExecuted());
     }
 
     @Test
     void sameEntriesGiveSameStateOnEveryNode_StateMachineSafety() {
         KvStore a = new KvStore();
         KvStore b = new KvStore();
-        for (int i = 1; i <= 100; i++) {
+        for (int i = 1; i <= 4; i++) {
+            LogEntry open = new LogEntry(1, i, new Command.OpenSession(), null);
+            assertThat(a.apply(open)).isEqualTo(b.apply(open));
+        }
+        for (int i = 5; i <= 100; i++) {
             Command c = i % 3 == 0 ? new Command.Cas("k" + (i % 7), "v" + (i - 3), "v" + i)
                     : i % 5 == 0 ? new Command.Delete("k" + (i % 7)) : new Command.Put("k" + (i % 7), "v" + i);
-            LogEntry e = new LogEntry(1, i, c, new Session("c" + (i % 4), i));
+            LogEntry e = new LogEntry(1, i, c, new Session(Long.toString(1 + i % 4), i));
             assertThat(a.apply(e)).isEqualTo(b.apply(e));
         }
         assertThat(a.snapshot()).isEqualTo(b.snapshot()).isNotEmpty();

@@ -54,8 +54,9 @@ import raftkv.server.transport.Transport;
  * </ol>
  *
  * <p>A proposal appended at (index, term) succeeds if and only if the entry committed at that index
- * has that term; if another term's entry commits there, this copy never takes effect
- * ({@link WriteOutcome.Superseded}). Leadership changes need no special handling: whatever this node
+ * has that term; if another term's entry commits there, this copy never takes effect, and
+ * {@link Settlement#superseded} decides what the client hears (superseded, another copy's result, or
+ * unknown). Leadership changes need no special handling: whatever this node
  * appended is settled the day its index commits, even if this node is a follower by then.
  *
  * <p>If persisting fails, or the core throws, the node stops ({@code onFatal}): a node that cannot
@@ -97,7 +98,7 @@ public final class EventLoop {
         @Override
         public void superseded(CompletableFuture<WriteOutcome> reply, Session session, LogEntry committed,
                 KvStore kv) {
-            reply.complete(new WriteOutcome.Superseded());
+            reply.complete(Settlement.superseded(session, kv));
         }
 
         @Override

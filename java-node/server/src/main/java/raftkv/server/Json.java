@@ -25,6 +25,7 @@ public final class Json {
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
     @JsonSubTypes({
         @JsonSubTypes.Type(value = Command.Noop.class, name = "noop"),
+        @JsonSubTypes.Type(value = Command.OpenSession.class, name = "open_session"),
         @JsonSubTypes.Type(value = Command.Put.class, name = "put"),
         @JsonSubTypes.Type(value = Command.Cas.class, name = "cas"),
         @JsonSubTypes.Type(value = Command.Delete.class, name = "delete")

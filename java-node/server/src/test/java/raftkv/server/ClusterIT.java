@@ -88,7 +88,8 @@ class ClusterIT {
         cluster.killAll();
         loadRunning.set(false);
         for (Thread writer : writers) {
-            writer.join();
+            // Each write is bounded by the client's request timeout; the loop stops at loadRunning.
+            assertThat(writer.join(Duration.ofSeconds(30))).as("writer thread ended within 30 s").isTrue();
         }
         assertThat(acknowledgedUnderLoad).as("the load made progress before the crash").isPositive();
 

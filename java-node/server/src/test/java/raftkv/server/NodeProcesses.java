@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -99,7 +100,9 @@ final class NodeProcesses implements AutoCloseable {
         Process process = running.remove(id);
         if (process != null) {
             process.destroyForcibly();
-            process.waitFor();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("node " + id + " did not exit within 30 s of kill -9");
+            }
         }
     }
 
@@ -109,7 +112,9 @@ final class NodeProcesses implements AutoCloseable {
         }
         for (Process process : running.values()) {
             try {
-                process.waitFor();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    throw new AssertionError("a node did not exit within 30 s of kill -9: pid " + process.pid());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import raftkv.core.Command;
 import raftkv.core.Result;
 import raftkv.core.Session;
 import raftkv.sim.ClientMessage.Answer;
+import raftkv.sim.ClientMessage.Call;
 import raftkv.sim.ClientMessage.Reply;
 import raftkv.sim.ClientMessage.Request;
 
@@ -15,6 +17,12 @@ import raftkv.sim.ClientMessage.Request;
  * A simulated client: one Jepsen process issuing one operation at a time. Writes and cas carry a
  * session (clientId, sequence) that stays the same across retries of one operation, so however
  * many copies reach the log it applies at most once (dissertation §6.3).
+ *
+ * <p>Before its first write the client registers its session: it proposes
+ * {@link Command.OpenSession} (retried, at any node, until one copy commits) and uses the client id
+ * the state machine issued — the index of that entry. Registering is not an operation of the
+ * history: it changes nothing a read can see. If the session expires (the state machine refuses a
+ * write with {@link Result.SessionExpired}), the client registers a new one before its next write.
  *
  * <ul>
  *   <li>a node that is not the leader answers NotLeader: a definite "not appended"; the client
@@ -70,6 +78,16 @@ final class Client {
         }
     }
 
+    /** A registration in flight: an OpenSession proposal, retried until one copy commits. */
+    private static final class Registering {
+        final long opId;
+        long lastRequest;
+
+        Registering(long opId) {
+            this.opId = opId;
+        }
+    }
+
     private final int index;
     private final String home;
     private final World world;
@@ -79,6 +97,9 @@ final class Client {
     private long sequence;
     private long opCount;
     private InFlight current;
+    private Registering registering;
+    /** The id the state machine issued to this client's session; null until registered. */
+    private String clientId;
     private boolean active = true;
 
     /**
@@ -104,11 +125,16 @@ final class Client {
     }
 
     boolean idle() {
-        return current == null;
+        return current == null && registering == null;
     }
 
     private void nextOp() {
-        if (!active || current != null) {
+        if (!active || current != null || registering != null) {
+            return;
+        }
+        if (clientId == null) {
+            registering = new Registering(++opCount);
+            register(home);
             return;
         }
         Op op = workload.get();
@@ -116,18 +142,69 @@ final class Client {
             return;
         }
         long opId = ++opCount;
-        Session session = op.f() == Op.F.READ ? null : new Session("c" + index, ++sequence);
+        Session session = op.f() == Op.F.READ ? null : new Session(clientId, ++sequence);
         current = new InFlight(opId, op, session);
         world.history().add(History.Type.INVOKE, process, op, world.scheduler().now());
         world.scheduler().after(OP_TIMEOUT_MS, new Event.Timer("c" + index + " op timeout", () -> giveUp(opId)));
         attempt(home);
     }
 
+    // ---------------------------------------------------------------- registering the session
+
+    private void register(String node) {
+        if (!active) {
+            registering = null; // nothing more to do: a session is not needed
+            return;
+        }
+        long requestId = world.nextRequestId();
+        long opId = registering.opId;
+        registering.lastRequest = requestId;
+        Request request = new Request(requestId, index, opId, node, new Call.Propose(new Command.OpenSession(), null));
+        world.scheduler().after(world.networkDelay(), new Event.ToNode(request));
+        world.scheduler().after(ATTEMPT_TIMEOUT_MS, new Event.Timer("c" + index + " register timeout", () -> {
+            if (registering != null && registering.opId == opId && registering.lastRequest == requestId) {
+                register(randomNode()); // an unanswered copy may also commit: a session opened in vain
+            }
+        }));
+    }
+
+    private void registered(Reply reply) {
+        switch (reply.answer()) {
+            case Answer.Done done when done.result() instanceof Result.SessionOpened opened -> {
+                clientId = opened.clientId();
+                sequence = 0;
+                registering = null;
+                nextOp();
+            }
+            case Answer.NotLeader notLeader -> registerAgain(reply.requestId(), notLeader.leaderHint());
+            case Answer.Overwritten overwritten -> registerAgain(reply.requestId(), null);
+            default -> throw new IllegalStateException("c" + index + ": unexpected answer to OpenSession: " + reply);
+        }
+    }
+
+    private void registerAgain(long refusedRequest, String hint) {
+        if (refusedRequest != registering.lastRequest) {
+            return; // a newer attempt is already on its way
+        }
+        long opId = registering.opId;
+        String target = hint != null ? hint : randomNode();
+        world.scheduler().after(BACKOFF_MS, new Event.Timer("c" + index + " register again", () -> {
+            if (registering != null && registering.opId == opId) {
+                register(target);
+            }
+        }));
+    }
+
+    // ---------------------------------------------------------------- operations
+
     private void attempt(String node) {
         long requestId = world.nextRequestId();
         current.unresolved.add(requestId);
         current.lastRequest = requestId;
-        Request request = new Request(requestId, index, current.opId, node, current.op, current.session);
+        Call call = current.op.f() == Op.F.READ
+                ? new Call.Read(current.op.key())
+                : new Call.Propose(current.op.command(), current.session);
+        Request request = new Request(requestId, index, current.opId, node, call);
         world.scheduler().after(world.networkDelay(), new Event.ToNode(request));
         long opId = current.opId;
         world.scheduler().after(ATTEMPT_TIMEOUT_MS, new Event.Timer("c" + index + " attempt timeout", () -> {
@@ -142,11 +219,15 @@ final class Client {
     }
 
     void receive(Reply reply) {
+        if (registering != null && reply.opId() == registering.opId) {
+            registered(reply);
+            return;
+        }
         if (current == null || reply.opId() != current.opId) {
-            return; // a late answer to an operation already completed or given up
+            return; // a late answer to an operation (or registration) already completed or given up
         }
         switch (reply.answer()) {
-            case Answer.Done done -> complete(done.result());
+            case Answer.Done done -> complete(reply.requestId(), done.result());
             case Answer.ReadDropped dropped -> finish(History.Type.FAIL, current.op);
             case Answer.NotLeader notLeader -> retry(reply.requestId(), notLeader.leaderHint(), "not the leader");
             case Answer.Overwritten overwritten -> retry(reply.requestId(), null, "its entry was overwritten");
@@ -168,7 +249,7 @@ final class Client {
         }));
     }
 
-    private void complete(Result result) {
+    private void complete(long requestId, Result result) {
         Op op = current.op;
         switch (result) {
             case Result.Ok ok -> finish(History.Type.OK, op.f() == Op.F.READ ? op.withValue(ok.value()) : op);
@@ -176,7 +257,16 @@ final class Client {
             case Result.NotFound notFound -> finish(op.f() == Op.F.READ ? History.Type.OK : History.Type.FAIL, op);
             case Result.Mismatch mismatch -> finish(History.Type.FAIL, op);
             case Result.StaleSession stale -> throw new IllegalStateException(
-                    "session c" + index + " moved past its own operation in flight: " + stale);
+                    "session " + clientId + " moved past its own operation in flight: " + stale);
+            case Result.SessionExpired expired -> {
+                // This copy was refused unexecuted; an earlier copy may have executed before the
+                // session expired, and any copy still in a log will be refused too.
+                current.unresolved.remove(requestId);
+                clientId = null; // register again before the next write
+                finish(current.unresolved.isEmpty() ? History.Type.FAIL : History.Type.INFO, op);
+            }
+            case Result.SessionOpened opened -> throw new IllegalStateException(
+                    "an operation of c" + index + " opened a session: " + opened);
         }
     }
 

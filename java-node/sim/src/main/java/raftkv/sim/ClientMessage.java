@@ -1,5 +1,6 @@
 package raftkv.sim;
 
+import raftkv.core.Command;
 import raftkv.core.Result;
 import raftkv.core.Session;
 
@@ -7,14 +8,25 @@ import raftkv.core.Session;
 sealed interface ClientMessage {
 
     /**
-     * One attempt of a client operation, sent to {@code node}.
+     * One attempt of a client operation (or of opening the client's session), sent to {@code node}.
      *
      * @param requestId unique per attempt (also the ReadIndex request id for reads)
-     * @param session the (clientId, sequence) of a write or cas, the same on every retry of one
-     *     operation so it applies at most once (dissertation §6.3); null for reads
      */
-    record Request(long requestId, int client, long opId, String node, Op op, Session session)
-            implements ClientMessage {}
+    record Request(long requestId, int client, long opId, String node, Call call) implements ClientMessage {}
+
+    /** What a request asks of the node. */
+    sealed interface Call {
+
+        /** A linearizable read of {@code key} (ReadIndex, §6.4). */
+        record Read(String key) implements Call {}
+
+        /**
+         * A command for the log. {@code session} is the (clientId, sequence) of a write or cas, the
+         * same on every retry of one operation so it applies at most once (dissertation §6.3); null
+         * for {@link Command.OpenSession}, which registers the session in the first place.
+         */
+        record Propose(Command command, Session session) implements Call {}
+    }
 
     record Reply(long requestId, int client, long opId, Answer answer) implements ClientMessage {}
 

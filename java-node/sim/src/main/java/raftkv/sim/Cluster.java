@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import raftkv.core.Bug;
+import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.RaftConfig;
@@ -40,6 +41,8 @@ final class Cluster implements SimNode.Wiring, Client.World {
 
         default void truncated(long timeMs, SimNode node, long fromIndex) {}
 
+        default void poweredOff(long timeMs, SimNode node) {}
+
         default void clientCompleted(long timeMs, int process, Op op, History.Type type) {}
 
         default void clientRetries(long timeMs, int process, Op op, String node, String why) {}
@@ -58,8 +61,14 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
     private Observer observer = Observer.NONE;
     private long nextRequestId;
+    private int powerCuts;
 
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs) {
+        this(seed, size, mix, bugs, KvStore.DEFAULT_MAX_SESSIONS);
+    }
+
+    /** @param maxSessions client sessions each node's state machine keeps (dissertation §6.3) */
+    Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, int maxSessions) {
         this.random = new SplittableRandom(seed);
         this.network = new Network(scheduler, random.split(), mix);
         for (int i = 1; i <= size; i++) {
@@ -67,7 +76,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
         }
         for (String id : ids) {
             RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs);
-            nodes.put(id, new SimNode(config, random.split(), this));
+            nodes.put(id, new SimNode(config, maxSessions, random.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -163,8 +172,17 @@ final class Cluster implements SimNode.Wiring, Client.World {
         nodes.get(id).crash();
     }
 
+    /** The power goes out at the node's next fsync (see {@link PowerCutFileSystem}). */
+    void cutPowerAtNextSync(String id) {
+        nodes.get(id).cutPowerAtNextSync();
+    }
+
     void restart(String id) {
-        nodes.get(id).restart(random.split());
+        SimNode node = nodes.get(id);
+        if (node.isUp()) {
+            node.crash(); // its power cut never came (it did not fsync while "down"): cut it now
+        }
+        node.restart(random.split());
     }
 
     void partition(Partition partition) {
@@ -216,6 +234,17 @@ final class Cluster implements SimNode.Wiring, Client.World {
     @Override
     public void committed(SimNode node) {
         invariants.committed(node);
+    }
+
+    @Override
+    public void poweredOff(SimNode node) {
+        powerCuts++;
+        observer.poweredOff(scheduler.now(), node);
+    }
+
+    /** How many nodes lost power in the middle of an fsync so far. */
+    int powerCuts() {
+        return powerCuts;
     }
 
     // ---------------------------------------------------------------- Client.World

@@ -70,12 +70,12 @@ final class Demo implements Cluster.Observer {
 
         String follower = cluster.nodes().stream().filter(n -> !n.equals(second)).findFirst().orElseThrow();
         cluster.crash(follower);
-        say("CRASH " + follower + ": its memory is gone; its term, vote and log are on its disk");
+        say("CRASH " + follower + " (power loss): its memory is gone; its fsynced term, vote and log are on its disk");
         write(second, Op.write("5", "Leslie"));
         cluster.runUntil(cluster.now() + 300, () -> false);
         cluster.restart(follower);
-        say("RESTART " + follower + " from its storage (" + cluster.node(follower).storage().log().size()
-                + " entries, term " + cluster.node(follower).storage().hardState().currentTerm()
+        say("RESTART " + follower + " from its disk (" + cluster.node(follower).disk().recoveredEntries().size()
+                + " entries, term " + cluster.node(follower).disk().recoveredHardState().currentTerm()
                 + "); it re-applies them as it re-learns the commit index");
         runUntil(5_000, () -> Simulation.converged(cluster), "convergence after the restart");
         say(follower + " has caught up: every node has applied all " + cluster.node(second).raft().commitIndex()

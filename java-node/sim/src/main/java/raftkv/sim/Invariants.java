@@ -69,13 +69,18 @@ final class Invariants {
      */
     void persisted(SimNode node, Ready ready) {
         for (LogEntry entry : ready.entriesToAppend()) {
-            Placed here = new Placed(entry, node.storage().termAt(entry.index() - 1));
+            Placed here = new Placed(entry, termBefore(node, entry.index()));
             Placed first = placed.putIfAbsent(new IndexTerm(entry.index(), entry.term()), here);
             if (first != null && !first.equals(here)) {
                 fail("Log Matching", node.id() + " holds " + describe(entry) + " after term " + here.previousTerm()
                         + ", another log holds " + describe(first.entry()) + " after term " + first.previousTerm());
             }
         }
+    }
+
+    /** The term of the entry before {@code index} in the node's log, just persisted with it; 0 at the start. */
+    private static long termBefore(SimNode node, long index) {
+        return index == 1 ? 0 : node.raft().log().get(Math.toIntExact(index - 2)).term();
     }
 
     /** State Machine Safety: no two servers apply a different command for the same index (§5.4.3). */

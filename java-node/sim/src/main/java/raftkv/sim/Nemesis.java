@@ -73,7 +73,11 @@ final class Nemesis implements Cluster.Observer {
             return;
         }
         down.add(id);
-        cluster.crash(id);
+        if (random.nextDouble() < mix.powerCutRate()) {
+            cluster.cutPowerAtNextSync(id); // it dies mid-fsync, or at its restart time at the latest
+        } else {
+            cluster.crash(id);
+        }
         long downtime = mix.downMinMs() + random.nextLong(mix.downMaxMs() - mix.downMinMs() + 1);
         cluster.scheduler().after(downtime, new Event.Timer("restart " + id, () -> restart(id)));
     }

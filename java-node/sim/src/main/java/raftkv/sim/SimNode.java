@@ -2,7 +2,7 @@ package raftkv.sim;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.random.RandomGenerator;
+import java.util.SplittableRandom;
 import raftkv.core.Driver;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
@@ -15,13 +15,14 @@ import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
 import raftkv.sim.ClientMessage.Answer;
+import raftkv.sim.ClientMessage.Call;
 import raftkv.sim.ClientMessage.Request;
 
 /**
  * One simulated server: a {@link RaftNode} and its {@link KvStore} driven by the same
- * {@link Driver} the real server's event loop uses (persist → send → apply/serve → advance), its
- * {@link Storage}, and the client requests waiting for an answer. Every input is followed by the
- * Ready loop.
+ * {@link Driver} the real server's event loop uses (persist → send → apply/serve → advance), over
+ * the server's own storage code on a simulated disk ({@link SimDisk}). Every input is followed by
+ * the Ready loop.
  */
 final class SimNode {
 
@@ -36,17 +37,23 @@ final class SimNode {
         void applied(SimNode node, LogEntry entry);
 
         void committed(SimNode node);
+
+        /** The power went out in the middle of an fsync: the node is down from now on. */
+        void poweredOff(SimNode node);
     }
 
     private final RaftConfig config;
+    private final int maxSessions;
     private final Wiring wiring;
-    private final Storage storage = new Storage();
+    private final SimDisk disk;
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
     private boolean up = true;
 
-    SimNode(RaftConfig config, RandomGenerator random, Wiring wiring) {
+    SimNode(RaftConfig config, int maxSessions, SplittableRandom random, Wiring wiring) {
         this.config = config;
+        this.maxSessions = maxSessions;
         this.wiring = wiring;
+        this.disk = new SimDisk(config.id(), random.split());
         this.driver = newDriver(RaftNode.create(config, random));
     }
 
@@ -65,7 +72,9 @@ final class SimNode {
 
             @Override
             public void serveRead(Request request, KvStore kv) {
-                wiring.reply(request, new Answer.Done(kv.get(request.op().key())));
+                if (request.call() instanceof Call.Read read) {
+                    wiring.reply(request, new Answer.Done(kv.get(read.key())));
+                }
             }
 
             @Override
@@ -89,8 +98,8 @@ final class SimNode {
                 wiring.committed(SimNode.this);
             }
         };
-        return new Driver<>(raft, new KvStore(), storage, messages -> messages.forEach(wiring::send), answers,
-                observer);
+        return new Driver<>(raft, new KvStore(maxSessions), disk, messages -> messages.forEach(wiring::send),
+                answers, observer);
     }
 
     String id() {
@@ -109,23 +118,33 @@ final class SimNode {
         return driver.kv();
     }
 
-    Storage storage() {
-        return storage;
+    SimDisk disk() {
+        return disk;
     }
 
     // ---------------------------------------------------------------- faults
 
-    /** The process dies: only {@link Storage} survives; waiting clients hear nothing. */
+    /**
+     * The machine loses power: the process and its waiting clients are gone, and the disk keeps
+     * only what was fsynced (plus, torn at random pages, some of what was not).
+     */
     void crash() {
         up = false;
+        disk.powerLoss();
+    }
+
+    /** The power will go out at this node's next fsync, in the middle of persisting a Ready. */
+    void cutPowerAtNextSync() {
+        disk.cutPowerAtNextSync();
     }
 
     /**
-     * The process starts again from what it persisted. The state machine starts empty and is rebuilt
-     * as the node re-learns the commit index and re-applies the log from index 1.
+     * The process starts again from what its disk recovers. The state machine starts empty and is
+     * rebuilt as the node re-learns the commit index and re-applies the log from index 1.
      */
-    void restart(RandomGenerator random) {
-        driver = newDriver(RaftNode.restart(config, storage.hardState(), storage.log(), random));
+    void restart(SplittableRandom random) {
+        disk.boot();
+        driver = newDriver(RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredEntries(), random));
         up = true;
     }
 
@@ -142,14 +161,18 @@ final class SimNode {
     }
 
     void request(Request request) {
-        Op op = request.op();
-        if (op.f() == Op.F.READ) {
-            if (driver.read(request) instanceof ReadResult.NotLeader notLeader) {
-                wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+        switch (request.call()) {
+            case Call.Read read -> {
+                if (driver.read(request) instanceof ReadResult.NotLeader notLeader) {
+                    wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+                }
             }
-        } else if (driver.propose(op.command(), request.session(), request)
-                instanceof ProposalResult.NotLeader notLeader) {
-            wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+            case Call.Propose propose -> {
+                if (driver.propose(propose.command(), propose.session(), request)
+                        instanceof ProposalResult.NotLeader notLeader) {
+                    wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+                }
+            }
         }
         handleReady();
     }
@@ -157,6 +180,9 @@ final class SimNode {
     private void handleReady() {
         try {
             driver.handleReady();
+        } catch (PowerCutFileSystem.PowerCut cut) {
+            crash(); // mid-Ready: some of it may be on disk, torn; none of it was sent
+            wiring.poweredOff(this);
         } catch (IOException e) {
             throw new UncheckedIOException("simulated storage failed on " + id(), e);
         }

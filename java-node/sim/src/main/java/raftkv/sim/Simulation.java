@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import raftkv.core.Bug;
+import raftkv.core.KvStore;
 import raftkv.core.Role;
 
 /**
@@ -27,22 +28,27 @@ final class Simulation {
      * What to run.
      *
      * @param mix the faults; null lets the seed choose among {@link FaultMix#ALL}
+     * @param maxSessions client sessions each node keeps (dissertation §6.3); tiny makes them expire
      */
-    record Settings(long seed, Set<Bug> bugs, FaultMix mix, int nodes, int clients, long faultsMs) {
+    record Settings(long seed, Set<Bug> bugs, FaultMix mix, int nodes, int clients, long faultsMs, int maxSessions) {
         static Settings of(long seed) {
-            return new Settings(seed, Set.of(), null, 5, 5, 5_000);
+            return new Settings(seed, Set.of(), null, 5, 5, 5_000, KvStore.DEFAULT_MAX_SESSIONS);
+        }
+
+        Settings withMaxSessions(int newMaxSessions) {
+            return new Settings(seed, bugs, mix, nodes, clients, faultsMs, newMaxSessions);
         }
 
         Settings withBugs(Set<Bug> newBugs) {
-            return new Settings(seed, newBugs, mix, nodes, clients, faultsMs);
+            return new Settings(seed, newBugs, mix, nodes, clients, faultsMs, maxSessions);
         }
 
         Settings withMix(FaultMix newMix) {
-            return new Settings(seed, bugs, newMix, nodes, clients, faultsMs);
+            return new Settings(seed, bugs, newMix, nodes, clients, faultsMs, maxSessions);
         }
 
         Settings withSeed(long newSeed) {
-            return new Settings(newSeed, bugs, mix, nodes, clients, faultsMs);
+            return new Settings(newSeed, bugs, mix, nodes, clients, faultsMs, maxSessions);
         }
 
         FaultMix effectiveMix() {
@@ -71,7 +77,7 @@ final class Simulation {
 
     static Outcome run(Settings settings) {
         FaultMix mix = settings.effectiveMix();
-        Cluster cluster = new Cluster(settings.seed(), settings.nodes(), mix, settings.bugs());
+        Cluster cluster = new Cluster(settings.seed(), settings.nodes(), mix, settings.bugs(), settings.maxSessions());
         SplittableRandom random = cluster.random().split();
         for (int i = 0; i < settings.clients(); i++) {
             String home = "n" + (i % settings.nodes() + 1);

@@ -99,7 +99,7 @@ class EdnTest {
 
     @Test
     void aSimulatedHistoryExportsAsKnossosOpMapsThatParseBack() throws IOException {
-        Simulation.Outcome outcome = Simulation.run(Simulation.Settings.of(7));
+        Simulation.Outcome outcome = Simulation.run(Simulation.Settings.of(7).withMix(FaultMix.ELECTION_CRASHES));
         StringWriter out = new StringWriter();
         Edn.write(outcome.history().events(), out);
 

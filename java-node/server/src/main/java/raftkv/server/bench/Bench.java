@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import raftkv.server.Json;
 
 /**
  * A load generator: concurrent writers (PUT, each with its own client session) and readers
@@ -79,11 +80,10 @@ public final class Bench implements Callable<Integer> {
         List<Recorder> writes = new ArrayList<>();
         List<Recorder> reads = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
-        String run = Long.toString(System.currentTimeMillis(), 36);
         for (int w = 0; w < writers; w++) {
             Recorder recorder = new Recorder();
             writes.add(recorder);
-            String clientId = "bench-" + run + "-" + w;
+            String clientId = openSession();
             threads.add(Thread.ofVirtual().start(() -> work(recorder, warmupEnd, end, seq -> {
                 String body = "{\"name\":\"v" + seq + "\"}";
                 return HttpRequest.newBuilder(target("/kv/k" + random(keys)))
@@ -131,6 +131,17 @@ public final class Bench implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** Registers a client session (POST /sessions) and returns the id the cluster issued. */
+    private String openSession() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(target("/sessions")).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 201) {
+            throw new IllegalStateException("POST /sessions answered " + response.statusCode() + ": " + response.body());
+        }
+        return Json.MAPPER.readTree(response.body()).get("client_id").asText();
     }
 
     private URI target(String path) {

@@ -75,7 +75,31 @@ final class ClientRequests {
         return values;
     }
 
-    /** The client session from X-Client-Id / X-Client-Seq, or null if the client sent neither. */
+    /** Refuses any body but none at all or an empty JSON object (for routes that take no input). */
+    static void emptyBody(Context ctx) {
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length == 0) {
+            return;
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "bodies are at most " + MAX_BODY_BYTES + " bytes");
+        }
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "malformed JSON");
+        }
+        if (body == null || !body.isObject() || !body.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "send no body, or {}");
+        }
+    }
+
+    /**
+     * The client session from X-Client-Id / X-Client-Seq, or null if the client sent neither. The
+     * id should be one that {@code POST /sessions} issued; an unknown id is refused by the state
+     * machine ({@code session_expired}), not here.
+     */
     static Session session(Context ctx) {
         String clientId = ctx.header(CLIENT_ID_HEADER);
         String sequence = ctx.header(CLIENT_SEQ_HEADER);

@@ -23,8 +23,11 @@ public enum ErrorCode {
     // The operation ran, at its place in the log, and had this definite outcome.
     NOT_FOUND(404, true),
     CAS_MISMATCH(409, true),
-    STALE_SESSION(409, true),
-    // Never appended, or appended but overwritten: it will not take effect.
+    // This copy was refused by the session table, but an earlier copy of the same operation (a retry
+    // with the same session and sequence) may have executed (§6.3): not definite.
+    STALE_SESSION(409, false),
+    SESSION_EXPIRED(409, false),
+    // Never appended, or appended but overwritten (no session: the request is the whole operation).
     NO_LEADER(503, true),
     OVERLOADED(503, true),
     SUPERSEDED(503, true),
@@ -32,6 +35,7 @@ public enum ErrorCode {
     READ_FAILED(503, true),
     READ_TIMEOUT(504, true),
     // Appended (or possibly appended) but the outcome is unknown.
+    OUTCOME_UNKNOWN(503, false),
     COMMIT_TIMEOUT(504, false),
     FORWARD_FAILED(502, false),
     FORWARD_TIMEOUT(504, false),

@@ -49,6 +49,8 @@ public final class HttpApi {
             javalin.jetty.port = config.listenPort();
 
             javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
+            javalin.routes.before("/sessions", ClientRequests::checkContentLength);
+            javalin.routes.post("/sessions", kv::openSession);
             javalin.routes.get("/kv", kv::list);
             javalin.routes.get("/kv/{id}", kv::get);
             javalin.routes.put("/kv/{id}", kv::put);

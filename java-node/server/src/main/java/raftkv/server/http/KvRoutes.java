@@ -92,16 +92,33 @@ final class KvRoutes {
 
     // ---------------------------------------------------------------- writes and reads
 
+    /** {@code POST /sessions}: registers a client session (dissertation §6.3) and returns its id. */
+    void openSession(Context ctx) throws InterruptedException {
+        ClientRequests.emptyBody(ctx);
+        propose(ctx, new Command.OpenSession(), null, result -> switch (result) {
+            case Result.SessionOpened opened -> new Attempt.Answer(201, Map.of("client_id", opened.clientId()));
+            default -> throw new IllegalStateException("OpenSession applied as " + result);
+        });
+    }
+
     private void write(Context ctx, Command command, Session session, String id) throws InterruptedException {
+        propose(ctx, command, session, result -> answer(id, result));
+    }
+
+    private void propose(Context ctx, Command command, Session session, Function<Result, Attempt.Answer> render)
+            throws InterruptedException {
         execute(ctx, Kind.WRITE, deadline -> {
             WriteOutcome outcome = await(loop.propose(command, session), deadline, () -> new ApiException(
                     ErrorCode.COMMIT_TIMEOUT, "no commit within " + config.requestTimeoutMs() + " ms; the write may"
                             + " still take effect"));
             return switch (outcome) {
-                case WriteOutcome.Applied applied -> answer(id, applied.result());
+                case WriteOutcome.Applied applied -> render.apply(applied.result());
                 case WriteOutcome.NotLeader notLeader -> new Attempt.NotLeader(notLeader.leaderHint());
                 case WriteOutcome.Superseded s -> throw new ApiException(ErrorCode.SUPERSEDED,
                         "a new leader overwrote the entry before it committed; it will never take effect");
+                case WriteOutcome.OutcomeUnknown u -> throw new ApiException(ErrorCode.OUTCOME_UNKNOWN,
+                        "a new leader overwrote this copy of the write, but another copy sent with the same session"
+                                + " may have taken effect or may still do so; retry with the same session to learn");
                 case WriteOutcome.Overloaded o -> throw overloaded();
             };
         });
@@ -186,8 +203,14 @@ final class KvRoutes {
             case Result.Mismatch mismatch -> errorAnswer(new ApiException(ErrorCode.CAS_MISMATCH,
                     "'" + id + "' holds a different name", Map.of("current", mismatch.actual())));
             case Result.StaleSession stale -> errorAnswer(new ApiException(ErrorCode.STALE_SESSION,
-                    "this session already moved past that sequence number; nothing changed",
+                    "this session already moved past that sequence number: this request changed nothing, but an"
+                            + " earlier attempt with the same sequence may have taken effect",
                     Map.of("lastSequence", stale.lastSequence())));
+            case Result.SessionExpired expired -> errorAnswer(new ApiException(ErrorCode.SESSION_EXPIRED,
+                    "session '" + expired.clientId() + "' is unknown (it expired, or was never issued): this request"
+                            + " changed nothing, but an earlier attempt may have taken effect; open a new session"
+                            + " with POST /sessions for further writes"));
+            case Result.SessionOpened opened -> throw new IllegalStateException("a write opened a session: " + opened);
         };
     }
 

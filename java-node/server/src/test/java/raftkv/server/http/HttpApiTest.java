@@ -98,10 +98,28 @@ class HttpApiTest {
         assertError(node.send("GET", "/kv/gone", null), 404, "not_found", true);
     }
 
+    /** POST /sessions; returns the issued client id. */
+    private String openSession() throws Exception {
+        HttpResponse<String> opened = node.send("POST", "/sessions", null);
+        assertThat(opened.statusCode()).as(opened.body()).isEqualTo(201);
+        return json(opened).get("client_id").asText();
+    }
+
     @Test
-    void aRetriedSessionCommandAppliesAtMostOnce() throws Exception {
+    void openingASessionReturns201WithTheIndexOfItsEntryAsClientId_6_3() throws Exception {
+        long before = node.loop().status().lastApplied();
+        HttpResponse<String> opened = node.send("POST", "/sessions", "{}");
+        assertThat(opened.statusCode()).as(opened.body()).isEqualTo(201);
+        assertThat(json(opened).get("client_id").asText()).isEqualTo(Long.toString(before + 1));
+        assertThat(openSession()).isEqualTo(Long.toString(before + 2));
+        assertError(node.send("POST", "/sessions", "{\"id\":\"mine\"}"), 400, "invalid_body", true);
+        assertError(node.send("GET", "/sessions", null), 405, "method_not_allowed", true);
+    }
+
+    @Test
+    void aRetriedSessionCommandAppliesAtMostOnce_6_3() throws Exception {
         node.send("PUT", "/kv/x", "{\"name\":\"v\"}");
-        String[] session = {"X-Client-Id", "client-1", "X-Client-Seq", "1"};
+        String[] session = {"X-Client-Id", openSession(), "X-Client-Seq", "1"};
 
         HttpResponse<String> first = node.send("DELETE", "/kv/x", null, session);
         HttpResponse<String> retry = node.send("DELETE", "/kv/x", null, session);
@@ -112,13 +130,27 @@ class HttpApiTest {
     }
 
     @Test
-    void anOlderSequenceThanTheSessionsLatestIsRefused() throws Exception {
-        node.send("PUT", "/kv/y", "{\"name\":\"2\"}", "X-Client-Id", "c2", "X-Client-Seq", "2");
+    void anOlderSequenceThanTheSessionsLatestIsRefusedIndefinitely_6_3() throws Exception {
+        String client = openSession();
+        node.send("PUT", "/kv/y", "{\"name\":\"2\"}", "X-Client-Id", client, "X-Client-Seq", "2");
 
-        HttpResponse<String> stale = node.send("PUT", "/kv/y", "{\"name\":\"1\"}", "X-Client-Id", "c2", "X-Client-Seq", "1");
+        HttpResponse<String> stale = node.send("PUT", "/kv/y", "{\"name\":\"1\"}", "X-Client-Id", client,
+                "X-Client-Seq", "1");
 
-        assertError(stale, 409, "stale_session", true);
+        // An earlier attempt with sequence 1 may have executed: the operation's outcome is not known.
+        assertError(stale, 409, "stale_session", false);
+        assertThat(json(stale).get("lastSequence").asLong()).isEqualTo(2);
         assertThat(json(node.send("GET", "/kv/y", null)).get("name").asText()).isEqualTo("2");
+    }
+
+    @Test
+    void aWriteWithAnUnknownClientIdIsRefusedAsSessionExpiredIndefinitely_6_3() throws Exception {
+        HttpResponse<String> refused = node.send("PUT", "/kv/u", "{\"name\":\"n\"}", "X-Client-Id", "chosen-by-me",
+                "X-Client-Seq", "1");
+
+        assertError(refused, 409, "session_expired", false);
+        assertThat(json(refused).get("message").asText()).contains("POST /sessions");
+        assertError(node.send("GET", "/kv/u", null), 404, "not_found", true);
     }
 
     @Test

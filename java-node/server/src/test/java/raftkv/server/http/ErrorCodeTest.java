@@ -1,0 +1,37 @@
+package raftkv.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code definite: true} only where the OPERATION, not just this attempt, certainly did not happen. */
+class ErrorCodeTest {
+
+    @Test
+    void sessionRefusalsAreIndefiniteBecauseAnEarlierCopyMayHaveExecuted_6_3() {
+        assertThat(ErrorCode.STALE_SESSION.definite()).isFalse();
+        assertThat(ErrorCode.SESSION_EXPIRED.definite()).isFalse();
+        assertThat(ErrorCode.SESSION_EXPIRED.status()).isEqualTo(409);
+        assertThat(ErrorCode.SESSION_EXPIRED.wireName()).isEqualTo("session_expired");
+    }
+
+    @Test
+    void aSupersededSessionWriteWithoutARecordedResultIsOutcomeUnknown() {
+        assertThat(ErrorCode.OUTCOME_UNKNOWN.definite()).isFalse();
+        assertThat(ErrorCode.OUTCOME_UNKNOWN.status()).isEqualTo(503);
+        assertThat(ErrorCode.OUTCOME_UNKNOWN.wireName()).isEqualTo("outcome_unknown");
+    }
+
+    @Test
+    void aSupersededWriteWithoutASessionIsItsOwnOperationAndDefinite() {
+        assertThat(ErrorCode.SUPERSEDED.definite()).isTrue();
+    }
+
+    @Test
+    void unknownOutcomesAreNeverDefinite() {
+        for (ErrorCode code : new ErrorCode[] {ErrorCode.COMMIT_TIMEOUT, ErrorCode.FORWARD_FAILED,
+                ErrorCode.FORWARD_TIMEOUT, ErrorCode.INTERNAL}) {
+            assertThat(code.definite()).as(code.wireName()).isFalse();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package raftkv.sim;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import raftkv.core.HardState;
+import raftkv.core.LogEntry;
+import raftkv.core.StableStorage;
+import raftkv.storage.DiskStorage;
+import raftkv.storage.fs.StrictMemFileSystem;
+import raftkv.storage.fs.TearPolicy;
+
+/**
+ * A simulated node's disk: the server's own {@link DiskStorage} (WAL and hard-state file) on a
+ * {@link StrictMemFileSystem}. It is the only thing that survives a crash, and every crash is a
+ * power loss: whatever was not fsynced is lost, and the unsynced tail of a file is torn at random
+ * 4 KiB pages. So a missing fsync, or a recovery that mistakes a torn tail for corruption, shows up
+ * as a broken invariant or a node that cannot restart.
+ */
+final class SimDisk implements StableStorage {
+
+    private final Path dataDir;
+    private final StrictMemFileSystem disk = new StrictMemFileSystem();
+    private final PowerCutFileSystem fs = new PowerCutFileSystem(disk);
+    private final RandomGenerator tearRandom;
+    private DiskStorage storage;
+
+    SimDisk(String nodeId, RandomGenerator tearRandom) {
+        this.dataDir = Path.of("/var/lib/raftkv", nodeId);
+        this.tearRandom = tearRandom;
+        boot();
+    }
+
+    /** Opens the data directory and recovers what it holds, as the server does at start. */
+    void boot() {
+        try {
+            storage = DiskStorage.open(fs, dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("node storage in " + dataDir + " does not recover", e);
+        }
+    }
+
+    HardState recoveredHardState() {
+        return storage.recoveredHardState();
+    }
+
+    List<LogEntry> recoveredEntries() {
+        return storage.recoveredEntries();
+    }
+
+    @Override
+    public void persist(HardState hardState, long truncateFrom, List<LogEntry> entries) throws IOException {
+        storage.persist(hardState, truncateFrom, entries);
+    }
+
+    /** The power will go out at the next fsync, in the middle of persisting a Ready. */
+    void cutPowerAtNextSync() {
+        fs.cutAtNextSync();
+    }
+
+    boolean powerCutPending() {
+        return fs.cutPending();
+    }
+
+    /** The power goes out now: unsynced bytes are lost or torn; open files are gone with the process. */
+    void powerLoss() {
+        disk.crash(new TearPolicy.RandomPages(tearRandom));
+        fs.powerRestored();
+        storage = null;
+    }
+}
