@@ -242,6 +242,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
         observer.poweredOff(scheduler.now(), node);
     }
 
+    /** How many restarts so far found a torn WAL tail and cut it. */
+    int tornTailsCut() {
+        return nodes.values().stream().mapToInt(node -> node.disk().tornTailsCut()).sum();
+    }
+
     /** How many nodes lost power in the middle of an fsync so far. */
     int powerCuts() {
         return powerCuts;

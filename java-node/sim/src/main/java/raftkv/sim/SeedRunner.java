@@ -15,16 +15,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class SeedRunner {
 
     /** The outcome of a batch of seeds. {@code failures} are in seed order. */
-    record Summary(int seeds, List<Simulation.Outcome> failures, long operations, long events, long wallNanos) {
+    record Summary(int seeds, List<Simulation.Outcome> failures, long operations, long events, long powerCuts,
+            long tornTailsCut, long wallNanos) {
         double operationsPerSecond() {
             return operations / (wallNanos / 1e9);
         }
 
         String describe() {
             return String.format(
-                    "%d seeds: %d passed, %d failed; %,d client operations, %,d events in %.1f s (%,.0f simulated ops/s)",
-                    seeds, seeds - failures.size(), failures.size(), operations, events, wallNanos / 1e9,
-                    operationsPerSecond());
+                    "%d seeds: %d passed, %d failed; %,d client operations, %,d events, %,d power cuts mid-fsync"
+                            + " (%,d torn WAL tails cut at restart) in %.1f s (%,.0f simulated ops/s)",
+                    seeds, seeds - failures.size(), failures.size(), operations, events, powerCuts, tornTailsCut,
+                    wallNanos / 1e9, operationsPerSecond());
         }
     }
 
@@ -55,6 +57,8 @@ final class SeedRunner {
             List<Simulation.Outcome> failures = new ArrayList<>();
             long operations = 0;
             long events = 0;
+            long powerCuts = 0;
+            long tornTailsCut = 0;
             int ran = 0;
             for (Future<Simulation.Outcome> future : futures) {
                 Simulation.Outcome outcome = future.get();
@@ -64,11 +68,14 @@ final class SeedRunner {
                 ran++;
                 operations += outcome.history().completions();
                 events += outcome.events();
+                powerCuts += outcome.powerCuts();
+                tornTailsCut += outcome.tornTailsCut();
                 if (!outcome.passed()) {
                     failures.add(outcome);
                 }
             }
-            return new Summary(ran, failures, operations, events, System.nanoTime() - start);
+            return new Summary(ran, failures, operations, events, powerCuts, tornTailsCut,
+                    System.nanoTime() - start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -26,6 +26,7 @@ final class SimDisk implements StableStorage {
     private final PowerCutFileSystem fs = new PowerCutFileSystem(disk);
     private final RandomGenerator tearRandom;
     private DiskStorage storage;
+    private int tornTailsCut;
 
     SimDisk(String nodeId, RandomGenerator tearRandom) {
         this.dataDir = Path.of("/var/lib/raftkv", nodeId);
@@ -37,9 +38,17 @@ final class SimDisk implements StableStorage {
     void boot() {
         try {
             storage = DiskStorage.open(fs, dataDir);
+            if (storage.tornTailBytes() > 0) {
+                tornTailsCut++;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("node storage in " + dataDir + " does not recover", e);
         }
+    }
+
+    /** How many boots found a torn WAL tail and cut it off (rather than calling it corruption). */
+    int tornTailsCut() {
+        return tornTailsCut;
     }
 
     HardState recoveredHardState() {

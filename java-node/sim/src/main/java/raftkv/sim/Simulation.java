@@ -1,5 +1,6 @@
 package raftkv.sim;
 
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedMap;
@@ -67,7 +68,12 @@ final class Simulation {
     }
 
     /** What happened. {@code failure} is null when every check passed. */
-    record Outcome(Settings settings, String failure, History history, long events, long simulatedMs) {
+    /**
+     * One seed's result; {@code powerCuts} counts nodes that lost power in the middle of an fsync,
+     * {@code tornTailsCut} the restarts whose WAL recovery cut a torn tail.
+     */
+    record Outcome(Settings settings, String failure, History history, long events, long simulatedMs,
+            int powerCuts, int tornTailsCut) {
         boolean passed() {
             return failure == null;
         }
@@ -87,7 +93,16 @@ final class Simulation {
         cluster.observe(nemesis);
         nemesis.start();
 
-        String failure = phases(cluster, nemesis, settings.faultsMs());
+        String failure;
+        try {
+            failure = phases(cluster, nemesis, settings.faultsMs());
+        } catch (UncheckedIOException e) {
+            // A node's disk did not recover after a power loss (say, a torn tail taken for corruption).
+            failure = "Recovery at t=" + cluster.now() + "ms: " + e.getMessage() + ": " + e.getCause().getMessage();
+        } catch (IllegalStateException e) {
+            // One of the core's own safety assertions fired (a log that would go backwards, a gap...).
+            failure = "Assertion at t=" + cluster.now() + "ms: " + e.getMessage();
+        }
         if (failure == null) {
             Linearizability.Verdict verdict = Linearizability.check(cluster.history().events());
             if (!verdict.linearizable()) {
@@ -95,7 +110,8 @@ final class Simulation {
                         + verdict.detail();
             }
         }
-        return new Outcome(settings, failure, cluster.history(), cluster.events(), cluster.now());
+        return new Outcome(settings, failure, cluster.history(), cluster.events(), cluster.now(),
+                cluster.powerCuts(), cluster.tornTailsCut());
     }
 
     /** Faults, then heal; returns why the run failed, or null. */

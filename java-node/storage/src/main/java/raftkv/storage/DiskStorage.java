@@ -50,6 +50,11 @@ public final class DiskStorage implements StableStorage, Closeable {
         return wal.recoveredEntries();
     }
 
+    /** Bytes of torn WAL tail (never fsynced, so never acknowledged) that recovery cut off at open. */
+    public long tornTailBytes() {
+        return wal.tornTailBytes();
+    }
+
     /**
      * Makes a Ready's persistent part durable: the hard state (if it changed), then the log suffix,
      * with one fsync of the WAL for the whole batch. Returns only once all of it is on disk.

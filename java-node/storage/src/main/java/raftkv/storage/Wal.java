@@ -59,10 +59,12 @@ public final class Wal implements Closeable {
     private long lastIndex;
     private long writtenEnd;
     private long syncedOffset;
+    private final long tornTailBytes;
 
-    private Wal(FileHandle handle, List<LogEntry> recovered, long durableEnd) {
+    private Wal(FileHandle handle, List<LogEntry> recovered, long durableEnd, long tornTailBytes) {
         this.handle = handle;
         this.recovered = List.copyOf(recovered);
+        this.tornTailBytes = tornTailBytes;
         this.lastIndex = recovered.size();
         this.writtenEnd = durableEnd;
         this.syncedOffset = durableEnd;
@@ -84,7 +86,7 @@ public final class Wal implements Closeable {
                 handle.write(ByteBuffer.allocate(FILE_HEADER_BYTES).putInt(FILE_MAGIC).putInt(VERSION).array());
                 handle.sync();
                 fs.syncDirectory(absolute.getParent()); // the new name must survive too
-                return new Wal(handle, List.of(), FILE_HEADER_BYTES);
+                return new Wal(handle, List.of(), FILE_HEADER_BYTES, 0);
             }
             byte[] bytes = fs.readAllBytes(absolute);
             checkFileHeader(bytes, absolute);
@@ -95,7 +97,7 @@ public final class Wal implements Closeable {
             // After a process crash the recovered records may still be only in the page cache. The
             // node is about to act on them (and later records will declare them synced): fsync now.
             handle.sync();
-            return new Wal(handle, log.entries(), log.validEnd());
+            return new Wal(handle, log.entries(), log.validEnd(), bytes.length - log.validEnd());
         } catch (IOException | RuntimeException e) {
             handle.close();
             throw e;
@@ -117,6 +119,11 @@ public final class Wal implements Closeable {
                     + " WAL. Refusing to start; restore this node's data directory or wipe it and let the"
                     + " leader re-replicate (only if a majority of nodes is intact).");
         }
+    }
+
+    /** How many bytes of torn tail (written, never fsynced) recovery cut off when the WAL was opened. */
+    public long tornTailBytes() {
+        return tornTailBytes;
     }
 
     /** The log as it was on disk when the WAL was opened. */
