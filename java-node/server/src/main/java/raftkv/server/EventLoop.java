@@ -1,5 +1,6 @@
 package raftkv.server;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +69,7 @@ public final class EventLoop {
 
     static final int QUEUE_CAPACITY = 10_000;
     static final int MAX_EVENTS_PER_TURN = 2_000;
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private sealed interface Event {}
 
@@ -136,11 +138,17 @@ public final class EventLoop {
         thread.start();
     }
 
-    /** Stops the loop and waits for it; pending requests are left to their callers' timeouts. */
+    /**
+     * Stops the loop and waits for it (at most {@link #STOP_TIMEOUT}); pending requests are left to
+     * their callers' timeouts.
+     */
     public void stop() throws InterruptedException {
         running = false;
         thread.interrupt();
-        thread.join();
+        if (!thread.join(STOP_TIMEOUT)) {
+            throw new IllegalStateException("event loop of " + driver.node().id() + " did not stop within "
+                    + STOP_TIMEOUT.toSeconds() + " s (stuck in a write?)");
+        }
     }
 
     // ---------------------------------------------------------------- called from any thread
