@@ -345,7 +345,7 @@ public final class RaftNode {
             outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0, 0, 0, m.probe()));
             return;
         }
-        if (!isContiguous(m)) {
+        if (!isWellFormed(m)) {
             return; // malformed: entries must follow prevLogIndex one by one. Dropping it is safe.
         }
         // Candidates: "If AppendEntries RPC received from new leader: convert to follower" (§5.2)
@@ -387,14 +387,14 @@ public final class RaftNode {
                 m.probe()));
     }
 
-    private static boolean isContiguous(Message.AppendEntries m) {
+    private static boolean isWellFormed(Message.AppendEntries m) {
         long expected = m.prevLogIndex() + 1;
         for (LogEntry entry : m.entries()) {
             if (entry.index() != expected++ || entry.term() > m.term()) {
                 return false;
             }
         }
-        return m.prevLogIndex() >= 0;
+        return m.prevLogIndex() > 0 || (m.prevLogIndex() == 0 && m.prevLogTerm() == 0); // index 0 is term 0
     }
 
     private void truncate(long index) {
@@ -410,7 +410,8 @@ public final class RaftNode {
         }
         log.truncateFrom(index);
         outbox.truncated(index);
-        persistedIndex = Math.min(persistedIndex, index - 1);
+        // persistedIndex may now exceed lastIndex; only a leader reads it, and every advance() resets it
+        // before this node can become one.
     }
 
     private void handleAppendEntriesReply(Message.AppendEntriesReply m) {
