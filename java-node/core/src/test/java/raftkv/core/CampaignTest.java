@@ -111,6 +111,27 @@ class CampaignTest {
     }
 
     @Test
+    void preVoteGrantsArrivingAfterFollowingALeaderAreIgnored_9_6() {
+        RaftNode n1 = restarted("n1", FIVE, new HardState(1, null), List.of());
+        Harness.tickUntilCampaign(n1);
+        n1.step(new Message.PreVoteReply(2, "n2", "n1", true));
+        n1.step(new Message.AppendEntries(1, "n3", "n1", 0, 0, List.of(), 0, 1)); // n3 leads term 1
+        n1.step(new Message.PreVoteReply(2, "n4", "n1", true));
+        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(n1.currentTerm()).isEqualTo(1);
+    }
+
+    @Test
+    void preVoteDenialCarriesTheReceiversTermSoTheAskerKeepsItsOwn_9_6() {
+        RaftNode n2 = restarted("n2", FIVE, new HardState(2, null), Harness.entries(1, 2));
+        Harness.tick(n2, 25);
+        drain(n2);
+        n2.step(new Message.PreVote(3, "n1", "n2", 1, 1)); // stale log: denied
+        assertThat(sent(drain(n2), Message.PreVoteReply.class))
+                .containsExactly(new Message.PreVoteReply(2, "n2", "n1", false));
+    }
+
+    @Test
     void preVoteGrantForAnotherTermDoesNotCount_9_6() {
         RaftNode n1 = node("n1", FIVE);
         Harness.tickUntilCampaign(n1);

@@ -72,6 +72,7 @@ class DriverContractTest {
     void appendEntriesWithANegativeOrInconsistentPrevLogIndexIsDropped_5_3() {
         RaftNode n2 = restarted("n2", FIVE, new HardState(1, null), List.of());
         n2.step(append(1, -1, -1, List.of(), 0));
+        n2.step(append(1, -1, 0, List.of(), 0));
         n2.step(append(1, 0, 1, List.of(), 0)); // index 0 has term 0 and nothing else
         assertThat(drain(n2).messages()).isEmpty();
     }

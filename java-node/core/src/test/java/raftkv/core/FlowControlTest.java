@@ -45,6 +45,23 @@ class FlowControlTest {
     }
 
     @Test
+    void leaderStreamsEveryNewEntryToAFollowerThatKeepsUpWithinTheBurst_5_3() {
+        RaftNode n1 = smallBurstLeader();
+        n1.propose(new Command.Put("a", "v"), null);
+        n1.propose(new Command.Put("b", "v"), null);
+        assertThat(toN2(drain(n1))).extracting(Message.AppendEntries::prevLogIndex).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void repliesFromAnEarlierTermAreIgnored_5_1() {
+        RaftNode n1 = restarted("n1", FIVE, new HardState(1, null), List.of());
+        Harness.elect(n1); // term 2, no-op at 1
+        n1.step(new Message.AppendEntriesReply(1, "n2", "n1", true, 1, 0, 0, 100));
+        n1.step(new Message.AppendEntriesReply(1, "n3", "n1", true, 1, 0, 0, 100));
+        assertThat(n1.commitIndex()).as("term-1 acknowledgements say nothing about term 2").isZero();
+    }
+
+    @Test
     void leaderSendsNothingToAFollowerThatHoldsEverything_5_3() {
         RaftNode n1 = smallBurstLeader();
         n1.propose(new Command.Put("k", "v"), null);
