@@ -103,10 +103,11 @@ final class Leader {
             p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
             p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
             p.mode = Progress.Mode.REPLICATE;
-        } else if (m.conflictIndex() > 0) {
+        } else {
             // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
-            // (§5.3)" — skipping the follower's whole conflicting term at once.
-            long lastOfTerm = m.conflictTerm() > 0 ? log.lastIndexOfTerm(m.conflictTerm()) : 0;
+            // (§5.3)" — skipping the follower's whole conflicting term at once. (A rejection for a
+            // stale term never gets here: it carries a newer term, and the leader has stepped down.)
+            long lastOfTerm = m.conflictTerm() > 0 ? log.lastIndexOfTerm(m.conflictTerm()) : 0; // 0 if none
             long next = lastOfTerm > 0 ? lastOfTerm + 1 : m.conflictIndex();
             p.nextIndex = Math.max(p.matchIndex + 1, Math.min(next, log.lastIndex() + 1));
             p.mode = Progress.Mode.PROBE;

@@ -40,7 +40,8 @@ final class Outbox {
     /** Entries from {@code index} on were removed from the log; storage must drop them too. */
     void truncated(long index) {
         if (index < firstUnpersisted) {
-            truncateFrom = truncateFrom == 0 ? index : Math.min(truncateFrom, index);
+            // Any earlier truncation in this Ready was at firstUnpersisted or above, so this one covers it.
+            truncateFrom = index;
             firstUnpersisted = index;
         }
     }

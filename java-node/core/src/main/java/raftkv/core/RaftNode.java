@@ -112,6 +112,14 @@ public final class RaftNode {
             handlePreVoteReply(reply);
             return;
         }
+        // Leader stickiness (dissertation §4.2.3): "if a server receives a RequestVote request within
+        // the minimum election timeout of hearing from a current leader, it does not update its term
+        // or grant its vote." Ignored, with no reply, as etcd-io/raft does. CheckQuorum (§6.2) keeps a
+        // leader's own claim sound, so a leader ignores it too. (A leadership transfer's campaign
+        // would be exempt here, once there is one.)
+        if (m instanceof Message.RequestVote && m.term() > currentTerm && heardFromLiveLeader()) {
+            return;
+        }
         // All servers: "If RPC request or response contains term T > currentTerm: set currentTerm =
         // T, convert to follower (§5.1)"
         if (m.term() > currentTerm) {
@@ -208,10 +216,17 @@ public final class RaftNode {
         // Grant only if we would grant a real vote in that term: the term is new to us, the log is at
         // least as up-to-date as ours (§5.4.1), and we have not heard from a live leader within the
         // minimum election timeout (§9.6: "... it has not received a heartbeat from a leader").
-        boolean leaderAlive = role == Role.LEADER
-                || (leaderId != null && electionElapsed < config.electionTimeoutMinTicks());
-        boolean grant = m.term() > currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm()) && !leaderAlive;
+        boolean grant = m.term() > currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())
+                && !heardFromLiveLeader();
         outbox.send(new Message.PreVoteReply(grant ? m.term() : currentTerm, config.id(), m.from(), grant));
+    }
+
+    /**
+     * True if this node is the leader, or heard from the current leader within the minimum election
+     * timeout: then it neither pre-votes (§9.6) nor lets a RequestVote disrupt it (§4.2.3).
+     */
+    private boolean heardFromLiveLeader() {
+        return role == Role.LEADER || (leaderId != null && electionElapsed < config.electionTimeoutMinTicks());
     }
 
     private void handlePreVoteReply(Message.PreVoteReply m) {
@@ -330,7 +345,7 @@ public final class RaftNode {
             outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), false, 0, 0, 0, m.probe()));
             return;
         }
-        if (!isContiguous(m)) {
+        if (!isWellFormed(m)) {
             return; // malformed: entries must follow prevLogIndex one by one. Dropping it is safe.
         }
         // Candidates: "If AppendEntries RPC received from new leader: convert to follower" (§5.2)
@@ -372,14 +387,14 @@ public final class RaftNode {
                 m.probe()));
     }
 
-    private static boolean isContiguous(Message.AppendEntries m) {
+    private static boolean isWellFormed(Message.AppendEntries m) {
         long expected = m.prevLogIndex() + 1;
         for (LogEntry entry : m.entries()) {
             if (entry.index() != expected++ || entry.term() > m.term()) {
                 return false;
             }
         }
-        return m.prevLogIndex() >= 0;
+        return m.prevLogIndex() > 0 || (m.prevLogIndex() == 0 && m.prevLogTerm() == 0); // index 0 is term 0
     }
 
     private void truncate(long index) {
@@ -395,7 +410,8 @@ public final class RaftNode {
         }
         log.truncateFrom(index);
         outbox.truncated(index);
-        persistedIndex = Math.min(persistedIndex, index - 1);
+        // persistedIndex may now exceed lastIndex; only a leader reads it, and every advance() resets it
+        // before this node can become one.
     }
 
     private void handleAppendEntriesReply(Message.AppendEntriesReply m) {

@@ -31,10 +31,6 @@ final class ReadIndexTracker {
         pending.add(new PendingRead(requestId, nextProbe));
     }
 
-    boolean isEmpty() {
-        return pending.isEmpty();
-    }
-
     /**
      * Moves every read whose leadership check passed into {@code out}, with the current commit index
      * as its read index. Does nothing until the leader has committed an entry of its term (step 1).

@@ -84,13 +84,28 @@ class AppendEntriesTest {
 
     @Test
     void commitIndexIsMinOfLeaderCommitAndIndexOfLastNewEntry_5_3() {
+        // etcd's TestHandleMsgApp: n2 holds 1..4, all of term 1. The message matches at 1 and carries
+        // (2, term 1), which n2 already has. "Index of last new entry" is 2, the last index this
+        // message vouches for, not n2's last index 4: entries 3 and 4 may not be the leader's.
+        RaftNode n2 = restarted("n2", FIVE, new HardState(1, null), entries(1, 1, 1, 1));
+        n2.step(append(1, 1, 1, List.of(entry(1, 2)), 10));
+        Ready ready = drain(n2);
+        assertThat(reply(ready).success()).isTrue();
+        assertThat(reply(ready).matchIndex()).isEqualTo(2);
+        assertThat(n2.log()).hasSize(4);
+        assertThat(n2.commitIndex()).isEqualTo(2);
+        assertThat(ready.committedEntries()).extracting(LogEntry::index).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void commitIndexAfterTruncatingAConflictCoversOnlyTheNewEntries_5_3() {
         RaftNode n2 = restarted("n2", FIVE, new HardState(2, null), entries(1, 1, 1, 1));
-        // The leader has committed 10, but this message only vouches for entries up to 2: entries 3
-        // and 4 of n2's log might still be overwritten, so n2 must not treat them as committed.
+        // The leader has committed 10, but this message only vouches for entries up to 2; n2's
+        // entries 2..4 of term 1 conflict with it and go (rule 3) before commitIndex moves (rule 5).
         n2.step(append(2, 1, 1, List.of(entry(2, 2)), 10));
         Ready ready = drain(n2);
         assertThat(n2.commitIndex()).isEqualTo(2);
-        assertThat(ready.committedEntries()).extracting(LogEntry::index).containsExactly(1L, 2L);
+        assertThat(ready.committedEntries()).extracting(LogEntry::term).containsExactly(1L, 2L);
     }
 
     @Test

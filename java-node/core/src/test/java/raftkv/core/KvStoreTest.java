@@ -74,6 +74,22 @@ class KvStoreTest {
     }
 
     @Test
+    void outOfOrderEntryIsRefusedNamingTheExpectedIndex_5_3() {
+        apply(new Command.Noop());
+        assertThatThrownBy(() -> store.apply(new LogEntry(1, 5, new Command.Noop(), null)))
+                .hasMessageContaining("expected index 2, got 5");
+    }
+
+    @Test
+    void newerCommandOfAKnownSessionApplies_6_3() {
+        apply(new Command.Put("1", "Ada"), "c1", 1);
+        assertThat(apply(new Command.Put("1", "Grace"), "c1", 2)).isEqualTo(new Result.Ok("Grace"));
+        assertThat(store.get("1")).isEqualTo(new Result.Ok("Grace"));
+        assertThat(store.size()).isEqualTo(1);
+        assertThat(store.sessionCount()).isEqualTo(1);
+    }
+
+    @Test
     void duplicateCommandReturnsRecordedResultWithoutApplyingTwice_6_3() {
         String c1 = openSession();
         String c2 = openSession();

@@ -94,12 +94,74 @@ class RequestVoteTest {
         Harness.elect(n1);
         assertThat(n1.role()).isEqualTo(Role.LEADER);
         long term = n1.currentTerm();
-        n1.step(new Message.RequestVote(term + 1, "n3", "n1", 0, 0));
-        drain(n1);
+        // A follower that has moved on to a newer term rejects the leader's AppendEntries.
+        n1.step(new Message.AppendEntriesReply(term + 1, "n3", "n1", false, 0, 0, 0, 1));
+        Ready ready = drain(n1);
         assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
         assertThat(n1.currentTerm()).isEqualTo(term + 1);
-        // n1's log (with its no-op) is more up-to-date than n3's empty one: no vote (§5.4.1).
         assertThat(n1.votedFor()).isNull();
+        assertThat(ready.hardState()).isEqualTo(new HardState(term + 1, null));
+    }
+
+    @Test
+    void higherTermRequestVoteConvertsLeaderlessFollowerAndMayWinItsVote_5_1() {
+        RaftNode n2 = restarted("n2", FIVE, new HardState(3, "n4"), entries(1, 3));
+        n2.step(new Message.RequestVote(5, "n1", "n2", 2, 3));
+        Ready ready = drain(n2);
+        assertThat(n2.currentTerm()).isEqualTo(5);
+        assertThat(n2.votedFor()).isEqualTo("n1");
+        assertThat(sent(ready, Message.RequestVoteReply.class)).singleElement()
+                .isEqualTo(new Message.RequestVoteReply(5, "n2", "n1", true));
+    }
+
+    /** n2 follows n1 in term 1 and has just heard from it. */
+    private static RaftNode followerOfN1() {
+        RaftNode n2 = node("n2", FIVE);
+        n2.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, 1));
+        drain(n2);
+        return n2;
+    }
+
+    @Test
+    void followerThatHeardFromLeaderWithinMinElectionTimeoutIgnoresRequestVote_4_2_3() {
+        RaftNode n2 = followerOfN1();
+        Harness.tick(n2, 9); // one tick short of the minimum election timeout (10)
+        drain(n2);
+        n2.step(new Message.RequestVote(2, "n3", "n2", 0, 0));
+        Ready ready = drain(n2);
+        // etcd-io/raft ignores it outright: no term change, no vote, nothing persisted, no reply.
+        assertThat(ready.messages()).isEmpty();
+        assertThat(ready.hardState()).isNull();
+        assertThat(n2.currentTerm()).isEqualTo(1);
+        assertThat(n2.votedFor()).isNull();
+        assertThat(n2.leaderId()).isEqualTo("n1");
+    }
+
+    @Test
+    void followerGrantsRequestVoteOnceMinElectionTimeoutPassedWithoutLeader_4_2_3() {
+        RaftNode n2 = followerOfN1();
+        Harness.tick(n2, 10); // the minimum election timeout, without a word from n1
+        drain(n2);
+        n2.step(new Message.RequestVote(2, "n3", "n2", 0, 0));
+        Ready ready = drain(n2);
+        assertThat(sent(ready, Message.RequestVoteReply.class)).singleElement()
+                .isEqualTo(new Message.RequestVoteReply(2, "n2", "n3", true));
+        assertThat(n2.currentTerm()).isEqualTo(2);
+        assertThat(n2.votedFor()).isEqualTo("n3");
+    }
+
+    @Test
+    void leaderIgnoresHigherTermRequestVote_4_2_3_6_2() {
+        RaftNode n1 = node("n1", FIVE);
+        Harness.elect(n1);
+        long term = n1.currentTerm();
+        // n3's log is more up-to-date than n1's, so only stickiness stops n1 from stepping down.
+        n1.step(new Message.RequestVote(term + 1, "n3", "n1", 5, term));
+        Ready ready = drain(n1);
+        assertThat(ready.messages()).isEmpty();
+        assertThat(ready.hardState()).isNull();
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        assertThat(n1.currentTerm()).isEqualTo(term);
     }
 
     @Test

@@ -1,0 +1,98 @@
+package raftkv.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The value types a driver builds or reads: configuration, log entries, sessions, bug flags, Ready. */
+class ValuesTest {
+
+    private static final List<String> THREE = List.of("n1", "n2", "n3");
+
+    private static RaftConfig config(int min, int max, int heartbeat, int perAppend, int burst) {
+        return new RaftConfig("n1", THREE, min, max, heartbeat, perAppend, burst, Set.of());
+    }
+
+    @Test
+    void configNeedsThisNodeAmongDistinctMembers() {
+        assertThatThrownBy(() -> RaftConfig.of("n9", THREE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RaftConfig.of("n1", List.of("n1", "n2", "n2")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(RaftConfig.of("n1", THREE).quorum()).isEqualTo(2);
+    }
+
+    @Test
+    void configNeedsHeartbeatWellBelowElectionTimeout_5_6() {
+        assertThatCode(() -> config(2, 3, 1, 1, 1)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> config(2, 3, 0, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> config(2, 3, 2, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void configNeedsANonEmptyRandomizedElectionTimeoutRange_5_2() {
+        assertThatThrownBy(() -> config(10, 10, 2, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatCode(() -> config(10, 11, 2, 1, 1)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void configNeedsRoomForAtLeastOneEntryAndOneMessage() {
+        assertThatThrownBy(() -> config(10, 20, 2, 0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> config(10, 20, 2, 1, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void logEntriesStartAtIndexOneAndTermOne_Figure2() {
+        assertThatThrownBy(() -> new LogEntry(0, 1, new Command.Noop(), null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new LogEntry(1, 0, new Command.Noop(), null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatCode(() -> new LogEntry(1, 1, new Command.Noop(), null)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void sessionSequenceNumbersStartAtOne_6_3() {
+        assertThatThrownBy(() -> new Session("c1", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(new Session("c1", 1).sequence()).isEqualTo(1);
+    }
+
+    @Test
+    void bugSwitchesAreNamedByTheirCommandLineFlag() {
+        for (Bug bug : Bug.values()) {
+            assertThat(Bug.fromFlag(bug.flag())).isEqualTo(bug);
+        }
+        assertThat(Bug.STALE_READ.flag()).isEqualTo("stale-read");
+        assertThat(Bug.allFlags()).isEqualTo("stale-read, commit-previous-term, forget-vote, ack-before-commit");
+        assertThatThrownBy(() -> Bug.fromFlag("no-such-bug")).hasMessageContaining("stale-read");
+    }
+
+    private static final LogEntry E = new LogEntry(1, 1, new Command.Noop(), null);
+    private static final Message M = new Message.RequestVoteReply(1, "n1", "n2", true);
+
+    @Test
+    void readyIsEmptyOnlyWithNothingToPersistSendApplyOrAnswer() {
+        assertThat(new Ready(null, 0, List.of(), List.of(), List.of(), List.of(), List.of()).isEmpty()).isTrue();
+        assertThat(new Ready(HardState.INITIAL, 0, List.of(), List.of(), List.of(), List.of(), List.of()).isEmpty())
+                .isFalse();
+        assertThat(new Ready(null, 1, List.of(), List.of(), List.of(), List.of(), List.of()).isEmpty()).isFalse();
+        assertThat(new Ready(null, 0, List.of(E), List.of(), List.of(), List.of(), List.of()).isEmpty()).isFalse();
+        assertThat(new Ready(null, 0, List.of(), List.of(M), List.of(), List.of(), List.of()).isEmpty()).isFalse();
+        assertThat(new Ready(null, 0, List.of(), List.of(), List.of(E), List.of(), List.of()).isEmpty()).isFalse();
+        assertThat(new Ready(null, 0, List.of(), List.of(), List.of(), List.of(new ReadState(1, 1)), List.of())
+                .isEmpty()).isFalse();
+        assertThat(new Ready(null, 0, List.of(), List.of(), List.of(), List.of(), List.of(1L)).isEmpty()).isFalse();
+    }
+
+    @Test
+    void readyMustPersistTermVoteTruncationOrEntries_Figure2StableStorage() {
+        assertThat(new Ready(null, 0, List.of(), List.of(M), List.of(E), List.of(), List.of()).mustPersist())
+                .isFalse();
+        assertThat(new Ready(HardState.INITIAL, 0, List.of(), List.of(), List.of(), List.of(), List.of())
+                .mustPersist()).isTrue();
+        assertThat(new Ready(null, 1, List.of(), List.of(), List.of(), List.of(), List.of()).mustPersist()).isTrue();
+        assertThat(new Ready(null, 0, List.of(E), List.of(), List.of(), List.of(), List.of()).mustPersist()).isTrue();
+    }
+}
