@@ -82,8 +82,9 @@ class KvStoreTest {
 
     @Test
     void newerCommandOfAKnownSessionApplies_6_3() {
-        apply(new Command.Put("1", "Ada"), "c1", 1);
-        assertThat(apply(new Command.Put("1", "Grace"), "c1", 2)).isEqualTo(new Result.Ok("Grace"));
+        String c1 = openSession();
+        apply(new Command.Put("1", "Ada"), c1, 1);
+        assertThat(apply(new Command.Put("1", "Grace"), c1, 2)).isEqualTo(new Result.Ok("Grace"));
         assertThat(store.get("1")).isEqualTo(new Result.Ok("Grace"));
         assertThat(store.size()).isEqualTo(1);
         assertThat(store.sessionCount()).isEqualTo(1);
