@@ -94,6 +94,16 @@ public final class Driver<P, R> {
         return kv;
     }
 
+    /** Proposals appended and not yet settled (waiting for their index to commit). */
+    public int proposalsWaiting() {
+        return proposals.values().stream().mapToInt(List::size).sum();
+    }
+
+    /** Reads registered and not yet served or dropped. */
+    public int readsWaiting() {
+        return readsAwaitingConfirmation.size() + readsAwaitingApply.size();
+    }
+
     // ---------------------------------------------------------------- inputs (call handleReady() after)
 
     public void tick() {
@@ -150,22 +160,25 @@ public final class Driver<P, R> {
             // 3. Apply committed entries in order, then answer what the applied state allows.
             ready.committedEntries().forEach(this::apply);
             for (ReadState state : ready.readStates()) {
-                R read = readsAwaitingConfirmation.remove(state.requestId());
-                if (read != null) {
-                    readsAwaitingApply.add(new ConfirmedReads<>(state.readIndex(), read));
-                }
+                readsAwaitingApply.add(new ConfirmedReads<>(state.readIndex(), awaitingConfirmation(state.requestId())));
             }
             serveAppliedReads();
             for (long requestId : ready.droppedReads()) {
-                R read = readsAwaitingConfirmation.remove(requestId);
-                if (read != null) {
-                    answers.readDropped(read);
-                }
+                answers.readDropped(awaitingConfirmation(requestId));
             }
             // 4. Tell the core all of the above is done.
             node.advance();
             observer.advanced();
         }
+    }
+
+    /** The read the core confirmed or dropped: it only ever names reads this driver registered. */
+    private R awaitingConfirmation(long requestId) {
+        R read = readsAwaitingConfirmation.remove(requestId);
+        if (read == null) {
+            throw new IllegalStateException("the core answered read " + requestId + ", which is not waiting");
+        }
+        return read;
     }
 
     private void apply(LogEntry entry) {

@@ -46,8 +46,28 @@ class DriverTest {
         }
     };
 
+    /** Records the observer's hooks into the same trace, so their place in the order shows. */
+    private final Driver.Observer observer = new Driver.Observer() {
+        @Override
+        public void persisted(Ready ready) {
+            trace.add("observed persisted");
+        }
+
+        @Override
+        public void applied(LogEntry entry, Result result) {
+            trace.add("observed applied " + entry.index());
+        }
+
+        @Override
+        public void advanced() {
+            trace.add("observed advanced");
+        }
+    };
+
+    private boolean observing;
+
     private Driver<String, String> driver(RaftNode node) {
-        return new Driver<>(node, new KvStore(), storage, sender, answers, Driver.Observer.NONE);
+        return new Driver<>(node, new KvStore(), storage, sender, answers, observing ? observer : Driver.Observer.NONE);
     }
 
     private Driver<String, String> singleNodeLeader() throws Exception {
@@ -97,6 +117,33 @@ class DriverTest {
                 .isInstanceOf(ProposalResult.NotLeader.class);
         driver.handleReady();
         assertThat(trace).isEmpty();
+        assertThat(driver.proposalsWaiting()).isZero();
+    }
+
+    @Test
+    void aProposalWaitsUntilItsIndexCommitsAndNoLonger() throws Exception {
+        Driver<String, String> driver = singleNodeLeader();
+        driver.propose(new Command.Put("1", "Ada"), null, "w1");
+        assertThat(driver.proposalsWaiting()).isEqualTo(1);
+        driver.handleReady();
+        assertThat(driver.proposalsWaiting()).isZero();
+    }
+
+    @Test
+    void observersSeeEachReadyPersistedBeforeItIsSentAndAdvancedAfterItIsApplied() throws Exception {
+        observing = true;
+        Driver<String, String> driver = singleNodeLeader();
+        driver.propose(new Command.Put("1", "Ada"), null, "w1");
+        driver.handleReady();
+        assertThat(trace).containsExactly(
+                "persist - truncate 0 entries [2]", "observed persisted", "observed advanced", // the append
+                "observed persisted", "observed applied 2", "applied w1 Ok[value=Ada]", "observed advanced");
+        trace.clear();
+        Driver<String, String> follower = driver(Harness.node("n2", THREE));
+        follower.step(new Message.RequestVote(1, "n1", "n2", 0, 0));
+        follower.handleReady();
+        assertThat(trace).containsExactly("persist 1/n1 truncate 0 entries []", "observed persisted",
+                "send RequestVoteReply to n1", "observed advanced");
     }
 
     @Test
@@ -152,5 +199,18 @@ class DriverTest {
         assertThat(driver.read("r1")).isInstanceOf(ReadResult.NotLeader.class);
         driver.handleReady();
         assertThat(trace).isEmpty();
+        assertThat(driver.readsWaiting()).isZero();
+    }
+
+    @Test
+    void aReadIsServedExactlyOnce_6_4() throws Exception {
+        Driver<String, String> driver = singleNodeLeader();
+        driver.read("r1");
+        assertThat(driver.readsWaiting()).isEqualTo(1);
+        driver.handleReady();
+        driver.propose(new Command.Put("1", "Ada"), null, "w1");
+        driver.handleReady();
+        assertThat(trace.stream().filter(line -> line.startsWith("serve r1"))).hasSize(1);
+        assertThat(driver.readsWaiting()).isZero();
     }
 }

@@ -150,6 +150,36 @@ class KvStoreTest {
     }
 
     @Test
+    void aRetriedOrStaleCopyAlsoCountsAsAUseOfItsSession_6_3() {
+        for (long retriedSequence : new long[] {2, 1}) { // 2: a duplicate of the latest; 1: a stale copy
+            KvStore small = new KvStore(2);
+            small.apply(new LogEntry(1, 1, new Command.OpenSession(), null)); // "1"
+            small.apply(new LogEntry(1, 2, new Command.Put("k", "a"), new Session("1", 2)));
+            small.apply(new LogEntry(1, 3, new Command.OpenSession(), null)); // "3": now "1" is the LRU
+            small.apply(new LogEntry(1, 4, new Command.Put("k", "a"), new Session("1", retriedSequence)));
+            small.apply(new LogEntry(1, 5, new Command.OpenSession(), null)); // "5": "3" expires, not "1"
+            assertThat(small.lookup(new Session("1", 2))).as("sequence %d", retriedSequence)
+                    .isEqualTo(new CommandStatus.Executed(new Result.Ok("a")));
+            assertThat(small.lookup(new Session("3", 1))).isEqualTo(new CommandStatus.Expired());
+        }
+    }
+
+    @Test
+    void anOpenSessionEntryOpensANewSessionEvenIfItCarriesOne_6_3() {
+        String c1 = openSession();
+        Result opened = apply(new Command.OpenSession(), c1, 1);
+        assertThat(opened).isEqualTo(new Result.SessionOpened(Long.toString(index)));
+        assertThat(store.sessionCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aSessionTableMustHoldAtLeastOneSession() {
+        assertThat(new KvStore(1).sessionCount()).isZero();
+        assertThatThrownBy(() -> new KvStore(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(">= 1");
+    }
+
+    @Test
     void lookupTellsExecutedNotExecutedMovedOnOrExpired_6_3() {
         String c1 = openSession();
         assertThat(store.lookup(new Session(c1, 1))).isEqualTo(new CommandStatus.NotExecuted());
