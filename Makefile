@@ -14,7 +14,7 @@ SEED ?= 1
 NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
-.PHONY: help java build test test-java test-jepsen demo sim cluster-local stop-local bench \
+.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench \
         base-image cluster jepsen docker-smoke down report clean
 
 help:
@@ -22,6 +22,8 @@ help:
 	@echo "make test            all tests: java-node unit + simulation + multi-process, then jepsen-test's lein test"
 	@echo "make demo [SEED=n]   a 5-node cluster simulated in one process, narrated; SEED replays a run"
 	@echo "make sim [SEEDS=n] [BUG=name] [FAULTS=mix]   the randomized simulation over many seeds, with a summary"
+	@echo "make mutation        PIT mutation testing of the core against its unit tests (java-node/core/target/pit-reports)"
+	@echo "make mutation-sim [SEEDS=n] [CLASSES=raftkv.core.RaftNode]   the same mutants against n simulator seeds (slow)"
 	@echo "make cluster-local   3 real nodes on 127.0.0.1:9001-9003 (make stop-local stops them)"
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
 	@echo "make base-image      build the Debian base image locally (no Docker Hub needed)"
@@ -53,6 +55,14 @@ demo: $(SIM_JAR)
 
 sim: $(SIM_JAR)
 	$(JAVA_HOME)/bin/java -jar $(SIM_JAR) run --seeds $(or $(SEEDS),500) $(if $(BUG),--bug $(BUG)) $(if $(FAULTS),--faults $(FAULTS))
+
+# Mutation testing (not part of `make test`): see docs/how-it-works.md, "Mutation testing".
+mutation: java
+	cd java-node && $(MVN) $(MVN_FLAGS) -Pmutation -pl core test
+
+mutation-sim: java
+	cd java-node && $(MVN) $(MVN_FLAGS) -Pmutation-sim -pl sim -am test -Dsim.seeds=$(or $(SEEDS),50) \
+	  $(if $(CLASSES),-Dpit.targetClasses=$(CLASSES))
 
 cluster-local: $(NODE_JAR)
 	scripts/local-cluster.sh start
