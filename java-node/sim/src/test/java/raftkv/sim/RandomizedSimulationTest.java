@@ -6,7 +6,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * 500 seeds (or {@code -Draftkv.sim.seeds=n}, as {@code make mutation-sim} sets) of 5-node clusters under every fault mix: after every step the safety invariants hold,
+ * 500 seeds (or {@code -Draftkv.sim.seeds=n}, as {@code make mutation-sim} sets) of 5-node clusters
+ * under every fault mix: after every step the safety invariants hold,
  * after the heal a leader emerges and all nodes converge, and every history is linearizable.
  */
 class RandomizedSimulationTest {
