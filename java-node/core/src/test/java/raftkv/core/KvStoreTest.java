@@ -170,6 +170,8 @@ class KvStoreTest {
         Result opened = apply(new Command.OpenSession(), c1, 1);
         assertThat(opened).isEqualTo(new Result.SessionOpened(Long.toString(index)));
         assertThat(store.sessionCount()).isEqualTo(2);
+        // ...and it was not command 1 of the session it carried: that one is still to come.
+        assertThat(store.lookup(new Session(c1, 1))).isEqualTo(new CommandStatus.NotExecuted());
     }
 
     @Test
