@@ -82,6 +82,18 @@ class DriverTest {
         return driver;
     }
 
+    /** n1 of three, elected in term 1 by hand: n2's PreVote and vote grants, each Ready handled. */
+    private Driver<String, String> leaderOfThreeInTerm1() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n1", THREE));
+        Harness.tickUntilCampaign(driver.node());
+        driver.step(new Message.PreVoteReply(1, "n2", "n1", true));
+        driver.handleReady();
+        driver.step(new Message.RequestVoteReply(1, "n2", "n1", true));
+        driver.handleReady();
+        assertThat(driver.node().role()).isEqualTo(Role.LEADER);
+        return driver;
+    }
+
     @Test
     void voteIsPersistedBeforeTheReplyIsSent_Figure2() throws Exception {
         Driver<String, String> driver = driver(Harness.node("n2", THREE));
@@ -148,14 +160,8 @@ class DriverTest {
 
     @Test
     void proposalIsSupersededWhenAnotherTermsEntryCommitsAtItsIndex_5_3() throws Exception {
-        Driver<String, String> driver = driver(Harness.node("n1", THREE));
-        Harness.tickUntilCampaign(driver.node());
-        // n1 becomes leader of term 1 by hand (its no-op is index 1), then appends our write at index 2.
-        driver.step(new Message.PreVoteReply(1, "n2", "n1", true));
-        driver.handleReady();
-        driver.step(new Message.RequestVoteReply(1, "n2", "n1", true));
-        driver.handleReady();
-        assertThat(driver.node().role()).isEqualTo(Role.LEADER);
+        // n1 becomes leader of term 1 (its no-op is index 1), then appends our write at index 2.
+        Driver<String, String> driver = leaderOfThreeInTerm1();
         driver.propose(new Command.Put("1", "Ada"), null, "w1");
         driver.handleReady();
         trace.clear();
@@ -179,12 +185,7 @@ class DriverTest {
 
     @Test
     void readIsDroppedWhenLeadershipIsLostBeforeConfirmation_6_4() throws Exception {
-        Driver<String, String> driver = driver(Harness.node("n1", THREE));
-        Harness.tickUntilCampaign(driver.node());
-        driver.step(new Message.PreVoteReply(1, "n2", "n1", true));
-        driver.handleReady();
-        driver.step(new Message.RequestVoteReply(1, "n2", "n1", true));
-        driver.handleReady();
+        Driver<String, String> driver = leaderOfThreeInTerm1();
         driver.read("r1");
         driver.handleReady();
         trace.clear();

@@ -40,16 +40,7 @@ final class ClientRequests {
 
     /** The body as a JSON object holding exactly {@code fields}, each a string; returns them in order. */
     static String[] stringFields(Context ctx, String... fields) {
-        byte[] bytes = ctx.bodyAsBytes();
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "bodies are at most " + MAX_BODY_BYTES + " bytes");
-        }
-        JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(bytes);
-        } catch (IOException e) {
-            throw new ApiException(ErrorCode.INVALID_BODY, "malformed JSON");
-        }
+        JsonNode body = parseBody(ctx.bodyAsBytes());
         if (body == null || !body.isObject()) {
             throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
         }
@@ -81,17 +72,21 @@ final class ClientRequests {
         if (bytes.length == 0) {
             return;
         }
+        JsonNode body = parseBody(bytes);
+        if (body == null || !body.isObject() || !body.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "send no body, or {}");
+        }
+    }
+
+    /** The body as JSON (null if it holds none), refusing oversized or malformed bodies. */
+    private static JsonNode parseBody(byte[] bytes) {
         if (bytes.length > MAX_BODY_BYTES) {
             throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "bodies are at most " + MAX_BODY_BYTES + " bytes");
         }
-        JsonNode body;
         try {
-            body = Json.MAPPER.readTree(bytes);
+            return Json.MAPPER.readTree(bytes);
         } catch (IOException e) {
             throw new ApiException(ErrorCode.INVALID_BODY, "malformed JSON");
-        }
-        if (body == null || !body.isObject() || !body.isEmpty()) {
-            throw new ApiException(ErrorCode.INVALID_BODY, "send no body, or {}");
         }
     }
 
