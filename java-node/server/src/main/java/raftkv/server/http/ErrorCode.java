@@ -12,6 +12,7 @@ import java.util.Locale;
  */
 public enum ErrorCode {
     // The request itself is wrong: nothing was attempted.
+    BAD_REQUEST(400, true),
     INVALID_ID(400, true),
     INVALID_NAME(400, true),
     INVALID_BODY(400, true),
@@ -20,6 +21,8 @@ public enum ErrorCode {
     NO_ROUTE(404, true),
     METHOD_NOT_ALLOWED(405, true),
     PAYLOAD_TOO_LARGE(413, true),
+    URI_TOO_LONG(414, true),
+    HEADERS_TOO_LARGE(431, true),
     // The operation ran, at its place in the log, and had this definite outcome.
     NOT_FOUND(404, true),
     CAS_MISMATCH(409, true),

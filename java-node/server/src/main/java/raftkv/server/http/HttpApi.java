@@ -19,7 +19,8 @@ import raftkv.server.ReadOutcome;
 /**
  * The node's HTTP server (Javalin on Jetty, one virtual thread per request): the client API, the
  * status page and the peer endpoint. Every error, including those Javalin raises itself (unknown
- * route, body too large), leaves as the same JSON error body.
+ * route, body too large) and those Jetty raises before routing ({@link JsonErrorHandler}), leaves
+ * as the same JSON error body.
  */
 public final class HttpApi {
 
@@ -47,6 +48,8 @@ public final class HttpApi {
             javalin.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             javalin.jetty.host = config.listenHost();
             javalin.jetty.port = config.listenPort();
+            // Requests Jetty refuses before routing (bad URI, oversized headers) get JSON errors too.
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
 
             javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
             javalin.routes.before("/sessions", ClientRequests::checkContentLength);

@@ -34,4 +34,18 @@ class ErrorCodeTest {
             assertThat(code.definite()).as(code.wireName()).isFalse();
         }
     }
+
+    @Test
+    void requestsRefusedBeforeRoutingAreDefiniteWithTheirHttpStatus() {
+        assertThat(JsonErrorHandler.codeFor(400)).isEqualTo(ErrorCode.BAD_REQUEST);
+        assertThat(JsonErrorHandler.codeFor(414)).isEqualTo(ErrorCode.URI_TOO_LONG);
+        assertThat(JsonErrorHandler.codeFor(431)).isEqualTo(ErrorCode.HEADERS_TOO_LARGE);
+        assertThat(JsonErrorHandler.codeFor(413)).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+        assertThat(JsonErrorHandler.codeFor(500)).isEqualTo(ErrorCode.INTERNAL);
+        for (ErrorCode code : new ErrorCode[] {ErrorCode.BAD_REQUEST, ErrorCode.URI_TOO_LONG,
+                ErrorCode.HEADERS_TOO_LARGE}) {
+            assertThat(code.definite()).as(code.wireName()).isTrue();
+            assertThat(code.status()).isBetween(400, 499);
+        }
+    }
 }
