@@ -36,6 +36,7 @@ public final class RaftNode {
     private int electionElapsed;
     private int heartbeatElapsed;
     private int randomizedElectionTimeout;
+    private int checkQuorumTicks; // a leader's ticks until its next CheckQuorum (§6.2)
 
     private final Outbox outbox;
     private long persistedIndex; // the last log index the driver has made durable
@@ -87,8 +88,9 @@ public final class RaftNode {
             // during idle periods to prevent election timeouts (§5.2)"
             leader.broadcast(true, commitIndex);
         }
-        if (electionElapsed >= config.electionTimeoutMinTicks()) {
+        if (electionElapsed >= checkQuorumTicks) {
             electionElapsed = 0;
+            checkQuorumTicks = config.electionTimeoutMinTicks();
             // CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
             // election timeout steps down, so a partitioned leader stops serving clients.
             if (!leader.heardFromMajority()) {
@@ -299,6 +301,10 @@ public final class RaftNode {
         leaderId = config.id();
         electionElapsed = 0;
         heartbeatElapsed = 0;
+        // A new leader's first messages may be slow (connections still being set up): it gets the
+        // longest election timeout before its first CheckQuorum, the minimum after that. No follower
+        // that hears from it can be persuaded to elect another leader in the meantime (§4.2.3).
+        checkQuorumTicks = config.electionTimeoutMaxTicks();
         leader = new Leader(config, currentTerm, log, outbox, peers);
         // §8: "each leader commit a blank no-op entry into the log at the start of its term", so it
         // learns which entries are committed and can serve ReadIndex reads.

@@ -141,8 +141,42 @@ class CommitTest {
             n1.step(ack(n1, "n2", 1, 100)); // only n2 answers: 2 of 5
         }
         assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
-        assertThat(ticks).as("steps down within one election timeout").isLessThanOrEqualTo(10);
+        assertThat(ticks).as("a new leader steps down after the longest election timeout")
+                .isEqualTo(n1.config().electionTimeoutMaxTicks());
         assertThat(n1.propose(new Command.Put("1", "Ada"), null)).isInstanceOf(ProposalResult.NotLeader.class);
+    }
+
+    @Test
+    void newLeaderGetsTheLongestElectionTimeoutBeforeItsFirstCheckQuorum_6_2() {
+        RaftNode n1 = node("n1", FIVE);
+        Harness.elect(n1);
+        Harness.tick(n1, n1.config().electionTimeoutMaxTicks() - 1); // no follower has answered yet
+        drain(n1);
+        assertThat(n1.role()).as("slow first round trips do not depose a new leader").isEqualTo(Role.LEADER);
+        n1.step(ack(n1, "n2", 1, 100));
+        n1.step(ack(n1, "n3", 1, 100)); // a majority answers just in time
+        drain(n1);
+        Harness.tick(n1, 1);
+        drain(n1);
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+    }
+
+    @Test
+    void afterItsFirstCheckQuorumALeaderIsCheckedEveryMinimumElectionTimeout_6_2() {
+        RaftNode n1 = node("n1", FIVE);
+        Harness.elect(n1);
+        n1.step(ack(n1, "n2", 1, 100));
+        n1.step(ack(n1, "n3", 1, 100));
+        drain(n1);
+        Harness.tick(n1, n1.config().electionTimeoutMaxTicks()); // first check: a majority was heard
+        drain(n1);
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        Harness.tick(n1, n1.config().electionTimeoutMinTicks() - 1);
+        drain(n1);
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        Harness.tick(n1, 1); // nobody answered in this period
+        drain(n1);
+        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
     }
 
     @Test

@@ -144,6 +144,9 @@ public final class EventLoop {
      */
     public void stop() throws InterruptedException {
         running = false;
+        if (thread.getState() == Thread.State.NEW) {
+            return; // never started
+        }
         thread.interrupt();
         if (!thread.join(STOP_TIMEOUT)) {
             throw new IllegalStateException("event loop of " + driver.node().id() + " did not stop within "

@@ -49,15 +49,19 @@ public final class RunningNode implements AutoCloseable {
                 storage.recoveredEntries(), random);
         HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken());
         EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), onFatal);
-        loop.start();
+        HttpApi api;
         try {
-            return new RunningNode(storage, transport, loop, HttpApi.start(config, loop));
+            // The port opens before the Raft clock starts: a node that ticks, campaigns and votes
+            // while its peers cannot reach it yet only delays the first election. Requests that
+            // arrive before the loop runs wait in its queue.
+            api = HttpApi.start(config, loop);
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
-            stopLoop(loop);
             transport.close();
             storage.close();
             throw e;
         }
+        loop.start();
+        return new RunningNode(storage, transport, loop, api);
     }
 
     public EventLoop loop() {

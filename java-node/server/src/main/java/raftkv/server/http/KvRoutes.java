@@ -25,8 +25,9 @@ import raftkv.server.WriteOutcome;
  * simply blocks until the event loop answers (or the request's deadline passes).
  *
  * <p>On a follower the event loop answers "not the leader"; the handler then forwards the request
- * to the leader and relays the answer. With no known leader it waits a little (a leader is usually
- * elected within an election timeout) and otherwise gives up with a definite 503.
+ * to the leader and relays the answer. With no known leader (an election is under way) it asks
+ * again every few milliseconds until a leader is known, and gives up with a definite 503 only when
+ * the request's own deadline passes: a request rides through an election instead of failing.
  */
 final class KvRoutes {
 
@@ -132,8 +133,9 @@ final class KvRoutes {
             return switch (outcome) {
                 case ReadOutcome.Served<T> served -> render.apply(served.value());
                 case ReadOutcome.NotLeader<T> notLeader -> new Attempt.NotLeader(notLeader.leaderHint());
-                case ReadOutcome.Dropped<T> dropped -> throw new ApiException(ErrorCode.READ_FAILED,
-                        "leadership changed before the read was confirmed; retry");
+                // Leadership changed before the read was confirmed. A read changes nothing, so it is
+                // simply asked again, of whoever leads now.
+                case ReadOutcome.Dropped<T> dropped -> new Attempt.NotLeader(null);
                 case ReadOutcome.Overloaded<T> o -> throw overloaded();
             };
         });
@@ -143,7 +145,6 @@ final class KvRoutes {
     private void execute(Context ctx, Kind kind, LocalAttempt attempt) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
-        long leaderWaitDeadline = Math.min(deadline, start + TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMaxMs()));
         boolean forwardedToUs = ctx.header(Forwarder.FORWARDED_BY_HEADER) != null;
         while (true) {
             Attempt result = attempt.run(deadline);
@@ -176,8 +177,9 @@ final class KvRoutes {
                             : new ApiException(ErrorCode.READ_FAILED, "connection to leader " + hint + " broke");
                 }
             }
-            if (System.nanoTime() - leaderWaitDeadline >= 0) {
-                throw new ApiException(ErrorCode.NO_LEADER, "no leader is known to " + config.id() + "; nothing was done");
+            if (System.nanoTime() - deadline >= 0) {
+                throw new ApiException(ErrorCode.NO_LEADER, "no leader became known to " + config.id() + " within "
+                        + config.requestTimeoutMs() + " ms; nothing was done");
             }
             Thread.sleep(RETRY_PAUSE_MILLIS);
         }
