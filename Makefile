@@ -14,7 +14,7 @@ SEED ?= 1
 NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
-.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench \
+.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare \
         base-image cluster jepsen docker-smoke down report clean
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make mutation-sim [SEEDS=n] [CLASSES=raftkv.core.RaftNode]   the same mutants against n simulator seeds (slow)"
 	@echo "make cluster-local   3 real nodes on 127.0.0.1:9001-9003 (make stop-local stops them)"
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
+	@echo "make bench-compare [DURATION=s] [ROUNDS=n]   raftkv next to a 3-member etcd, same wrk load (docs/benchmarks.md)"
 	@echo "make base-image      build the Debian base image locally (no Docker Hub needed)"
 	@echo "make cluster         Docker: control + n1..n5, raftkv running on all five"
 	@echo "make jepsen ARGS=..  run the Jepsen test in the Docker control node"
@@ -72,6 +73,9 @@ stop-local:
 
 bench: $(NODE_JAR)
 	scripts/bench.sh
+
+bench-compare: $(NODE_JAR)
+	scripts/bench-compare.sh
 
 base-image:
 	docker/base-image.sh

@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# raftkv side by side with etcd on this machine, under the same load generator.
+#
+# Starts a 3-member etcd cluster (Debian's etcd-server, default flags, fsync on) on 127.0.0.1
+# client ports 23791-23793 / peer ports 23801-23803, and a 3-node raftkv cluster of the node jar
+# (fsync always on) on 127.0.0.1:9201-9203, all data fresh under run/bench-compare/. Then wrk with
+# scripts/bench/kv.lua drives both with the same key space and value size: writes, then
+# linearizable reads, at 1 and at 32 connections, sent to the leader and to a follower. The two
+# systems take turns run by run (etcd, raftkv, etcd, raftkv, ...) so they share the machine's noise,
+# and the table shows medians over ROUNDS rounds. It is printed and written to
+# run/bench-compare/results.md. Everything started here is stopped on exit, failure or Ctrl-C.
+#
+# Environment (defaults in brackets):
+#   DURATION [10]   seconds measured per run        WARMUP [2]      seconds of load before each run, not counted
+#   ROUNDS [2]      rounds; medians are over these  CONNS ["1 32"]  connection counts
+#   KEYS [1000]     key space                       VALUE_SIZE [16] bytes per value
+#   NO_INSTALL=1    do not apt-get install etcd-server/etcd-client/wrk/jq when they are missing
+# See docs/benchmarks.md for how to read the table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-2}
+ROUNDS=${ROUNDS:-2}
+CONNS=${CONNS:-1 32}
+KEYS=${KEYS:-1000}
+VALUE_SIZE=${VALUE_SIZE:-16}
+ETCD_CLIENT_BASE=23790
+ETCD_PEER_BASE=23800
+RAFTKV_BASE=9200
+OUT=run/bench-compare
+LUA=scripts/bench/kv.lua
+NODE_JAR=${NODE_JAR:-java-node/server/target/raftkv-node.jar}
+JAVA_HOME=${JAVA_HOME:-$(scripts/find-jdk.sh)}
+export JAVA_HOME NODE_JAR
+
+die() { echo "bench-compare: $*" >&2; exit 1; }
+say() { echo "bench-compare: $*" >&2; }
+
+# ---- prerequisites --------------------------------------------------------------------------------
+
+[ -n "$JAVA_HOME" ] && [ -x "$JAVA_HOME/bin/java" ] || die "no JDK >= 21 found (set JAVA_HOME)"
+[ -f "$NODE_JAR" ] || die "no $NODE_JAR: run 'make build' first"
+for c in curl base64 ss; do command -v "$c" >/dev/null || die "'$c' is missing"; done
+
+need_pkgs=()
+command -v etcd >/dev/null || need_pkgs+=(etcd-server)
+command -v etcdctl >/dev/null || need_pkgs+=(etcd-client)
+command -v wrk >/dev/null || need_pkgs+=(wrk)
+command -v jq >/dev/null || need_pkgs+=(jq)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  [ "${NO_INSTALL:-}" != 1 ] || die "missing ${need_pkgs[*]} and NO_INSTALL=1: install them (apt-get install ${need_pkgs[*]})"
+  command -v apt-get >/dev/null || die "missing ${need_pkgs[*]} and no apt-get to install them with"
+  sudo=""; [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null && sudo="sudo -n"; }
+  say "installing ${need_pkgs[*]} with apt-get"
+  # Debian's etcd-server ships a service unit; a host that starts services on install (no
+  # policy-rc.d) would run it on the default ports 2379/2380, which this script never uses.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >&2 \
+    || { $sudo apt-get update -q >&2 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >&2; } \
+    || die "could not install ${need_pkgs[*]}: install them by hand (Debian/Ubuntu: apt-get install ${need_pkgs[*]})"
+  for c in etcd etcdctl wrk jq; do command -v "$c" >/dev/null || die "'$c' still missing after apt-get install"; done
+fi
+
+for p in $((ETCD_CLIENT_BASE + 1)) $((ETCD_CLIENT_BASE + 2)) $((ETCD_CLIENT_BASE + 3)) \
+         $((ETCD_PEER_BASE + 1)) $((ETCD_PEER_BASE + 2)) $((ETCD_PEER_BASE + 3)) \
+         $((RAFTKV_BASE + 1)) $((RAFTKV_BASE + 2)) $((RAFTKV_BASE + 3)); do
+  if ss -Hltn "sport = :$p" | grep -q .; then die "port $p on this machine is already in use"; fi
+done
+
+# ---- start / stop ---------------------------------------------------------------------------------
+
+ETCD_PIDS=()
+WRK_PID=""
+RAFTKV_STARTED=""
+
+cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  set +e  # stop everything even if one step fails
+  if [ -n "$WRK_PID" ]; then kill "$WRK_PID" 2>/dev/null; wait "$WRK_PID" 2>/dev/null; fi
+  for pid in "${ETCD_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${ETCD_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+  done
+  [ ${#ETCD_PIDS[@]} -gt 0 ] && say "etcd: stopped ${#ETCD_PIDS[@]} member(s)"
+  [ -n "$RAFTKV_STARTED" ] && BASE_PORT=$RAFTKV_BASE RUN_DIR=$OUT/raftkv scripts/local-cluster.sh stop >&2
+  rm -f "$OUT/etcd.pids"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$OUT"
+# Leftovers of a run that was killed with SIGKILL: stop them by the pids it recorded.
+if [ -f "$OUT/etcd.pids" ]; then
+  while read -r pid; do
+    grep -qa -- "$OUT/etcd" "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null || true
+  done <"$OUT/etcd.pids"
+  rm -f "$OUT/etcd.pids"
+fi
+BASE_PORT=$RAFTKV_BASE RUN_DIR=$OUT/raftkv scripts/local-cluster.sh stop >/dev/null 2>&1 || true
+rm -rf "$OUT/etcd" "$OUT/raftkv" "$OUT/runs" "$OUT/results.md"
+mkdir -p "$OUT/etcd" "$OUT/raftkv" "$OUT/runs"
+
+etcd_url() { echo "http://127.0.0.1:$((ETCD_CLIENT_BASE + $1))"; }
+raftkv_url() { echo "http://127.0.0.1:$((RAFTKV_BASE + $1))"; }
+
+start_etcd() {
+  local i cluster=""
+  for i in 1 2 3; do cluster+="${cluster:+,}e$i=http://127.0.0.1:$((ETCD_PEER_BASE + i))"; done
+  for i in 1 2 3; do
+    etcd --name "e$i" --data-dir "$OUT/etcd/e$i" --logger zap \
+      --listen-client-urls "$(etcd_url $i)" --advertise-client-urls "$(etcd_url $i)" \
+      --listen-peer-urls "http://127.0.0.1:$((ETCD_PEER_BASE + i))" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PEER_BASE + i))" \
+      --initial-cluster "$cluster" --initial-cluster-token bench-compare --initial-cluster-state new \
+      >"$OUT/etcd/e$i.log" 2>&1 &
+    ETCD_PIDS+=($!)
+    echo $! >>"$OUT/etcd.pids"
+  done
+  local tries=0
+  for i in 1 2 3; do
+    until curl -sf "$(etcd_url $i)/health" | grep -q '"health":"true"'; do
+      tries=$((tries + 1))
+      kill -0 "${ETCD_PIDS[$((i - 1))]}" 2>/dev/null || { tail -5 "$OUT/etcd/e$i.log" >&2; die "etcd e$i exited; see $OUT/etcd/e$i.log"; }
+      [ $tries -lt 300 ] || die "etcd not healthy within 30 s; see $OUT/etcd/*.log"
+      sleep 0.1
+    done
+  done
+  say "etcd: 3 members up on 127.0.0.1:$((ETCD_CLIENT_BASE + 1))-$((ETCD_CLIENT_BASE + 3)) (pids ${ETCD_PIDS[*]}; logs in $OUT/etcd/)"
+}
+
+start_raftkv() {
+  RAFTKV_STARTED=1
+  BASE_PORT=$RAFTKV_BASE RUN_DIR=$OUT/raftkv scripts/local-cluster.sh start | grep '^raftkv:' >&2
+}
+
+# Pids of the three nodes of a system, in member order.
+pids_of() {
+  if [ "$1" = etcd ]; then echo "${ETCD_PIDS[*]}"; else cat "$OUT"/raftkv/n{1,2,3}.pid | tr '\n' ' '; fi
+}
+
+# The member number (1..3) of the current leader, or nothing if the members disagree.
+leader_of() {
+  local i l="" theirs
+  for i in 1 2 3; do
+    if [ "$1" = etcd ]; then
+      theirs=$(curl -sf -m 2 -X POST "$(etcd_url $i)/v3/maintenance/status" -d '{}' |
+        jq -r 'if .leader == .header.member_id then "self" else .leader end' 2>/dev/null) || return 0
+      [ "$theirs" = self ] && theirs=$i || theirs=""
+      [ -n "$theirs" ] && l=$theirs
+    else
+      theirs=$(curl -sf -m 2 "$(raftkv_url $i)/status" | jq -r '.leader // empty' 2>/dev/null) || return 0
+      [ -n "$theirs" ] || return 0
+      [ -z "$l" ] || [ "$l" = "${theirs#n}" ] || return 0
+      l=${theirs#n}
+    fi
+  done
+  echo "$l"
+}
+
+wait_leader() {
+  local l="" tries=0
+  until [ -n "$l" ]; do
+    l=$(leader_of "$1")
+    tries=$((tries + 1)); [ $tries -lt 150 ] || die "$1 has no leader all members agree on"
+    [ -n "$l" ] || sleep 0.1
+  done
+  echo "$l"
+}
+
+# Writes every key once over one connection, so that reads find a value in both systems.
+prefill() {
+  local sys=$1 leader url marker="$OUT/runs/prefill-$1.done" tries=0
+  leader=$(wait_leader "$sys")
+  url=$(if [ "$sys" = etcd ]; then etcd_url "$leader"; else raftkv_url "$leader"; fi)
+  rm -f "$marker"
+  wrk -t 1 -c 1 -d 600s --timeout 10s -s "$LUA" "$url" -- "$sys" fill "$KEYS" "$VALUE_SIZE" "$marker" \
+    >"$OUT/runs/prefill-$sys.txt" 2>&1 &
+  WRK_PID=$!
+  # wrk would run its whole -d although its thread stopped after the last key: end it (SIGINT
+  # makes wrk print its summary and exit) once the script has written the marker.
+  until [ -s "$marker" ]; do
+    kill -0 "$WRK_PID" 2>/dev/null || die "wrk ended before the prefill of $sys was done; see $OUT/runs/prefill-$sys.txt"
+    tries=$((tries + 1)); [ $tries -lt 3000 ] || die "prefill of $sys not done in 300 s"
+    sleep 0.1
+  done
+  kill -INT "$WRK_PID" 2>/dev/null || true
+  wait "$WRK_PID" 2>/dev/null || true
+  WRK_PID=""
+  grep -qx "answered=$KEYS not_2xx=0" "$marker" || die "prefill of $sys: $(cat "$marker") (want answered=$KEYS not_2xx=0)"
+}
+
+# utime+stime of the pids, in clock ticks.
+cpu_ticks() {
+  local pid total=0
+  for pid in "$@"; do
+    # Fields after the "(comm)": state is field 3, utime 14 and stime 15.
+    total=$((total + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+
+rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# One wrk run; appends a row to $OUT/runs/results.tsv. Arguments: system op conns target round.
+run_one() {
+  local sys=$1 op=$2 conns=$3 target=$4 round=$5 leader node url threads nproc pids before after line
+  leader=$(wait_leader "$sys")
+  if [ "$target" = leader ]; then node=$leader; else node=$((leader % 3 + 1)); fi
+  url=$(if [ "$sys" = etcd ]; then etcd_url "$node"; else raftkv_url "$node"; fi)
+  nproc=$(nproc); threads=$((conns < nproc ? conns : nproc))
+  local tag="$sys-$op-c$conns-$target-r$round"
+  if [ "$WARMUP" -gt 0 ]; then
+    wrk -t "$threads" -c "$conns" -d "${WARMUP}s" --timeout 10s -s "$LUA" "$url" -- "$sys" "$op" "$KEYS" "$VALUE_SIZE" \
+      >"$OUT/runs/$tag.warmup.txt" 2>&1 &
+    WRK_PID=$!; wait "$WRK_PID" || die "wrk failed; see $OUT/runs/$tag.warmup.txt"; WRK_PID=""
+  fi
+  read -ra pids <<<"$(pids_of "$sys")"
+  before=$(cpu_ticks "${pids[@]}")
+  wrk -t "$threads" -c "$conns" -d "${DURATION}s" --timeout 10s -s "$LUA" "$url" -- "$sys" "$op" "$KEYS" "$VALUE_SIZE" \
+    >"$OUT/runs/$tag.txt" 2>&1 &
+  WRK_PID=$!; wait "$WRK_PID" || die "wrk failed; see $OUT/runs/$tag.txt"; WRK_PID=""
+  after=$(cpu_ticks "${pids[@]}")
+  line=$(grep '^BENCH ' "$OUT/runs/$tag.txt") || die "no BENCH line from wrk; see $OUT/runs/$tag.txt"
+  local changed=0; [ "$(leader_of "$sys")" = "$leader" ] || changed=1
+  # sys op conns target round node leader_changed cpu_ticks key=value...
+  echo "$sys $op $conns $target $round $node $changed $((after - before)) ${line#BENCH }" >>"$OUT/runs/results.tsv"
+  local req; req=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$line")
+  say "$(printf '%-6s %-3s c=%-2s %-8s round %s: %6d requests in %ss (%s)' "$sys" "$op" "$conns" "$target" "$round" "$req" "$DURATION" \
+    "$(grep -o 'status_errors=[0-9]*' <<<"$line")")"
+}
+
+# ---- run ------------------------------------------------------------------------------------------
+
+CLK_TCK=$(getconf CLK_TCK)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+start_etcd
+start_raftkv
+say "prefilling $KEYS keys of $VALUE_SIZE bytes in both"
+prefill etcd
+prefill raftkv
+
+: >"$OUT/runs/results.tsv"
+: >"$OUT/runs/rss.tsv"
+for round in $(seq "$ROUNDS"); do
+  for op in put get; do
+    for conns in $CONNS; do
+      for target in leader follower; do
+        for sys in etcd raftkv; do run_one "$sys" "$op" "$conns" "$target" "$round"; done
+      done
+    done
+    if [ "$op" = put ]; then
+      for sys in etcd raftkv; do
+        read -ra pids <<<"$(pids_of "$sys")"
+        echo "$sys $round $(for p in "${pids[@]}"; do rss_mib "$p"; echo -n ' '; done)" >>"$OUT/runs/rss.tsv"
+      done
+    fi
+  done
+done
+
+# ---- report ---------------------------------------------------------------------------------------
+
+# The median of the numbers on stdin.
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# Values of field FIELD (name=value) of the rows for system, op, conns, target, one per line.
+# Derived fields: ok_per_s (2xx answers per second).
+values() {
+  local sys=$1 op=$2 conns=$3 target=$4 field=$5
+  awk -v s="$sys" -v o="$op" -v c="$conns" -v t="$target" -v f="$field" '
+    $1 == s && $2 == o && $3 == c && $4 == t {
+      for (i = 9; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+      if (f == "ok_per_s") print (r["requests"] - r["status_errors"]) / (r["duration_us"] / 1e6)
+      else if (f == "sock_errors") print r["connect"] + r["read"] + r["write"] + r["timeout"]
+      else if (f == "leader_changed") print $7
+      else print r[f]
+    }' "$OUT/runs/results.tsv"
+}
+sum() { awk '{s += $1} END {print s + 0}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+ms() { awk -v u="$1" 'BEGIN {if (u >= 100000) printf "%.0f", u / 1000; else if (u >= 10000) printf "%.1f", u / 1000; else printf "%.2f", u / 1000}'; }
+
+java_version=$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)
+etcd_version=$(etcd --version | awk '/^etcd Version/ {print $3}')
+disk=$(df -PT "$OUT" | awk 'NR == 2 {print $1 " (" $2 ", mounted on " $7 ")"}')
+dev=$(df -P "$OUT" | awk 'NR == 2 {print $1}'); rot=$(lsblk -ndo ROTA "$dev" 2>/dev/null | tr -d ' ' || true)
+case "$rot" in 0) disk+=", lsblk ROTA=0";; 1) disk+=", lsblk ROTA=1";; esac
+cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+
+{
+  echo "# raftkv vs etcd ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+  echo
+  echo "- machine: $(nproc) CPUs (${cpu_model:-unknown model}), $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, kernel $(uname -r), load average before the runs: ${LOAD_BEFORE:-?}"
+  echo "- data dir: $OUT/ on $disk; fsync on in both"
+  echo "- etcd $etcd_version (Debian etcd-server, default flags), 3 members; raftkv $(basename "$NODE_JAR"), 3 nodes, -Xmx256m, on $java_version"
+  echo "- load: wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}') + $LUA, $KEYS keys, $VALUE_SIZE-byte values, ${DURATION} s per run after ${WARMUP} s warm-up, $ROUNDS round(s), systems alternating run by run; medians over rounds"
+  echo "- reads are linearizable in both (etcd range with serializable=false, raftkv GET /kv/{id} by ReadIndex); 'follower' runs send every request to one follower, which forwards"
+  echo
+  echo "| load | etcd ops/s | raftkv ops/s | ratio | etcd p50 | raftkv p50 | ratio | etcd p99 | raftkv p99 | ratio | etcd p99.9 | raftkv p99.9 | ratio | non-2xx etcd / raftkv | socket errors etcd / raftkv |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  any_changed=0
+  for op in put get; do
+    for conns in $CONNS; do
+      for target in leader follower; do
+        row="| $([ "$op" = put ] && echo write || echo read) c=$conns $target"
+        ch=$(( $(values etcd $op $conns $target leader_changed | sum) + $(values raftkv $op $conns $target leader_changed | sum) ))
+        [ "$ch" -eq 0 ] || { row+=" (†)"; any_changed=1; }
+        e=$(values etcd $op $conns $target ok_per_s | median); r=$(values raftkv $op $conns $target ok_per_s | median)
+        row+=" | $(printf %.0f "$e") | $(printf %.0f "$r") | $(ratio "$r" "$e")"
+        for p in p50 p99 p999; do
+          e=$(values etcd $op $conns $target $p | median); r=$(values raftkv $op $conns $target $p | median)
+          row+=" | $(ms "$e") ms | $(ms "$r") ms | $(ratio "$r" "$e")"
+        done
+        row+=" | $(values etcd $op $conns $target status_errors | sum) / $(values raftkv $op $conns $target status_errors | sum)"
+        row+=" | $(values etcd $op $conns $target sock_errors | sum) / $(values raftkv $op $conns $target sock_errors | sum) |"
+        echo "$row"
+      done
+    done
+  done
+  echo
+  echo "ratio = raftkv / etcd: above 1 for ops/s means raftkv is faster, above 1 for a latency means raftkv is slower."
+  echo "ops/s counts 2xx answers only; latencies are wrk's, over every answer. non-2xx and socket errors are totals over all rounds, not medians."
+  [ "$any_changed" -eq 0 ] || echo "(†) the leader changed during at least one run of this load."
+  echo
+  for sys in etcd raftkv; do
+    writes=$(awk -v s=$sys '$1 == s && $2 == "put" {for (i = 9; i <= NF; i++) {split($i, kv, "="); if (kv[1] == "requests") print $5, kv[2]}}' "$OUT/runs/results.tsv")
+    ticks=$(awk -v s=$sys '$1 == s && $2 == "put" {print $5, $8}' "$OUT/runs/results.tsv")
+    per_round=$(for round in $(seq "$ROUNDS"); do
+      w=$(awk -v r="$round" '$1 == r {s += $2} END {print s + 0}' <<<"$writes")
+      t=$(awk -v r="$round" '$1 == r {s += $2} END {print s + 0}' <<<"$ticks")
+      awk -v w="$w" -v t="$t" -v hz="$CLK_TCK" 'BEGIN {if (w > 0) print t / hz / (w / 1000)}'
+    done | median)
+    rss=$(awk -v s=$sys -v r="$ROUNDS" '$1 == s && $2 == r {printf "%s MiB, %s MiB, %s MiB", $3, $4, $5}' "$OUT/runs/rss.tsv")
+    echo "- $sys: CPU $(printf %.2f "${per_round:-0}") s per 1,000 writes (user+system of the 3 nodes over the measured write runs, median over rounds); RSS after the write runs of the last round: $rss"
+  done
+} >"$OUT/results.md"
+
+echo
+cat "$OUT/results.md"
+echo
+echo "(written to $OUT/results.md; raw wrk output in $OUT/runs/)"
