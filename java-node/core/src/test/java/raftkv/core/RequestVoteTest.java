@@ -165,6 +165,22 @@ class RequestVoteTest {
     }
 
     @Test
+    void aLeaderIgnoresHigherTermRequestVoteThroughoutItsFirstQuorumPeriod_4_2_3_6_2() {
+        RaftNode n1 = node("n1", FIVE);
+        Harness.elect(n1);
+        long term = n1.currentTerm();
+        // Past the minimum election timeout, before its first CheckQuorum: still the live leader.
+        Harness.tick(n1, n1.config().electionTimeoutMinTicks() + 1);
+        drain(n1);
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        n1.step(new Message.RequestVote(term + 1, "n3", "n1", 5, term));
+        Ready ready = drain(n1);
+        assertThat(ready.messages()).noneMatch(m -> m instanceof Message.RequestVoteReply);
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+        assertThat(n1.currentTerm()).isEqualTo(term);
+    }
+
+    @Test
     void candidateWithMajorityOfVotesBecomesLeader_5_2() {
         RaftNode n1 = node("n1", FIVE);
         Harness.tickUntilCampaign(n1);
