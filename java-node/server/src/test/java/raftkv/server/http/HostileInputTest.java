@@ -9,12 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import raftkv.server.Json;
 
 /**
@@ -23,23 +19,7 @@ import raftkv.server.Json;
  * error body with {@code definite}, never an HTML page, and the node goes on serving. Sent over a
  * raw socket, because a well-behaved HTTP client would refuse to send most of them.
  */
-class HostileInputTest {
-
-    @TempDir
-    Path dataDir;
-
-    private InProcessNode node;
-
-    @BeforeEach
-    void start() throws Exception {
-        node = new InProcessNode(dataDir, "s3cret", 2_000);
-        node.awaitRole("leader");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        node.close();
-    }
+class HostileInputTest extends OneNodeClusterTest {
 
     private record RawResponse(int status, String head, String body) {}
 

@@ -4,31 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import raftkv.server.Json;
 
 /** Every status code of the client API on a one-node cluster, and every kind of bad input. */
-class HttpApiTest {
-
-    @TempDir
-    Path dataDir;
-
-    private InProcessNode node;
-
-    @BeforeEach
-    void start() throws Exception {
-        node = new InProcessNode(dataDir, "s3cret", 2_000);
-        node.awaitRole("leader");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        node.close();
-    }
+class HttpApiTest extends OneNodeClusterTest {
 
     private static JsonNode json(HttpResponse<String> response) throws Exception {
         return Json.MAPPER.readTree(response.body());
