@@ -177,11 +177,27 @@ final class KvRoutes {
                             : new ApiException(ErrorCode.READ_FAILED, "connection to leader " + hint + " broke");
                 }
             }
-            if (System.nanoTime() - deadline >= 0) {
+            awaitKnownLeader(deadline);
+        }
+    }
+
+    /**
+     * Waits, without queueing anything on the event loop, until this node's published status names
+     * a leader; gives up with a definite {@code no_leader} at the request's deadline. Since nothing
+     * was handed to the loop while waiting, that failure is certain: nothing was appended.
+     */
+    private void awaitKnownLeader(long deadlineNanos) throws InterruptedException {
+        Thread.sleep(RETRY_PAUSE_MILLIS); // let a fresh leader's first heartbeat land
+        while (loop.status().leader() == null) {
+            if (System.nanoTime() - deadlineNanos >= 0) {
                 throw new ApiException(ErrorCode.NO_LEADER, "no leader became known to " + config.id() + " within "
                         + config.requestTimeoutMs() + " ms; nothing was done");
             }
             Thread.sleep(RETRY_PAUSE_MILLIS);
+        }
+        if (System.nanoTime() - deadlineNanos >= 0) {
+            throw new ApiException(ErrorCode.NO_LEADER, "leader " + loop.status().leader() + " could not be reached by "
+                    + config.id() + " within " + config.requestTimeoutMs() + " ms; nothing was done");
         }
     }
 
