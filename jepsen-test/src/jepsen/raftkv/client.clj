@@ -192,9 +192,10 @@
       (error-outcome f status body raw))
 
     :final-read
+    ; GET /debug/kv: this node's own state machine, {"lastApplied": n, "kv": {id: name}}.
     (case (int status)
-      200 (if-let [m (normalize-map body)]
-            {:type :ok, :value m}
+      200 (if-let [m (and (map? body) (contains? body "kv") (normalize-map (get body "kv")))]
+            {:type :ok, :value m, :last-applied (get body "lastApplied")}
             {:type :fail, :error {:status 200, :malformed-body (str raw)}})
       (error-outcome f status body raw))))
 
@@ -247,7 +248,9 @@
                   {:method "POST", :path (str "/kv/" k "/cas")
                    :body {"expected" (str expected), "name" (str new)}
                    :mutation? true})
-    :final-read {:method "GET", :path "/kv"}))
+    ; Node-local and not linearizable, never forwarded: the convergence check must see every
+    ; node's own state machine, not the leader's through each follower.
+    :final-read {:method "GET", :path "/debug/kv"}))
 
 (defn http-client
   "A JDK HttpClient speaking HTTP/1.1 (no h2c upgrade dance) with a short connect timeout."
@@ -363,10 +366,25 @@
       (or (exception->outcome f e)
           (throw e)))))
 
+(defn- status-field
+  "A field of node's GET /status, or nil if it does not answer."
+  [http node field timeout]
+  (try
+    (let [{:keys [status body]} (request! http (node-url node) {:method "GET", :path "/status"} {} timeout)]
+      (when (and (= 200 status) (map? body)) (get body field)))
+    (catch Exception _ nil)))
+
+(defn caught-up?
+  "Has a node that applied up to last-applied caught up with the commit index its leader reports?
+  Both must be known."
+  [last-applied leader-commit]
+  (boolean (and (number? last-applied) (number? leader-commit) (>= last-applied leader-commit))))
+
 (defn- final-read!
-  "Reads the whole map through the node named in the op (:node), retrying failed attempts until
-  one succeeds or the final-read timeout passes: after the faults are healed, every node must
-  eventually answer."
+  "Reads the node's own map (GET /debug/kv, never forwarded) once the node has applied everything
+  its leader has committed, retrying until then or until the final-read timeout passes: after the
+  faults are healed, every node must catch up. A node that never does is recorded as a failed read,
+  which fails the convergence check."
   [{:keys [http opts]} test op]
   (let [node      (or (:node op) (:node opts))
         req       (op->request :final-read nil nil)
@@ -374,9 +392,21 @@
                      (* 1000000 1000 (:final-read-timeout test 30)))
         timeout   (:request-timeout-ms opts)]
     (loop [attempt 1]
-      (let [outcome (perform http (node-url node) :final-read req {} timeout)]
-        (if (or (= :ok (:type outcome)) (< deadline (System/nanoTime)))
-          (merge op outcome {:node node, :attempts attempt})
+      (let [leader  (status-field http node "leader" timeout)
+            commit  (when leader (status-field http leader "commitIndex" timeout))
+            outcome (perform http (node-url node) :final-read req {} timeout)
+            done?   (and (= :ok (:type outcome)) (caught-up? (:last-applied outcome) commit))]
+        (cond
+          done?
+          (merge op outcome {:node node, :attempts attempt, :leader-commit commit})
+
+          (< deadline (System/nanoTime))
+          (merge op {:type :fail, :node node, :attempts attempt
+                     :error {:not-caught-up {:last-applied (:last-applied outcome)
+                                             :leader leader, :leader-commit commit
+                                             :last-outcome (:type outcome)}}})
+
+          :else
           (do (Thread/sleep 500)
               (recur (inc attempt))))))))
 

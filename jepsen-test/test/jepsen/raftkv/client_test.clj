@@ -131,22 +131,20 @@
            @sent))))
 
 (deftest final-read-outcomes
-  (testing "an object of id -> name"
-    (is (= {:type :ok, :value {0 1, 1 3, 10 4}}
-           (c/response->outcome :final-read (resp 200 "{\"10\":\"4\",\"0\":\"1\",\"1\":\"3\"}")))))
-  (testing "an array of entries"
-    (is (= {:type :ok, :value {0 1, 2 2}}
+  (testing "a node's own state machine, as GET /debug/kv answers"
+    (is (= {:type :ok, :value {0 1, 1 3, 10 4}, :last-applied 17}
            (c/response->outcome :final-read
-                                (resp 200 "[{\"id\":\"2\",\"name\":\"2\"},{\"id\":\"0\",\"name\":\"1\"}]")))))
-  (testing "a wrapper object"
-    (is (= {:type :ok, :value {5 0}}
-           (c/response->outcome :final-read (resp 200 "{\"entries\":{\"5\":\"0\"}}")))))
+                                (resp 200 "{\"lastApplied\":17,\"kv\":{\"10\":\"4\",\"0\":\"1\",\"1\":\"3\"}}")))))
   (testing "the empty map"
-    (is (= {:type :ok, :value {}} (c/response->outcome :final-read (resp 200 "{}")))))
+    (is (= {:type :ok, :value {}, :last-applied 0}
+           (c/response->outcome :final-read (resp 200 "{\"lastApplied\":0,\"kv\":{}}")))))
   (testing "the map is sorted by id, numbers first"
     (is (= [1 2 10 "a"]
            (keys (:value (c/response->outcome :final-read
-                                              (resp 200 "{\"a\":\"1\",\"10\":\"1\",\"2\":\"1\",\"1\":\"1\"}")))))))
+                                              (resp 200 (str "{\"lastApplied\":4,\"kv\":"
+                                                             "{\"a\":\"1\",\"10\":\"1\",\"2\":\"1\",\"1\":\"1\"}}"))))))))
+  (testing "a whole-map answer without the node-local wrapper is not a local read: it fails"
+    (is (= :fail (:type (c/response->outcome :final-read (resp 200 "{\"10\":\"4\"}"))))))
   (testing "anything else fails (it is a read)"
     (is (= :fail (:type (c/response->outcome :final-read (resp 200 "[1,2]")))))
     (is (= :fail (:type (c/response->outcome :final-read (resp 503 (err-body "no_leader" false))))))))
@@ -190,7 +188,15 @@
          (c/op->request :write 3 4)))
   (is (= {:method "POST", :path "/kv/3/cas", :body {"expected" "1", "name" "2"}, :mutation? true}
          (c/op->request :cas 3 [1 2])))
-  (is (= {:method "GET", :path "/kv"} (c/op->request :final-read nil nil))))
+  (is (= {:method "GET", :path "/debug/kv"} (c/op->request :final-read nil nil))))
+
+(deftest catching-up
+  (testing "a node's local map counts only once it has applied what its leader committed"
+    (is (true? (c/caught-up? 12 12)))
+    (is (true? (c/caught-up? 13 12)))
+    (is (false? (c/caught-up? 11 12)))
+    (is (false? (c/caught-up? 12 nil)))
+    (is (false? (c/caught-up? nil 12)))))
 
 (deftest parse-helpers
   (are [in out] (= out (c/parse-name in))
