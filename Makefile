@@ -15,7 +15,7 @@ NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
 .PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare \
-        base-image cluster jepsen docker-smoke down report clean
+        base-image cluster jepsen docker-smoke down report clean partition heal kill start
 
 help:
 	@echo "make build           build the node jar ($(NODE_JAR)) and the simulator"
@@ -33,6 +33,8 @@ help:
 	@echo "make report          serve the Jepsen store (lein run serve)"
 	@echo "make docker-smoke    build, start, write/read, partition and heal the Docker cluster, then remove it"
 	@echo "make down            remove every container, network and volume 'make cluster' created"
+	@echo "make partition NODES=n1,n2|leader   cut those nodes off from the rest (make heal undoes it)"
+	@echo "make kill NODE=n3 / make start NODE=n3   kill -9 raftkv on a node / start it again from its data"
 
 java:
 	@test -n "$(JAVA_HOME)" || { echo "no JDK >= 21 found: install one (e.g. apt-get install openjdk-21-jdk-headless) or set JAVA_HOME" >&2; exit 1; }
@@ -91,6 +93,18 @@ docker-smoke:
 
 report:
 	docker/cluster.sh report
+
+partition:
+	docker/cluster.sh partition $(or $(NODES),$(error NODES=n1,n2 or NODES=leader))
+
+heal:
+	docker/cluster.sh heal
+
+kill:
+	docker/cluster.sh kill $(or $(NODE),$(error NODE=n1..n5))
+
+start:
+	docker/cluster.sh start $(or $(NODE),$(error NODE=n1..n5))
 
 down:
 	docker/cluster.sh down

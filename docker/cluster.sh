@@ -8,6 +8,11 @@
 #   docker/cluster.sh report        serve the Jepsen store (lein run serve) on http://127.0.0.1:8088
 #   docker/cluster.sh status        containers, and each node's GET /status
 #   docker/cluster.sh logs NODE     the raftkv log of one node (n1..n5)
+#   docker/cluster.sh partition NODES   cut the nodes NODES (e.g. n1,n2, or "leader") off from the
+#                                   others, both directions (iptables DROP on each side)
+#   docker/cluster.sh heal          remove every partition (flush the nodes' iptables INPUT rules)
+#   docker/cluster.sh kill NODE     kill -9 raftkv on NODE (its data directory stays)
+#   docker/cluster.sh start NODE    start raftkv on NODE again, from its data directory
 #   docker/cluster.sh down          remove every container, the network and the volumes `up` made
 #                                   (images are kept as a build cache; `down --images` removes them)
 #
@@ -146,11 +151,18 @@ containers_up() {
 
 # Stops raftkv on one node (by its pidfile), installs the jar, starts raftkv like the Jepsen DB does.
 install_node() {
+  local n=$1 c
+  c=$(container "$n")
+  docker exec "$c" sh -c "mkdir -p $DIR $DATA; [ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5 || true"
+  docker cp "$JAR" "$c:$NODE_JAR" >/dev/null
+  start_node "$n"
+}
+
+# Starts the installed raftkv on one node, from its data directory.
+start_node() {
   local n=$1 c bug=""
   c=$(container "$n")
   [ -n "${RAFTKV_BUG:-}" ] && bug="--bug $RAFTKV_BUG"
-  docker exec "$c" sh -c "mkdir -p $DIR $DATA; [ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5 || true"
-  docker cp "$JAR" "$c:$NODE_JAR" >/dev/null
   docker exec "$c" sh -c "echo \"\$(date -Is) cluster.sh starting raftkv\" >> $LOGFILE; \
     start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
       --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS -jar $NODE_JAR \
@@ -267,6 +279,69 @@ logs() {
   docker exec "$(container "$n")" cat "$LOGFILE"
 }
 
+# ---------------------------------------------------------------- faults by hand
+
+node_arg() {
+  [[ " ${NODES[*]} " == *" ${1:-} "* ]] || die "usage: $0 $2 n1|n2|n3|n4|n5"
+  running "$(container "$1")" || die "container $(container "$1") is not running: 'make cluster' first"
+}
+
+ip_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(container "$1")"; }
+
+# The leader the first answering node names.
+current_leader() {
+  local n leader
+  for n in "${NODES[@]}"; do
+    leader=$(docker exec "$CONTROL" curl -s --max-time 2 "http://$n:8080/status" 2>/dev/null \
+      | sed -n 's/.*"leader":"\([^"]*\)".*/\1/p')
+    [ -n "$leader" ] && { echo "$leader"; return 0; }
+  done
+  return 1
+}
+
+partition() {
+  local spec=${1:-} group=() others=() a b n
+  [ -n "$spec" ] || die "usage: $0 partition n1,n2|leader"
+  if [ "$spec" = leader ]; then
+    spec=$(current_leader) || die "no node names a leader: nothing to cut off"
+  fi
+  IFS=, read -r -a group <<<"$spec"
+  for n in "${group[@]}"; do node_arg "$n" partition; done
+  for n in "${NODES[@]}"; do [[ ",$spec," == *",$n,"* ]] || others+=("$n"); done
+  [ ${#others[@]} -gt 0 ] || die "cutting off every node from no one: name fewer nodes"
+  for a in "${group[@]}"; do
+    for b in "${others[@]}"; do
+      docker exec "$(container "$a")" iptables -A INPUT -s "$(ip_of "$b")" -j DROP
+      docker exec "$(container "$b")" iptables -A INPUT -s "$(ip_of "$a")" -j DROP
+    done
+  done
+  log "partition: {${group[*]}} | {${others[*]}} (iptables DROP both ways; 'make heal' removes it)"
+  log "watch:     a leader on the smaller side steps down within an election timeout (CheckQuorum);"
+  log "           the majority side elects one if it has none: docker/cluster.sh status"
+}
+
+heal() {
+  local n
+  for n in "${NODES[@]}"; do
+    running "$(container "$n")" && docker exec "$(container "$n")" iptables -F INPUT
+  done
+  log "healed: every node reaches every other; cut-off nodes catch up from the leader's log"
+}
+
+kill_node() {
+  node_arg "${1:-}" kill
+  docker exec "$(container "$1")" sh -c "start-stop-daemon --stop --quiet --oknodo --signal KILL --pidfile $PIDFILE --remove-pidfile"
+  log "killed raftkv on $1 (kill -9; its data stays in $DATA). 'make start NODE=$1' restarts it"
+}
+
+start_one() {
+  node_arg "${1:-}" start
+  docker exec "$(container "$1")" sh -c "[ -f $PIDFILE ] && kill -0 \$(cat $PIDFILE) 2>/dev/null" \
+    && die "raftkv already runs on $1"
+  start_node "$1"
+  log "started raftkv on $1 from its data directory; it rejoins and catches up"
+}
+
 down() {
   need_engine
   log "removing the cluster's containers, network and volumes"
@@ -289,6 +364,10 @@ case "$cmd" in
   report) report ;;
   status) status ;;
   logs) logs "$@" ;;
+  partition) need_engine; partition "$@" ;;
+  heal) need_engine; heal ;;
+  kill) need_engine; kill_node "$@" ;;
+  start) need_engine; start_one "$@" ;;
   down) down "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac
