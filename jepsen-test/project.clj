@@ -6,7 +6,9 @@
   ; Jepsen (with Knossos) is resolved from the local ~/.m2. No Leiningen plugins: they would come
   ; from Clojars.
   :dependencies [[org.clojure/clojure "1.12.0"]
-                 [jepsen "0.3.13"]]
+                 [jepsen "0.3.13"]
+                 ; JSON for the raftkv API: the Jackson that Jepsen already brings, named explicitly.
+                 [com.fasterxml.jackson.core/jackson-databind "2.16.1"]]
   :main jepsen.raftkv
   :jvm-opts ["-Djava.awt.headless=true"
              "-Xmx4g"

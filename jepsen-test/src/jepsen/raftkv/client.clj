@@ -30,11 +30,12 @@
   (the op itself was never sent) and the next mutation tries again; after session_expired the
   next mutation opens a new session."
   (:require [clojure.string :as str]
+            [clojure.walk]
             [clojure.tools.logging :refer [info warn]]
             [jepsen [client :as client]
-                    [independent :as independent]]
-            [jepsen.raftkv.json :as json])
-  (:import (java.io IOException)
+                    [independent :as independent]])
+  (:import (com.fasterxml.jackson.databind DeserializationFeature ObjectMapper)
+           (java.io IOException)
            (java.net ConnectException NoRouteToHostException URI UnknownHostException)
            (java.net.http HttpClient HttpClient$Redirect HttpClient$Version HttpConnectTimeoutException
                           HttpRequest HttpRequest$BodyPublishers HttpRequest$Builder HttpResponse
@@ -45,6 +46,39 @@
 (def port
   "The port every raftkv node serves HTTP on."
   8080)
+
+;; ---------------------------------------------------------------------------------------------
+;; JSON, through Jackson (which Jepsen already brings onto the classpath)
+
+(def ^:private ^ObjectMapper mapper
+  (doto (ObjectMapper.)
+    ; "1 2" is not one JSON document: refuse it rather than read the first value.
+    (.enable DeserializationFeature/FAIL_ON_TRAILING_TOKENS)))
+
+(defn- ->clj
+  "Jackson's java.util maps, lists and boxed numbers as Clojure data: maps with string keys (the
+  API's keys are data, e.g. the ids of GET /kv), vectors, longs (or bigints) and doubles."
+  [x]
+  (cond
+    (instance? java.util.Map x)      (into {} (map (fn [[k v]] [k (->clj v)])) x)
+    (instance? java.util.List x)     (mapv ->clj x)
+    (instance? Integer x)            (long x)
+    (instance? java.math.BigInteger x) (bigint x)
+    :else                            x))
+
+(defn write-json
+  "x (maps with string or keyword keys, vectors, strings, numbers, booleans, nil) as a JSON string."
+  ^String [x]
+  (.writeValueAsString mapper (clojure.walk/stringify-keys x)))
+
+(defn read-json
+  "Parses s as one JSON document into Clojure data (see ->clj); nil if s is nil, blank or not JSON
+  (a body we cannot parse is treated like no body: its operation's outcome stays unknown)."
+  [^String s]
+  (when (and s (not (str/blank? s)))
+    (try
+      (->clj (.readValue mapper s Object))
+      (catch IOException _ nil))))
 
 (defn node-url
   "The base URL of a node, e.g. http://n1:8080."
@@ -273,13 +307,13 @@
         _ (if body
             (-> b
                 (.header "Content-Type" "application/json")
-                (.method ^String method (HttpRequest$BodyPublishers/ofString (json/write-str body))))
+                (.method ^String method (HttpRequest$BodyPublishers/ofString (write-json body))))
             (.method b ^String method (HttpRequest$BodyPublishers/noBody)))
         ^HttpResponse resp (.send http (.build b) (HttpResponse$BodyHandlers/ofString))
         raw (.body resp)]
     {:status (.statusCode resp)
      :raw    raw
-     :body   (json/try-read-str raw)}))
+     :body   (read-json raw)}))
 
 (defn close-http!
   "Stops an HttpClient right away (in-flight requests are abandoned: their ops are already

@@ -4,8 +4,7 @@
   (:require [clojure.test :refer [deftest is are testing]]
             [jepsen.client :as client]
             [jepsen.independent :as independent]
-            [jepsen.raftkv.client :as c]
-            [jepsen.raftkv.json :as json])
+            [jepsen.raftkv.client :as c])
   (:import (java.io EOFException IOException)
            (java.net ConnectException NoRouteToHostException SocketException UnknownHostException)
            (java.net.http HttpConnectTimeoutException HttpTimeoutException)
@@ -15,11 +14,11 @@
   "A response as request! returns it, from a status and a raw body."
   ([status] (resp status nil))
   ([status raw]
-   {:status status, :raw raw, :body (json/try-read-str raw)}))
+   {:status status, :raw raw, :body (c/read-json raw)}))
 
 (defn err-body
   [code definite]
-  (json/write-str (cond-> {"error" code, "message" (str code " happened")}
+  (c/write-json (cond-> {"error" code, "message" (str code " happened")}
                     (some? definite) (assoc "definite" definite))))
 
 (deftest read-outcomes
@@ -218,3 +217,21 @@
           (is (some? e))
           (is (= :fail (:type (c/exception->outcome :write e)))))
         (finally (c/close-http! http))))))
+
+(deftest json-bodies
+  (testing "what the API sends, read as Clojure data with string keys and longs"
+    (are [s v] (= v (c/read-json s))
+      "{}"                                             {}
+      "[1, 2.5, null, true]"                           [1 2.5 nil true]
+      "{\"id\":\"1\",\"name\":\"3\"}"                 {"id" "1", "name" "3"}
+      "{\"lastApplied\":7,\"kv\":{\"0\":\"4\"}}"       {"lastApplied" 7, "kv" {"0" "4"}}
+      "12345678901234567890"                           12345678901234567890N)
+    (is (instance? Long (c/read-json "-12"))))
+  (testing "anything that is not one JSON document is no body at all"
+    (doseq [s [nil "" "   " "{" "[1," "{\"a\" 1}" "nul" "1 2" "\"abc" "<html>"]]
+      (is (nil? (c/read-json s)) (pr-str s))))
+  (testing "request bodies, and a round trip"
+    (is (= "{\"name\":\"3\"}" (c/write-json {"name" "3"})))
+    (is (= "{\"expected\":\"1\"}" (c/write-json {:expected "1"})))
+    (let [v {"a" [1 2 {"b" "c\td"}], "e" nil, "f" false, "g" -3}]
+      (is (= v (c/read-json (c/write-json v)))))))
