@@ -62,7 +62,7 @@ detect_compose() {
   [ ${#COMPOSE[@]} -eq 0 ] || return 0
   if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose)
   elif command -v docker-compose >/dev/null 2>&1; then COMPOSE=(docker-compose)
-  else die "neither 'docker compose' (v2) nor 'docker-compose' found: apt-get install docker-compose (or docker-compose-plugin)"
+  else die "neither 'docker compose' (v2) nor 'docker-compose' (v1) found. On Debian/Ubuntu: apt-get install -y docker-compose (Docker's own apt repository calls v2 docker-compose-plugin)"
   fi
 }
 compose() { detect_compose; "${COMPOSE[@]}" -p raftkv -f "$HERE/docker-compose.yml" "$@"; }
@@ -91,8 +91,10 @@ build_images() {
   log "building $NODE_IMAGE and $CONTROL_IMAGE from $BASE_IMAGE (cached after the first time)"
   for img in node control; do
     dir="$HERE/$img"
-    docker build -q --build-arg "BASE_IMAGE=$BASE_IMAGE" ${CONTROL_JDKS:+--build-arg "CONTROL_JDKS=$CONTROL_JDKS"} \
-      -t "raftkv-$img:latest" "$dir" >/dev/null 2>"$errs" || {
+    # Progress: one line per Dockerfile step ("Step 3/9 : RUN ..."), the rest of the output muted.
+    docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" ${CONTROL_JDKS:+--build-arg "CONTROL_JDKS=$CONTROL_JDKS"} \
+      -t "raftkv-$img:latest" "$dir" 2>"$errs" \
+      | { grep --line-buffered '^Step ' || true; } | sed -u -E "s/^(.{0,90}).*/[cluster]   raftkv-$img: \1/" || {
       grep -v -e 'legacy builder is deprecated' -e 'BuildKit is currently disabled' -e 'environment-variable\.$' -e '^DEPRECATED' "$errs" >&2 || true
       rm -f "$errs"
       die "building raftkv-$img failed (see it whole: DOCKER_BUILDKIT=0 docker build --build-arg BASE_IMAGE=$BASE_IMAGE -t raftkv-$img docker/$img)"
@@ -132,8 +134,20 @@ wait_ssh() {
   log "control reaches root@n1..n5 over SSH"
 }
 
+# Enough free space where Docker keeps its images (the two images and a base take ~2 GiB).
+need_disk() {
+  local root free_kib
+  root=$(docker info -f '{{.DockerRootDir}}' 2>/dev/null || echo /var/lib/docker)
+  free_kib=$(df -Pk "$root" 2>/dev/null | awk 'NR == 2 {print $4}')
+  [ -z "$free_kib" ] || [ "$free_kib" -ge $((3 * 1024 * 1024)) ] \
+    || die "only $((free_kib / 1024)) MiB free under $root: the images need about 3 GiB"
+}
+
 containers_up() {
+  # Every prerequisite is checked before anything is built: a missing one fails in seconds.
   need_engine
+  detect_compose
+  need_disk
   need_base
   build_images
   keys
