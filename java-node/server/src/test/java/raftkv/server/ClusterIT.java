@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +43,7 @@ class ClusterIT {
     @ParameterizedTest(name = "{0} nodes")
     @ValueSource(ints = {3, 5})
     void acknowledgedWritesSurviveCrashes(int size) throws Exception {
-        Path workDir = Files.createDirectories(Path.of("target", "it", size + "-nodes-" + System.currentTimeMillis()));
-        cluster = new NodeProcesses(Path.of(System.getProperty("raftkv.nodeJar", "target/raftkv-node.jar")),
-                workDir, size);
+        cluster = NodeProcesses.fresh(size + "-nodes", size);
         cluster.startAll();
         String leader = await("a leader", Duration.ofSeconds(30), cluster::agreedLeader);
 

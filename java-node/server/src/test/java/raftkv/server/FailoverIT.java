@@ -3,8 +3,6 @@ package raftkv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,11 +36,9 @@ class FailoverIT {
 
     @Test
     void killingTheLeaderFailsOnlyTheWritesInFlightAtItAndThoseIndefinitely() throws Exception {
-        Path workDir = Files.createDirectories(Path.of("target", "it", "failover-" + System.currentTimeMillis()));
-        cluster = new NodeProcesses(Path.of(System.getProperty("raftkv.nodeJar", "target/raftkv-node.jar")),
-                workDir, 3);
+        cluster = NodeProcesses.fresh("failover", 3);
         cluster.startAll();
-        String leader = awaitAgreedLeader();
+        String leader = cluster.awaitAgreedLeader(Duration.ofSeconds(30));
         List<String> followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
 
         AtomicBoolean running = new AtomicBoolean(true);
@@ -79,22 +75,10 @@ class FailoverIT {
         assertThat(beforeKill).as("the load ran before the kill").isPositive();
         assertThat(acknowledged.get()).as("the cluster went on accepting writes after the kill")
                 .isGreaterThan(beforeKill);
-        assertThat(failed.values()).as("writes that failed definitely or for want of a leader; logs in %s", workDir)
+        assertThat(failed.values()).as("writes that failed definitely or for want of a leader; logs in %s", cluster.workDir())
                 .noneMatch(failure -> failure.contains("\"definite\":true") || failure.contains("no_leader"));
         // One write per writer was in flight at the leader; a writer may meet one more broken pooled
         // connection to it before its node learns the leader is gone. Anything beyond that is needless.
         assertThat(failed.size()).as("only writes in flight at the dead leader fail").isLessThanOrEqualTo(2 * WRITERS);
-    }
-
-    private String awaitAgreedLeader() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<String> leader = cluster.agreedLeader();
-            if (leader.isPresent()) {
-                return leader.get();
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no agreed leader within 30 s");
     }
 }

@@ -50,6 +50,34 @@ final class NodeProcesses implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
+    /**
+     * {@code size} nodes of the jar the build just made ({@code -Draftkv.nodeJar}, else
+     * target/raftkv-node.jar), with data and logs in a fresh target/it/NAME-TIMESTAMP directory.
+     */
+    static NodeProcesses fresh(String name, int size) throws IOException {
+        Path workDir = Files.createDirectories(Path.of("target", "it", name + "-" + System.currentTimeMillis()));
+        return new NodeProcesses(Path.of(System.getProperty("raftkv.nodeJar", "target/raftkv-node.jar")), workDir,
+                size);
+    }
+
+    /** Where the nodes' data directories and logs are. */
+    Path workDir() {
+        return workDir;
+    }
+
+    /** Waits for {@link #agreedLeader()}; fails the test after {@code timeout}. */
+    String awaitAgreedLeader(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<String> leader = agreedLeader();
+            if (leader.isPresent()) {
+                return leader.get();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no agreed leader within " + timeout + "; logs in " + workDir);
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();

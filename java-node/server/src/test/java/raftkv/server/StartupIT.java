@@ -3,8 +3,6 @@ package raftkv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import raftkv.server.NodeProcesses.Reply;
@@ -40,9 +39,7 @@ class StartupIT {
 
     @Test
     void aFreshClusterAcceptsEveryWriteThroughItsFollowersOnceALeaderIsReported() throws Exception {
-        Path workDir = Files.createDirectories(Path.of("target", "it", "startup-" + System.currentTimeMillis()));
-        cluster = new NodeProcesses(Path.of(System.getProperty("raftkv.nodeJar", "target/raftkv-node.jar")),
-                workDir, 3);
+        cluster = NodeProcesses.fresh("startup", 3);
         long started = System.nanoTime();
         cluster.startAll();
         String leader = awaitReportedLeader(Duration.ofSeconds(30));
@@ -66,10 +63,10 @@ class StartupIT {
                 }));
             }
             for (Future<?> write : writes) {
-                write.get(Duration.ofSeconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                write.get(Duration.ofSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
             }
         }
-        assertThat(failures).as("writes that failed; node logs in %s", workDir).isEmpty();
+        assertThat(failures).as("writes that failed; node logs in %s", cluster.workDir()).isEmpty();
     }
 
     /** The leader that any node's {@code /status} names first. */
