@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import raftkv.server.NodeProcesses.Reply;
@@ -23,22 +22,13 @@ import raftkv.server.NodeProcesses.Reply;
  * Real node processes started from the shaded jar, crashed with kill -9. Every write the cluster
  * acknowledged must survive the leader's crash, and then the crash of every node at once.
  */
-class ClusterIT {
+class ClusterIT extends NodeProcessesTest {
 
     private static final Duration MAX_FAILOVER = Duration.ofMillis(2L * NodeProcesses.ELECTION_MAX_MS);
-
-    private NodeProcesses cluster;
 
     /** Writes the cluster acknowledged (200), and writes whose outcome is unknown (may or may not be there). */
     private final Map<String, String> acknowledged = new ConcurrentHashMap<>();
     private final Map<String, String> unknown = new ConcurrentHashMap<>();
-
-    @AfterEach
-    void killEveryNode() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @ParameterizedTest(name = "{0} nodes")
     @ValueSource(ints = {3, 5})

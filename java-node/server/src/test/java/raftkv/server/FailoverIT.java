@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import raftkv.server.NodeProcesses.Reply;
 
@@ -21,18 +20,9 @@ import raftkv.server.NodeProcesses.Reply;
  * flight at the dead leader and fails with {@code definite: false} (Jepsen's {@code :info}); none
  * may fail definitely, and none with {@code no_leader}: requests wait through the election.
  */
-class FailoverIT {
+class FailoverIT extends NodeProcessesTest {
 
     private static final int WRITERS = 8;
-
-    private NodeProcesses cluster;
-
-    @AfterEach
-    void killEveryNode() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void killingTheLeaderFailsOnlyTheWritesInFlightAtItAndThoseIndefinitely() throws Exception {

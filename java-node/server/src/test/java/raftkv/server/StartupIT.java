@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import raftkv.server.NodeProcesses.Reply;
 
@@ -23,19 +22,10 @@ import raftkv.server.NodeProcesses.Reply;
  * port is open before the Raft clock starts, a new leader is not deposed while its first messages
  * are still on their way, and a request that meets an election waits for its outcome.
  */
-class StartupIT {
+class StartupIT extends NodeProcessesTest {
 
     private static final int WRITES = 100;
     private static final int CLIENTS = 16;
-
-    private NodeProcesses cluster;
-
-    @AfterEach
-    void killEveryNode() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void aFreshClusterAcceptsEveryWriteThroughItsFollowersOnceALeaderIsReported() throws Exception {
