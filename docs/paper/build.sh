@@ -83,7 +83,7 @@ if [ -s "$BENCH_COMPARE" ]; then
     my $clean = !grep { my $r = $_; grep { ($r->[$cols[$_]] // "") ne "0 / 0" } @err } @rows;
     if ($clean) { my %drop = map { $_ => 1 } @err; @cols = @cols[grep { !$drop{$_} } 0..$#cols]; @names = @names[grep { !$drop{$_} } 0..$#names] }
     print "| ", join(" | ", @names), " |\n";
-    print "| ", join(" | ", map { $_ == 0 ? "---" : "---:" } 0..$#names), " |\n";
+    print "| ", join(" | ", map { $_ == 0 ? "-" x 24 : "-" x 10 . ":" } 0..$#names), " |\n";
     for my $r (@rows) { print "| ", join(" | ", map { $r->[$_] // "" } @cols), " |\n" }
     print "\n: raftkv neben etcd, Ausgabe von `make bench-compare` ($title). ";
     print join(" ", map { s/\.?$/./r } @bul), " Median über die Runden; die Spalte raftkv/etcd ist das Verhältnis der ops/s. ";
@@ -111,7 +111,7 @@ cp "$PAPER"/figures/raft.svg "$PAPER"/figures/partition.svg "$GEN/"
 preprocess() {
   perl -CSD -Mutf8 -ne '
     sub fail { print STDERR "paper: $_[0]\n"; exit 1 }
-    if (/^%%include\s+(\S+)\s*$/) { local $/; open(my $f, "<:encoding(UTF-8)", $1) or fail("cannot include $1"); print <$f>; next }
+    if (/^%%include\s+(\S+)\s*$/) { local $/; open(my $f, "<:encoding(UTF-8)", $1) or fail("cannot include $1"); print <$f>; print "\n"; next }
     if (/^%%excerpt\s+(.*)$/) {
       my ($file, $from, $to, $omit) = map { s/^\s+|\s+$//gr } split /\s\|\s/, $1;
       open(my $f, "<:encoding(UTF-8)", $file) or fail("excerpt: no file $file");
@@ -120,12 +120,12 @@ preprocess() {
       fail("excerpt: /$from/ not found in $file (did the code change?)") unless defined $a;
       fail("excerpt: /$to/ not found after /$from/ in $file (did the code change?)") unless defined $b;
       my @out; my $gap = 0;
-      for my $i ($a..$b) { if (defined $omit && length $omit && $l[$i] =~ /$omit/) { $gap = 1; next }
+      for my $i ($a..$b) { if (defined $omit && length $omit && $l[$i] =~ /$omit/) { $gap = 1 if $l[$i] =~ /\S/; next }
         if ($gap) { my ($ind) = $l[$i] =~ /^(\s*)/; push @out, "$ind// …\n"; $gap = 0 } push @out, $l[$i] }
       my $min = 1e9; for (@out) { next unless /\S/; my ($s) = /^( *)/; $min = length $s if length $s < $min }
       s/^ {$min}// for @out;
       my $lang = $file =~ /\.go$/ ? "go" : "java";
-      print "```$lang\n", @out, "```\n\n::: {.listing}\nAus `$file`, Zeilen ", $a + 1, "–", $b + 1, ".\n:::\n";
+      print "```$lang\n", @out, "```\n\n::: {.listing}\nAus `$file`, Zeilen ", $a + 1, "–", $b + 1, ".\n:::\n\n";
       next }
     print; print "\n" if eof' "$@"
 }
