@@ -160,10 +160,12 @@ case "$WHAT" in
     TB=docs/talk/build
     mkdir -p "$TB"
     cp "$GEN/jepsen-linear.svg" "$GEN/partition.svg" "$GEN/raft.svg" "$TB/"
+    for t in bench compare; do grep -v '^: ' "$GEN/$t.md" > "$GEN/$t-talk.md"; done  # tables without captions
     preprocess docs/talk/talk.md > "$TB/talk.md"
     say "pandoc (beamer) + xelatex -> $TB/raftkv-talk.pdf"
     (cd "$TB" && pandoc talk.md -t beamer --pdf-engine=xelatex --slide-level=2 \
-       --resource-path=".:$ROOT/docs/talk" -o raftkv-talk.pdf)
+       --resource-path=".:$ROOT/docs/talk" \
+       --include-in-header="$ROOT/docs/talk/header.tex" -o raftkv-talk.pdf)
     echo "talk: $TB/raftkv-talk.pdf: $(pdfinfo "$TB/raftkv-talk.pdf" | awk '/^Pages:/ {print $2}') slides"
     ;;
   *) die "usage: $0 paper|talk|count" ;;
