@@ -155,7 +155,10 @@ case "$WHAT" in
     ;;
   paper)
     say "pandoc + xelatex -> $BUILD/raftkv-paper.pdf"
+    rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "unbekannt")
+    dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo " mit lokalen Änderungen" || true)
     (cd "$GEN" && pandoc paper.md --metadata-file="$ROOT/$PAPER/metadata.yaml" \
+       -M date="Gebaut am $(date -u '+%d.%m.%Y') aus Commit $rev$dirty; jede Zahl mit ihrem Befehl in docs/paper/README.md" \
        --from markdown --citeproc --bibliography="$ROOT/$PAPER/references.yaml" \
        --pdf-engine=xelatex --resource-path=".:$ROOT/$PAPER" \
        --include-in-header="$ROOT/$PAPER/header.tex" --lua-filter="$ROOT/$PAPER/missing-filter.lua" -o "$ROOT/$BUILD/raftkv-paper.pdf")
