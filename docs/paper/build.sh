@@ -6,6 +6,7 @@
 #   docs/paper/build.sh paper    the German paper (PDF), then its page and character count
 #   docs/paper/build.sh talk     the slides (beamer PDF)
 #   docs/paper/build.sh count    only the character count of the paper's body
+#   docs/paper/build.sh check    only checks that every code excerpt still matches the code (fast)
 #
 # Environment: BENCH_COMPARE [run/bench-compare/results.md] the output of `make bench-compare`;
 # JEPSEN_SVG [docs/paper/figures/jepsen-ack-before-commit-key0-linear.svg] a Knossos linear.svg;
@@ -150,6 +151,11 @@ count() {
 }
 
 case "$WHAT" in
+  check)
+    # every excerpt and include of the paper and the talk still resolves (no LaTeX run)
+    preprocess docs/talk/talk.md > /dev/null
+    echo "paper: every excerpt and include of the paper and the talk resolves"
+    ;;
   count)
     echo "body characters (sections 1-7, without code listings, tables, figures and sources): $(count)"
     ;;
@@ -179,5 +185,5 @@ case "$WHAT" in
        --include-in-header="$ROOT/docs/talk/header.tex" -o raftkv-talk.pdf)
     echo "talk: $TB/raftkv-talk.pdf: $(pdfinfo "$TB/raftkv-talk.pdf" | awk '/^Pages:/ {print $2}') slides"
     ;;
-  *) die "usage: $0 paper|talk|count" ;;
+  *) die "usage: $0 paper|talk|count|check" ;;
 esac
