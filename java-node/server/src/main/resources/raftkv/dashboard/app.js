@@ -1,9 +1,9 @@
-// raftkv dashboard: polls GET /cluster (one node asks every member for its /status) twice a second
+// raftkv dashboard: polls GET /cluster (one node asks every member for its /status) about three times a second
 // and shows each member, the leader's view of replication, and the events seen between two polls.
 // Plain JavaScript, no build step, nothing loaded from elsewhere.
 'use strict';
 
-const POLL_MS = 500;
+const POLL_MS = 300;
 const FETCH_TIMEOUT_MS = 1500;
 const MAX_EVENTS = 200;
 

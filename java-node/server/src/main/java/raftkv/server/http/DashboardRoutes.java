@@ -27,7 +27,7 @@ import raftkv.server.NodeConfig;
  * reach one node only (in Docker, the peers' addresses are not reachable from the host).
  *
  * <p>A member that does not answer within {@link #PEER_TIMEOUT} is reported unreachable — killed
- * and partitioned nodes alike — so the page can refresh twice a second and show a fault at once.
+ * and partitioned nodes alike — so the page can refresh about three times a second and show a fault at once.
  * Both read-only JSON routes allow any origin, so that a page whose own node died can ask another.
  */
 final class DashboardRoutes {
