@@ -64,7 +64,8 @@ function diff(before, after) {
     const was = before.members.get(id);
     if (!was) continue;
     if (was.reachable && !m.reachable) {
-      event(`${id} is down, as seen from ${after.from}: ${m.error}`, 'bad');
+      const what = /refused/.test(m.error) ? 'is down' : 'is unreachable'; // killed vs partitioned or paused
+      event(`${id} ${what}, as seen from ${after.from}: ${m.error}`, 'bad');
       continue;
     }
     if (!was.reachable && m.reachable) {
