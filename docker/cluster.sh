@@ -197,7 +197,7 @@ start_node() {
   # The image's copy of the jar with its class-data-sharing archive if the installed jar is that
   # very jar (an archive is only valid for the file it was made from), else the installed jar.
   docker exec "$c" sh -c "jar=$NODE_JAR cds=''; \
-    if cmp -s $CDS_DIR/raftkv-node.jar $NODE_JAR && [ -s $CDS_DIR/raftkv.jsa ]; then \
+    if [ -s $CDS_DIR/raftkv.jsa ] && [ \"\$(sha256sum < $CDS_DIR/raftkv-node.jar)\" = \"\$(sha256sum < $NODE_JAR)\" ]; then \
       jar=$CDS_DIR/raftkv-node.jar cds='-XX:SharedArchiveFile=$CDS_DIR/raftkv.jsa'; fi; \
     echo \"\$(date -Is) cluster.sh starting raftkv (\${cds:-no class-data archive: the jar differs from the image's})\" >> $LOGFILE; \
     start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
