@@ -199,7 +199,7 @@ start_node() {
   docker exec "$c" sh -c "jar=$NODE_JAR cds=''; \
     if [ -s $CDS_DIR/raftkv.jsa ] && [ \"\$(sha256sum < $CDS_DIR/raftkv-node.jar)\" = \"\$(sha256sum < $NODE_JAR)\" ]; then \
       jar=$CDS_DIR/raftkv-node.jar cds='-XX:SharedArchiveFile=$CDS_DIR/raftkv.jsa'; fi; \
-    echo \"\$(date -Is) cluster.sh starting raftkv (\${cds:-no class-data archive: the jar differs from the image's})\" >> $LOGFILE; \
+    echo \"\$(date -Is) cluster.sh starting raftkv (\${cds:-no class-data archive for this jar})\" >> $LOGFILE; \
     start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
       --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS \$cds -jar \$jar \
       --id $n --listen 0.0.0.0:8080 --peers $(peers) --data-dir $DATA $bug >> $LOGFILE 2>&1"
