@@ -20,7 +20,9 @@
 #   BASE_IMAGE        base of both images (default debian:trixie-slim; `make base-image` builds it)
 #   RAFTKV_JAR        jar to install (default java-node/server/target/raftkv-node.jar)
 #   RAFTKV_BUG        passed to every node as --bug NAME by `up` (a deliberately injected bug)
-#   RAFTKV_JAVA_OPTS  JVM options for the nodes started by `up` (default -Xmx512m)
+#   RAFTKV_JAVA_OPTS  JVM options for the nodes started by `up` (default -Xmx512m
+#                     -XX:TieredStopAtLevel=1: the C1 compiler only, which halves the CPU a node needs
+#                     to start; fine for a teaching cluster, not for benchmarks)
 #   RAFTKV_M2         Maven repository mounted at control's /root/.m2 (default ~/.m2)
 #   LEIN_OFFLINE      1: lein runs offline in control (-o), 0: it may download. Default: 1 when
 #                     Jepsen 0.3.13 is in $RAFTKV_M2 (built from source, no Clojars needed), else 0
@@ -41,13 +43,14 @@ CONTROL=raftkv-control
 NETWORK=raftkv-jepsen
 LABEL=org.raftkv.cluster=1
 JAR=${RAFTKV_JAR:-$ROOT/java-node/server/target/raftkv-node.jar}
-JAVA_OPTS=${RAFTKV_JAVA_OPTS:--Xmx512m}
+JAVA_OPTS=${RAFTKV_JAVA_OPTS:--Xmx512m -XX:TieredStopAtLevel=1}
 export RAFTKV_M2=${RAFTKV_M2:-$HOME/.m2}
 export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}    # the classic builder: works without buildx
 
 # The conventions the Jepsen DB (jepsen-test) uses too.
 DIR=/opt/raftkv
 NODE_JAR=$DIR/raftkv-node.jar
+CDS_DIR=/opt/raftkv-cds                  # the image's own copy of the jar and its AppCDS archive
 PIDFILE=$DIR/raftkv.pid
 LOGFILE=$DIR/raftkv.log
 DATA=$DIR/data
@@ -108,18 +111,24 @@ build_images() {
   pick_control_jdk
   errs=$(mktemp)
   log "building $NODE_IMAGE and $CONTROL_IMAGE from $BASE_IMAGE (cached after the first time)"
+  # The node image bakes in the jar and an AppCDS archive trained on it (docker/node/Dockerfile),
+  # so its build context is docker/node plus the jar; an unchanged jar keeps the cached layers.
+  local node_ctx; node_ctx=$(mktemp -d)
+  cp -a "$HERE/node/." "$node_ctx/"
+  cp "$JAR" "$node_ctx/raftkv-node.jar"
   for img in node control; do
     dir="$HERE/$img"
+    [ "$img" = node ] && dir=$node_ctx
     # Progress: one line per Dockerfile step ("Step 3/9 : RUN ..."), the rest of the output muted.
     docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" ${CONTROL_JDKS:+--build-arg "CONTROL_JDKS=$CONTROL_JDKS"} \
       -t "raftkv-$img:latest" "$dir" 2>"$errs" \
       | { grep --line-buffered '^Step ' || true; } | sed -u -E "s/^(.{0,90}).*/[cluster]   raftkv-$img: \1/" || {
       grep -v -e 'legacy builder is deprecated' -e 'BuildKit is currently disabled' -e 'environment-variable\.$' -e '^DEPRECATED' "$errs" >&2 || true
-      rm -f "$errs"
+      rm -rf "$errs" "$node_ctx"
       die "building raftkv-$img failed (see it whole: DOCKER_BUILDKIT=0 docker build --build-arg BASE_IMAGE=$BASE_IMAGE -t raftkv-$img docker/$img)"
     }
   done
-  rm -f "$errs"
+  rm -rf "$errs" "$node_ctx"
   log "images ready in $((SECONDS - t0))s"
 }
 
@@ -162,8 +171,10 @@ need_disk() {
     || die "only $((free_kib / 1024)) MiB free under $root: the images need about 3 GiB"
 }
 
-containers_up() {
+# Builds what is missing and starts the containers; does not wait for them.
+containers_start() {
   # Every prerequisite is checked before anything is built: a missing one fails in seconds.
+  [ -f "$JAR" ] || die "$JAR not found: build it first ('make build'), or run 'make cluster' which does"
   need_engine
   detect_compose
   need_disk
@@ -173,11 +184,17 @@ containers_up() {
   mkdir -p "$RAFTKV_M2"
   detect_compose
   local t0=$SECONDS
+  T_COMPOSE_UP=$SECONDS
   log "starting containers (${COMPOSE[*]})"
   local errs; errs=$(mktemp)
   compose up -d --no-build --remove-orphans >/dev/null 2>"$errs" \
     || { cat "$errs" >&2; rm -f "$errs"; die "compose up failed"; }
   rm -f "$errs"
+}
+
+containers_up() {
+  local t0=$SECONDS
+  containers_start
   wait_ssh
   log "containers up in $((SECONDS - t0))s"
 }
@@ -196,9 +213,14 @@ start_node() {
   local n=$1 c bug=""
   c=$(container "$n")
   [ -n "${RAFTKV_BUG:-}" ] && bug="--bug $RAFTKV_BUG"
-  docker exec "$c" sh -c "echo \"\$(date -Is) cluster.sh starting raftkv\" >> $LOGFILE; \
+  # The image's copy of the jar with its class-data-sharing archive if the installed jar is that
+  # very jar (an archive is only valid for the file it was made from), else the installed jar.
+  docker exec "$c" sh -c "jar=$NODE_JAR cds=''; \
+    if [ -s $CDS_DIR/raftkv.jsa ] && [ \"\$(sha256sum < $CDS_DIR/raftkv-node.jar)\" = \"\$(sha256sum < $NODE_JAR)\" ]; then \
+      jar=$CDS_DIR/raftkv-node.jar cds='-XX:SharedArchiveFile=$CDS_DIR/raftkv.jsa'; fi; \
+    echo \"\$(date -Is) cluster.sh starting raftkv (\${cds:-no class-data archive for this jar})\" >> $LOGFILE; \
     start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
-      --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS -jar $NODE_JAR \
+      --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS \$cds -jar \$jar \
       --id $n --listen 0.0.0.0:8080 --peers $(peers) --data-dir $DATA $bug >> $LOGFILE 2>&1"
 }
 
@@ -224,7 +246,7 @@ wait_leader() {
       docker exec "$CONTROL" curl -s --max-time 2 "http://$n:8080/status" | grep -o '"leader":"[^"]*"' || echo none
     done | sort -u)
     if [ "$(echo "$leaders" | wc -l)" = 1 ] && [ "$leaders" != none ]; then
-      log "leader: $(echo "$leaders" | cut -d'"' -f4)"; return 0
+      log "leader: $(echo "$leaders" | cut -d'"' -f4) ($((SECONDS - ${T_COMPOSE_UP:-0}))s after compose up)"; return 0
     fi
     [ $SECONDS -lt $deadline ] || { log "WARNING: the nodes agree on no leader after 30s: $(echo $leaders)"; return 0; }
     sleep 0.5
@@ -233,17 +255,20 @@ wait_leader() {
 
 up() {
   local t0=$SECONDS n
-  [ -f "$JAR" ] || die "$JAR not found: build it first ('make build'), or run 'make cluster' which does"
-  containers_up
+  # raftkv starts as soon as the containers run (docker exec needs no SSH); waiting until control
+  # can SSH to every node, which only Jepsen needs, comes last.
+  containers_start
   log "installing $(basename "$JAR") and starting raftkv on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
   for n in "${NODES[@]}"; do install_node "$n" & done
   wait
   wait_http
   wait_leader
+  wait_ssh
   log "cluster up in $((SECONDS - t0))s: raftkv answers on all five nodes"
   cat <<EOF
 
-  From the host:     curl -s 127.0.0.1:8001/status            (n1..n5 = ports 8001..8005)
+  Dashboard:         http://127.0.0.1:8001/   (any node: n1..n5 = ports 8001..8005; metrics at /metrics)
+  From the host:     curl -s 127.0.0.1:8001/status
                      curl -s -XPUT 127.0.0.1:8001/kv/1 -d '{"name":"x"}'
                      curl -s 127.0.0.1:8005/kv/1
   Inside control:    docker exec -it $CONTROL bash            (ssh n1 works there)

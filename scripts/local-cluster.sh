@@ -73,6 +73,7 @@ start() {
   local p1; p1=$(port_of n1)
   echo "raftkv: leader $leader"
   echo "raftkv: 3 nodes up on 127.0.0.1:$(port_of n1)-$(port_of n3) (logs and data in $RUN_DIR/)"
+  echo "dashboard: http://127.0.0.1:$(port_of n1)/  http://127.0.0.1:$(port_of n2)/  http://127.0.0.1:$(port_of n3)/  (Prometheus metrics: /metrics)"
   echo "try:"
   echo "  curl -s -XPUT localhost:$p1/kv/alice -d '{\"name\":\"Alice\"}'"
   echo "  curl -s localhost:$((p1 + 1))/kv/alice"

@@ -117,6 +117,7 @@ public final class EventLoop {
     private final Driver<CompletableFuture<WriteOutcome>, List<Read<?>>> driver;
     private final long tickNanos;
     private final Consumer<Throwable> onFatal;
+    private final LoopObserver observer;
     private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Thread thread;
     private volatile boolean running = true;
@@ -127,9 +128,16 @@ public final class EventLoop {
 
     public EventLoop(RaftNode node, StableStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal) {
-        this.driver = new Driver<>(node, new KvStore(), storage, transport, new Replies(), Driver.Observer.NONE);
+        this(node, storage, transport, tickMillis, onFatal, LoopObserver.NONE);
+    }
+
+    /** @param observer told what each turn did (metrics); called on the loop thread */
+    public EventLoop(RaftNode node, StableStorage storage, Transport transport, long tickMillis,
+            Consumer<Throwable> onFatal, LoopObserver observer) {
+        this.driver = new Driver<>(node, new KvStore(), storage, transport, new Replies(), observer);
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
         this.onFatal = onFatal;
+        this.observer = observer;
         this.thread = Thread.ofPlatform().name("raft-loop-" + node.id()).unstarted(this::run);
         publishStatus();
     }
@@ -214,6 +222,7 @@ public final class EventLoop {
                 registerReads();
                 driver.handleReady();
                 publishStatus();
+                observer.turnFinished(System.nanoTime() - now);
             }
         } catch (Throwable t) {
             if (!running) {
@@ -228,6 +237,7 @@ public final class EventLoop {
         switch (event) {
             case Deliver deliver -> driver.step(deliver.message());
             case Propose propose -> {
+                observer.proposed();
                 if (driver.propose(propose.command(), propose.session(), propose.reply())
                         instanceof ProposalResult.NotLeader notLeader) {
                     propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
@@ -247,6 +257,8 @@ public final class EventLoop {
         readsThisTurn = new ArrayList<>();
         if (driver.read(batch) instanceof ReadResult.NotLeader notLeader) {
             batch.forEach(r -> failNotLeader(r, notLeader.leaderHint()));
+        } else {
+            observer.readIndexRound(batch.size());
         }
     }
 
@@ -263,6 +275,9 @@ public final class EventLoop {
         NodeStatus previous = status;
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
                 s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex());
+        if (previous != null) {
+            observer.published(previous, status);
+        }
         if (previous != null && (!previous.role().equals(status.role()) || previous.term() != status.term()
                 || !Objects.equals(previous.leader(), status.leader()))) {
             log.info("term {}: {} (leader {}, commit {}, log {})", status.term(), status.role(), status.leader(),

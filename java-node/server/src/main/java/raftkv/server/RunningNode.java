@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.RaftNode;
 import raftkv.server.http.HttpApi;
+import raftkv.server.metrics.NodeMetrics;
 import raftkv.server.transport.HttpTransport;
 import raftkv.storage.DiskStorage;
 import raftkv.storage.fs.RealFileSystem;
@@ -41,20 +42,23 @@ public final class RunningNode implements AutoCloseable {
      */
     public static RunningNode start(NodeConfig config, RandomGenerator random, Consumer<Throwable> onFatal)
             throws IOException {
-        DiskStorage storage = DiskStorage.open(new RealFileSystem(), config.dataDir());
+        NodeMetrics metrics = new NodeMetrics(config.id());
+        DiskStorage storage = DiskStorage.open(metrics.measure(new RealFileSystem()), config.dataDir());
         log.info("node {} recovered term {}, vote {}, {} log entries from {}", config.id(),
                 storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
                 storage.recoveredEntries().size(), config.dataDir());
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
                 storage.recoveredEntries(), random);
-        HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken());
-        EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), onFatal);
+        HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken(), metrics);
+        EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), onFatal, metrics);
+        metrics.watch(loop::status);
+        config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;
         try {
             // The port opens before the Raft clock starts: a node that ticks, campaigns and votes
             // while its peers cannot reach it yet only delays the first election. Requests that
             // arrive before the loop runs wait in its queue.
-            api = HttpApi.start(config, loop);
+            api = HttpApi.start(config, loop, metrics);
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
             transport.close();
             storage.close();

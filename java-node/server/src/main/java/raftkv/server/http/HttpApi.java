@@ -15,10 +15,12 @@ import raftkv.server.Json;
 import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
 import raftkv.server.ReadOutcome;
+import raftkv.server.metrics.NodeMetrics;
 
 /**
  * The node's HTTP server (Javalin on Jetty, one virtual thread per request): the client API, the
- * status page and the peer endpoint. Every error, including those Javalin raises itself (unknown
+ * status page, the peer endpoint, the metrics ({@link MetricsRoutes}) and the dashboard
+ * ({@link DashboardRoutes}). Every error, including those Javalin raises itself (unknown
  * route, body too large) and those Jetty raises before routing ({@link JsonErrorHandler}), leaves
  * as the same JSON error body.
  */
@@ -35,7 +37,7 @@ public final class HttpApi {
         this.app = app;
     }
 
-    public static HttpApi start(NodeConfig config, EventLoop loop) {
+    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics) {
         KvRoutes kv = new KvRoutes(config, loop);
         PeerRoutes peers = new PeerRoutes(config, loop);
         Javalin app = Javalin.create(javalin -> {
@@ -62,6 +64,8 @@ public final class HttpApi {
             javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status())));
             javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
             javalin.routes.post("/raft/{type}", peers::receive);
+            MetricsRoutes.register(javalin, metrics);
+            DashboardRoutes.register(javalin, config, loop);
 
             javalin.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.code().status()).json(e.body()));
             javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));

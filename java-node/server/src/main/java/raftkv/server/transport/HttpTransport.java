@@ -45,8 +45,14 @@ public final class HttpTransport implements Transport {
 
     private final Map<String, PeerLink> links = new TreeMap<>();
     private final HttpClient client;
+    private final TransportObserver observer;
 
     public HttpTransport(Map<String, URI> peers, String clusterToken) {
+        this(peers, clusterToken, TransportObserver.NONE);
+    }
+
+    public HttpTransport(Map<String, URI> peers, String clusterToken, TransportObserver observer) {
+        this.observer = observer;
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
@@ -110,6 +116,7 @@ public final class HttpTransport implements Transport {
         void offer(Message message) {
             if (!queue.offer(message)) {
                 dropped.incrementAndGet();
+                observer.dropped(peerId);
             }
         }
 
@@ -159,6 +166,7 @@ public final class HttpTransport implements Transport {
                 }
                 HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() / 100 != 2) {
+                    observer.sendFailed(peerId);
                     log.warn("peer {} refused {}: HTTP {} {}", peerId, type.path(), response.statusCode(),
                             response.body());
                 }
@@ -170,6 +178,7 @@ public final class HttpTransport implements Transport {
                 throw e;
             } catch (Exception e) {
                 // Lost, like any message on a network. Log the transition, not every failure.
+                observer.sendFailed(peerId);
                 if (reachable) {
                     log.warn("peer {} unreachable ({}); dropping messages to it until it answers", peerId,
                             e.toString());

@@ -1,0 +1,186 @@
+// raftkv dashboard: polls GET /cluster (one node asks every member for its /status) about three times a second
+// and shows each member, the leader's view of replication, and the events seen between two polls.
+// Plain JavaScript, no build step, nothing loaded from elsewhere.
+'use strict';
+
+const POLL_MS = 300;
+const FETCH_TIMEOUT_MS = 1500;
+const MAX_EVENTS = 200;
+
+let sources = [location.origin]; // who can answer /cluster; the other members join once known
+let previous = null;             // the last view: {leader, members: Map id -> member}
+let lastAnswer = 0;
+
+const $ = (id) => document.getElementById(id);
+
+async function askCluster() {
+  for (const source of sources) {
+    try {
+      const response = await fetch(source + '/cluster', { cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      if (response.ok) {
+        return { source, body: await response.json() };
+      }
+    } catch (e) {
+      // this node is down or cut off: try the next one
+    }
+  }
+  return null;
+}
+
+// The leader of the highest term any reachable member reports (a cut-off old leader may still
+// think it leads an older term).
+function leaderOf(members) {
+  let best = null;
+  for (const m of members.values()) {
+    if (m.reachable && m.status.role === 'leader' && (!best || m.status.term > best.status.term)) best = m;
+  }
+  return best;
+}
+
+function view(body) {
+  const members = new Map(body.members.map((m) => [m.id, m]));
+  return { from: body.from, members, leader: leaderOf(members) };
+}
+
+function now() {
+  const d = new Date();
+  return d.toTimeString().slice(0, 8) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+}
+
+function event(text, kind) {
+  const li = document.createElement('li');
+  if (kind) li.className = kind;
+  const time = document.createElement('time');
+  time.textContent = now();
+  li.append(time, text);
+  const list = $('events');
+  list.prepend(li);
+  while (list.children.length > MAX_EVENTS) list.lastChild.remove();
+}
+
+// What changed between two polls, in words.
+function diff(before, after) {
+  for (const [id, m] of after.members) {
+    const was = before.members.get(id);
+    if (!was) continue;
+    if (was.reachable && !m.reachable) {
+      const what = /refused/.test(m.error) ? 'is down' : 'is unreachable'; // killed vs partitioned or paused
+      event(`${id} ${what}, as seen from ${after.from}: ${m.error}`, 'bad');
+      continue;
+    }
+    if (!was.reachable && m.reachable) {
+      event(`${id} answers again: ${m.status.role}, term ${m.status.term}`, 'good');
+      continue;
+    }
+    if (!m.reachable) continue;
+    const a = was.status, b = m.status;
+    if (a.role !== b.role) {
+      if (a.role === 'leader') event(`${id} stepped down: leader → ${b.role} (term ${b.term})`, 'bad');
+      else if (b.role === 'candidate') event(`${id} starts an election for term ${b.term}`);
+      else if (b.role === 'pre_candidate') event(`${id} asks for pre-votes (term ${b.term})`);
+      else if (b.role !== 'leader') event(`${id}: ${a.role} → ${b.role} (term ${b.term})`);
+    }
+  }
+  const a = before.leader, b = after.leader;
+  if (b && (!a || a.id !== b.id || a.status.term !== b.status.term)) {
+    event(`${b.id} is the leader of term ${b.status.term}`, 'good');
+  } else if (!b && a) {
+    event('no leader', 'bad');
+  }
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  if (className) td.className = className;
+  if (text instanceof Node) td.append(text); else td.textContent = text;
+  return td;
+}
+
+function render(current, source) {
+  const leader = current.leader;
+  const leaderEl = $('leader');
+  leaderEl.dataset.leader = leader ? leader.id : '';
+  leaderEl.textContent = leader ? `leader: ${leader.id} (term ${leader.status.term})` : 'leader: none';
+  $('via').textContent = `as seen from ${current.from}` + (source === location.origin ? '' : ` (via ${source}: this page's node does not answer)`);
+  $('updated').textContent = 'updated ' + now();
+
+  const tbody = document.querySelector('#members tbody');
+  tbody.replaceChildren();
+  const lastIndex = leader ? leader.status.logSize : 0;
+  for (const m of current.members.values()) {
+    const row = tbody.insertRow();
+    row.dataset.member = m.id;
+    row.dataset.state = m.reachable ? 'up' : 'down';
+    cell(row, m.id + (m.self ? ' ★' : ''));
+    if (!m.reachable) {
+      row.dataset.role = '';
+      cell(row, (/refused/.test(m.error) ? 'DOWN' : 'UNREACHABLE') + ' — ' + m.error, 'state').colSpan = 9;
+      continue;
+    }
+    const s = m.status;
+    row.dataset.role = s.role;
+    cell(row, 'up', 'state up');
+    const role = document.createElement('span');
+    role.className = 'role ' + s.role;
+    role.textContent = s.role.replace('_', '-');
+    cell(row, role);
+    cell(row, s.term, 'num');
+    cell(row, s.leader || '—');
+    cell(row, s.commitIndex, 'num');
+    cell(row, s.lastApplied, 'num');
+    cell(row, s.logSize, 'num');
+    let match = null;
+    if (leader && leader.id === m.id) match = s.logSize;
+    else if (leader && leader.status.peers[m.id] && leader.status.peers[m.id].matchIndex !== undefined) match = leader.status.peers[m.id].matchIndex;
+    cell(row, match === null ? '—' : match, 'num');
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    const fill = document.createElement('div');
+    fill.style.width = (lastIndex > 0 && match !== null ? Math.min(100, 100 * match / lastIndex) : 0) + '%';
+    bar.append(fill);
+    cell(row, bar);
+  }
+}
+
+async function poll() {
+  const answer = await askCluster();
+  const banner = $('banner');
+  if (!answer) {
+    banner.hidden = false;
+    banner.textContent = `No node answers (tried ${sources.join(', ')}); last answer at ` +
+      (lastAnswer ? new Date(lastAnswer).toTimeString().slice(0, 8) : 'never') + '. Showing what was last known.';
+    document.querySelectorAll('#members tbody tr').forEach((tr) => tr.classList.add('stale'));
+  } else {
+    banner.hidden = true;
+    lastAnswer = Date.now();
+    const current = view(answer.body);
+    // Remember the other members: if this page's own node dies, ask them (works where their
+    // addresses are reachable from the browser, e.g. make cluster-local).
+    for (const m of current.members.values()) {
+      const origin = new URL(m.url).origin;
+      if (!sources.includes(origin)) sources.push(origin);
+    }
+    if (previous) diff(previous, current);
+    else event(`watching ${current.members.size} members from ${current.from}` + (current.leader ? `; ${current.leader.id} leads term ${current.leader.status.term}` : '; no leader yet'));
+    render(current, answer.source);
+    previous = current;
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+async function kv(method) {
+  const id = $('kv-id').value.trim();
+  const out = $('kv-result');
+  const init = { method, headers: { 'Content-Type': 'application/json' } };
+  if (method === 'PUT') init.body = JSON.stringify({ name: $('kv-name').value });
+  try {
+    const response = await fetch('/kv/' + encodeURIComponent(id), init);
+    out.textContent = `${method} /kv/${id} → ${response.status} ${await response.text()}`;
+  } catch (e) {
+    out.textContent = `${method} /kv/${id} failed: ${e}`;
+  }
+}
+
+$('kv-write').addEventListener('click', () => kv('PUT'));
+$('kv-read').addEventListener('click', () => kv('GET'));
+poll();

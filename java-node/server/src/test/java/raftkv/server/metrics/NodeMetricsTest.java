@@ -1,0 +1,65 @@
+package raftkv.server.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import raftkv.core.Command;
+import raftkv.core.LogEntry;
+import raftkv.core.Message;
+import raftkv.server.NodeStatus;
+
+/** The counters NodeMetrics derives from what the event loop publishes, one transition at a time. */
+class NodeMetricsTest {
+
+    private final NodeMetrics metrics = new NodeMetrics("n1");
+
+    private static NodeStatus status(String role, long term, String leader) {
+        return new NodeStatus("n1", role, term, leader, 0, 0, 0, 0, Map.of());
+    }
+
+    private double sample(String name) {
+        return metrics.scrape().lines().filter(line -> line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
+    void aCandidateInANewTermStartsAnElectionAndBecomingLeaderWinsIt_5_2() {
+        metrics.published(status("follower", 1, "n2"), status("pre_candidate", 1, null));
+        assertThat(sample("raftkv_elections_started_total")).as("PreVote does not start an election").isZero();
+        metrics.published(status("pre_candidate", 1, null), status("candidate", 2, null));
+        metrics.published(status("candidate", 2, null), status("leader", 2, "n1"));
+        assertThat(sample("raftkv_elections_started_total")).isEqualTo(1);
+        assertThat(sample("raftkv_elections_won_total")).isEqualTo(1);
+        metrics.published(status("leader", 2, "n1"), status("leader", 2, "n1"));
+        assertThat(sample("raftkv_elections_won_total")).as("staying leader wins nothing").isEqualTo(1);
+    }
+
+    @Test
+    void aFollowerThatLearnsANewerTermStartsNoElection_5_1() {
+        metrics.published(status("follower", 1, "n2"), status("follower", 5, null));
+        assertThat(sample("raftkv_elections_started_total")).isZero();
+    }
+
+    @Test
+    void aLeaderChangeIsCountedWhenADifferentLeaderBecomesKnown() {
+        metrics.published(status("follower", 0, null), status("follower", 1, "n2"));
+        assertThat(sample("raftkv_leader_changes_total")).as("the first leader known is no change").isZero();
+        metrics.published(status("follower", 1, "n2"), status("follower", 2, null));
+        metrics.published(status("follower", 2, null), status("follower", 2, "n3"));
+        metrics.published(status("follower", 2, "n3"), status("follower", 2, "n3"));
+        assertThat(sample("raftkv_leader_changes_total")).isEqualTo(1);
+    }
+
+    @Test
+    void sentMessagesAreCountedByTypeAndRefusalsSeparately() {
+        var heartbeat = new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, 1);
+        var append = new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(new LogEntry(1, 1, new Command.Noop(), null)), 0, 2);
+        var refusal = new Message.AppendEntriesReply(1, "n1", "n2", false, 0, 0, 1, 3);
+        assertThat(NodeMetrics.messageType(heartbeat)).isEqualTo("heartbeat");
+        assertThat(NodeMetrics.messageType(append)).isEqualTo("append_entries");
+        assertThat(NodeMetrics.messageType(refusal)).isEqualTo("append_entries_reply");
+        assertThat(NodeMetrics.messageType(new Message.PreVoteReply(1, "n1", "n2", true))).isEqualTo("pre_vote_reply");
+    }
+}
