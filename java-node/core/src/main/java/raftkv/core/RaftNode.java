@@ -676,6 +676,11 @@ public final class RaftNode {
         return log.firstIndex();
     }
 
+    /** The term of the entry at {@code index} (for checkers): from firstLogIndex() - 1 on; -1 past the end. */
+    public long termAt(long index) {
+        return log.termAt(index);
+    }
+
     /** The last index of the latest snapshot, or 0 if this node has none. */
     public long snapshotIndex() {
         return snapshot == null ? 0 : snapshot.lastIncludedIndex();
