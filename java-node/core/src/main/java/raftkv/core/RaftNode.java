@@ -572,6 +572,10 @@ public final class RaftNode {
             outbox.send(new Message.InstallSnapshotReply(currentTerm, config.id(), m.from(), m.lastIncludedIndex(), 0, 0));
             return;
         }
+        if (m.offset() < 0 || m.offset() + m.data().length > Integer.MAX_VALUE || m.lastIncludedIndex() < 1
+                || m.lastIncludedTerm() < 1 || m.lastIncludedTerm() > m.term()) {
+            return; // malformed: no leader sends this. Dropping it is safe.
+        }
         // It comes from the leader of our term, like an AppendEntries (§5.2).
         if (role != Role.FOLLOWER || leaderId == null) {
             becomeFollower(currentTerm, m.from());

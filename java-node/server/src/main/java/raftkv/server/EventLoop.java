@@ -23,8 +23,10 @@ import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
 import raftkv.core.Result;
 import raftkv.core.Session;
+import raftkv.core.Snapshot;
 import raftkv.core.StableStorage;
 import raftkv.core.Status;
+import raftkv.core.TransferResult;
 import raftkv.server.transport.Transport;
 
 /**
@@ -75,6 +77,9 @@ public final class EventLoop {
 
     private record Deliver(Message message) implements Event {}
 
+    /** Hand leadership to {@code to}, or to the most up-to-date follower if null (§3.10). */
+    private record TransferLeadership(String to, CompletableFuture<TransferResult> reply) implements Event {}
+
     private record Propose(Command command, Session session, CompletableFuture<WriteOutcome> reply)
             implements Event {}
 
@@ -104,6 +109,13 @@ public final class EventLoop {
         }
 
         @Override
+        public void compactedAway(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
+            // A snapshot from the new leader replaced this write's index before it was applied here:
+            // with a session, the restored session table may still say it executed.
+            reply.complete(session == null ? new WriteOutcome.OutcomeUnknown() : Settlement.superseded(session, kv));
+        }
+
+        @Override
         public void serveRead(List<Read<?>> reads, KvStore kv) {
             reads.forEach(read -> read.serve(kv));
         }
@@ -127,7 +139,19 @@ public final class EventLoop {
 
     public EventLoop(RaftNode node, StableStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal) {
-        this.driver = new Driver<>(node, new KvStore(), storage, transport, new Replies(), Driver.Observer.NONE);
+        this(node, new KvStore(), storage, transport, tickMillis, onFatal);
+    }
+
+    /** A loop whose state machine {@code kv} was restored from the snapshot {@code node} restarted from. */
+    public EventLoop(RaftNode node, KvStore kv, StableStorage storage, Transport transport, long tickMillis,
+            Consumer<Throwable> onFatal) {
+        this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new Driver.Observer() {
+            @Override
+            public void restored(Snapshot snapshot) {
+                log.info("installed {} from the leader (InstallSnapshot); the state machine restarts from it",
+                        snapshot);
+            }
+        });
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
         this.onFatal = onFatal;
         this.thread = Thread.ofPlatform().name("raft-loop-" + node.id()).unstarted(this::run);
@@ -165,6 +189,15 @@ public final class EventLoop {
         CompletableFuture<WriteOutcome> reply = new CompletableFuture<>();
         if (!events.offer(new Propose(command, session, reply))) {
             reply.complete(new WriteOutcome.Overloaded());
+        }
+        return reply;
+    }
+
+    /** Starts a leadership transfer (dissertation §3.10); the future says whether it began. */
+    public CompletableFuture<TransferResult> transferLeadership(String to) {
+        CompletableFuture<TransferResult> reply = new CompletableFuture<>();
+        if (!events.offer(new TransferLeadership(to, reply))) {
+            reply.completeExceptionally(new IllegalStateException("event queue full"));
         }
         return reply;
     }
@@ -228,11 +261,16 @@ public final class EventLoop {
         switch (event) {
             case Deliver deliver -> driver.step(deliver.message());
             case Propose propose -> {
-                if (driver.propose(propose.command(), propose.session(), propose.reply())
-                        instanceof ProposalResult.NotLeader notLeader) {
-                    propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
+                switch (driver.propose(propose.command(), propose.session(), propose.reply())) {
+                    case ProposalResult.NotLeader notLeader ->
+                            propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
+                    // Nothing appended: the request goes to the transferee, and waits there until it leads.
+                    case ProposalResult.TransferringLeadership transfer ->
+                            propose.reply().complete(new WriteOutcome.NotLeader(transfer.transferee()));
+                    case ProposalResult.Appended appended -> {}
                 }
             }
+            case TransferLeadership transfer -> transfer.reply().complete(driver.node().transferLeadership(transfer.to()));
             case Read<?> read when read.local() -> read.serve(driver.kv());
             case Read<?> read -> readsThisTurn.add(read);
         }
@@ -262,7 +300,8 @@ public final class EventLoop {
         Status s = driver.node().status();
         NodeStatus previous = status;
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
-                s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex());
+                s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex(),
+                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1);
         if (previous != null && (!previous.role().equals(status.role()) || previous.term() != status.term()
                 || !Objects.equals(previous.leader(), status.leader()))) {
             log.info("term {}: {} (leader {}, commit {}, log {})", status.term(), status.role(), status.leader(),

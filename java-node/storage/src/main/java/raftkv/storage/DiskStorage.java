@@ -60,6 +60,11 @@ public final class DiskStorage implements StableStorage, Closeable {
         Wal wal = Wal.open(fs, dataDir.resolve(WAL_FILE));
         try {
             Snapshot snapshot = newestUsableSnapshot(snapshots.loadAll(), wal.recoveredEntries(), dataDir);
+            if (snapshot != null && wal.lastIndex() < snapshot.lastIncludedIndex()) {
+                // The snapshot covers all the WAL holds (an installed snapshot, or a cut that kept
+                // nothing): the log continues after the snapshot, in a WAL that says so.
+                wal.discardAll(snapshot.lastIncludedIndex());
+            }
             return new DiskStorage(hardStateFile, hardState, wal, snapshots, snapshot);
         } catch (IOException | RuntimeException e) {
             wal.close();

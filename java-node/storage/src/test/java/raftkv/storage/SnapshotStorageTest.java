@@ -117,7 +117,9 @@ class SnapshotStorageTest {
         try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
             storage.persist(null, 0, WalFixture.entries(1, 1, 5));
             storage.installSnapshot(snapshot(20));
-            storage.persist(null, 0, WalFixture.entries(1, 21, 21));
+        }
+        try (DiskStorage restarted = DiskStorage.open(fs, DIR)) { // the log goes on after the snapshot
+            restarted.persist(null, 0, WalFixture.entries(1, 21, 21));
         }
         fs.crash();
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
@@ -183,6 +185,7 @@ class SnapshotStorageTest {
             storage.saveSnapshot(snapshot(5), 4);
         }
         fs.delete(snapshotFile(5));
+        fs.syncDirectory(DIR);
         assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
                 .hasMessageContaining("no snapshot").hasMessageContaining("starts at entry 4");
     }

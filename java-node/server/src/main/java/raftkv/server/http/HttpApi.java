@@ -38,6 +38,7 @@ public final class HttpApi {
     public static HttpApi start(NodeConfig config, EventLoop loop) {
         KvRoutes kv = new KvRoutes(config, loop);
         PeerRoutes peers = new PeerRoutes(config, loop);
+        AdminRoutes admin = new AdminRoutes(config, loop);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -62,6 +63,8 @@ public final class HttpApi {
             javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status())));
             javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
             javalin.routes.post("/raft/{type}", peers::receive);
+            javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
+            javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
 
             javalin.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.code().status()).json(e.body()));
             javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));
@@ -117,6 +120,8 @@ public final class HttpApi {
         body.put("lastApplied", status.lastApplied());
         body.put("logSize", status.logSize());
         body.put("lastLogTerm", status.lastLogTerm());
+        body.put("snapshotIndex", status.snapshotIndex());
+        body.put("logEntries", status.logEntries());
         Map<String, Object> peers = new LinkedHashMap<>();
         config.peers().forEach((id, url) -> {
             Map<String, Object> peer = new LinkedHashMap<>();
