@@ -99,7 +99,9 @@ public final class RunningNode implements AutoCloseable {
             TransferResult started = loop.transferLeadership(null).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             log.info("handing leadership off before shutdown: {}", started);
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (loop.status().id().equals(loop.status().leader()) && System.nanoTime() - deadline < 0) {
+            // Until another node leads (this one steps down first, knowing no leader for a moment).
+            while (System.nanoTime() - deadline < 0
+                    && (loop.status().leader() == null || loop.status().leader().equals(loop.status().id()))) {
                 Thread.sleep(5);
             }
             log.info("leader is now {}", loop.status().leader());
