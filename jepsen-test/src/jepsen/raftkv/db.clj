@@ -46,7 +46,12 @@
              "--listen" (str "0.0.0.0:" client/port)
              "--peers" (peers-arg (:nodes test))
              "--data-dir" data-dir])
-      (cond-> (:bug test) (into ["--bug" (:bug test)]))))
+      (cond-> (:bug test) (into ["--bug" (:bug test)]))
+      ; Log compaction: a small threshold makes nodes snapshot often, so a node killed for a while
+      ; falls behind the leader's compacted prefix and catches up through InstallSnapshot.
+      (cond-> (:snapshot-entries test)
+        (into ["--snapshot-entries" (str (:snapshot-entries test))
+               "--snapshot-trailing-entries" (str (:snapshot-trailing-entries test 0))]))))
 
 ;; Process control, all through the pidfile
 
