@@ -27,7 +27,7 @@
 
 (def bugs
   "Deliberate Raft violations the node can be started with (--bug NAME)."
-  #{"stale-read" "commit-previous-term" "forget-vote" "ack-before-commit"})
+  #{"stale-read" "commit-previous-term" "forget-vote" "ack-before-commit" "snapshot-drops-sessions"})
 
 (defn peers-arg
   "The --peers argument: n1=http://n1:8080,n2=http://n2:8080,..."
