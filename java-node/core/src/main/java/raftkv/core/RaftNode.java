@@ -214,13 +214,13 @@ public final class RaftNode {
         if (role != Role.LEADER) {
             return new TransferResult.NotLeader(leaderId);
         }
+        if (target != null && !leader.isFollower(target)) {
+            return new TransferResult.UnknownMember(target);
+        }
         if (peers.isEmpty()) {
             return new TransferResult.NoOtherMember();
         }
         String to = target == null ? leader.mostUpToDateFollower() : target;
-        if (!leader.isFollower(to)) {
-            return new TransferResult.UnknownMember(to);
-        }
         leader.startTransfer(to, commitIndex);
         return new TransferResult.Started(to);
     }
