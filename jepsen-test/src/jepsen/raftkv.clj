@@ -60,7 +60,8 @@
            ; No spaces: the name is the store directory, which people cd into.
            {:name            (str "raftkv-" (name workload-name)
                                   "-" (nemesis/nemesis-name (:nemesis opts))
-                                  (when-let [b (:bug opts)] (str "-bug-" b)))
+                                  (when-let [b (:bug opts)] (str "-bug-" b))
+                                  (when-let [n (:snapshot-entries opts)] (str "-snap-" n)))
             :pure-generators true
             :os              os/noop
             :db              db
@@ -151,6 +152,15 @@
     :default  1000
     :parse-fn parse-long
     :validate [#(and % (pos? %)) "Must be a positive integer."]]
+
+   [nil "--snapshot-entries NUM" "Start every node with --snapshot-entries NUM (log compaction every NUM applied entries; small values make killed nodes catch up through InstallSnapshot)."
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]
+
+   [nil "--snapshot-trailing-entries NUM" "With --snapshot-entries: log entries kept behind each snapshot (default 0)."
+    :default  0
+    :parse-fn parse-long
+    :validate [#(and % (<= 0 %)) "Must be a non-negative integer."]]
 
    [nil "--threads-per-key NUM" "How many workers operate on each key concurrently."
     :default  5

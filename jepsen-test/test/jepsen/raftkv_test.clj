@@ -133,7 +133,11 @@
             "--peers" "n1=http://n1:8080,n2=http://n2:8080,n3=http://n3:8080"
             "--data-dir" "/opt/raftkv/data"]
            (db/node-args test "n2")))
-    (is (= ["--bug" "stale-read"] (take-last 2 (db/node-args (assoc test :bug "stale-read") "n1"))))))
+    (is (= ["--bug" "stale-read"] (take-last 2 (db/node-args (assoc test :bug "stale-read") "n1"))))
+    (is (= ["--snapshot-entries" "20" "--snapshot-trailing-entries" "0"]
+           (take-last 4 (db/node-args (assoc test :snapshot-entries 20) "n1"))))
+    (is (= ["--snapshot-entries" "20" "--snapshot-trailing-entries" "5"]
+           (take-last 4 (db/node-args (assoc test :snapshot-entries 20 :snapshot-trailing-entries 5) "n1"))))))
 
 (deftest nemesis-package
   (testing "no faults: a nemesis that does nothing, and no generators"

@@ -27,7 +27,7 @@
 
 (def bugs
   "Deliberate Raft violations the node can be started with (--bug NAME)."
-  #{"stale-read" "commit-previous-term" "forget-vote" "ack-before-commit"})
+  #{"stale-read" "commit-previous-term" "forget-vote" "ack-before-commit" "snapshot-drops-sessions"})
 
 (defn peers-arg
   "The --peers argument: n1=http://n1:8080,n2=http://n2:8080,..."
@@ -46,7 +46,12 @@
              "--listen" (str "0.0.0.0:" client/port)
              "--peers" (peers-arg (:nodes test))
              "--data-dir" data-dir])
-      (cond-> (:bug test) (into ["--bug" (:bug test)]))))
+      (cond-> (:bug test) (into ["--bug" (:bug test)]))
+      ; Log compaction: a small threshold makes nodes snapshot often, so a node killed for a while
+      ; falls behind the leader's compacted prefix and catches up through InstallSnapshot.
+      (cond-> (:snapshot-entries test)
+        (into ["--snapshot-entries" (str (:snapshot-entries test))
+               "--snapshot-trailing-entries" (str (:snapshot-trailing-entries test 0))]))))
 
 ;; Process control, all through the pidfile
 

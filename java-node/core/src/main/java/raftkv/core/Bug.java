@@ -16,7 +16,13 @@ public enum Bug {
     /** Lose votedFor on restart, so a node can vote twice in one term (breaks §5.2, Election Safety). */
     FORGET_VOTE("forget-vote"),
     /** The leader treats an entry as committed once it is in its own log (breaks §5.3's majority rule). */
-    ACK_BEFORE_COMMIT("ack-before-commit");
+    ACK_BEFORE_COMMIT("ack-before-commit"),
+    /**
+     * Snapshots hold the map but not the client-session table (breaks dissertation §6.3 with §5.1:
+     * the sessions are part of the state machine, so a node restored from such a snapshot executes
+     * commands its peers refuse, and answers retries differently).
+     */
+    SNAPSHOT_DROPS_SESSIONS("snapshot-drops-sessions");
 
     private final String flag;
 

@@ -37,6 +37,13 @@ public final class Driver<P, R> {
          */
         void superseded(P proposal, Session session, LogEntry committed, KvStore kv);
 
+        /**
+         * The proposal's index was replaced by a snapshot from the leader before this node applied
+         * it: whether this copy took effect is unknown here. {@code kv}, just restored from the
+         * snapshot, holds the session table, for callers whose command carried a session.
+         */
+        void compactedAway(P proposal, Session session, KvStore kv);
+
         /** The read's ReadIndex was confirmed and applied (§6.4): evaluate it on {@code kv} now. */
         void serveRead(R read, KvStore kv);
 
@@ -50,6 +57,9 @@ public final class Driver<P, R> {
 
         /** The Ready's persistent part is durable and nothing of it has been sent yet. */
         default void persisted(Ready ready) {}
+
+        /** The state machine was reset from a snapshot the leader sent (InstallSnapshot). */
+        default void restored(Snapshot snapshot) {}
 
         /** A committed entry was applied to the state machine. */
         default void applied(LogEntry entry, Result result) {}
@@ -150,7 +160,13 @@ public final class Driver<P, R> {
                 node.advance();
                 return;
             }
-            // 1. Persist: "updated on stable storage before responding to RPCs" (Figure 2).
+            // 1. Persist: "updated on stable storage before responding to RPCs" (Figure 2). A snapshot
+            // goes first: the log changes of the same Ready continue after it.
+            switch (ready.snapshot()) {
+                case null -> {}
+                case SnapshotChange.Taken taken -> storage.saveSnapshot(taken.snapshot(), taken.firstKeptIndex());
+                case SnapshotChange.Installed installed -> storage.installSnapshot(installed.snapshot());
+            }
             if (ready.mustPersist()) {
                 storage.persist(ready.hardState(), ready.truncateFrom(), ready.entriesToAppend());
             }
@@ -158,6 +174,9 @@ public final class Driver<P, R> {
             // 2. Send: only now may votes and acknowledgements leave the node.
             sender.send(ready.messages());
             // 3. Apply committed entries in order, then answer what the applied state allows.
+            if (ready.snapshot() instanceof SnapshotChange.Installed installed) {
+                restore(installed.snapshot());
+            }
             ready.committedEntries().forEach(this::apply);
             for (ReadState state : ready.readStates()) {
                 readsAwaitingApply.add(new ConfirmedReads<>(state.readIndex(), awaitingConfirmation(state.requestId())));
@@ -169,7 +188,35 @@ public final class Driver<P, R> {
             // 4. Tell the core all of the above is done.
             node.advance();
             observer.advanced();
+            maybeSnapshot();
         }
+    }
+
+    /**
+     * Dissertation §5.1: "each server takes snapshots independently" once its applied log is long
+     * enough; the core then compacts its log, and the next Ready asks to save the snapshot.
+     */
+    private void maybeSnapshot() {
+        if (node.snapshotDue(kv.lastApplied())) {
+            byte[] state = node.config().has(Bug.SNAPSHOT_DROPS_SESSIONS)
+                    ? kv.snapshotBytesWithoutSessions() // BUG snapshot-drops-sessions
+                    : kv.snapshotBytes();
+            node.compact(kv.lastApplied(), state);
+        }
+    }
+
+    /** "8. Reset state machine using snapshot contents" (InstallSnapshot receiver, Figure 5.3). */
+    private void restore(Snapshot snapshot) {
+        kv.restore(snapshot);
+        observer.restored(snapshot);
+        // Proposals this node appended at indexes the snapshot replaced will never be applied here.
+        var covered = proposals.headMap(snapshot.lastIncludedIndex(), true);
+        for (List<Pending<P>> waiting : covered.values()) {
+            for (Pending<P> pending : waiting) {
+                answers.compactedAway(pending.proposal(), pending.session(), kv);
+            }
+        }
+        covered.clear();
     }
 
     /** The read the core confirmed or dropped: it only ever names reads this driver registered. */

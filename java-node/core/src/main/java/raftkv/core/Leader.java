@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * Figure 2's "volatile state on leaders (reinitialized after election)": one {@link Progress} per
@@ -16,17 +17,23 @@ final class Leader {
     private final long term;
     private final RaftLog log;
     private final Outbox outbox;
+    private final Supplier<Snapshot> latestSnapshot;
     private final Map<String, Progress> followers = new TreeMap<>();
     private final ReadIndexTracker reads = new ReadIndexTracker();
     private long nextProbe = 1; // probes only compare within one term: replies of other terms are ignored
     private boolean readHeartbeatDue;
     private boolean replicationDue;
+    private String transferee; // leadership transfer in progress to this follower (§3.10), or null
+    private int transferElapsed;
+    private boolean timeoutNowSent;
 
-    Leader(RaftConfig config, long term, RaftLog log, Outbox outbox, List<String> peers) {
+    Leader(RaftConfig config, long term, RaftLog log, Outbox outbox, List<String> peers,
+            Supplier<Snapshot> latestSnapshot) {
         this.config = config;
         this.term = term;
         this.log = log;
         this.outbox = outbox;
+        this.latestSnapshot = latestSnapshot;
         for (String peer : peers) {
             // nextIndex: "initialized to leader last log index + 1"; matchIndex: "initialized to 0"
             followers.put(peer, new Progress(log.lastIndex() + 1));
@@ -77,6 +84,14 @@ final class Leader {
 
     void sendAppend(String peer, boolean heartbeat, long commitIndex) {
         Progress p = followers.get(peer);
+        // The entry before nextIndex was compacted, so no AppendEntries can pass the follower's
+        // consistency check: "the leader must occasionally send snapshots to followers that lag
+        // behind ... when the leader has already discarded the next log entry that it needs to send
+        // to a follower" (Raft paper §7; dissertation §5.1).
+        if (p.nextIndex <= log.prevIndex()) {
+            sendSnapshotChunk(peer, p, heartbeat);
+            return;
+        }
         boolean hasNew = p.nextIndex <= log.lastIndex();
         if (!heartbeat && (!hasNew || (p.mode == Progress.Mode.PROBE && p.probeInFlight))) {
             return;
@@ -92,6 +107,48 @@ final class Leader {
         }
     }
 
+    /**
+     * Sends the chunk of the latest snapshot at the follower's offset, one chunk in flight at a time;
+     * a heartbeat sends it again in case it was lost. A newer snapshot restarts the transfer at 0.
+     */
+    private void sendSnapshotChunk(String peer, Progress p, boolean heartbeat) {
+        Snapshot snapshot = latestSnapshot.get();
+        if (p.snapshotIndex != snapshot.lastIncludedIndex()) {
+            p.snapshotIndex = snapshot.lastIncludedIndex();
+            p.snapshotOffset = 0;
+        }
+        if (p.mode != Progress.Mode.SNAPSHOT) {
+            p.mode = Progress.Mode.SNAPSHOT;
+            p.probeInFlight = false;
+        }
+        if (p.probeInFlight && !heartbeat) {
+            return;
+        }
+        byte[] chunk = snapshot.chunk(p.snapshotOffset, config.snapshotChunkBytes());
+        boolean done = p.snapshotOffset + chunk.length >= snapshot.size();
+        outbox.send(new Message.InstallSnapshot(term, config.id(), peer, snapshot.lastIncludedIndex(),
+                snapshot.lastIncludedTerm(), snapshot.members(), p.snapshotOffset, chunk, done));
+        p.probeInFlight = true;
+    }
+
+    /** Records a follower's answer to an InstallSnapshot of this term. */
+    void onSnapshotReply(Message.InstallSnapshotReply m) {
+        Progress p = followers.get(m.from());
+        p.recentlyActive = true;
+        if (m.matchIndex() > 0) {
+            // The follower installed the snapshot (or already had its entries): like a successful
+            // AppendEntries, "update nextIndex and matchIndex for follower (§5.3)", and probe from there.
+            p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
+            p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
+            p.mode = Progress.Mode.PROBE;
+            p.probeInFlight = false;
+            p.snapshotIndex = 0;
+        } else if (p.mode == Progress.Mode.SNAPSHOT && m.lastIncludedIndex() == p.snapshotIndex) {
+            p.snapshotOffset = m.nextOffset();
+            p.probeInFlight = false;
+        }
+    }
+
     /** Records a follower's answer to an AppendEntries of this term. */
     void onReply(Message.AppendEntriesReply m) {
         Progress p = followers.get(m.from());
@@ -103,6 +160,7 @@ final class Leader {
             p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
             p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
             p.mode = Progress.Mode.REPLICATE;
+            maybeSendTimeoutNow(m.from());
         } else {
             // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
             // (§5.3)" — skipping the follower's whole conflicting term at once. (A rejection for a
@@ -141,6 +199,61 @@ final class Leader {
             p.recentlyActive = false;
         }
         return active >= config.quorum();
+    }
+
+    // ---------------------------------------------------------------- leadership transfer (§3.10)
+
+    /**
+     * Starts handing leadership to {@code target}. §3.10: "1. The prior leader stops accepting new
+     * client requests. 2. The prior leader fully updates the target server's log to match its own
+     * ... 3. The prior leader sends a TimeoutNow request to the target server."
+     */
+    void startTransfer(String target, long commitIndex) {
+        transferee = target;
+        transferElapsed = 0;
+        timeoutNowSent = false;
+        if (!maybeSendTimeoutNow(target)) {
+            catchUp(target, commitIndex);
+        }
+    }
+
+    private boolean maybeSendTimeoutNow(String peer) {
+        if (!peer.equals(transferee) || timeoutNowSent || followers.get(peer).matchIndex != log.lastIndex()) {
+            return false;
+        }
+        outbox.send(new Message.TimeoutNow(term, config.id(), peer));
+        timeoutNowSent = true;
+        return true;
+    }
+
+    /**
+     * One tick of an ongoing transfer. §3.10: "If the transfer does not complete after about one
+     * election timeout, the prior leader aborts the transfer and resumes accepting client requests."
+     */
+    void tickTransfer() {
+        if (transferee != null && ++transferElapsed >= config.electionTimeoutMaxTicks()) {
+            transferee = null;
+        }
+    }
+
+    /** The follower leadership is being handed to, or null. */
+    String transferee() {
+        return transferee;
+    }
+
+    /** The follower whose log matches the most of ours: the best target for a transfer (§3.10). */
+    String mostUpToDateFollower() {
+        String best = null;
+        for (Map.Entry<String, Progress> e : followers.entrySet()) {
+            if (best == null || e.getValue().matchIndex > followers.get(best).matchIndex) {
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    boolean isFollower(String peer) {
+        return followers.containsKey(peer);
     }
 
     void registerRead(long requestId) {

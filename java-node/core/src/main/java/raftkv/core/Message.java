@@ -16,9 +16,21 @@ public sealed interface Message {
 
     String to();
 
-    /** Invoked by candidates to gather votes (§5.2). */
-    record RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm)
-            implements Message {}
+    /**
+     * Invoked by candidates to gather votes (§5.2).
+     *
+     * @param leadershipTransfer the candidate campaigns because the leader asked it to (TimeoutNow,
+     *     dissertation §3.10): voters grant it even within the minimum election timeout of hearing
+     *     from that leader (the §4.2.3 exception), and the leader itself steps down for it
+     */
+    record RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm,
+            boolean leadershipTransfer) implements Message {
+
+        /** An ordinary campaign's RequestVote. */
+        public RequestVote(long term, String from, String to, long lastLogIndex, long lastLogTerm) {
+            this(term, from, to, lastLogIndex, lastLogTerm, false);
+        }
+    }
 
     record RequestVoteReply(long term, String from, String to, boolean voteGranted) implements Message {}
 
@@ -73,4 +85,75 @@ public sealed interface Message {
             long conflictIndex,
             long probe)
             implements Message {}
+
+    /**
+     * Invoked by the leader to send chunks of a snapshot to a follower (dissertation Figure 5.3,
+     * extended Raft paper Figure 13): "Leaders always send chunks in order."
+     *
+     * @param offset byte offset where this chunk is positioned in the snapshot's data
+     * @param data raw bytes of the snapshot chunk, starting at offset
+     * @param done true if this is the last chunk
+     */
+    record InstallSnapshot(
+            long term,
+            String from,
+            String to,
+            long lastIncludedIndex,
+            long lastIncludedTerm,
+            List<String> members,
+            long offset,
+            byte[] data,
+            boolean done)
+            implements Message {
+        public InstallSnapshot {
+            members = List.copyOf(members);
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof InstallSnapshot m && m.term == term && m.from.equals(from) && m.to.equals(to)
+                    && m.lastIncludedIndex == lastIncludedIndex && m.lastIncludedTerm == lastIncludedTerm
+                    && m.members.equals(members) && m.offset == offset && java.util.Arrays.equals(m.data, data)
+                    && m.done == done;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(term, from, to, lastIncludedIndex, offset, done);
+        }
+
+        @Override
+        public String toString() {
+            return "InstallSnapshot[term=" + term + ", from=" + from + ", to=" + to + ", lastIncludedIndex="
+                    + lastIncludedIndex + ", lastIncludedTerm=" + lastIncludedTerm + ", offset=" + offset + ", "
+                    + data.length + " bytes, done=" + done + "]";
+        }
+    }
+
+    /**
+     * Reply to InstallSnapshot. The dissertation's reply carries only the term; this one also says how
+     * far the follower got, so chunks can be lost, duplicated or reordered on the way.
+     *
+     * @param lastIncludedIndex the snapshot the reply is about
+     * @param nextOffset the bytes of that snapshot the follower holds so far: the offset to send next
+     * @param matchIndex once the last chunk arrived, the index up to which the follower's log now
+     *     matches the leader's (the snapshot's, or the follower's commit index if that was further);
+     *     0 while chunks are still missing
+     */
+    record InstallSnapshotReply(
+            long term, String from, String to, long lastIncludedIndex, long nextOffset, long matchIndex)
+            implements Message {}
+
+    /**
+     * Leadership transfer (dissertation §3.10): "the prior leader sends a TimeoutNow request to the
+     * target server. This request has the same effect as the target server's election timer firing:
+     * the target server starts a new election".
+     */
+    record TimeoutNow(long term, String from, String to) implements Message {}
 }

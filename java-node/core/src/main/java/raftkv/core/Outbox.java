@@ -13,12 +13,14 @@ final class Outbox {
     private long truncateFrom;
     private long firstUnpersisted;
     private long committedHandedOut;
+    private SnapshotChange snapshotChange;
     private final List<Message> messages = new ArrayList<>();
     private final List<ReadState> readStates = new ArrayList<>();
     private final List<Long> droppedReads = new ArrayList<>();
 
-    Outbox(long lastPersistedIndex) {
+    Outbox(long lastPersistedIndex, long appliedIndex) {
         this.firstUnpersisted = lastPersistedIndex + 1;
+        this.committedHandedOut = appliedIndex;
     }
 
     void hardStateChanged() {
@@ -46,6 +48,26 @@ final class Outbox {
         }
     }
 
+    /**
+     * The node compacted its log up to {@code firstKept}: storage saves the snapshot and drops those
+     * entries. Entries before firstKept that were never handed out for persisting never need to be.
+     */
+    void snapshotTaken(Snapshot snapshot, long firstKept) {
+        snapshotChange = new SnapshotChange.Taken(snapshot, firstKept);
+        firstUnpersisted = Math.max(firstUnpersisted, firstKept);
+    }
+
+    /**
+     * The node installed a snapshot from the leader and discarded its whole log: storage discards it
+     * too (so no truncation is left to do), and the state machine restarts from the snapshot.
+     */
+    void snapshotInstalled(Snapshot snapshot) {
+        snapshotChange = new SnapshotChange.Installed(snapshot);
+        truncateFrom = 0;
+        firstUnpersisted = snapshot.lastIncludedIndex() + 1;
+        committedHandedOut = snapshot.lastIncludedIndex();
+    }
+
     Ready take(HardState hardState, RaftLog log, long commitIndex) {
         Ready ready = new Ready(
                 hardStateChanged ? hardState : null,
@@ -54,8 +76,10 @@ final class Outbox {
                 messages,
                 log.slice(committedHandedOut + 1, commitIndex),
                 readStates,
-                droppedReads);
+                droppedReads,
+                snapshotChange);
         hardStateChanged = false;
+        snapshotChange = null;
         truncateFrom = 0;
         firstUnpersisted = log.lastIndex() + 1;
         committedHandedOut = Math.max(committedHandedOut, commitIndex);

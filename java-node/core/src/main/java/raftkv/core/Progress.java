@@ -14,7 +14,9 @@ final class Progress {
      */
     enum Mode {
         PROBE,
-        REPLICATE
+        REPLICATE,
+        /** The entries the follower needs were compacted: send it the snapshot, one chunk at a time. */
+        SNAPSHOT
     }
 
     /** "index of the next log entry to send to that server (initialized to leader last log index + 1)" */
@@ -25,7 +27,12 @@ final class Progress {
 
     Mode mode = Mode.PROBE;
 
-    /** In PROBE mode: an AppendEntries is in flight, send nothing more until its reply or a heartbeat. */
+    /** In SNAPSHOT mode: the snapshot being sent, and the offset of the next chunk. */
+    long snapshotIndex;
+
+    long snapshotOffset;
+
+    /** In PROBE (or SNAPSHOT) mode: an AppendEntries (or a chunk) is in flight, send nothing more until its reply or a heartbeat. */
     boolean probeInFlight;
 
     /** Heard from this follower during the current CheckQuorum window (§6.2 / dissertation §6.2). */

@@ -12,4 +12,11 @@ public sealed interface ProposalResult {
 
     /** This node is not the leader; nothing was appended. {@code leaderHint} may be {@code null}. */
     record NotLeader(String leaderHint) implements ProposalResult {}
+
+    /**
+     * This node is the leader but is handing leadership to {@code transferee} (dissertation §3.10:
+     * "the prior leader stops accepting new client requests"); nothing was appended. Retry shortly,
+     * at the new leader.
+     */
+    record TransferringLeadership(String transferee) implements ProposalResult {}
 }

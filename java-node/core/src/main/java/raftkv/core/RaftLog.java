@@ -5,41 +5,67 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The in-memory copy of the Raft log: entries with index 1..lastIndex (Figure 2, "first index is
- * 1"). Index 0 is a sentinel with term 0, so prevLogIndex = 0 always matches. The driver keeps the
- * durable copy; this class only mirrors it.
+ * The in-memory copy of the Raft log: the entries after the compacted prefix, firstIndex..lastIndex
+ * (Figure 2, "first index is 1"; dissertation §5.1: a snapshot replaces the prefix). The log knows
+ * the index and term of the entry just before its first one ({@code prevIndex}, {@code prevTerm}):
+ * index 0 with term 0 on a log that was never compacted, so prevLogIndex = 0 always matches; after
+ * compaction, the last entry it dropped, so the AppendEntries consistency check still works for the
+ * first entry it holds. The driver keeps the durable copy; this class only mirrors it.
  */
 final class RaftLog {
 
     private final ArrayList<LogEntry> entries = new ArrayList<>();
+    private long prevIndex;
+    private long prevTerm;
 
-    RaftLog(List<LogEntry> restored) {
+    RaftLog(long prevIndex, long prevTerm, List<LogEntry> restored) {
+        this.prevIndex = prevIndex;
+        this.prevTerm = prevTerm;
         for (LogEntry entry : restored) {
             append(entry);
         }
     }
 
+    /** The first index the log holds an entry for (lastIndex + 1 when it holds none). */
+    long firstIndex() {
+        return prevIndex + 1;
+    }
+
+    /** The last index that was compacted away (0 if none): its term is still known, its entry is not. */
+    long prevIndex() {
+        return prevIndex;
+    }
+
     long lastIndex() {
-        return entries.size();
+        return prevIndex + entries.size();
     }
 
     long lastTerm() {
         return termAt(lastIndex());
     }
 
-    /** The term of the entry at {@code index}; 0 for index 0; -1 if the log has no such entry. */
+    /**
+     * The term of the entry at {@code index}: 0 for index 0, the snapshot's term at the compaction
+     * boundary, -1 if the log has no such entry (yet). Asking for a compacted index is a bug.
+     */
     long termAt(long index) {
-        if (index == 0) {
-            return 0;
+        if (index < 0) {
+            return -1;
         }
-        if (index < 0 || index > lastIndex()) {
+        if (index == prevIndex) {
+            return prevTerm;
+        }
+        if (index < prevIndex) {
+            throw new IllegalArgumentException("entry " + index + " was compacted (log starts after " + prevIndex + ")");
+        }
+        if (index > lastIndex()) {
             return -1;
         }
         return get(index).term();
     }
 
     LogEntry get(long index) {
-        return entries.get(Math.toIntExact(index - 1));
+        return entries.get(Math.toIntExact(index - firstIndex()));
     }
 
     /** Entries from {@code from} to {@code to}, both inclusive; empty if from > to. */
@@ -47,7 +73,7 @@ final class RaftLog {
         if (from > to) {
             return List.of();
         }
-        return List.copyOf(entries.subList(Math.toIntExact(from - 1), Math.toIntExact(to)));
+        return List.copyOf(entries.subList(Math.toIntExact(from - firstIndex()), Math.toIntExact(to - prevIndex)));
     }
 
     void append(LogEntry entry) {
@@ -67,18 +93,36 @@ final class RaftLog {
         }
     }
 
-    /** The first index holding {@code term} at or before {@code atOrBefore} (fast backtracking hint). */
+    /** Drops every entry before {@code firstKept}: a snapshot now holds them (dissertation §5.1). */
+    void compactBefore(long firstKept) {
+        if (firstKept <= firstIndex()) {
+            return;
+        }
+        long newPrevTerm = termAt(firstKept - 1);
+        entries.subList(0, Math.toIntExact(Math.min(firstKept - firstIndex(), entries.size()))).clear();
+        prevIndex = firstKept - 1;
+        prevTerm = newPrevTerm;
+    }
+
+    /** Discards the entire log; it continues after the snapshot's last entry (dissertation Figure 5.3). */
+    void resetAfter(Snapshot snapshot) {
+        entries.clear();
+        prevIndex = snapshot.lastIncludedIndex();
+        prevTerm = snapshot.lastIncludedTerm();
+    }
+
+    /** The first held index holding {@code term} at or before {@code atOrBefore} (fast backtracking hint). */
     long firstIndexOfTerm(long term, long atOrBefore) {
         long index = atOrBefore;
-        while (index > 1 && termAt(index - 1) == term) {
+        while (index > firstIndex() && termAt(index - 1) == term) {
             index--;
         }
         return index;
     }
 
-    /** The last index holding {@code term}, or 0 if the log has no entry of that term. */
+    /** The last index known to hold {@code term} (the compaction boundary included), or 0 if none. */
     long lastIndexOfTerm(long term) {
-        for (long index = lastIndex(); index >= 1; index--) {
+        for (long index = lastIndex(); index >= Math.max(1, prevIndex); index--) {
             long t = termAt(index);
             if (t == term) {
                 return index;
@@ -103,6 +147,7 @@ final class RaftLog {
         return candidateLastIndex >= lastIndex();
     }
 
+    /** The entries held, firstIndex() first. */
     List<LogEntry> view() {
         return Collections.unmodifiableList(entries);
     }

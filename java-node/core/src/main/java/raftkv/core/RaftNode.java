@@ -25,6 +25,7 @@ public final class RaftNode {
     private long currentTerm;
     private String votedFor;
     private final RaftLog log;
+    private Snapshot snapshot; // the latest snapshot, replacing the log up to its last included index; or null
 
     // Volatile state on all servers (Figure 2). lastApplied lives in the state machine the driver owns.
     private long commitIndex;
@@ -39,18 +40,34 @@ public final class RaftNode {
     private int checkQuorumTicks; // a leader's ticks until its next CheckQuorum (§6.2)
 
     private final Outbox outbox;
+    private final SnapshotReceiver snapshotReceiver = new SnapshotReceiver();
     private long persistedIndex; // the last log index the driver has made durable
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
-    private RaftNode(RaftConfig config, HardState hardState, List<LogEntry> entries, RandomGenerator random) {
+    private RaftNode(RaftConfig config, HardState hardState, Snapshot snapshot, List<LogEntry> entries,
+            RandomGenerator random) {
         this.config = config;
         this.random = random;
         this.peers = config.members().stream().filter(m -> !m.equals(config.id())).sorted().toList();
         this.currentTerm = hardState.currentTerm();
         this.votedFor = config.has(Bug.FORGET_VOTE) ? null : hardState.votedFor(); // BUG forget-vote
-        this.log = new RaftLog(entries);
+        this.snapshot = snapshot;
+        if (snapshot == null) {
+            this.log = new RaftLog(0, 0, entries);
+        } else {
+            // The log restarts right after the snapshot; entries it also covers are not needed again.
+            long after = snapshot.lastIncludedIndex();
+            if (!entries.isEmpty() && entries.getFirst().index() > after + 1) {
+                throw new IllegalArgumentException("the log starts at " + entries.getFirst().index()
+                        + ", leaving a gap after the snapshot of index " + after);
+            }
+            this.log = new RaftLog(after, snapshot.lastIncludedTerm(),
+                    entries.stream().filter(e -> e.index() > after).toList());
+            // A snapshot holds only committed entries (dissertation §5.1), and the state machine starts from it.
+            this.commitIndex = after;
+        }
         this.persistedIndex = log.lastIndex();
-        this.outbox = new Outbox(log.lastIndex());
+        this.outbox = new Outbox(log.lastIndex(), commitIndex);
         resetElectionTimer();
     }
 
@@ -59,10 +76,20 @@ public final class RaftNode {
         return restart(config, HardState.INITIAL, List.of(), random);
     }
 
+    /**
+     * A node restarting from a snapshot and the log entries persisted after (or around) it. The
+     * driver restores its state machine from the same snapshot.
+     */
+    public static RaftNode restart(RaftConfig config, HardState hardState, Snapshot snapshot,
+            List<LogEntry> entries, RandomGenerator random) {
+        return new RaftNode(config, hardState, java.util.Objects.requireNonNull(snapshot, "snapshot"), entries,
+                random);
+    }
+
     /** A node restarting from what it persisted; all volatile state starts afresh (Figure 2). */
     public static RaftNode restart(
             RaftConfig config, HardState hardState, List<LogEntry> entries, RandomGenerator random) {
-        return new RaftNode(config, hardState, entries, random);
+        return new RaftNode(config, hardState, null, entries, random);
     }
 
     // ---------------------------------------------------------------- inputs
@@ -82,6 +109,7 @@ public final class RaftNode {
 
     private void tickLeader() {
         heartbeatElapsed++;
+        leader.tickTransfer();
         if (heartbeatElapsed >= config.heartbeatTicks()) {
             heartbeatElapsed = 0;
             // Leaders: "send initial empty AppendEntries RPCs (heartbeat) to each server; repeat
@@ -117,21 +145,27 @@ public final class RaftNode {
         // Leader stickiness (dissertation §4.2.3): "if a server receives a RequestVote request within
         // the minimum election timeout of hearing from a current leader, it does not update its term
         // or grant its vote." Ignored, with no reply, as etcd-io/raft does. CheckQuorum (§6.2) keeps a
-        // leader's own claim sound, so a leader ignores it too. (A leadership transfer's campaign
-        // would be exempt here, once there is one.)
-        if (m instanceof Message.RequestVote && m.term() > currentTerm && heardFromLiveLeader()) {
+        // leader's own claim sound, so a leader ignores it too. A leadership transfer's campaign is
+        // exempt: "a server ... should be allowed to disrupt the current leader" when that leader
+        // asked for it (§4.2.3, §3.10).
+        if (m instanceof Message.RequestVote rv && !rv.leadershipTransfer() && m.term() > currentTerm
+                && heardFromLiveLeader()) {
             return;
         }
         // All servers: "If RPC request or response contains term T > currentTerm: set currentTerm =
         // T, convert to follower (§5.1)"
         if (m.term() > currentTerm) {
-            becomeFollower(m.term(), m instanceof Message.AppendEntries ? m.from() : null);
+            boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot;
+            becomeFollower(m.term(), fromLeader ? m.from() : null);
         }
         switch (m) {
             case Message.RequestVote rv -> handleRequestVote(rv);
             case Message.RequestVoteReply reply -> handleRequestVoteReply(reply);
             case Message.AppendEntries ae -> handleAppendEntries(ae);
             case Message.AppendEntriesReply reply -> handleAppendEntriesReply(reply);
+            case Message.InstallSnapshot is -> handleInstallSnapshot(is);
+            case Message.InstallSnapshotReply reply -> handleInstallSnapshotReply(reply);
+            case Message.TimeoutNow timeoutNow -> handleTimeoutNow(timeoutNow);
             case Message.PreVote pv -> throw new AssertionError("handled above");
             case Message.PreVoteReply pvr -> throw new AssertionError("handled above");
         }
@@ -145,6 +179,10 @@ public final class RaftNode {
         requireAdvanced();
         if (role != Role.LEADER) {
             return new ProposalResult.NotLeader(leaderId);
+        }
+        if (leader.transferee() != null) {
+            // §3.10: "1. The prior leader stops accepting new client requests."
+            return new ProposalResult.TransferringLeadership(leader.transferee());
         }
         LogEntry entry = appendAsLeader(command, session);
         return new ProposalResult.Appended(entry.index(), entry.term());
@@ -164,6 +202,32 @@ public final class RaftNode {
         leader.registerRead(requestId);
         leader.releaseReads(commitIndex); // a single-node cluster needs no one else's confirmation
         return new ReadResult.Registered();
+    }
+
+    /**
+     * Hands leadership to {@code target}, or to the most up-to-date follower if it is null
+     * (dissertation §3.10). Proposals are refused until the transfer ends: with a new leader, or
+     * abandoned after an election timeout.
+     */
+    public TransferResult transferLeadership(String target) {
+        requireAdvanced();
+        if (role != Role.LEADER) {
+            return new TransferResult.NotLeader(leaderId);
+        }
+        if (target != null && !leader.isFollower(target)) {
+            return new TransferResult.UnknownMember(target);
+        }
+        if (peers.isEmpty()) {
+            return new TransferResult.NoOtherMember();
+        }
+        String to = target == null ? leader.mostUpToDateFollower() : target;
+        leader.startTransfer(to, commitIndex);
+        return new TransferResult.Started(to);
+    }
+
+    /** The follower leadership is being handed to, or null (no transfer, or not the leader). */
+    public String transferee() {
+        return leader == null ? null : leader.transferee();
     }
 
     // ---------------------------------------------------------------- outputs
@@ -206,7 +270,7 @@ public final class RaftNode {
         votesGranted.add(config.id());
         resetElectionTimer();
         if (votesGranted.size() >= config.quorum()) {
-            becomeCandidate();
+            becomeCandidate(Campaign.ELECTION_TIMEOUT);
             return;
         }
         for (String peer : peers) {
@@ -243,11 +307,17 @@ public final class RaftNode {
         }
         votesGranted.add(m.from());
         if (votesGranted.size() >= config.quorum()) {
-            becomeCandidate();
+            becomeCandidate(Campaign.ELECTION_TIMEOUT);
         }
     }
 
-    private void becomeCandidate() {
+    /** Why a node campaigns: its own election timeout, or its leader's TimeoutNow (§3.10). */
+    private enum Campaign {
+        ELECTION_TIMEOUT,
+        LEADERSHIP_TRANSFER
+    }
+
+    private void becomeCandidate(Campaign campaign) {
         // Candidates (§5.2): "On conversion to candidate, start election: increment currentTerm, vote
         // for self, reset election timer, send RequestVote RPCs to all other servers"
         role = Role.CANDIDATE;
@@ -263,7 +333,8 @@ public final class RaftNode {
             return;
         }
         for (String peer : peers) {
-            outbox.send(new Message.RequestVote(currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm()));
+            outbox.send(new Message.RequestVote(currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm(),
+                    campaign == Campaign.LEADERSHIP_TRANSFER));
         }
     }
 
@@ -305,7 +376,7 @@ public final class RaftNode {
         // longest election timeout before its first CheckQuorum, the minimum after that. No follower
         // that hears from it can be persuaded to elect another leader in the meantime (§4.2.3).
         checkQuorumTicks = config.electionTimeoutMaxTicks();
-        leader = new Leader(config, currentTerm, log, outbox, peers);
+        leader = new Leader(config, currentTerm, log, outbox, peers, () -> snapshot);
         // §8: "each leader commit a blank no-op entry into the log at the start of its term", so it
         // learns which entries are committed and can serve ReadIndex reads.
         appendAsLeader(new Command.Noop(), null);
@@ -359,6 +430,16 @@ public final class RaftNode {
             becomeFollower(currentTerm, m.from());
         }
         electionElapsed = 0;
+        if (m.prevLogIndex() < log.prevIndex()) {
+            // The message starts inside our snapshot: those entries are committed, hence the same as
+            // the leader's (Leader Completeness, §5.4), so only the part after the snapshot needs checking.
+            if (m.prevLogIndex() + m.entries().size() <= log.prevIndex()) {
+                outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), true, log.prevIndex(),
+                        0, 0, m.probe()));
+                return;
+            }
+            m = afterCompactedPrefix(m);
+        }
         // "2. Reply false if log doesn't contain an entry at prevLogIndex whose term matches
         // prevLogTerm (§5.3)" — with a hint so the leader can skip a whole term per round trip.
         long termThere = log.termAt(m.prevLogIndex());
@@ -391,6 +472,14 @@ public final class RaftNode {
         }
         outbox.send(new Message.AppendEntriesReply(currentTerm, config.id(), m.from(), true, lastNewIndex, 0, 0,
                 m.probe()));
+    }
+
+    /** The same AppendEntries without the entries at or before the log's compaction boundary. */
+    private Message.AppendEntries afterCompactedPrefix(Message.AppendEntries m) {
+        long boundary = log.prevIndex();
+        List<LogEntry> rest = m.entries().stream().filter(e -> e.index() > boundary).toList();
+        return new Message.AppendEntries(m.term(), m.from(), m.to(), boundary, log.termAt(boundary), rest,
+                m.leaderCommit(), m.probe());
     }
 
     private static boolean isWellFormed(Message.AppendEntries m) {
@@ -451,6 +540,105 @@ public final class RaftNode {
         // Followers learn the new commit index with the next AppendEntries (heartbeat or new entries).
     }
 
+    // ---------------------------------------------------------------- log compaction (dissertation ch. 5)
+
+    /** True if the state machine applied enough entries since the last snapshot to take a new one. */
+    public boolean snapshotDue(long appliedIndex) {
+        return appliedIndex - snapshotIndex() >= config.snapshotEntries();
+    }
+
+    /**
+     * The driver snapshotted its state machine at {@code appliedIndex}: "each server takes snapshots
+     * independently, covering just the committed entries in its log" (§5.1). The log keeps
+     * {@link RaftConfig#snapshotTrailingEntries()} entries behind the snapshot for slow followers;
+     * the next Ready asks the driver to save the snapshot and cut its log.
+     */
+    public void compact(long appliedIndex, byte[] stateMachine) {
+        requireAdvanced();
+        if (appliedIndex <= snapshotIndex() || appliedIndex > commitIndex) {
+            throw new IllegalArgumentException("cannot snapshot at " + appliedIndex + ": the last snapshot is at "
+                    + snapshotIndex() + " and the commit index " + commitIndex);
+        }
+        snapshot = new Snapshot(appliedIndex, log.termAt(appliedIndex), config.members(), stateMachine);
+        long firstKept = Math.max(log.firstIndex(), appliedIndex - config.snapshotTrailingEntries() + 1);
+        log.compactBefore(firstKept);
+        outbox.snapshotTaken(snapshot, firstKept);
+    }
+
+    /** InstallSnapshot receiver (dissertation Figure 5.3; extended Raft paper Figure 13). */
+    private void handleInstallSnapshot(Message.InstallSnapshot m) {
+        // "1. Reply immediately if term < currentTerm"
+        if (m.term() < currentTerm) {
+            outbox.send(new Message.InstallSnapshotReply(currentTerm, config.id(), m.from(), m.lastIncludedIndex(), 0, 0));
+            return;
+        }
+        if (m.offset() < 0 || m.offset() + m.data().length > Integer.MAX_VALUE || m.lastIncludedIndex() < 1
+                || m.lastIncludedTerm() < 1 || m.lastIncludedTerm() > m.term()) {
+            return; // malformed: no leader sends this. Dropping it is safe.
+        }
+        // It comes from the leader of our term, like an AppendEntries (§5.2).
+        if (role != Role.FOLLOWER || leaderId == null) {
+            becomeFollower(currentTerm, m.from());
+        }
+        electionElapsed = 0;
+        // Rules 2-5: assemble the chunks.
+        switch (snapshotReceiver.accept(m)) {
+            case SnapshotReceiver.Outcome.Partial partial -> outbox.send(new Message.InstallSnapshotReply(
+                    currentTerm, config.id(), m.from(), m.lastIncludedIndex(), partial.nextOffset(), 0));
+            case SnapshotReceiver.Outcome.Complete complete -> {
+                long matchIndex = install(complete.snapshot());
+                outbox.send(new Message.InstallSnapshotReply(currentTerm, config.id(), m.from(), m.lastIncludedIndex(),
+                        complete.snapshot().size(), matchIndex));
+            }
+        }
+    }
+
+    /** Rules 6-8 of the InstallSnapshot receiver, once the whole snapshot arrived. Returns the new match index. */
+    private long install(Snapshot received) {
+        long index = received.lastIncludedIndex();
+        if (index <= commitIndex) {
+            // Everything it holds is committed and applied here already: installing it would move the
+            // state machine back in time (etcd-io/raft ignores such a snapshot the same way).
+            return commitIndex;
+        }
+        // "6. If existing log entry has same index and term as snapshot's last included entry, retain
+        // log entries following it and reply" — those entries are committed: apply them from the log.
+        if (log.termAt(index) == received.lastIncludedTerm()) {
+            commitIndex = index;
+            return index;
+        }
+        // "7. Discard the entire log"
+        log.resetAfter(received);
+        // "8. Reset state machine using snapshot contents (and load snapshot's cluster configuration)"
+        // — the driver does, when it handles the Ready; the membership is fixed in raftkv.
+        snapshot = received;
+        commitIndex = index;
+        outbox.snapshotInstalled(received);
+        return index;
+    }
+
+    private void handleInstallSnapshotReply(Message.InstallSnapshotReply m) {
+        if (role != Role.LEADER || m.term() != currentTerm) {
+            return; // a reply to an older term
+        }
+        leader.onSnapshotReply(m);
+        maybeAdvanceCommit();
+        leader.releaseReads(commitIndex);
+        leader.catchUp(m.from(), commitIndex); // the next chunk, or the entries after the snapshot
+    }
+
+    /**
+     * §3.10: TimeoutNow "has the same effect as the target server's election timer firing: the target
+     * server starts a new election (incrementing its term and becoming a candidate)" — at once, with
+     * no PreVote: its leader asked for it.
+     */
+    private void handleTimeoutNow(Message.TimeoutNow m) {
+        if (m.term() != currentTerm || role != Role.FOLLOWER) {
+            return; // from an older term, or we are no longer that leader's follower
+        }
+        becomeCandidate(Campaign.LEADERSHIP_TRANSFER);
+    }
+
     // ---------------------------------------------------------------- observation (tests, status)
 
     public String id() {
@@ -482,14 +670,34 @@ public final class RaftNode {
         return commitIndex;
     }
 
-    /** The log as this node holds it now (read-only view; index i is at position i - 1). */
+    /** The log entries this node holds now, from {@link #firstLogIndex()} on (a read-only view). */
     public List<LogEntry> log() {
         return log.view();
+    }
+
+    /** The index of the first entry in {@link #log()}: 1, or the first after the compacted prefix. */
+    public long firstLogIndex() {
+        return log.firstIndex();
+    }
+
+    /** The term of the entry at {@code index} (for checkers): from firstLogIndex() - 1 on; -1 past the end. */
+    public long termAt(long index) {
+        return log.termAt(index);
+    }
+
+    /** The last index of the latest snapshot, or 0 if this node has none. */
+    public long snapshotIndex() {
+        return snapshot == null ? 0 : snapshot.lastIncludedIndex();
+    }
+
+    /** The latest snapshot, or null. */
+    public Snapshot snapshot() {
+        return snapshot;
     }
 
     public Status status() {
         Map<String, Long> matches = leader == null ? Map.of() : leader.matchIndexes();
         return new Status(config.id(), role, currentTerm, leaderId, commitIndex, log.lastIndex(), log.lastTerm(),
-                matches);
+                matches, snapshotIndex(), log.firstIndex());
     }
 }

@@ -7,13 +7,15 @@ import java.util.List;
  * (the etcd-io/raft "Ready" idea). The driver must act on it in this order:
  *
  * <ol>
- *   <li><b>persist</b>: {@link #hardState()} if not null, then drop every log entry at index
+ *   <li><b>persist</b>: {@link #hardState()} if not null, then {@link #snapshot()} if not null (save
+ *       the snapshot and cut the log as it says), then drop every log entry at index
  *       {@code >= truncateFrom} if {@code truncateFrom > 0}, then append {@link #entriesToAppend()}
  *       — and make it durable (fsync) before the next step;
  *   <li><b>send</b> {@link #messages()} (a vote or an AppendEntries success must never leave the
  *       node before what it promises is on stable storage: Figure 2, "updated on stable storage
  *       before responding to RPCs");
- *   <li><b>apply</b> {@link #committedEntries()} to the state machine in order, and serve
+ *   <li><b>apply</b>: if {@link #snapshot()} is {@link SnapshotChange.Installed}, reset the state
+ *       machine from it; then apply {@link #committedEntries()} to the state machine in order, and serve
  *       {@link #readStates()} once applied up to their read index; fail {@link #droppedReads()};
  *   <li>call {@link RaftNode#advance()} to say all of the above is done.
  * </ol>
@@ -25,7 +27,14 @@ public record Ready(
         List<Message> messages,
         List<LogEntry> committedEntries,
         List<ReadState> readStates,
-        List<Long> droppedReads) {
+        List<Long> droppedReads,
+        SnapshotChange snapshot) {
+
+    /** A Ready without a snapshot. */
+    public Ready(HardState hardState, long truncateFrom, List<LogEntry> entriesToAppend, List<Message> messages,
+            List<LogEntry> committedEntries, List<ReadState> readStates, List<Long> droppedReads) {
+        this(hardState, truncateFrom, entriesToAppend, messages, committedEntries, readStates, droppedReads, null);
+    }
 
     public Ready {
         entriesToAppend = List.copyOf(entriesToAppend);
@@ -38,6 +47,7 @@ public record Ready(
     /** True if there is nothing to persist, send, apply or answer. */
     public boolean isEmpty() {
         return hardState == null
+                && snapshot == null
                 && truncateFrom == 0
                 && entriesToAppend.isEmpty()
                 && messages.isEmpty()
@@ -48,6 +58,6 @@ public record Ready(
 
     /** True if the driver must write to stable storage before sending. */
     public boolean mustPersist() {
-        return hardState != null || truncateFrom != 0 || !entriesToAppend.isEmpty();
+        return hardState != null || snapshot != null || truncateFrom != 0 || !entriesToAppend.isEmpty();
     }
 }

@@ -16,4 +16,17 @@ public interface StableStorage {
      * once all of it would survive a power loss.
      */
     void persist(HardState hardState, long truncateFrom, List<LogEntry> entries) throws IOException;
+
+    /**
+     * Makes {@code snapshot} durable (this node took it, dissertation §5.1), then drops the log
+     * entries before {@code firstKeptIndex}. Returns once the snapshot would survive a power loss;
+     * a crash at any point leaves either the old or the new snapshot, with a log that continues it.
+     */
+    void saveSnapshot(Snapshot snapshot, long firstKeptIndex) throws IOException;
+
+    /**
+     * Makes {@code snapshot} (sent by the leader) durable and discards the entire log: the log now
+     * continues after the snapshot's last included index (InstallSnapshot, Figure 5.3).
+     */
+    void installSnapshot(Snapshot snapshot) throws IOException;
 }

@@ -6,6 +6,8 @@ import java.util.Map;
  * A snapshot of a node's Raft state for operators (the server's {@code GET /status}).
  *
  * @param matchIndex per follower, on the leader only (empty otherwise)
+ * @param snapshotIndex the last index of the latest snapshot, 0 if none
+ * @param firstLogIndex the first index the in-memory log holds (entries before it are compacted)
  */
 public record Status(
         String id,
@@ -15,4 +17,6 @@ public record Status(
         long commitIndex,
         long lastLogIndex,
         long lastLogTerm,
-        Map<String, Long> matchIndex) {}
+        Map<String, Long> matchIndex,
+        long snapshotIndex,
+        long firstLogIndex) {}

@@ -17,9 +17,23 @@ class DriverTest {
     /** Everything the driver did, in order, as one readable trace. */
     private final List<String> trace = new ArrayList<>();
 
-    private final StableStorage storage = (hardState, truncateFrom, entries) -> trace.add("persist "
-            + (hardState == null ? "-" : hardState.currentTerm() + "/" + hardState.votedFor())
-            + " truncate " + truncateFrom + " entries " + entries.stream().map(LogEntry::index).toList());
+    private final StableStorage storage = new StableStorage() {
+        @Override
+        public void persist(HardState hardState, long truncateFrom, List<LogEntry> entries) {
+            trace.add("persist " + (hardState == null ? "-" : hardState.currentTerm() + "/" + hardState.votedFor())
+                    + " truncate " + truncateFrom + " entries " + entries.stream().map(LogEntry::index).toList());
+        }
+
+        @Override
+        public void saveSnapshot(Snapshot snapshot, long firstKeptIndex) {
+            trace.add("save snapshot " + snapshot.lastIncludedIndex() + " keep from " + firstKeptIndex);
+        }
+
+        @Override
+        public void installSnapshot(Snapshot snapshot) {
+            trace.add("install snapshot " + snapshot.lastIncludedIndex());
+        }
+    };
 
     private final Sender sender = messages -> messages.forEach(m -> trace.add("send " + m.getClass().getSimpleName()
             + " to " + m.to()));
@@ -33,6 +47,11 @@ class DriverTest {
         @Override
         public void superseded(String proposal, Session session, LogEntry committed, KvStore kv) {
             trace.add("superseded " + proposal + " by term " + committed.term());
+        }
+
+        @Override
+        public void compactedAway(String proposal, Session session, KvStore kv) {
+            trace.add("compacted away " + proposal);
         }
 
         @Override

@@ -21,10 +21,13 @@ import raftkv.core.Message;
 import raftkv.core.ProposalResult;
 import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
+import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
+import raftkv.core.Snapshot;
 import raftkv.core.StableStorage;
 import raftkv.core.Status;
+import raftkv.core.TransferResult;
 import raftkv.server.transport.Transport;
 
 /**
@@ -75,6 +78,9 @@ public final class EventLoop {
 
     private record Deliver(Message message) implements Event {}
 
+    /** Hand leadership to {@code to}, or to the most up-to-date follower if null (§3.10). */
+    private record TransferLeadership(String to, CompletableFuture<TransferResult> reply) implements Event {}
+
     private record Propose(Command command, Session session, CompletableFuture<WriteOutcome> reply)
             implements Event {}
 
@@ -90,6 +96,30 @@ public final class EventLoop {
         }
     }
 
+    /** Hands the driver's steps to the loop's observer (metrics) and logs an installed snapshot. */
+    private record LoggingObserver(LoopObserver observer) implements Driver.Observer {
+        @Override
+        public void persisted(Ready ready) {
+            observer.persisted(ready);
+        }
+
+        @Override
+        public void restored(Snapshot snapshot) {
+            log.info("installed {} from the leader (InstallSnapshot); the state machine restarts from it", snapshot);
+            observer.restored(snapshot);
+        }
+
+        @Override
+        public void applied(LogEntry entry, Result result) {
+            observer.applied(entry, result);
+        }
+
+        @Override
+        public void advanced() {
+            observer.advanced();
+        }
+    }
+
     /** How the driver's outcomes reach the waiting HTTP handlers: by completing their futures. */
     private static final class Replies implements Driver.Answers<CompletableFuture<WriteOutcome>, List<Read<?>>> {
         @Override
@@ -101,6 +131,13 @@ public final class EventLoop {
         public void superseded(CompletableFuture<WriteOutcome> reply, Session session, LogEntry committed,
                 KvStore kv) {
             reply.complete(Settlement.superseded(session, kv));
+        }
+
+        @Override
+        public void compactedAway(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
+            // A snapshot from the new leader replaced this write's index before it was applied here:
+            // with a session, the restored session table may still say it executed.
+            reply.complete(session == null ? new WriteOutcome.OutcomeUnknown() : Settlement.superseded(session, kv));
         }
 
         @Override
@@ -128,13 +165,16 @@ public final class EventLoop {
 
     public EventLoop(RaftNode node, StableStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal) {
-        this(node, storage, transport, tickMillis, onFatal, LoopObserver.NONE);
+        this(node, new KvStore(), storage, transport, tickMillis, onFatal, LoopObserver.NONE);
     }
 
-    /** @param observer told what each turn did (metrics); called on the loop thread */
-    public EventLoop(RaftNode node, StableStorage storage, Transport transport, long tickMillis,
+    /**
+     * @param kv the state machine, restored from the snapshot {@code node} restarted from (if any)
+     * @param observer told what each turn did (metrics); called on the loop thread
+     */
+    public EventLoop(RaftNode node, KvStore kv, StableStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal, LoopObserver observer) {
-        this.driver = new Driver<>(node, new KvStore(), storage, transport, new Replies(), observer);
+        this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer));
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
         this.onFatal = onFatal;
         this.observer = observer;
@@ -173,6 +213,15 @@ public final class EventLoop {
         CompletableFuture<WriteOutcome> reply = new CompletableFuture<>();
         if (!events.offer(new Propose(command, session, reply))) {
             reply.complete(new WriteOutcome.Overloaded());
+        }
+        return reply;
+    }
+
+    /** Starts a leadership transfer (dissertation §3.10); the future says whether it began. */
+    public CompletableFuture<TransferResult> transferLeadership(String to) {
+        CompletableFuture<TransferResult> reply = new CompletableFuture<>();
+        if (!events.offer(new TransferLeadership(to, reply))) {
+            reply.completeExceptionally(new IllegalStateException("event queue full"));
         }
         return reply;
     }
@@ -238,11 +287,16 @@ public final class EventLoop {
             case Deliver deliver -> driver.step(deliver.message());
             case Propose propose -> {
                 observer.proposed();
-                if (driver.propose(propose.command(), propose.session(), propose.reply())
-                        instanceof ProposalResult.NotLeader notLeader) {
-                    propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
+                switch (driver.propose(propose.command(), propose.session(), propose.reply())) {
+                    case ProposalResult.NotLeader notLeader ->
+                            propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
+                    // Nothing appended: the request goes to the transferee, and waits there until it leads.
+                    case ProposalResult.TransferringLeadership transfer ->
+                            propose.reply().complete(new WriteOutcome.NotLeader(transfer.transferee()));
+                    case ProposalResult.Appended appended -> {}
                 }
             }
+            case TransferLeadership transfer -> transfer.reply().complete(driver.node().transferLeadership(transfer.to()));
             case Read<?> read when read.local() -> read.serve(driver.kv());
             case Read<?> read -> readsThisTurn.add(read);
         }
@@ -274,7 +328,8 @@ public final class EventLoop {
         Status s = driver.node().status();
         NodeStatus previous = status;
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
-                s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex());
+                s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex(),
+                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1);
         if (previous != null) {
             observer.published(previous, status);
         }

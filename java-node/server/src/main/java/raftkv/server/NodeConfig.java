@@ -20,6 +20,8 @@ import raftkv.core.RaftConfig;
  * @param electionTimeoutMaxMs upper bound of the randomized election timeout
  * @param clusterToken shared secret peers must present on /raft/*, or null (local tests only)
  * @param requestTimeoutMs how long a client request may wait for commit (or its forward) in total
+ * @param snapshotEntries applied entries between two snapshots (log compaction, dissertation §5.1)
+ * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
  */
 public record NodeConfig(
         String id,
@@ -33,7 +35,18 @@ public record NodeConfig(
         int heartbeatMs,
         Set<Bug> bugs,
         String clusterToken,
-        int requestTimeoutMs) {
+        int requestTimeoutMs,
+        int snapshotEntries,
+        int snapshotTrailingEntries) {
+
+    /** The configuration with the default snapshot settings. */
+    public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
+            int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
+            String clusterToken, int requestTimeoutMs) {
+        this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
+                heartbeatMs, bugs, clusterToken, requestTimeoutMs, RaftConfig.DEFAULT_SNAPSHOT_ENTRIES,
+                RaftConfig.DEFAULT_SNAPSHOT_TRAILING_ENTRIES);
+    }
 
     public NodeConfig {
         Objects.requireNonNull(id, "id");
@@ -58,6 +71,12 @@ public record NodeConfig(
         if (requestTimeoutMs < 1) {
             throw new IllegalArgumentException("--request-timeout-ms must be >= 1");
         }
+        if (snapshotEntries < 1) {
+            throw new IllegalArgumentException("--snapshot-entries must be >= 1, got " + snapshotEntries);
+        }
+        if (snapshotTrailingEntries < 0) {
+            throw new IllegalArgumentException("--snapshot-trailing-entries must be >= 0, got " + snapshotTrailingEntries);
+        }
     }
 
     /** The peers' URLs: every member but this node. */
@@ -70,6 +89,7 @@ public record NodeConfig(
     public RaftConfig raftConfig() {
         return RaftConfig.of(id, new ArrayList<>(members.keySet()))
                 .withTiming(electionTimeoutMinMs / tickMs, electionTimeoutMaxMs / tickMs, heartbeatMs / tickMs)
-                .withBugs(bugs);
+                .withBugs(bugs)
+                .withSnapshots(snapshotEntries, snapshotTrailingEntries);
     }
 }

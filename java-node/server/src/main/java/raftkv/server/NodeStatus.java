@@ -7,6 +7,8 @@ import java.util.Map;
  * never wait for it.
  *
  * @param matchIndex per peer, on the leader only (empty otherwise)
+ * @param snapshotIndex the last index of the latest snapshot (0: none)
+ * @param logEntries log entries held in memory (those after the compacted prefix)
  */
 public record NodeStatus(
         String id,
@@ -17,4 +19,6 @@ public record NodeStatus(
         long lastApplied,
         long logSize,
         long lastLogTerm,
-        Map<String, Long> matchIndex) {}
+        Map<String, Long> matchIndex,
+        long snapshotIndex,
+        long logEntries) {}

@@ -1,6 +1,7 @@
 package raftkv.server;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -63,8 +64,16 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "How long a client request may wait, forwarding included (default ${DEFAULT-VALUE}).")
     int requestTimeoutMs;
 
+    @Option(names = "--snapshot-entries", defaultValue = "10000",
+            description = "Take a snapshot and compact the log every this many applied entries (default ${DEFAULT-VALUE}).")
+    int snapshotEntries;
+
+    @Option(names = "--snapshot-trailing-entries", defaultValue = "1000",
+            description = "Log entries kept behind each snapshot for followers a little behind (default ${DEFAULT-VALUE}).")
+    int snapshotTrailingEntries;
+
     @Option(names = "--bug", description = "Enable a deliberate Raft violation (tests only; repeatable): "
-            + "stale-read, commit-previous-term, forget-vote, ack-before-commit.")
+            + "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions.")
     List<String> bugs = new ArrayList<>();
 
     @Option(names = "--cluster-token",
@@ -127,6 +136,9 @@ public final class RaftkvNode implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("node {} shutting down", config.id());
+            // A leader hands leadership on first (dissertation §3.10), so clients wait one election
+            // round trip instead of a whole election timeout.
+            running.handOffLeadership(Duration.ofMillis(config.electionTimeoutMaxMs()));
             try {
                 running.close();
             } catch (IOException e) {
@@ -156,7 +168,7 @@ public final class RaftkvNode implements Callable<Integer> {
         }
         return new NodeConfig(id, hostPort.group(1), Integer.parseInt(hostPort.group(2)), parsePeers(peers),
                 dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
-                enabled, clusterToken, requestTimeoutMs);
+                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries);
     }
 
     static TreeMap<String, URI> parsePeers(String spec) {

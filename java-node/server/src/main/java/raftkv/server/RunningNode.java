@@ -1,11 +1,18 @@
 package raftkv.server;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.core.KvStore;
 import raftkv.core.RaftNode;
+import raftkv.core.Snapshot;
+import raftkv.core.TransferResult;
 import raftkv.server.http.HttpApi;
 import raftkv.server.metrics.NodeMetrics;
 import raftkv.server.transport.HttpTransport;
@@ -44,13 +51,20 @@ public final class RunningNode implements AutoCloseable {
             throws IOException {
         NodeMetrics metrics = new NodeMetrics(config.id());
         DiskStorage storage = DiskStorage.open(metrics.measure(new RealFileSystem()), config.dataDir());
-        log.info("node {} recovered term {}, vote {}, {} log entries from {}", config.id(),
+        log.info("node {} recovered term {}, vote {}, snapshot {}, {} log entries from {}", config.id(),
                 storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
-                storage.recoveredEntries().size(), config.dataDir());
-        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
-                storage.recoveredEntries(), random);
+                storage.recoveredSnapshot().map(Snapshot::toString).orElse("none"), storage.recoveredEntries().size(),
+                config.dataDir());
+        // The state machine starts from the newest snapshot; only the log after it is replayed.
+        KvStore kv = new KvStore();
+        RaftNode node = storage.recoveredSnapshot().map(snapshot -> {
+            kv.restore(snapshot);
+            return RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), snapshot,
+                    storage.recoveredEntries(), random);
+        }).orElseGet(() -> RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
+                storage.recoveredEntries(), random));
         HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken(), metrics);
-        EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), onFatal, metrics);
+        EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics);
         metrics.watch(loop::status);
         config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;
@@ -75,6 +89,31 @@ public final class RunningNode implements AutoCloseable {
     /** The HTTP port actually bound (useful when the configuration asked for port 0). */
     public int port() {
         return api.port();
+    }
+
+    /**
+     * If this node leads, hands leadership to the most up-to-date follower and waits (at most
+     * {@code timeout}) until another node leads; used before a planned shutdown (§3.10).
+     */
+    public void handOffLeadership(Duration timeout) {
+        if (!"leader".equals(loop.status().role())) {
+            return;
+        }
+        try {
+            TransferResult started = loop.transferLeadership(null).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("handing leadership off before shutdown: {}", started);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            // Until another node leads (this one steps down first, knowing no leader for a moment).
+            while (System.nanoTime() - deadline < 0
+                    && (loop.status().leader() == null || loop.status().leader().equals(loop.status().id()))) {
+                Thread.sleep(5);
+            }
+            log.info("leader is now {}", loop.status().leader());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("leadership hand-off did not complete: {}", e.toString());
+        }
     }
 
     @Override

@@ -35,6 +35,7 @@ final class NodeProcesses implements AutoCloseable {
     private final Path workDir;
     private final Map<String, URI> urls = new LinkedHashMap<>();
     private final Map<String, Process> running = new LinkedHashMap<>();
+    private final List<String> extraArgs = new ArrayList<>();
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1))
@@ -58,6 +59,16 @@ final class NodeProcesses implements AutoCloseable {
         Path workDir = Files.createDirectories(Path.of("target", "it", name + "-" + System.currentTimeMillis()));
         return new NodeProcesses(Path.of(System.getProperty("raftkv.nodeJar", "target/raftkv-node.jar")), workDir,
                 size);
+    }
+
+    /** Options added to every node's command line from now on (e.g. {@code --snapshot-entries 50}). */
+    NodeProcesses withArgs(String... args) {
+        extraArgs.addAll(List.of(args));
+        return this;
+    }
+
+    Path dataDir(String id) {
+        return workDir.resolve(id);
     }
 
     /** Where the nodes' data directories and logs are. */
@@ -106,11 +117,13 @@ final class NodeProcesses implements AutoCloseable {
         String peers = urls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
         Path dataDir = Files.createDirectories(workDir.resolve(id));
-        Process process = new ProcessBuilder(java, "-Xmx192m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
-                "--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:TieredStopAtLevel=1", "-jar",
+                jar.toString(), "--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
                 "--data-dir", dataDir.toString(),
                 "--election-timeout-ms", ELECTION_MIN_MS + "-" + ELECTION_MAX_MS, "--heartbeat-ms", "50",
-                "--cluster-token", "it-token")
+                "--cluster-token", "it-token"));
+        command.addAll(extraArgs);
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
                 .start();
@@ -120,6 +133,17 @@ final class NodeProcesses implements AutoCloseable {
     void startAll() throws IOException {
         for (String id : ids()) {
             start(id);
+        }
+    }
+
+    /** SIGTERM: the node's shutdown hook runs (a leader hands leadership off first); waits for the exit. */
+    void terminate(String id) throws InterruptedException {
+        Process process = running.remove(id);
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("node " + id + " did not exit within 30 s of SIGTERM");
+            }
         }
     }
 

@@ -15,6 +15,8 @@ import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.RaftConfig;
 import raftkv.core.Ready;
+import raftkv.core.Result;
+import raftkv.core.Snapshot;
 import raftkv.core.Role;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Request;
@@ -71,11 +73,16 @@ final class Cluster implements SimNode.Wiring, Client.World {
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, int maxSessions) {
         this.random = new SplittableRandom(seed);
         this.network = new Network(scheduler, random.split(), mix);
+        // Snapshots are always on, with a small threshold and tail and small chunks, chosen per seed
+        // from a generator of their own (so the rest of a seed's run is as it was before snapshots).
+        SplittableRandom snapshotSettings = new SplittableRandom(seed ^ 0x5AA9_5A0BL);
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
         for (String id : ids) {
-            RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs);
+            RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs)
+                    .withSnapshots(snapshotSettings.nextInt(15, 80), snapshotSettings.nextInt(0, 12))
+                    .withSnapshotChunkBytes(snapshotSettings.nextInt(32, 600));
             nodes.put(id, new SimNode(config, maxSessions, random.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
@@ -227,8 +234,26 @@ final class Cluster implements SimNode.Wiring, Client.World {
     }
 
     @Override
-    public void applied(SimNode node, LogEntry entry) {
-        invariants.applied(node, entry);
+    public void applied(SimNode node, LogEntry entry, Result result) {
+        invariants.applied(node, entry, result);
+    }
+
+    @Override
+    public void restored(SimNode node, Snapshot snapshot) {
+        invariants.restored(node, snapshot);
+    }
+
+    /** Snapshots taken and saved, installed from a leader, and power cuts in the middle of saving either. */
+    record SnapshotCounts(long saved, long installed, long cutMidSnapshot) {
+        SnapshotCounts plus(SnapshotCounts o) {
+            return new SnapshotCounts(saved + o.saved, installed + o.installed, cutMidSnapshot + o.cutMidSnapshot);
+        }
+    }
+
+    SnapshotCounts snapshotCounts() {
+        return new SnapshotCounts(nodes.values().stream().mapToLong(n -> n.disk().snapshotsSaved()).sum(),
+                nodes.values().stream().mapToLong(n -> n.disk().snapshotsInstalled()).sum(),
+                nodes.values().stream().mapToLong(n -> n.disk().powerCutsInSnapshots()).sum());
     }
 
     @Override

@@ -94,7 +94,7 @@ final class Demo implements Cluster.Observer {
     private boolean newLeader(String old) {
         SimNode leader = cluster.leader();
         return leader != null && !leader.id().equals(old) && leader.raft().commitIndex() > 0
-                && leader.raft().log().get((int) leader.raft().commitIndex() - 1).term() == leader.raft().currentTerm();
+                && leader.raft().termAt(leader.raft().commitIndex()) == leader.raft().currentTerm();
     }
 
     private void write(String node, Op op) {

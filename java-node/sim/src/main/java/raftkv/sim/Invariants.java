@@ -6,9 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Arrays;
 import raftkv.core.LogEntry;
 import raftkv.core.Ready;
+import raftkv.core.Result;
 import raftkv.core.Role;
+import raftkv.core.Snapshot;
+import raftkv.core.SnapshotChange;
 
 /**
  * The safety properties of Figure 3, checked while the simulation runs. Every change to a log goes
@@ -39,13 +43,14 @@ final class Invariants {
     private final Scheduler clock;
     private final Map<Long, String> leaderOfTerm = new TreeMap<>();
     private final Map<IndexTerm, Placed> placed = new HashMap<>();
-    private record Applied(LogEntry entry, String node) {}
+    private record Applied(LogEntry entry, Result result, String node) {}
 
     private final List<Applied> applied = new ArrayList<>(); // applied.get(i - 1): the first entry applied at i
     private final List<Committed> committed = new ArrayList<>(); // committed.get(i - 1)
     private final Map<String, Long> commitSeen = new HashMap<>();
     private final List<Integer> commitChanges = new ArrayList<>(); // slots of committed, in order of change
     private final Map<String, LeaderCheck> leaderChecks = new HashMap<>();
+    private final Map<Long, Snapshot> snapshots = new HashMap<>(); // the first snapshot seen at each index
     private Violation violation;
 
     Invariants(Scheduler clock) {
@@ -68,6 +73,9 @@ final class Invariants {
      * (index, term) must always hold the same entry after the same previous term.
      */
     void persisted(SimNode node, Ready ready) {
+        if (ready.snapshot() instanceof SnapshotChange.Taken taken) {
+            sameSnapshot(node, taken.snapshot());
+        }
         for (LogEntry entry : ready.entriesToAppend()) {
             Placed here = new Placed(entry, termBefore(node, entry.index()));
             Placed first = placed.putIfAbsent(new IndexTerm(entry.index(), entry.term()), here);
@@ -80,17 +88,48 @@ final class Invariants {
 
     /** The term of the entry before {@code index} in the node's log, just persisted with it; 0 at the start. */
     private static long termBefore(SimNode node, long index) {
-        return index == 1 ? 0 : node.raft().log().get(Math.toIntExact(index - 2)).term();
+        return node.raft().termAt(index - 1);
     }
 
-    /** State Machine Safety: no two servers apply a different command for the same index (§5.4.3). */
-    void applied(SimNode node, LogEntry entry) {
+    /**
+     * State Machine Safety for snapshots: the state machine's bytes are deterministic, so every
+     * snapshot of index i, taken anywhere or installed from a leader, must be the same.
+     */
+    private void sameSnapshot(SimNode node, Snapshot snapshot) {
+        Snapshot first = snapshots.putIfAbsent(snapshot.lastIncludedIndex(), snapshot);
+        if (first != null && !Arrays.equals(first.data(), snapshot.data())) {
+            fail("State Machine Safety", node.id() + " holds a snapshot of index " + snapshot.lastIncludedIndex()
+                    + " that differs from another node's (" + snapshot.size() + " vs " + first.size() + " bytes)");
+        }
+    }
+
+    /** A node reset its state machine from the leader's snapshot: it must agree with every other one. */
+    void restored(SimNode node, Snapshot snapshot) {
+        sameSnapshot(node, snapshot);
+    }
+
+    /**
+     * State Machine Safety: no two servers apply a different command for the same index (§5.4.3);
+     * and, the state machine being deterministic, the same command gives the same result everywhere.
+     */
+    void applied(SimNode node, LogEntry entry, Result result) {
         int slot = Math.toIntExact(entry.index() - 1);
-        if (slot == applied.size()) {
-            applied.add(new Applied(entry, node.id()));
-        } else if (!applied.get(slot).entry().equals(entry)) {
-            fail("State Machine Safety", node.id() + " applied " + describe(entry) + " where " + applied.get(slot).node()
-                    + " applied " + describe(applied.get(slot).entry()));
+        while (applied.size() < slot) {
+            applied.add(null); // applied elsewhere only through a snapshot so far
+        }
+        Applied first = slot < applied.size() ? applied.get(slot) : null;
+        if (first == null) {
+            if (slot == applied.size()) {
+                applied.add(new Applied(entry, result, node.id()));
+            } else {
+                applied.set(slot, new Applied(entry, result, node.id()));
+            }
+        } else if (!first.entry().equals(entry)) {
+            fail("State Machine Safety", node.id() + " applied " + describe(entry) + " where " + first.node()
+                    + " applied " + describe(first.entry()));
+        } else if (!first.result().equals(result)) {
+            fail("State Machine Safety", node.id() + " applied " + describe(entry) + " with result " + result
+                    + " where " + first.node() + " got " + first.result());
         }
     }
 
@@ -107,11 +146,19 @@ final class Invariants {
         }
         long term = node.raft().currentTerm();
         List<LogEntry> log = node.raft().log();
-        for (long index = seen + 1; index <= commitIndex; index++) {
-            LogEntry entry = log.get(Math.toIntExact(index - 1));
+        long first = node.raft().firstLogIndex();
+        for (long index = Math.max(seen + 1, first); index <= commitIndex; index++) {
+            LogEntry entry = log.get(Math.toIntExact(index - first));
             int slot = Math.toIntExact(index - 1);
-            if (slot == committed.size()) {
-                committed.add(new Committed(entry, term));
+            while (committed.size() < slot) {
+                committed.add(null); // committed elsewhere only through a snapshot so far
+            }
+            if (slot == committed.size() || committed.get(slot) == null) {
+                if (slot == committed.size()) {
+                    committed.add(new Committed(entry, term));
+                } else {
+                    committed.set(slot, new Committed(entry, term));
+                }
                 commitChanges.add(slot);
             } else if (!committed.get(slot).entry().equals(entry)) {
                 fail("State Machine Safety", node.id() + " committed " + describe(entry) + " where "
@@ -163,11 +210,15 @@ final class Invariants {
 
     private void checkHolds(SimNode leader, long term, int slot) {
         Committed c = committed.get(slot);
-        if (c.seenInTerm() >= term) {
+        if (c == null || c.seenInTerm() >= term) {
             return; // seen committed only in this term or later: not a commitment of an earlier term
         }
         List<LogEntry> log = leader.raft().log();
-        LogEntry mine = slot < log.size() ? log.get(slot) : null;
+        long first = leader.raft().firstLogIndex();
+        if (slot + 1 < first) {
+            return; // compacted into the leader's snapshot, whose agreement sameSnapshot checks
+        }
+        LogEntry mine = slot + 1 - first < log.size() ? log.get(Math.toIntExact(slot + 1 - first)) : null;
         if (!c.entry().equals(mine)) {
             fail("Leader Completeness", leader.id() + ", leader of term " + term + ", lacks "
                     + describe(c.entry()) + " committed in term " + c.seenInTerm() + " (it holds "

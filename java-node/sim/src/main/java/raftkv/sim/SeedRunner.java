@@ -16,7 +16,7 @@ final class SeedRunner {
 
     /** The outcome of a batch of seeds. {@code failures} are in seed order. */
     record Summary(int seeds, List<Simulation.Outcome> failures, long operations, long events, long powerCuts,
-            long tornTailsCut, long wallNanos) {
+            long tornTailsCut, Cluster.SnapshotCounts snapshots, long wallNanos) {
         double operationsPerSecond() {
             return operations / (wallNanos / 1e9);
         }
@@ -24,8 +24,10 @@ final class SeedRunner {
         String describe() {
             return String.format(
                     "%d seeds: %d passed, %d failed; %,d client operations, %,d events, %,d power cuts mid-fsync"
-                            + " (%,d torn WAL tails cut at restart) in %.1f s (%,.0f simulated ops/s)",
+                            + " (%,d torn WAL tails cut at restart); %,d snapshots taken, %,d installed from a"
+                            + " leader, %,d power cuts mid-snapshot; in %.1f s (%,.0f simulated ops/s)",
                     seeds, seeds - failures.size(), failures.size(), operations, events, powerCuts, tornTailsCut,
+                    snapshots.saved(), snapshots.installed(), snapshots.cutMidSnapshot(),
                     wallNanos / 1e9, operationsPerSecond());
         }
     }
@@ -59,6 +61,7 @@ final class SeedRunner {
             long events = 0;
             long powerCuts = 0;
             long tornTailsCut = 0;
+            Cluster.SnapshotCounts snapshots = new Cluster.SnapshotCounts(0, 0, 0);
             int ran = 0;
             for (Future<Simulation.Outcome> future : futures) {
                 Simulation.Outcome outcome = future.get();
@@ -70,11 +73,12 @@ final class SeedRunner {
                 events += outcome.events();
                 powerCuts += outcome.powerCuts();
                 tornTailsCut += outcome.tornTailsCut();
+                snapshots = snapshots.plus(outcome.snapshots());
                 if (!outcome.passed()) {
                     failures.add(outcome);
                 }
             }
-            return new Summary(ran, failures, operations, events, powerCuts, tornTailsCut,
+            return new Summary(ran, failures, operations, events, powerCuts, tornTailsCut, snapshots,
                     System.nanoTime() - start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

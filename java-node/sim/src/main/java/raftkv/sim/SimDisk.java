@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
+import raftkv.core.Snapshot;
 import raftkv.core.StableStorage;
 import raftkv.storage.DiskStorage;
 import raftkv.storage.fs.StrictMemFileSystem;
@@ -27,6 +29,9 @@ final class SimDisk implements StableStorage {
     private final RandomGenerator tearRandom;
     private DiskStorage storage;
     private int tornTailsCut;
+    private int snapshotsSaved;
+    private int snapshotsInstalled;
+    private int powerCutsInSnapshots;
 
     SimDisk(String nodeId, RandomGenerator tearRandom) {
         this.dataDir = Path.of("/var/lib/raftkv", nodeId);
@@ -57,6 +62,45 @@ final class SimDisk implements StableStorage {
 
     List<LogEntry> recoveredEntries() {
         return storage.recoveredEntries();
+    }
+
+    Optional<Snapshot> recoveredSnapshot() {
+        return storage.recoveredSnapshot();
+    }
+
+    @Override
+    public void saveSnapshot(Snapshot snapshot, long firstKeptIndex) throws IOException {
+        try {
+            storage.saveSnapshot(snapshot, firstKeptIndex);
+            snapshotsSaved++;
+        } catch (PowerCutFileSystem.PowerCut cut) {
+            powerCutsInSnapshots++;
+            throw cut;
+        }
+    }
+
+    @Override
+    public void installSnapshot(Snapshot snapshot) throws IOException {
+        try {
+            storage.installSnapshot(snapshot);
+            snapshotsInstalled++;
+        } catch (PowerCutFileSystem.PowerCut cut) {
+            powerCutsInSnapshots++;
+            throw cut;
+        }
+    }
+
+    /** Snapshots this node took and saved, installed from a leader, and power cuts in the middle of either. */
+    int snapshotsSaved() {
+        return snapshotsSaved;
+    }
+
+    int snapshotsInstalled() {
+        return snapshotsInstalled;
+    }
+
+    int powerCutsInSnapshots() {
+        return powerCutsInSnapshots;
     }
 
     @Override

@@ -14,6 +14,7 @@ import raftkv.core.ReadResult;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
+import raftkv.core.Snapshot;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Call;
 import raftkv.sim.ClientMessage.Request;
@@ -34,7 +35,9 @@ final class SimNode {
 
         void persisted(SimNode node, Ready ready);
 
-        void applied(SimNode node, LogEntry entry);
+        void applied(SimNode node, LogEntry entry, Result result);
+
+        void restored(SimNode node, Snapshot snapshot);
 
         void committed(SimNode node);
 
@@ -54,10 +57,10 @@ final class SimNode {
         this.maxSessions = maxSessions;
         this.wiring = wiring;
         this.disk = new SimDisk(config.id(), random.split());
-        this.driver = newDriver(RaftNode.create(config, random));
+        this.driver = newDriver(RaftNode.create(config, random), new KvStore(maxSessions));
     }
 
-    private Driver<Request, Request> newDriver(RaftNode raft) {
+    private Driver<Request, Request> newDriver(RaftNode raft, KvStore kv) {
         Driver.Answers<Request, Request> answers = new Driver.Answers<>() {
             @Override
             public void applied(Request request, Result result) {
@@ -68,6 +71,12 @@ final class SimNode {
             public void superseded(Request request, Session session, LogEntry committed, KvStore kv) {
                 // This copy never takes effect; the client knows whether other copies are in flight.
                 wiring.reply(request, new Answer.Overwritten());
+            }
+
+            @Override
+            public void compactedAway(Request request, Session session, KvStore kv) {
+                // Whether this copy took effect is unknown here: no answer, so the client's attempt
+                // times out and it treats the operation as indefinite, as it must.
             }
 
             @Override
@@ -90,7 +99,12 @@ final class SimNode {
 
             @Override
             public void applied(LogEntry entry, Result result) {
-                wiring.applied(SimNode.this, entry);
+                wiring.applied(SimNode.this, entry, result);
+            }
+
+            @Override
+            public void restored(Snapshot snapshot) {
+                wiring.restored(SimNode.this, snapshot);
             }
 
             @Override
@@ -98,7 +112,7 @@ final class SimNode {
                 wiring.committed(SimNode.this);
             }
         };
-        return new Driver<>(raft, new KvStore(maxSessions), disk, messages -> messages.forEach(wiring::send),
+        return new Driver<>(raft, kv, disk, messages -> messages.forEach(wiring::send),
                 answers, observer);
     }
 
@@ -139,12 +153,18 @@ final class SimNode {
     }
 
     /**
-     * The process starts again from what its disk recovers. The state machine starts empty and is
-     * rebuilt as the node re-learns the commit index and re-applies the log from index 1.
+     * The process starts again from what its disk recovers: the state machine from the newest
+     * snapshot (or empty), then rebuilt as the node re-learns the commit index and re-applies the log
+     * after the snapshot.
      */
     void restart(SplittableRandom random) {
         disk.boot();
-        driver = newDriver(RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredEntries(), random));
+        KvStore kv = new KvStore(maxSessions);
+        RaftNode raft = disk.recoveredSnapshot().map(snapshot -> {
+            kv.restore(snapshot);
+            return RaftNode.restart(config, disk.recoveredHardState(), snapshot, disk.recoveredEntries(), random);
+        }).orElseGet(() -> RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredEntries(), random));
+        driver = newDriver(raft, kv);
         up = true;
     }
 
@@ -168,9 +188,12 @@ final class SimNode {
                 }
             }
             case Call.Propose propose -> {
-                if (driver.propose(propose.command(), propose.session(), request)
-                        instanceof ProposalResult.NotLeader notLeader) {
-                    wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+                switch (driver.propose(propose.command(), propose.session(), request)) {
+                    case ProposalResult.NotLeader notLeader ->
+                            wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
+                    case ProposalResult.TransferringLeadership transfer ->
+                            wiring.reply(request, new Answer.NotLeader(transfer.transferee()));
+                    case ProposalResult.Appended appended -> {}
                 }
             }
         }

@@ -73,7 +73,7 @@ final class Simulation {
      * {@code tornTailsCut} the restarts whose WAL recovery cut a torn tail.
      */
     record Outcome(Settings settings, String failure, History history, long events, long simulatedMs,
-            int powerCuts, int tornTailsCut) {
+            int powerCuts, int tornTailsCut, Cluster.SnapshotCounts snapshots) {
         boolean passed() {
             return failure == null;
         }
@@ -111,7 +111,7 @@ final class Simulation {
             }
         }
         return new Outcome(settings, failure, cluster.history(), cluster.events(), cluster.now(),
-                cluster.powerCuts(), cluster.tornTailsCut());
+                cluster.powerCuts(), cluster.tornTailsCut(), cluster.snapshotCounts());
     }
 
     /** Faults, then heal; returns why the run failed, or null. */
@@ -170,7 +170,7 @@ final class Simulation {
         if (!followedLeader(cluster) || !cluster.clients().stream().allMatch(Client::idle)) {
             return false;
         }
-        long last = cluster.leader().raft().log().size();
+        long last = cluster.leader().raft().status().lastLogIndex();
         for (SimNode node : cluster.all()) {
             if (node.raft().commitIndex() != last || node.kv().lastApplied() != last) {
                 return false;
@@ -183,9 +183,10 @@ final class Simulation {
         StringBuilder out = new StringBuilder();
         for (SimNode node : cluster.all()) {
             Role role = node.raft().role();
-            out.append(String.format("%n  %s %-9s term %d commit %d applied %d log %d map %s", node.id(), role,
-                    node.raft().currentTerm(), node.raft().commitIndex(), node.kv().lastApplied(),
-                    node.raft().log().size(), new TreeMap<>(node.kv().snapshot())));
+            out.append(String.format("%n  %s %-9s term %d commit %d applied %d log %d..%d snapshot %d map %s", node.id(),
+                    role, node.raft().currentTerm(), node.raft().commitIndex(), node.kv().lastApplied(),
+                    node.raft().firstLogIndex(), node.raft().status().lastLogIndex(), node.raft().snapshotIndex(),
+                    new TreeMap<>(node.kv().snapshot())));
         }
         return out.toString();
     }

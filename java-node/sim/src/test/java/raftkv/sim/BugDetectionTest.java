@@ -55,6 +55,14 @@ class BugDetectionTest {
     }
 
     @Test
+    void snapshotDropsSessionsIsCaughtAsDivergingResults() {
+        // A node restored from a session-less snapshot (after a crash, or from the leader) refuses a
+        // session's command the other nodes execute: same entry, different result, different map.
+        Simulation.Outcome failure = firstFailure(Bug.SNAPSHOT_DROPS_SESSIONS, FaultMix.MIXED);
+        assertThat(failure.failure()).containsAnyOf("State Machine Safety", "Linearizability");
+    }
+
+    @Test
     void theReplayLineNamesSeedBugAndFaults() {
         Simulation.Settings settings = Simulation.Settings.of(1234).withBugs(Set.of(Bug.FORGET_VOTE))
                 .withMix(FaultMix.ELECTION_CRASHES);

@@ -4,28 +4,45 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
+import raftkv.core.Snapshot;
 import raftkv.core.StableStorage;
 import raftkv.storage.fs.FileSystem;
 
 /**
- * A node's data directory: {@code hardstate} (term and vote) and {@code raft.wal} (the log).
- * {@link #persist} performs the "persist" step of a Ready in the order Ready's contract asks for.
+ * A node's data directory: {@code hardstate} (term and vote), {@code raft.wal} (the log after the
+ * latest snapshot, or around it) and {@code snapshot-<index>.snap} (the latest snapshots, see
+ * {@link SnapshotFiles}). {@link #persist}, {@link #saveSnapshot} and {@link #installSnapshot}
+ * perform the "persist" step of a Ready in the order Ready's contract asks for.
+ *
+ * <p>Compaction order, crash-safe at every step: the snapshot file is made durable first, then the
+ * WAL is rewritten without the entries it replaces, then older snapshot files are deleted. Recovery
+ * loads the newest valid snapshot the WAL continues, and replays only the WAL.
  */
 public final class DiskStorage implements StableStorage, Closeable {
 
     public static final String HARD_STATE_FILE = "hardstate";
     public static final String WAL_FILE = "raft.wal";
 
+    private static final Logger log = LoggerFactory.getLogger(DiskStorage.class);
+
     private final HardStateFile hardStateFile;
     private final HardState recoveredHardState;
     private final Wal wal;
+    private final SnapshotFiles snapshots;
+    private final Snapshot recoveredSnapshot; // or null
 
-    private DiskStorage(HardStateFile hardStateFile, HardState hardState, Wal wal) {
+    private DiskStorage(HardStateFile hardStateFile, HardState hardState, Wal wal, SnapshotFiles snapshots,
+            Snapshot recoveredSnapshot) {
         this.hardStateFile = hardStateFile;
         this.recoveredHardState = hardState;
         this.wal = wal;
+        this.snapshots = snapshots;
+        this.recoveredSnapshot = recoveredSnapshot;
     }
 
     /**
@@ -39,7 +56,69 @@ public final class DiskStorage implements StableStorage, Closeable {
         fs.createDirectoriesDurably(dataDir);
         HardStateFile hardStateFile = new HardStateFile(fs, dataDir.resolve(HARD_STATE_FILE));
         HardState hardState = hardStateFile.load();
-        return new DiskStorage(hardStateFile, hardState, Wal.open(fs, dataDir.resolve(WAL_FILE)));
+        SnapshotFiles snapshots = new SnapshotFiles(fs, dataDir);
+        Wal wal = Wal.open(fs, dataDir.resolve(WAL_FILE));
+        try {
+            Snapshot snapshot = newestUsableSnapshot(snapshots.loadAll(), wal.recoveredEntries(), dataDir);
+            if (snapshot != null && wal.lastIndex() < snapshot.lastIncludedIndex()) {
+                // The snapshot covers all the WAL holds (an installed snapshot, or a cut that kept
+                // nothing): the log continues after the snapshot, in a WAL that says so.
+                wal.discardAll(snapshot.lastIncludedIndex());
+            }
+            return new DiskStorage(hardStateFile, hardState, wal, snapshots, snapshot);
+        } catch (IOException | RuntimeException e) {
+            wal.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The newest valid snapshot that the WAL continues without a gap. A damaged snapshot is skipped
+     * only if an older one still joins the WAL: then nothing is lost, because the WAL holds every
+     * entry after the older one. Otherwise the node refuses to start rather than forget entries.
+     */
+    private static Snapshot newestUsableSnapshot(List<SnapshotFiles.Found> found, List<LogEntry> wal, Path dataDir)
+            throws WalCorruptedException {
+        long walFirst = wal.isEmpty() ? -1 : wal.getFirst().index();
+        StringBuilder skipped = new StringBuilder();
+        for (SnapshotFiles.Found f : found) {
+            if (f instanceof SnapshotFiles.Found.Damaged damaged) {
+                skipped.append(skipped.isEmpty() ? "" : "; ").append("snapshot ").append(damaged.file())
+                        .append(" is damaged (").append(damaged.why()).append(")");
+                continue;
+            }
+            SnapshotFiles.Found.Valid valid = (SnapshotFiles.Found.Valid) f;
+            if (walFirst < 0 && !skipped.isEmpty()) {
+                break; // an empty WAL proves nothing about the entries after an older snapshot
+            }
+            if (walFirst > valid.index() + 1) {
+                throw new WalCorruptedException((skipped.isEmpty() ? "" : skipped + "; ")
+                        + "the WAL in " + dataDir + " starts at entry " + walFirst
+                        + " but the newest usable snapshot " + valid.file() + " ends at " + valid.index()
+                        + ": entries in between are missing. Refusing to start; wipe the data directory and"
+                        + " let the leader re-replicate (only if a majority of nodes is intact).");
+            }
+            if (!skipped.isEmpty()) {
+                log.warn("{}: using the older snapshot {} instead; the WAL holds every entry after it", skipped,
+                        valid.file());
+            }
+            return valid.snapshot();
+        }
+        if (walFirst > 1 || (walFirst < 0 && !skipped.isEmpty())) {
+            throw new WalCorruptedException((skipped.isEmpty() ? "no snapshot in " + dataDir : skipped)
+                    + ", and the WAL " + (walFirst < 0 ? "is empty" : "starts at entry " + walFirst)
+                    + ": the entries a snapshot replaced are gone. Refusing to start; wipe the data directory"
+                    + " and let the leader re-replicate (only if a majority of nodes is intact).");
+        }
+        if (!skipped.isEmpty()) {
+            log.warn("{}: replaying the whole WAL instead, which starts at entry 1", skipped);
+        }
+        return null;
+    }
+
+    /** The newest snapshot that recovery found usable, if any; the node and its state machine start from it. */
+    public Optional<Snapshot> recoveredSnapshot() {
+        return Optional.ofNullable(recoveredSnapshot);
     }
 
     public HardState recoveredHardState() {
@@ -68,6 +147,22 @@ public final class DiskStorage implements StableStorage, Closeable {
             wal.append(truncateFrom, entries);
             wal.sync();
         }
+    }
+
+    /** Saves the snapshot, cuts the WAL before {@code firstKeptIndex}, then deletes older snapshots. */
+    @Override
+    public void saveSnapshot(Snapshot snapshot, long firstKeptIndex) throws IOException {
+        snapshots.save(snapshot);
+        wal.cutBefore(firstKeptIndex);
+        snapshots.deleteOld();
+    }
+
+    /** Saves the leader's snapshot, empties the WAL (the log continues after it), deletes older snapshots. */
+    @Override
+    public void installSnapshot(Snapshot snapshot) throws IOException {
+        snapshots.save(snapshot);
+        wal.discardAll(snapshot.lastIncludedIndex());
+        snapshots.deleteOld();
     }
 
     @Override

@@ -40,7 +40,11 @@ import raftkv.storage.fs.FileSystem;
  * Likewise if the records after the damage that would have proved it are damaged too. Closing that
  * gap would cost a second fsync per batch (a commit record written after the first).
  *
- * <p>The file is never compacted: raftkv has no snapshots, so the whole log is also kept in memory.
+ * <p><b>Compaction.</b> After a snapshot, {@link #cutBefore} rewrites the file without the entries the
+ * snapshot replaced: the kept entries go to {@code raft.wal.tmp}, which is fsynced and renamed over
+ * the WAL, and the directory fsynced. A crash before the rename leaves the old WAL (a superset); after
+ * it, the new one. Either continues the snapshot, which was made durable first. The first record of
+ * a cut WAL is simply its first kept entry: recovery takes the log to start there.
  */
 public final class Wal implements Closeable {
 
@@ -54,18 +58,23 @@ public final class Wal implements Closeable {
     static final byte ENTRY = 1;
     static final byte TRUNCATE = 2;
 
-    private final FileHandle handle;
+    private final FileSystem fs;
+    private final Path file;
+    private FileHandle handle;
     private final List<LogEntry> recovered;
     private long lastIndex;
     private long writtenEnd;
     private long syncedOffset;
     private final long tornTailBytes;
 
-    private Wal(FileHandle handle, List<LogEntry> recovered, long durableEnd, long tornTailBytes) {
+    private Wal(FileSystem fs, Path file, FileHandle handle, List<LogEntry> recovered, long durableEnd,
+            long tornTailBytes) {
+        this.fs = fs;
+        this.file = file;
         this.handle = handle;
         this.recovered = List.copyOf(recovered);
         this.tornTailBytes = tornTailBytes;
-        this.lastIndex = recovered.size();
+        this.lastIndex = recovered.isEmpty() ? 0 : recovered.getLast().index();
         this.writtenEnd = durableEnd;
         this.syncedOffset = durableEnd;
     }
@@ -78,6 +87,10 @@ public final class Wal implements Closeable {
      */
     public static Wal open(FileSystem fs, Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
+        Path temp = tempOf(absolute);
+        if (fs.exists(temp)) {
+            fs.delete(temp); // a rewrite a crash interrupted before its rename: the WAL itself is intact
+        }
         FileHandle handle = fs.openAppending(absolute);
         try {
             if (handle.size() < FILE_HEADER_BYTES) {
@@ -86,7 +99,7 @@ public final class Wal implements Closeable {
                 handle.write(ByteBuffer.allocate(FILE_HEADER_BYTES).putInt(FILE_MAGIC).putInt(VERSION).array());
                 handle.sync();
                 fs.syncDirectory(absolute.getParent()); // the new name must survive too
-                return new Wal(handle, List.of(), FILE_HEADER_BYTES, 0);
+                return new Wal(fs, absolute, handle, List.of(), FILE_HEADER_BYTES, 0);
             }
             byte[] bytes = fs.readAllBytes(absolute);
             checkFileHeader(bytes, absolute);
@@ -97,7 +110,7 @@ public final class Wal implements Closeable {
             // After a process crash the recovered records may still be only in the page cache. The
             // node is about to act on them (and later records will declare them synced): fsync now.
             handle.sync();
-            return new Wal(handle, log.entries(), log.validEnd(), bytes.length - log.validEnd());
+            return new Wal(fs, absolute, handle, log.entries(), log.validEnd(), bytes.length - log.validEnd());
         } catch (IOException | RuntimeException e) {
             handle.close();
             throw e;
@@ -154,6 +167,54 @@ public final class Wal implements Closeable {
         }
         handle.write(batch.toByteArray());
         writtenEnd += batch.size();
+    }
+
+    /** The index of the last entry in the WAL (or the one just before where it will start). */
+    long lastIndex() {
+        return lastIndex;
+    }
+
+    private static Path tempOf(Path wal) {
+        return wal.resolveSibling(wal.getFileName() + ".tmp");
+    }
+
+    /**
+     * Rewrites the WAL without the entries before {@code firstKept} (a durable snapshot holds them),
+     * crash-safely: see the class comment. Must follow {@link #sync()}: it rereads the file.
+     */
+    public void cutBefore(long firstKept) throws IOException {
+        byte[] bytes = fs.readAllBytes(file);
+        List<LogEntry> kept = WalRecovery.replay(bytes, file).entries().stream()
+                .filter(e -> e.index() >= firstKept).toList();
+        rewrite(kept);
+        lastIndex = Math.max(lastIndex, firstKept - 1);
+    }
+
+    /** Discards the entire log, which continues after {@code lastIncludedIndex} (an installed snapshot). */
+    public void discardAll(long lastIncludedIndex) throws IOException {
+        rewrite(List.of());
+        lastIndex = lastIncludedIndex;
+    }
+
+    private void rewrite(List<LogEntry> kept) throws IOException {
+        Path temp = tempOf(file);
+        ByteArrayOutputStream batch = new ByteArrayOutputStream();
+        batch.writeBytes(ByteBuffer.allocate(FILE_HEADER_BYTES).putInt(FILE_MAGIC).putInt(VERSION).array());
+        syncedOffset = FILE_HEADER_BYTES; // of the new file: its records are proven by the next batch
+        for (LogEntry entry : kept) {
+            byte[] body = EntryCodec.toBytes(entry);
+            writeRecord(batch, ByteBuffer.allocate(1 + body.length).put(ENTRY).put(body).array());
+        }
+        try (FileHandle out = fs.openTruncated(temp)) {
+            out.write(batch.toByteArray());
+            out.sync(); // the bytes before the name: a surviving rename must not point at lost bytes
+        }
+        handle.close();
+        fs.rename(temp, file);
+        fs.syncDirectory(file.getParent());
+        handle = fs.openAppending(file);
+        writtenEnd = batch.size();
+        syncedOffset = writtenEnd;
     }
 
     /** Makes everything appended so far durable: the fsync. */

@@ -68,18 +68,22 @@ final class WalRecovery {
             throws WalCorruptedException {
         switch (payload) {
             case Payload.Append append -> {
-                if (append.entry().index() != entries.size() + 1) {
+                // After log compaction the WAL starts wherever its first entry does (see Wal#cutBefore).
+                long expected = entries.isEmpty() ? append.entry().index() : entries.getLast().index() + 1;
+                if (append.entry().index() != expected) {
                     throw new WalCorruptedException("WAL " + file + ": entry " + append.entry().index()
-                            + " at byte " + offset + " does not follow entry " + entries.size());
+                            + " at byte " + offset + " does not follow entry " + (expected - 1));
                 }
                 entries.add(append.entry());
             }
             case Payload.Truncate truncate -> {
-                if (truncate.fromIndex() < 1 || truncate.fromIndex() > entries.size() + 1) {
+                long first = entries.isEmpty() ? truncate.fromIndex() : entries.getFirst().index();
+                long end = entries.isEmpty() ? truncate.fromIndex() : entries.getLast().index() + 1;
+                if (truncate.fromIndex() < 1 || truncate.fromIndex() > end) {
                     throw new WalCorruptedException("WAL " + file + ": truncation from " + truncate.fromIndex()
-                            + " at byte " + offset + " but the log has " + entries.size() + " entries");
+                            + " at byte " + offset + " but the log ends at entry " + (end - 1));
                 }
-                entries.subList((int) truncate.fromIndex() - 1, entries.size()).clear();
+                entries.subList(Math.toIntExact(Math.max(0, truncate.fromIndex() - first)), entries.size()).clear();
             }
         }
     }

@@ -66,6 +66,32 @@ final class ClientRequests {
         return values;
     }
 
+    /**
+     * The optional string field {@code field} of a body that may be empty, {@code {}}, or an object
+     * holding only that field; null when absent.
+     */
+    static String optionalStringField(Context ctx, String field) {
+        byte[] bytes = ctx.bodyAsBytes();
+        if (bytes.length == 0) {
+            return null;
+        }
+        JsonNode body = parseBody(bytes);
+        if (body == null || !body.isObject()) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals(field)) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "unexpected field '" + name + "'");
+            }
+        }
+        JsonNode value = body.get(field);
+        if (value != null && !value.isTextual()) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "field '" + field + "' must be a string");
+        }
+        return value == null ? null : value.textValue();
+    }
+
     /** Refuses any body but none at all or an empty JSON object (for routes that take no input). */
     static void emptyBody(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes();

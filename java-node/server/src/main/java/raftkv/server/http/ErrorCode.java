@@ -42,7 +42,12 @@ public enum ErrorCode {
     COMMIT_TIMEOUT(504, false),
     FORWARD_FAILED(502, false),
     FORWARD_TIMEOUT(504, false),
-    INTERNAL(500, false);
+    INTERNAL(500, false),
+    // Leadership transfer (POST /admin/transfer-leader, dissertation §3.10).
+    NOT_LEADER(409, true),
+    UNKNOWN_MEMBER(400, true),
+    NO_OTHER_MEMBER(409, true),
+    TRANSFER_TIMEOUT(504, false);
 
     private final int status;
     private final boolean definite;

@@ -40,6 +40,7 @@ public final class HttpApi {
     public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics) {
         KvRoutes kv = new KvRoutes(config, loop);
         PeerRoutes peers = new PeerRoutes(config, loop);
+        AdminRoutes admin = new AdminRoutes(config, loop);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -66,6 +67,8 @@ public final class HttpApi {
             javalin.routes.post("/raft/{type}", peers::receive);
             MetricsRoutes.register(javalin, metrics);
             DashboardRoutes.register(javalin, config, loop);
+            javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
+            javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
 
             javalin.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.code().status()).json(e.body()));
             javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));
@@ -121,6 +124,8 @@ public final class HttpApi {
         body.put("lastApplied", status.lastApplied());
         body.put("logSize", status.logSize());
         body.put("lastLogTerm", status.lastLogTerm());
+        body.put("snapshotIndex", status.snapshotIndex());
+        body.put("logEntries", status.logEntries());
         Map<String, Object> peers = new LinkedHashMap<>();
         config.peers().forEach((id, url) -> {
             Map<String, Object> peer = new LinkedHashMap<>();

@@ -11,7 +11,10 @@ public enum MessageType {
     REQUEST_VOTE("request-vote", Message.RequestVote.class),
     REQUEST_VOTE_REPLY("request-vote-reply", Message.RequestVoteReply.class),
     APPEND_ENTRIES("append-entries", Message.AppendEntries.class),
-    APPEND_ENTRIES_REPLY("append-entries-reply", Message.AppendEntriesReply.class);
+    APPEND_ENTRIES_REPLY("append-entries-reply", Message.AppendEntriesReply.class),
+    INSTALL_SNAPSHOT("install-snapshot", Message.InstallSnapshot.class),
+    INSTALL_SNAPSHOT_REPLY("install-snapshot-reply", Message.InstallSnapshotReply.class),
+    TIMEOUT_NOW("timeout-now", Message.TimeoutNow.class);
 
     private final String path;
     private final Class<? extends Message> type;

@@ -16,7 +16,7 @@ class NodeMetricsTest {
     private final NodeMetrics metrics = new NodeMetrics("n1");
 
     private static NodeStatus status(String role, long term, String leader) {
-        return new NodeStatus("n1", role, term, leader, 0, 0, 0, 0, Map.of());
+        return new NodeStatus("n1", role, term, leader, 0, 0, 0, 0, Map.of(), 0, 0);
     }
 
     private double sample(String name) {

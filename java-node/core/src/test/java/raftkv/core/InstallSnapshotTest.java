@@ -1,0 +1,232 @@
+package raftkv.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static raftkv.core.Harness.THREE;
+import static raftkv.core.Harness.drain;
+import static raftkv.core.Harness.entries;
+import static raftkv.core.Harness.sent;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * InstallSnapshot (dissertation Figure 5.3, extended Raft paper Figure 13): each receiver rule, and
+ * the leader's side — a snapshot sent in chunks when the entries a follower needs were compacted.
+ */
+class InstallSnapshotTest {
+
+    private static final byte[] DATA = "0123456789".getBytes();
+
+    private static Message.InstallSnapshot chunk(long term, long offset, int length, boolean done) {
+        return new Message.InstallSnapshot(term, "n1", "n2", 5, 2, THREE, offset,
+                Arrays.copyOfRange(DATA, (int) offset, (int) offset + length), done);
+    }
+
+    private static RaftNode follower(List<LogEntry> log) {
+        return Harness.restarted("n2", THREE, new HardState(2, null), log);
+    }
+
+    private static Message.InstallSnapshotReply reply(RaftNode n) {
+        List<Message.InstallSnapshotReply> replies = sent(drain(n), Message.InstallSnapshotReply.class);
+        assertThat(replies).hasSize(1);
+        return replies.getFirst();
+    }
+
+    @Test
+    void replyImmediatelyIfTermLessThanCurrentTerm_Figure13Rule1() {
+        RaftNode n = Harness.restarted("n2", THREE, new HardState(3, null), List.of());
+        n.step(chunk(2, 0, 10, true));
+        Ready ready = drain(n);
+        assertThat(sent(ready, Message.InstallSnapshotReply.class))
+                .containsExactly(new Message.InstallSnapshotReply(3, "n2", "n1", 5, 0, 0));
+        assertThat(ready.snapshot()).isNull();
+        assertThat(n.snapshotIndex()).isZero();
+    }
+
+    @Test
+    void replyAndWaitForMoreDataChunksIfDoneIsFalse_Figure13Rules2To4() {
+        RaftNode n = follower(List.of());
+        n.step(chunk(2, 0, 4, false));
+        assertThat(reply(n).nextOffset()).isEqualTo(4); // "Write data into snapshot file at given offset"
+        n.step(chunk(2, 4, 3, false));
+        Message.InstallSnapshotReply r = reply(n);
+        assertThat(r.nextOffset()).isEqualTo(7);
+        assertThat(r.matchIndex()).isZero();
+        assertThat(n.snapshotIndex()).isZero(); // nothing installed yet
+        n.step(chunk(2, 4, 3, false)); // a duplicate is written at its offset again: no harm
+        assertThat(reply(n).nextOffset()).isEqualTo(7);
+        n.step(chunk(2, 7, 3, true));
+        assertThat(reply(n).matchIndex()).isEqualTo(5);
+        assertThat(n.snapshot().data()).isEqualTo(DATA);
+    }
+
+    @Test
+    void createNewSnapshotFileIfFirstChunk_Figure13Rule2() {
+        RaftNode n = follower(List.of());
+        n.step(chunk(2, 0, 4, false));
+        drain(n);
+        n.step(chunk(2, 0, 2, false)); // offset 0 starts the file over
+        drain(n);
+        n.step(chunk(2, 4, 6, true)); // so bytes 2..4 are missing now: ask for them
+        assertThat(reply(n).nextOffset()).isEqualTo(2);
+        n.step(new Message.InstallSnapshot(2, "n1", "n2", 6, 2, THREE, 4, new byte[1], false));
+        assertThat(reply(n).nextOffset()).isZero(); // a chunk of another snapshot: start that one at 0
+    }
+
+    @Test
+    void aMissingChunkIsAskedForAgain() {
+        RaftNode n = follower(List.of());
+        n.step(chunk(2, 0, 3, false));
+        drain(n);
+        n.step(chunk(2, 6, 4, true));
+        assertThat(reply(n)).isEqualTo(new Message.InstallSnapshotReply(2, "n2", "n1", 5, 3, 0));
+        assertThat(n.snapshotIndex()).isZero();
+    }
+
+    @Test
+    void ifExistingEntryHasSameIndexAndTermRetainLogEntriesFollowingIt_Figure13Rule6() {
+        RaftNode n = follower(entries(1, 1, 2, 2, 2, 2));
+        n.step(chunk(2, 0, 10, true));
+        Ready ready = drain(n);
+        assertThat(sent(ready, Message.InstallSnapshotReply.class).getFirst().matchIndex()).isEqualTo(5);
+        assertThat(ready.snapshot()).isNull(); // the log already holds it all
+        assertThat(n.log()).hasSize(6);
+        assertThat(n.commitIndex()).isEqualTo(5);
+        assertThat(ready.committedEntries()).extracting(LogEntry::index).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+
+    @Test
+    void otherwiseDiscardTheEntireLogAndResetTheStateMachine_Figure13Rules7And8() {
+        RaftNode n = follower(entries(1, 1, 1, 1, 1, 1)); // entry 5 has term 1, the snapshot's has term 2
+        n.step(chunk(2, 0, 10, true));
+        Ready ready = drain(n);
+        assertThat(ready.snapshot()).isEqualTo(new SnapshotChange.Installed(new Snapshot(5, 2, THREE, DATA)));
+        assertThat(ready.truncateFrom()).isZero(); // installing discards the stored log as a whole
+        assertThat(ready.committedEntries()).isEmpty(); // the state machine restarts from the snapshot
+        assertThat(sent(ready, Message.InstallSnapshotReply.class).getFirst().matchIndex()).isEqualTo(5);
+        assertThat(n.log()).isEmpty();
+        assertThat(n.firstLogIndex()).isEqualTo(6);
+        assertThat(n.commitIndex()).isEqualTo(5);
+        // The log goes on after the snapshot.
+        n.step(new Message.AppendEntries(2, "n1", "n2", 5, 2, List.of(Harness.entry(2, 6)), 6, 1));
+        Ready next = drain(n);
+        assertThat(next.entriesToAppend()).extracting(LogEntry::index).containsExactly(6L);
+        assertThat(next.committedEntries()).extracting(LogEntry::index).containsExactly(6L);
+    }
+
+    @Test
+    void aSnapshotAtOrBelowTheCommitIndexIsNotInstalled() {
+        RaftNode n = follower(entries(1, 1, 1, 1, 1, 1, 1));
+        n.step(new Message.AppendEntries(2, "n1", "n2", 7, 1, List.of(), 7, 1));
+        drain(n);
+        n.step(chunk(2, 0, 10, true));
+        Ready ready = drain(n);
+        assertThat(ready.snapshot()).isNull();
+        assertThat(sent(ready, Message.InstallSnapshotReply.class).getFirst().matchIndex()).isEqualTo(7);
+        assertThat(n.log()).hasSize(7);
+    }
+
+    @Test
+    void theDriverResetsTheStateMachineFromAnInstalledSnapshot_Figure13Rule8() throws Exception {
+        KvStore source = new KvStore();
+        source.apply(new LogEntry(2, 1, new Command.OpenSession(), null));
+        source.apply(new LogEntry(2, 2, new Command.Put("x", "y"), new Session("1", 1)));
+        byte[] bytes = source.snapshotBytes();
+        List<String> trace = new ArrayList<>();
+        KvStore kv = new KvStore();
+        StableStorage storage = new StableStorage() {
+            @Override
+            public void persist(HardState hardState, long truncateFrom, List<LogEntry> entries) {}
+
+            @Override
+            public void saveSnapshot(Snapshot snapshot, long firstKeptIndex) {
+                trace.add("saved");
+            }
+
+            @Override
+            public void installSnapshot(Snapshot snapshot) {
+                trace.add("installed " + snapshot.lastIncludedIndex() + " (kv at " + kv.lastApplied() + ")");
+            }
+        };
+        Driver<String, String> driver = new Driver<>(follower(List.of()), kv, storage,
+                messages -> messages.forEach(m -> trace.add("sent " + m.getClass().getSimpleName())),
+                answers(trace), Driver.Observer.NONE);
+        driver.step(new Message.InstallSnapshot(2, "n1", "n2", 2, 2, THREE, 0, bytes, true));
+        driver.handleReady();
+        assertThat(trace).containsExactly("installed 2 (kv at 0)", "sent InstallSnapshotReply");
+        assertThat(kv.lastApplied()).isEqualTo(2);
+        assertThat(kv.get("x")).isEqualTo(new Result.Ok("y"));
+        assertThat(kv.sessionCount()).isEqualTo(1);
+    }
+
+    private static Driver.Answers<String, String> answers(List<String> trace) {
+        return new Driver.Answers<>() {
+            @Override
+            public void applied(String proposal, Result result) {
+                trace.add("applied " + proposal);
+            }
+
+            @Override
+            public void superseded(String proposal, Session session, LogEntry committed, KvStore kv) {
+                trace.add("superseded " + proposal);
+            }
+
+            @Override
+            public void compactedAway(String proposal, Session session, KvStore kv) {
+                trace.add("compacted away " + proposal);
+            }
+
+            @Override
+            public void serveRead(String read, KvStore kv) {}
+
+            @Override
+            public void readDropped(String read) {}
+        };
+    }
+
+    // ---------------------------------------------------------------- the leader's side
+
+    /** n1 leads THREE with a snapshot at 6 and a log from 5 on; n2 and n3 have nothing yet. */
+    private static RaftNode leaderWithCompactedLog() {
+        RaftConfig config = Harness.config("n1", THREE).withSnapshots(6, 2).withSnapshotChunkBytes(4);
+        RaftNode n1 = RaftNode.restart(config, new HardState(1, "n1"), new Snapshot(4, 1, THREE, DATA),
+                entries(1, 1, 1, 1, 1, 1), new SplittableRandom(1));
+        Harness.elect(n1); // the no-op at 7
+        n1.step(Harness.ack(n1, "n3", 7, 1));
+        drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(7);
+        n1.compact(6, DATA);
+        drain(n1);
+        assertThat(n1.firstLogIndex()).isEqualTo(5);
+        return n1;
+    }
+
+    @Test
+    void theLeaderSendsTheSnapshotInChunksWhenTheNextEntryWasCompacted_7() {
+        RaftNode n1 = leaderWithCompactedLog();
+        // n2's log is empty: the leader backs up to index 1, which it no longer holds.
+        n1.step(new Message.AppendEntriesReply(2, "n2", "n1", false, 0, 0, 1, 1));
+        List<Message.InstallSnapshot> first = sent(drain(n1), Message.InstallSnapshot.class);
+        assertThat(first).containsExactly(new Message.InstallSnapshot(2, "n1", "n2", 6, 1, THREE, 0,
+                Arrays.copyOf(DATA, 4), false));
+        n1.tick();
+        n1.tick(); // a heartbeat resends the chunk in flight, in case it was lost
+        assertThat(sent(drain(n1), Message.InstallSnapshot.class)).extracting(Message.InstallSnapshot::offset)
+                .containsExactly(0L);
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 4, 0));
+        assertThat(sent(drain(n1), Message.InstallSnapshot.class)).extracting(Message.InstallSnapshot::offset)
+                .containsExactly(4L);
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 8, 0));
+        List<Message.InstallSnapshot> last = sent(drain(n1), Message.InstallSnapshot.class);
+        assertThat(last).extracting(Message.InstallSnapshot::done).containsExactly(true);
+        assertThat(last.getFirst().data()).hasSize(2);
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 10, 6));
+        // Installed: replication goes on with AppendEntries from the entry after the snapshot.
+        List<Message.AppendEntries> appends = sent(drain(n1), Message.AppendEntries.class);
+        assertThat(appends).extracting(Message.AppendEntries::prevLogIndex).containsExactly(6L);
+        assertThat(n1.status().matchIndex()).containsEntry("n2", 6L);
+    }
+}

@@ -1,0 +1,75 @@
+package raftkv.server.http;
+
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import raftkv.core.TransferResult;
+import raftkv.server.EventLoop;
+import raftkv.server.NodeConfig;
+
+/** Operator routes: {@code POST /admin/transfer-leader} (leadership transfer, dissertation §3.10). */
+final class AdminRoutes {
+
+    private static final long POLL_MILLIS = 5;
+
+    private final NodeConfig config;
+    private final EventLoop loop;
+
+    AdminRoutes(NodeConfig config, EventLoop loop) {
+        this.config = config;
+        this.loop = loop;
+    }
+
+    /**
+     * Hands leadership from this node (it must lead) to {@code "to"}, or to the most up-to-date
+     * follower, and answers once another node leads: within one election timeout, or never (the
+     * old leader then gives up and leads on).
+     */
+    void transferLeader(Context ctx) throws InterruptedException {
+        String to = ClientRequests.optionalStringField(ctx, "to");
+        long start = System.nanoTime();
+        TransferResult result;
+        try {
+            result = loop.transferLeadership(to).get(config.requestTimeoutMs(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new ApiException(ErrorCode.OVERLOADED, "the event loop did not take the request; nothing was done");
+        }
+        switch (result) {
+            case TransferResult.NotLeader notLeader -> {
+                Map<String, Object> extra = new LinkedHashMap<>();
+                extra.put("leader", notLeader.leaderHint());
+                throw new ApiException(ErrorCode.NOT_LEADER, config.id() + " is not the leader; send this to the"
+                        + " leader" + (notLeader.leaderHint() == null ? "" : " " + notLeader.leaderHint()), extra);
+            }
+            case TransferResult.UnknownMember unknown -> throw new ApiException(ErrorCode.UNKNOWN_MEMBER,
+                    "'" + unknown.target() + "' is not another member of the cluster " + config.members().keySet());
+            case TransferResult.NoOtherMember none -> throw new ApiException(ErrorCode.NO_OTHER_MEMBER,
+                    "the cluster has no other member to hand leadership to");
+            case TransferResult.Started started -> awaitNewLeader(ctx, started.transferee(), start);
+        }
+    }
+
+    private void awaitNewLeader(Context ctx, String transferee, long start) throws InterruptedException {
+        // The core abandons the transfer after one (maximum) election timeout; wait a little longer.
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(2L * config.electionTimeoutMaxMs());
+        while (System.nanoTime() - deadline < 0) {
+            String leader = loop.status().leader();
+            if (leader != null && !leader.equals(config.id())) {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("leader", leader);
+                body.put("previous", config.id());
+                body.put("requested", transferee);
+                body.put("tookMs", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                ctx.json(body);
+                return;
+            }
+            Thread.sleep(POLL_MILLIS);
+        }
+        throw new ApiException(ErrorCode.TRANSFER_TIMEOUT, "leadership did not move to " + transferee + " within the"
+                + " election timeout; " + config.id() + " leads on, though " + transferee + " may still win the"
+                + " election it was asked to start");
+    }
+}

@@ -1,0 +1,212 @@
+package raftkv.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import raftkv.core.HardState;
+import raftkv.core.LogEntry;
+import raftkv.core.Snapshot;
+import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.StrictMemFileSystem;
+
+/** Snapshot files and the WAL cut after them: durable, checked, and crash-safe at every step. */
+class SnapshotStorageTest {
+
+    private static final Path DIR = Path.of("/var/lib/raftkv/n1");
+    private static final List<String> MEMBERS = List.of("n1", "n2", "n3");
+
+    private static Snapshot snapshot(long index) {
+        return new Snapshot(index, 1, MEMBERS, ("state at " + index).getBytes());
+    }
+
+    private static Path snapshotFile(long index) {
+        return DIR.resolve(SnapshotFiles.nameOf(index));
+    }
+
+    /** Snapshot, tail and what follows, as recovered: the log they describe must be 1..last. */
+    private static void assertHoldsEveryEntry(DiskStorage storage, long last) {
+        long after = storage.recoveredSnapshot().map(Snapshot::lastIncludedIndex).orElse(0L);
+        List<LogEntry> entries = storage.recoveredEntries().stream().filter(e -> e.index() > after).toList();
+        assertThat(entries).as("entries after the snapshot").isEqualTo(WalFixture.entries(1, after + 1, last));
+    }
+
+    @Test
+    void theSnapshotAndTheLogAfterItSurviveAPowerLoss() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        DiskStorage storage = DiskStorage.open(fs, DIR);
+        storage.persist(new HardState(1, "n1"), 0, WalFixture.entries(1, 1, 10));
+        int walBefore = fs.readAllBytes(DIR.resolve(DiskStorage.WAL_FILE)).length;
+        storage.saveSnapshot(snapshot(8), 7);
+        storage.persist(null, 0, WalFixture.entries(1, 11, 12));
+        fs.crash();
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot()).contains(snapshot(8));
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 7, 12)); // only the tail is replayed
+        }
+        assertThat(fs.readAllBytes(DIR.resolve(DiskStorage.WAL_FILE)).length).isLessThan(walBefore);
+    }
+
+    @Test
+    void onlyTheNewestSnapshotsAreKept() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 9));
+            storage.saveSnapshot(snapshot(3), 1);
+            storage.saveSnapshot(snapshot(6), 1);
+            storage.saveSnapshot(snapshot(9), 1);
+        }
+        assertThat(fs.list(DIR).stream().map(p -> p.getFileName().toString()).filter(n -> n.startsWith("snapshot")))
+                .containsExactly(SnapshotFiles.nameOf(6), SnapshotFiles.nameOf(9));
+    }
+
+    /**
+     * The whole sequence — entries, a snapshot with its WAL cut, more entries, an installed snapshot,
+     * more entries — with a power loss before each file operation in turn. Whatever a call had
+     * returned for (acknowledged) must be recovered, and recovery must always succeed. Leaving out
+     * any fsync or directory fsync of the snapshot path makes some crash point fail here.
+     */
+    @Test
+    void aPowerLossAtEveryStepKeepsEveryAcknowledgedWrite() throws IOException {
+        for (long crashAt = 0; ; crashAt++) {
+            CrashingFileSystem fs = new CrashingFileSystem();
+            fs.crashBeforeOperation(crashAt);
+            long acknowledged = 0;
+            Snapshot acknowledgedSnapshot = null;
+            boolean completed = false;
+            try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+                storage.persist(null, 0, WalFixture.entries(1, 1, 6));
+                acknowledged = 6;
+                storage.saveSnapshot(snapshot(5), 4);
+                acknowledgedSnapshot = snapshot(5);
+                storage.persist(null, 0, WalFixture.entries(1, 7, 8));
+                acknowledged = 8;
+                storage.saveSnapshot(snapshot(8), 9);
+                acknowledgedSnapshot = snapshot(8);
+                storage.persist(null, 0, WalFixture.entries(1, 9, 9));
+                acknowledged = 9;
+                completed = true;
+            } catch (CrashingFileSystem.PowerLoss expected) {
+                // the machine went down here
+            }
+            try (DiskStorage recovered = DiskStorage.open(fs.disk, DIR)) {
+                if (acknowledgedSnapshot != null) {
+                    assertThat(recovered.recoveredSnapshot()).as("crash at %d", crashAt).isPresent();
+                    assertThat(recovered.recoveredSnapshot().get().lastIncludedIndex())
+                            .as("crash at %d", crashAt).isGreaterThanOrEqualTo(acknowledgedSnapshot.lastIncludedIndex());
+                }
+                long last = recovered.recoveredEntries().isEmpty() ? recovered.recoveredSnapshot().map(Snapshot::lastIncludedIndex).orElse(0L)
+                        : recovered.recoveredEntries().getLast().index();
+                assertThat(last).as("crash at %d", crashAt).isGreaterThanOrEqualTo(acknowledged);
+                assertHoldsEveryEntry(recovered, last);
+            }
+            if (completed) {
+                assertThat(crashAt).as("crash points covered").isGreaterThan(20);
+                return; // the scenario ran to the end without reaching the crash point: every step was covered
+            }
+        }
+    }
+
+    @Test
+    void anInstalledSnapshotReplacesTheWholeLog() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 5));
+            storage.installSnapshot(snapshot(20));
+        }
+        try (DiskStorage restarted = DiskStorage.open(fs, DIR)) { // the log goes on after the snapshot
+            restarted.persist(null, 0, WalFixture.entries(1, 21, 21));
+        }
+        fs.crash();
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot()).contains(snapshot(20));
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 21, 21));
+        }
+    }
+
+    private static void corrupt(StrictMemFileSystem fs, Path file) throws IOException {
+        byte[] bytes = fs.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x40;
+        try (FileHandle handle = fs.openTruncated(file)) {
+            handle.write(bytes);
+            handle.sync();
+        }
+    }
+
+    @Test
+    void aDamagedSnapshotFallsBackToAnOlderOneThatTheWalContinues() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(4), 2);
+            storage.saveSnapshot(snapshot(8), 3); // a long tail: the WAL still holds 3..10
+        }
+        corrupt(fs, snapshotFile(8));
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot()).contains(snapshot(4));
+            assertHoldsEveryEntry(reopened, 10);
+        }
+    }
+
+    @Test
+    void aDamagedSnapshotWithoutAnOlderOneTheWalContinuesIsAClearError() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(4), 5);
+            storage.saveSnapshot(snapshot(8), 9);
+        }
+        corrupt(fs, snapshotFile(8));
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+                .hasMessageContaining("damaged (checksum mismatch)").hasMessageContaining("starts at entry 9");
+    }
+
+    @Test
+    void aDamagedSnapshotBeforeAnEmptyWalIsAClearError() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.installSnapshot(snapshot(4));
+            storage.installSnapshot(snapshot(8));
+        }
+        corrupt(fs, snapshotFile(8));
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+                .hasMessageContaining("damaged").hasMessageContaining("is empty");
+    }
+
+    @Test
+    void aWalThatStartsAfterEntryOneNeedsASnapshot() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 6));
+            storage.saveSnapshot(snapshot(5), 4);
+        }
+        fs.delete(snapshotFile(5));
+        fs.syncDirectory(DIR);
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+                .hasMessageContaining("no snapshot").hasMessageContaining("starts at entry 4");
+    }
+
+    @Test
+    void leftoverTemporaryFilesAreIgnoredAndRemoved() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 3));
+        }
+        for (String name : List.of(SnapshotFiles.nameOf(9) + ".tmp", DiskStorage.WAL_FILE + ".tmp")) {
+            try (FileHandle handle = fs.openTruncated(DIR.resolve(name))) {
+                handle.write(new byte[] {1, 2, 3});
+            }
+        }
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot()).isEmpty();
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 1, 3));
+        }
+        List<String> names = new ArrayList<>();
+        fs.list(DIR).forEach(p -> names.add(p.getFileName().toString()));
+        assertThat(names).noneMatch(n -> n.endsWith(".tmp"));
+    }
+}
