@@ -100,7 +100,7 @@
 (def idempotent-fs
   "Operations that change nothing. Whatever happens to them, they can be recorded as :fail: a read
   that did not return a value has no effect on the history's state."
-  #{:read :final-read})
+  #{:read :read-all :final-read})
 
 ;; ---------------------------------------------------------------------------------------------
 ;; Pure mapping from responses and exceptions to outcomes
@@ -209,9 +209,17 @@
             (error-outcome f status body raw))
       (error-outcome f status body raw))
 
-    :write
+    (:write :add)
     (case (int status)
       200 {:type :ok}
+      (error-outcome f status body raw))
+
+    :read-all
+    ; GET /kv: the whole map, linearizable (ReadIndex at the leader).
+    (case (int status)
+      200 (if-let [m (normalize-map body)]
+            {:type :ok, :value m}
+            {:type :fail, :error {:status 200, :malformed-body (str raw)}})
       (error-outcome f status body raw))
 
     :cas
@@ -271,6 +279,12 @@
 ;; ---------------------------------------------------------------------------------------------
 ;; Requests
 
+(defn set-element-key
+  "The key that holds element e of the set workload: every add writes its own key, so adds never
+  contend and a lost acknowledged add is a missing key."
+  [e]
+  (str "e" e))
+
 (defn op->request
   "What HTTP request performs an operation with :f f on key k with (unwrapped) value v. Pure.
   Returns {:method, :path, :body (a Clojure map to send as JSON, or nil), :mutation? bool}."
@@ -282,6 +296,10 @@
                   {:method "POST", :path (str "/kv/" k "/cas")
                    :body {"expected" (str expected), "name" (str new)}
                    :mutation? true})
+    ; The set workload: element e is the key e<e>, whose name is e.
+    :add        {:method "PUT", :path (str "/kv/" (set-element-key v)), :body {"name" (str v)}
+                 :mutation? true}
+    :read-all   {:method "GET", :path "/kv"}
     ; Node-local and not linearizable, never forwarded: the convergence check must see every
     ; node's own state machine, not the leader's through each follower.
     :final-read {:method "GET", :path "/debug/kv"}))
@@ -373,7 +391,7 @@
   {"X-Client-Id"  client-id
    "X-Client-Seq" (swap! seq-counter inc)})
 
-(defn- ensure-session!
+(defn ensure-session!
   "The client's session id, opening a session first if it has none. Returns {:client-id id}, or a
   :fail outcome if the session could not be opened."
   [{:keys [http node opts client-id seq-counter]}]
@@ -391,7 +409,7 @@
         (reset! seq-counter 0))
       outcome)))
 
-(defn- perform
+(defn perform
   "Sends one request and maps whatever happens to an outcome."
   [http base-url f req headers timeout-ms]
   (try
@@ -414,7 +432,7 @@
   [last-applied leader-commit]
   (boolean (and (number? last-applied) (number? leader-commit) (>= last-applied leader-commit))))
 
-(defn- final-read!
+(defn final-read!
   "Reads the node's own map (GET /debug/kv, never forwarded) once the node has applied everything
   its leader has committed, retrying until then or until the final-read timeout passes: after the
   faults are healed, every node must catch up. A node that never does is recorded as a failed read,
@@ -462,19 +480,25 @@
   (invoke! [this test op]
     (if (= :final-read (:f op))
       (final-read! this test op)
-      (let [[k v]   (:value op)
+      ; Register ops carry [key value] tuples (jepsen.independent); set ops a bare value.
+      (let [tuple?  (independent/tuple? (:value op))
+            [k v]   (if tuple? (:value op) [nil (:value op)])
             f       (:f op)
             req     (op->request f k v)
             session (when (:mutation? req) (ensure-session! this))]
         (if (:type session)
           (merge op session)
           (let [headers (when session (session-headers (:client-id session) seq-counter))
-                outcome (perform http (node-url node) f req headers (:request-timeout-ms opts))]
+                ; An op may name its node (the final reads of the set workload go through each).
+                target  (or (:node op) node)
+                outcome (perform http (node-url target) f req headers (:request-timeout-ms opts))]
             (when (session-expired? outcome)
               (reset! client-id nil))
             (cond-> (merge op (dissoc outcome :value))
               (contains? outcome :value)
-              (assoc :value (independent/tuple k (:value outcome)))))))))
+              (assoc :value (if tuple?
+                              (independent/tuple k (:value outcome))
+                              (:value outcome)))))))))
 
   (teardown! [this test])
 
