@@ -87,9 +87,14 @@
 
 (def default-timeouts
   "Client timeouts, in milliseconds. Short, so that operations against an unavailable cluster fail
-  (or go :info) quickly instead of piling up."
-  {:connect-timeout-ms 1000
-   :request-timeout-ms 2500})
+  (or go :info) quickly instead of piling up. After an operation that could not reach its node
+  (connection refused: the node is killed), the client waits :unreachable-backoff-ms before it
+  takes the next one, as a real client would before reconnecting; without it, the threads of a
+  dead node fail an operation every few milliseconds and take most of the --rate from the
+  threads whose nodes work."
+  {:connect-timeout-ms     1000
+   :request-timeout-ms     2500
+   :unreachable-backoff-ms 1000})
 
 (def absent
   "The value of a read of a key that does not exist. The registers start out absent, so the model
@@ -265,6 +270,20 @@
       (instance? IOException e)           [:io false]
       :else nil)))
 
+(def unreachable-kinds
+  "Request failures that mean the node could not be reached at all."
+  #{:connect-timeout :connection-refused :no-route-to-host :unknown-host})
+
+(defn unreachable?
+  "Did this outcome fail because its node could not be reached (so nothing was sent)? Covers the
+  op's own request ([kind message]) and the session it needed first ([:open-session kind message])."
+  [{:keys [type error]}]
+  (and (= :fail type)
+       (vector? error)
+       (let [[a b] error]
+         (boolean (or (unreachable-kinds a)
+                      (and (= :open-session a) (unreachable-kinds b)))))))
+
 (defn exception->outcome
   "Maps an exception thrown while performing a request to an outcome for an op with the given :f,
   or nil if the exception is not an I/O failure (a bug in the client, which should crash loudly)."
@@ -401,8 +420,8 @@
                     (open-session-outcome
                       (request! http (node-url node) open-session-request {} (:request-timeout-ms opts)))
                     (catch Exception e
-                      (if (exception-class e)
-                        {:type :fail, :error [:open-session (or (.getMessage e) (.getName (class e)))]}
+                      (if-let [[kind _] (exception-class e)]
+                        {:type :fail, :error [:open-session kind (or (.getMessage e) (.getName (class e)))]}
                         (throw e))))]
       (when-let [id (:client-id outcome)]
         (reset! client-id id)
@@ -462,11 +481,36 @@
           (do (Thread/sleep 500)
               (recur (inc attempt))))))))
 
+(defn- invoke-op!
+  "Performs op and returns its completion."
+  [{:keys [node http client-id seq-counter opts] :as this} test op]
+  (if (= :final-read (:f op))
+    (final-read! this test op)
+    ; Register ops carry [key value] tuples (jepsen.independent); set ops a bare value.
+    (let [tuple?  (independent/tuple? (:value op))
+          [k v]   (if tuple? (:value op) [nil (:value op)])
+          f       (:f op)
+          req     (op->request f k v)
+          session (when (:mutation? req) (ensure-session! this))]
+      (if (:type session)
+        (merge op session)
+        (let [headers (when session (session-headers (:client-id session) seq-counter))
+              ; An op may name its node (the final reads of the set workload go through each).
+              target  (or (:node op) node)
+              outcome (perform http (node-url target) f req headers (:request-timeout-ms opts))]
+          (when (session-expired? outcome)
+            (reset! client-id nil))
+          (cond-> (merge op (dissoc outcome :value))
+            (contains? outcome :value)
+            (assoc :value (if tuple?
+                            (independent/tuple k (:value outcome))
+                            (:value outcome)))))))))
+
 (defrecord Client [node http client-id seq-counter opts]
   client/Client
   (open! [this test node]
     (let [opts (merge default-timeouts
-                      (select-keys test [:connect-timeout-ms :request-timeout-ms])
+                      (select-keys test [:connect-timeout-ms :request-timeout-ms :unreachable-backoff-ms])
                       {:node node})]
       (assoc this
              :node        node
@@ -478,27 +522,10 @@
   (setup! [this test])
 
   (invoke! [this test op]
-    (if (= :final-read (:f op))
-      (final-read! this test op)
-      ; Register ops carry [key value] tuples (jepsen.independent); set ops a bare value.
-      (let [tuple?  (independent/tuple? (:value op))
-            [k v]   (if tuple? (:value op) [nil (:value op)])
-            f       (:f op)
-            req     (op->request f k v)
-            session (when (:mutation? req) (ensure-session! this))]
-        (if (:type session)
-          (merge op session)
-          (let [headers (when session (session-headers (:client-id session) seq-counter))
-                ; An op may name its node (the final reads of the set workload go through each).
-                target  (or (:node op) node)
-                outcome (perform http (node-url target) f req headers (:request-timeout-ms opts))]
-            (when (session-expired? outcome)
-              (reset! client-id nil))
-            (cond-> (merge op (dissoc outcome :value))
-              (contains? outcome :value)
-              (assoc :value (if tuple?
-                              (independent/tuple k (:value outcome))
-                              (:value outcome)))))))))
+    (let [result (invoke-op! this test op)]
+      (when (unreachable? result)
+        (Thread/sleep (long (:unreachable-backoff-ms opts))))
+      result))
 
   (teardown! [this test])
 
