@@ -214,7 +214,8 @@
     (install! test node)
     (info "Starting raftkv" (when (:bug test) (str "with --bug " (:bug test))))
     (start! test node)
-    (await-status! node 60)
+    ; Generous: on a loaded 2-core machine five JVMs starting at once have taken over a minute.
+    (await-status! node 180)
     ; Everyone up before anyone waits for a leader.
     (jepsen/synchronize test)
     (await-leader! node 30))
