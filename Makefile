@@ -15,7 +15,7 @@ NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
 .PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare paper paper-bench talk \
-        base-image cluster jepsen docker-smoke down report clean partition heal kill start
+        base-image cluster jepsen jepsen-all soak docker-smoke down report clean partition heal kill start
 
 help:
 	@echo "make build           build the node jar ($(NODE_JAR)) and the simulator"
@@ -33,6 +33,8 @@ help:
 	@echo "make base-image      build the Debian base image locally (no Docker Hub needed)"
 	@echo "make cluster         Docker: control + n1..n5, raftkv running on all five"
 	@echo "make jepsen ARGS=..  run the Jepsen test in the Docker control node"
+	@echo "make jepsen-all [ARGS=..]   lein run test-all: workloads x faults, a summary table, exit 1 on a wrong verdict"
+	@echo "make soak [TIME=600]  both workloads under the mixed nemesis for TIME seconds each (not in make test)"
 	@echo "make report          serve the Jepsen store (lein run serve)"
 	@echo "make docker-smoke    build, start, write/read, partition and heal the Docker cluster, then remove it"
 	@echo "make down            remove every container, network and volume 'make cluster' created"
@@ -101,6 +103,15 @@ cluster: $(NODE_JAR)
 
 jepsen: $(NODE_JAR)
 	docker/cluster.sh jepsen $(ARGS)
+
+jepsen-all: $(NODE_JAR)
+	JEPSEN_CMD=test-all docker/cluster.sh jepsen $(ARGS)
+
+# A long run (not part of `make test`): register and set workloads, each for TIME seconds under
+# every kind of fault one at a time; prints the test-all table. See jepsen-test/README.md.
+TIME ?= 600
+soak: $(NODE_JAR)
+	JEPSEN_CMD=test-all docker/cluster.sh jepsen --nemesis mixed --time-limit $(TIME) $(ARGS)
 
 docker-smoke:
 	docker/smoke.sh

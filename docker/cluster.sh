@@ -5,6 +5,7 @@
 #                                   on n1..n5 (reinstalls the jar and restarts raftkv if up already)
 #   docker/cluster.sh jepsen ARGS   bring the containers up if needed, then in control:
 #                                   lein run test --nodes n1,...,n5 --username root ... ARGS
+#                                   (JEPSEN_CMD=test-all: lein run test-all ..., the matrix)
 #   docker/cluster.sh report        serve the Jepsen store (lein run serve) on http://127.0.0.1:8088
 #   docker/cluster.sh status        containers, and each node's GET /status
 #   docker/cluster.sh logs NODE     the raftkv log of one node (n1..n5)
@@ -293,9 +294,10 @@ jepsen() {
   fi
   local latest="$ROOT/jepsen-test/store/latest" before
   before=$(readlink "$latest" 2>/dev/null || true)
-  log "lein ${offline[*]} run test --nodes n1,n2,n3,n4,n5 --username root --ssh-private-key /root/.ssh/id_rsa $*"
+  local cmd=${JEPSEN_CMD:-test}     # test-all: the matrix with its summary table (make jepsen-all, make soak)
+  log "lein ${offline[*]} run $cmd --nodes n1,n2,n3,n4,n5 --username root --ssh-private-key /root/.ssh/id_rsa $*"
   docker exec "${tty[@]}" "${env[@]}" -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true "$CONTROL" \
-    lein "${offline[@]}" run test --nodes n1,n2,n3,n4,n5 --username root \
+    lein "${offline[@]}" run "$cmd" --nodes n1,n2,n3,n4,n5 --username root \
       --ssh-private-key /root/.ssh/id_rsa "$@" || rc=$?
   log "jepsen finished in $((SECONDS - t0))s with exit code $rc"
   if [ -e "$latest" ] && [ "$(readlink "$latest")" != "$before" ]; then

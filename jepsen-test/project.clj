@@ -10,6 +10,9 @@
                  ; JSON for the raftkv API: the Jackson that Jepsen already brings, named explicitly.
                  [com.fasterxml.jackson.core/jackson-databind "2.16.1"]]
   :main jepsen.raftkv
+  ; One target directory per Java version: classes compiled at load time (dom-top, gnuplot) by the
+  ; host's newer JDK would not load in the control container's Java 21.
+  :target-path ~(str "target/java-" (System/getProperty "java.specification.version"))
   :jvm-opts ["-Djava.awt.headless=true"
              "-Xmx4g"
              "-server"

@@ -4,8 +4,10 @@
   (:require [clojure.test :refer [deftest is are testing]]
             [clojure.tools.cli :as tools.cli]
             [jepsen.cli :as jcli]
+            [jepsen.generator :as gen]
             [jepsen.raftkv :as raftkv]
             [jepsen.raftkv [db :as db]
+                           [matrix :as matrix]
                            [nemesis :as nemesis]]))
 
 (defn parse
@@ -56,6 +58,7 @@
     "kill"                #{:kill}
     "pause"               #{:pause}
     "all"                 #{:partition :kill :pause}
+    "mixed"               #{:partition :kill :pause}
     "partition,kill"      #{:partition :kill}
     " pause , partition " #{:partition :pause}
     "none,kill"           #{:kill}
@@ -91,6 +94,8 @@
     ["--time-limit" "0"]
     ["--nemesis-interval" "0"]
     ["--quiet-period" "-1"]
+    ["--nemesis-targets" "majority"]
+    ["--set-read-interval" "0"]
     ["--no-such-option"]))
 
 (deftest concurrency
@@ -112,18 +117,65 @@
   (is (= "raftkv-register-none" (:name (raftkv/raftkv-test (:options (parse [])))))))
 
 (deftest test-all-matrix
-  (testing "without --nemesis: every combination"
+  (testing "without --nemesis: every workload under every fault combination, all must be valid"
     (let [{:keys [options errors]} (parse-all [])
+          runs  (matrix/runs options)
           tests (raftkv/all-tests options)]
       (is (empty? errors))
-      (is (= (count raftkv/all-nemeses) (count tests)))
-      (is (= #{"raftkv-register-none" "raftkv-register-partition" "raftkv-register-kill"
-               "raftkv-register-pause" "raftkv-register-kill,partition,pause"}
-             (set (map :name tests))))))
-  (testing "with --nemesis and --test-count"
-    (let [{:keys [options]} (parse-all ["--nemesis" "kill" "--test-count" "2"])]
+      (is (= (* 2 (count matrix/nemeses)) (count tests)))
+      (is (= (set (for [w ["register" "set"]
+                        n ["none" "partition" "kill" "pause" "kill,partition,pause"]]
+                    (str "raftkv-" w "-" n)))
+             (set (map :name tests))))
+      (is (every? #{:valid} (map :expect runs)))))
+  (testing "with --nemesis, --workload and --test-count"
+    (let [{:keys [options]} (parse-all ["--nemesis" "kill" "--workload" "register" "--test-count" "2"])]
       (is (= ["raftkv-register-kill" "raftkv-register-kill"]
-             (map :name (raftkv/all-tests options)))))))
+             (map :name (raftkv/all-tests options))))))
+  (testing "--with-bugs appends the bug runs, which must be invalid"
+    (let [{:keys [options errors]} (parse-all ["--nemesis" "none" "--with-bugs"])
+          runs (matrix/runs options)]
+      (is (empty? errors))
+      (is (= (+ 2 (count matrix/bug-runs)) (count runs)))
+      (is (= [:valid :valid] (map :expect (take 2 runs))))
+      (is (every? #{:invalid} (map :expect (drop 2 runs))))
+      (is (= "raftkv-register-partition-bug-ack-before-commit"
+             (:name (raftkv/raftkv-test (:opts (nth runs 2))))))))
+  (testing "--bug: every run carries the bug and must be invalid"
+    (let [{:keys [options]} (parse-all ["--nemesis" "partition" "--bug" "stale-read"])]
+      (is (every? #{:invalid} (map :expect (matrix/runs options))))
+      (is (every? #{"stale-read"} (map (comp :bug :opts) (matrix/runs options)))))))
+
+(deftest test-all-verdicts
+  (testing "a run passes only with the verdict it should get; crashed and unknown never pass"
+    (is (true?  (matrix/outcome :valid true)))
+    (is (false? (matrix/outcome :valid false)))
+    (is (false? (matrix/outcome :valid :unknown)))
+    (is (false? (matrix/outcome :valid :crashed)))
+    (is (true?  (matrix/outcome :invalid false)))
+    (is (false? (matrix/outcome :invalid true)))
+    (is (false? (matrix/outcome :invalid :crashed))))
+  (let [spec  {:opts {:workload :set, :nemesis #{:kill}}, :expect :valid}
+        test  {:results {:valid? true, :stats {:ok-count 4000, :info-count 3, :fail-count 20}}}
+        row   (matrix/summary-row spec test)
+        bad   (matrix/summary-row (assoc spec :expect :invalid) test)
+        crash (matrix/summary-row spec nil)]
+    (is (= {:workload "set", :nemesis "kill", :bug "-", :expect "valid", :valid? true
+            :ok 4000, :info 3, :fail 20, :pass? true}
+           (dissoc row :store)))
+    (is (false? (:pass? bad)))
+    (is (= :crashed (:valid? crash)))
+    (is (false? (:pass? crash)))
+    (testing "exit status: 0 only if every run passed"
+      (is (= 0 (matrix/exit-status [row])))
+      (is (= 1 (matrix/exit-status [row bad])))
+      (is (= 1 (matrix/exit-status [row crash]))))
+    (testing "the table: a header, a rule, one line per run, PASS or WRONG"
+      (let [lines (clojure.string/split-lines (matrix/table [row bad]))]
+        (is (= 4 (count lines)))
+        (is (re-find #"^workload\s+nemesis\s+bug\s+expect\s+valid\?\s+ok\s+info\s+fail" (first lines)))
+        (is (re-find #"set\s+kill\s+-\s+valid\s+true\s+4000\s+3\s+20\s+PASS" (nth lines 2)))
+        (is (re-find #"WRONG" (nth lines 3)))))))
 
 (deftest node-command-line
   (let [test {:nodes ["n1" "n2" "n3"]}]
@@ -131,8 +183,10 @@
            (take 4 (db/node-args (assoc test :node-java-opts " -Xmx256m  -XX:+UseSerialGC") "n1"))))
     (is (= ["-jar" "/opt/raftkv/raftkv-node.jar" "--id" "n2" "--listen" "0.0.0.0:8080"
             "--peers" "n1=http://n1:8080,n2=http://n2:8080,n3=http://n3:8080"
-            "--data-dir" "/opt/raftkv/data"]
+            "--data-dir" "/opt/raftkv/data" "--request-timeout-ms" "2000"]
            (db/node-args test "n2")))
+    (is (= ["--request-timeout-ms" "4500"]
+           (take-last 2 (db/node-args (assoc test :request-timeout-ms 5000) "n2"))))
     (is (= ["--bug" "stale-read"] (take-last 2 (db/node-args (assoc test :bug "stale-read") "n1"))))
     (is (= ["--snapshot-entries" "20" "--snapshot-trailing-entries" "0"]
            (take-last 4 (db/node-args (assoc test :snapshot-entries 20) "n1"))))
@@ -155,6 +209,54 @@
   (testing "kill only"
     (let [p (nemesis/nemesis-package (db/db) {:nodes ["n1" "n2" "n3"] :nemesis #{:kill}})]
       (is (= #{:start} (->> (:final-generator p) flatten (map :f) set))))))
+
+(defn schedule-ops
+  "The first n fault episodes of a schedule, as [gap start hold stop] (sleeps as seconds, ops as
+  maps; a bridge's generator as :bridge)."
+  [faults scope interval n]
+  (->> (nemesis/schedule (nemesis/menu faults scope) interval)
+       (take (* 4 n))
+       (map (fn [x] (cond (= :sleep (:type x)) (:value x)
+                          (= :info (:type x))   x
+                          :else                 :bridge)))
+       (partition 4)))
+
+(deftest schedule
+  (testing "one fault at a time: gap, fault, hold, heal, each sleep within [interval/2, interval]"
+    (doseq [[gap start hold stop] (schedule-ops #{:partition :kill :pause} :minority 10 300)]
+      (is (<= 5 gap 10))
+      (is (<= 5 hold 10))
+      (if (= :bridge start)
+        (is (= :stop-partition (:f stop)))
+        (is (= ({:start-partition :stop-partition, :kill :start, :pause :resume} (:f start))
+               (:f stop))))))
+  (testing "minority scope: no fault takes away a majority"
+    (let [starts (map second (schedule-ops #{:kill :pause} :minority 1 300))]
+      (is (= #{:one :primaries :minority} (set (map :value starts))))))
+  (testing "any scope: kills and pauses may also hit a majority or all nodes"
+    (let [starts (map second (schedule-ops #{:kill} :any 1 300))]
+      (is (= #{:one :primaries :minority :majority :all} (set (map :value starts))))))
+  (testing "every partition target comes up, and none is a clean majority cut-off of everyone"
+    (let [starts (map second (schedule-ops #{:partition} :minority 1 300))]
+      (is (= #{:one :majority :primaries :majorities-ring :bridge}
+             (set (map #(if (map? %) (:value %) %) starts))))))
+  (testing "the kinds of fault listed, and only those"
+    (is (= #{:pause} (set (map (comp :f second) (schedule-ops #{:pause} :minority 1 50))))))
+  (testing "no faults: no schedule"
+    (is (nil? (nemesis/schedule (nemesis/menu #{} :minority) 10)))))
+
+(deftest bridge-partition
+  (let [gen   (nemesis/partition-start :bridge)
+        nodes ["n1" "n2" "n3" "n4" "n5"]
+        test  {:nodes nodes, :concurrency 1}
+        op    (first (gen/op gen test (gen/context test)))
+        grudge (:value op)]
+    (is (= :start-partition (:f op)))
+    (testing "the bridge node hears everyone and is heard by everyone"
+      (let [bridge (first (remove (set (keys grudge)) nodes))]
+        (is (some? bridge))
+        (is (= 4 (count grudge)))
+        (is (not-any? #(contains? % bridge) (vals grudge)))))))
 
 (deftest current-leaders
   (testing "the leader with the highest term; a deposed leader in an older term is ignored"

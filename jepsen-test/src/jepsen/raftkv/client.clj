@@ -87,9 +87,14 @@
 
 (def default-timeouts
   "Client timeouts, in milliseconds. Short, so that operations against an unavailable cluster fail
-  (or go :info) quickly instead of piling up."
-  {:connect-timeout-ms 1000
-   :request-timeout-ms 2500})
+  (or go :info) quickly instead of piling up. After an operation that could not reach its node
+  (connection refused: the node is killed), the client waits :unreachable-backoff-ms before it
+  takes the next one, as a real client would before reconnecting; without it, the threads of a
+  dead node fail an operation every few milliseconds and take most of the --rate from the
+  threads whose nodes work."
+  {:connect-timeout-ms     1000
+   :request-timeout-ms     2500
+   :unreachable-backoff-ms 1000})
 
 (def absent
   "The value of a read of a key that does not exist. The registers start out absent, so the model
@@ -100,7 +105,7 @@
 (def idempotent-fs
   "Operations that change nothing. Whatever happens to them, they can be recorded as :fail: a read
   that did not return a value has no effect on the history's state."
-  #{:read :final-read})
+  #{:read :read-all :final-read})
 
 ;; ---------------------------------------------------------------------------------------------
 ;; Pure mapping from responses and exceptions to outcomes
@@ -209,9 +214,17 @@
             (error-outcome f status body raw))
       (error-outcome f status body raw))
 
-    :write
+    (:write :add)
     (case (int status)
       200 {:type :ok}
+      (error-outcome f status body raw))
+
+    :read-all
+    ; GET /kv: the whole map, linearizable (ReadIndex at the leader).
+    (case (int status)
+      200 (if-let [m (normalize-map body)]
+            {:type :ok, :value m}
+            {:type :fail, :error {:status 200, :malformed-body (str raw)}})
       (error-outcome f status body raw))
 
     :cas
@@ -257,6 +270,20 @@
       (instance? IOException e)           [:io false]
       :else nil)))
 
+(def unreachable-kinds
+  "Request failures that mean the node could not be reached at all."
+  #{:connect-timeout :connection-refused :no-route-to-host :unknown-host})
+
+(defn unreachable?
+  "Did this outcome fail because its node could not be reached (so nothing was sent)? Covers the
+  op's own request ([kind message]) and the session it needed first ([:open-session kind message])."
+  [{:keys [type error]}]
+  (and (= :fail type)
+       (vector? error)
+       (let [[a b] error]
+         (boolean (or (unreachable-kinds a)
+                      (and (= :open-session a) (unreachable-kinds b)))))))
+
 (defn exception->outcome
   "Maps an exception thrown while performing a request to an outcome for an op with the given :f,
   or nil if the exception is not an I/O failure (a bug in the client, which should crash loudly)."
@@ -271,6 +298,12 @@
 ;; ---------------------------------------------------------------------------------------------
 ;; Requests
 
+(defn set-element-key
+  "The key that holds element e of the set workload: every add writes its own key, so adds never
+  contend and a lost acknowledged add is a missing key."
+  [e]
+  (str "e" e))
+
 (defn op->request
   "What HTTP request performs an operation with :f f on key k with (unwrapped) value v. Pure.
   Returns {:method, :path, :body (a Clojure map to send as JSON, or nil), :mutation? bool}."
@@ -282,6 +315,10 @@
                   {:method "POST", :path (str "/kv/" k "/cas")
                    :body {"expected" (str expected), "name" (str new)}
                    :mutation? true})
+    ; The set workload: element e is the key e<e>, whose name is e.
+    :add        {:method "PUT", :path (str "/kv/" (set-element-key v)), :body {"name" (str v)}
+                 :mutation? true}
+    :read-all   {:method "GET", :path "/kv"}
     ; Node-local and not linearizable, never forwarded: the convergence check must see every
     ; node's own state machine, not the leader's through each follower.
     :final-read {:method "GET", :path "/debug/kv"}))
@@ -373,7 +410,7 @@
   {"X-Client-Id"  client-id
    "X-Client-Seq" (swap! seq-counter inc)})
 
-(defn- ensure-session!
+(defn ensure-session!
   "The client's session id, opening a session first if it has none. Returns {:client-id id}, or a
   :fail outcome if the session could not be opened."
   [{:keys [http node opts client-id seq-counter]}]
@@ -383,15 +420,15 @@
                     (open-session-outcome
                       (request! http (node-url node) open-session-request {} (:request-timeout-ms opts)))
                     (catch Exception e
-                      (if (exception-class e)
-                        {:type :fail, :error [:open-session (or (.getMessage e) (.getName (class e)))]}
+                      (if-let [[kind _] (exception-class e)]
+                        {:type :fail, :error [:open-session kind (or (.getMessage e) (.getName (class e)))]}
                         (throw e))))]
       (when-let [id (:client-id outcome)]
         (reset! client-id id)
         (reset! seq-counter 0))
       outcome)))
 
-(defn- perform
+(defn perform
   "Sends one request and maps whatever happens to an outcome."
   [http base-url f req headers timeout-ms]
   (try
@@ -418,7 +455,7 @@
   [last-applied leader-commit]
   (boolean (and (number? last-applied) (number? leader-commit) (>= last-applied leader-commit))))
 
-(defn- final-read!
+(defn final-read!
   "Reads the node's own map (GET /debug/kv, never forwarded) once the node has applied everything
   its leader has committed and the leader's log is settled (see settled-commit), retrying until
   then or until the final-read timeout passes: after the faults are healed, every node must catch
@@ -449,11 +486,36 @@
           (do (Thread/sleep 500)
               (recur (inc attempt))))))))
 
+(defn- invoke-op!
+  "Performs op and returns its completion."
+  [{:keys [node http client-id seq-counter opts] :as this} test op]
+  (if (= :final-read (:f op))
+    (final-read! this test op)
+    ; Register ops carry [key value] tuples (jepsen.independent); set ops a bare value.
+    (let [tuple?  (independent/tuple? (:value op))
+          [k v]   (if tuple? (:value op) [nil (:value op)])
+          f       (:f op)
+          req     (op->request f k v)
+          session (when (:mutation? req) (ensure-session! this))]
+      (if (:type session)
+        (merge op session)
+        (let [headers (when session (session-headers (:client-id session) seq-counter))
+              ; An op may name its node (the final reads of the set workload go through each).
+              target  (or (:node op) node)
+              outcome (perform http (node-url target) f req headers (:request-timeout-ms opts))]
+          (when (session-expired? outcome)
+            (reset! client-id nil))
+          (cond-> (merge op (dissoc outcome :value))
+            (contains? outcome :value)
+            (assoc :value (if tuple?
+                            (independent/tuple k (:value outcome))
+                            (:value outcome)))))))))
+
 (defrecord Client [node http client-id seq-counter opts]
   client/Client
   (open! [this test node]
     (let [opts (merge default-timeouts
-                      (select-keys test [:connect-timeout-ms :request-timeout-ms])
+                      (select-keys test [:connect-timeout-ms :request-timeout-ms :unreachable-backoff-ms])
                       {:node node})]
       (assoc this
              :node        node
@@ -465,21 +527,10 @@
   (setup! [this test])
 
   (invoke! [this test op]
-    (if (= :final-read (:f op))
-      (final-read! this test op)
-      (let [[k v]   (:value op)
-            f       (:f op)
-            req     (op->request f k v)
-            session (when (:mutation? req) (ensure-session! this))]
-        (if (:type session)
-          (merge op session)
-          (let [headers (when session (session-headers (:client-id session) seq-counter))
-                outcome (perform http (node-url node) f req headers (:request-timeout-ms opts))]
-            (when (session-expired? outcome)
-              (reset! client-id nil))
-            (cond-> (merge op (dissoc outcome :value))
-              (contains? outcome :value)
-              (assoc :value (independent/tuple k (:value outcome)))))))))
+    (let [result (invoke-op! this test op)]
+      (when (unreachable? result)
+        (Thread/sleep (long (:unreachable-backoff-ms opts))))
+      result))
 
   (teardown! [this test])
 

@@ -36,6 +36,13 @@
        (map (fn [node] (str node "=" (client/node-url node))))
        (str/join ",")))
 
+(defn node-request-timeout-ms
+  "The node's own request timeout: half a second under the client's, so that a request that waits
+  through an election is answered by the node (no_leader: definite, a :fail) before the client
+  gives up on it (a timeout: for a write, :info, which Knossos must keep open forever)."
+  [test]
+  (max 500 (- (:request-timeout-ms test (:request-timeout-ms client/default-timeouts)) 500)))
+
 (defn node-args
   "The command-line arguments for raftkv on a node (after the java binary). Pure, so it is
   unit-tested."
@@ -45,7 +52,8 @@
              "--id" node
              "--listen" (str "0.0.0.0:" client/port)
              "--peers" (peers-arg (:nodes test))
-             "--data-dir" data-dir])
+             "--data-dir" data-dir
+             "--request-timeout-ms" (str (node-request-timeout-ms test))])
       (cond-> (:bug test) (into ["--bug" (:bug test)]))
       ; Log compaction: a small threshold makes nodes snapshot often, so a node killed for a while
       ; falls behind the leader's compacted prefix and catches up through InstallSnapshot.
@@ -211,7 +219,8 @@
     (install! test node)
     (info "Starting raftkv" (when (:bug test) (str "with --bug " (:bug test))))
     (start! test node)
-    (await-status! node 120)
+    ; Generous: on a loaded 2-core machine five JVMs starting at once have taken over a minute.
+    (await-status! node 180)
     ; Everyone up before anyone waits for a leader.
     (jepsen/synchronize test)
     (await-leader! node 30))

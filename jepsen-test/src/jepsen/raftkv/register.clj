@@ -97,8 +97,9 @@
        (into (sorted-map-by client/compare-ids))))
 
 (defn check-convergence
-  "Pure core of the convergence checker. Takes the nodes, the whole history, and returns the
-  result map:
+  "Pure core of the convergence checker. Takes the nodes, the whole history, and optionally the
+  values each key may hold (key -> set; by default written-values of the history), and returns
+  the result map:
 
     :valid?            true iff every node returned a whole map and all maps are identical, and
                        every value in it was actually written by some write or cas
@@ -107,7 +108,9 @@
     :divergent         when the maps differ: per node, how its map differs from the first node's
     :unexpected-values keys whose final value no operation ever tried to write
     :final-map-size    number of keys in the (agreed) map"
-  [nodes history]
+  ([nodes history]
+   (check-convergence nodes history (written-values history)))
+  ([nodes history written]
   (let [finals  (->> history
                      (filter #(and (= :final-read (:f %)) (h/ok? %)))
                      (reduce (fn [m op] (assoc m (:node op) (:value op))) {}))
@@ -121,7 +124,6 @@
                                (let [d (map-diff ref-map (get finals node))]
                                  (when (seq d) [node d]))))
                        (into (sorted-map)))
-        written (written-values history)
         unexpected (when ref-map
                      (->> ref-map
                           (keep (fn [[k v]]
@@ -136,14 +138,16 @@
       (seq divergent)  (assoc :divergent divergent
                               :reference-node ref-node)
       (seq unexpected) (assoc :unexpected-values unexpected)
-      (empty? read)    (assoc :error "no node answered a final read"))))
+      (empty? read)    (assoc :error "no node answered a final read")))))
 
 (defn convergence-checker
-  "After the faults healed: did every node return the identical whole map?"
-  []
-  (reify checker/Checker
-    (check [_ test history _opts]
-      (check-convergence (:nodes test) history))))
+  "After the faults healed: did every node return the identical whole map? written-fn gives, from
+  the history, the values each key may hold (default: written-values)."
+  ([] (convergence-checker written-values))
+  ([written-fn]
+   (reify checker/Checker
+     (check [_ test history _opts]
+       (check-convergence (:nodes test) history (written-fn history))))))
 
 (defn workload
   "The register workload: client, generator, final generator, checker."

@@ -248,3 +248,15 @@
     (is (= "{\"expected\":\"1\"}" (c/write-json {:expected "1"})))
     (let [v {"a" [1 2 {"b" "c\td"}], "e" nil, "f" false, "g" -3}]
       (is (= v (c/read-json (c/write-json v)))))))
+
+(deftest unreachable-nodes
+  (testing "a failure to reach the node, for the op itself or for the session it needed first"
+    (is (c/unreachable? (c/exception->outcome :write (ConnectException. "Connection refused"))))
+    (is (c/unreachable? (c/exception->outcome :read (HttpConnectTimeoutException. "t"))))
+    (is (c/unreachable? {:type :fail, :error [:open-session :connection-refused "x"]})))
+  (testing "anything else is not: the node answered, or the request was sent"
+    (is (not (c/unreachable? (c/exception->outcome :write (HttpTimeoutException. "request timed out")))))
+    (is (not (c/unreachable? (c/exception->outcome :read (HttpTimeoutException. "request timed out")))))
+    (is (not (c/unreachable? {:type :fail, :error [:open-session {:status 503, :code "no_leader"}]})))
+    (is (not (c/unreachable? {:type :fail, :error :cas-mismatch})))
+    (is (not (c/unreachable? {:type :ok})))))
