@@ -7,7 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.RaftNode;
 import raftkv.server.http.HttpApi;
-import raftkv.server.transport.HttpTransport;
+import raftkv.server.transport.StreamTransport;
 import raftkv.storage.DiskStorage;
 import raftkv.storage.fs.RealFileSystem;
 
@@ -21,11 +21,11 @@ public final class RunningNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RunningNode.class);
 
     private final DiskStorage storage;
-    private final HttpTransport transport;
+    private final StreamTransport transport;
     private final EventLoop loop;
     private final HttpApi api;
 
-    private RunningNode(DiskStorage storage, HttpTransport transport, EventLoop loop, HttpApi api) {
+    private RunningNode(DiskStorage storage, StreamTransport transport, EventLoop loop, HttpApi api) {
         this.storage = storage;
         this.transport = transport;
         this.loop = loop;
@@ -47,14 +47,14 @@ public final class RunningNode implements AutoCloseable {
                 storage.recoveredEntries().size(), config.dataDir());
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
                 storage.recoveredEntries(), random);
-        HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken());
+        StreamTransport transport = new StreamTransport(config.id(), config.peers(), config.clusterToken());
         EventLoop loop = new EventLoop(node, storage, transport, config.tickMs(), onFatal);
         HttpApi api;
         try {
             // The port opens before the Raft clock starts: a node that ticks, campaigns and votes
             // while its peers cannot reach it yet only delays the first election. Requests that
             // arrive before the loop runs wait in its queue.
-            api = HttpApi.start(config, loop);
+            api = HttpApi.start(config, loop, transport::heardFrom);
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
             transport.close();
             storage.close();

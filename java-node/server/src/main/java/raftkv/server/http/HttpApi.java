@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.server.EventLoop;
@@ -15,6 +16,7 @@ import raftkv.server.Json;
 import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
 import raftkv.server.ReadOutcome;
+import raftkv.server.transport.StreamTransport;
 
 /**
  * The node's HTTP server (Javalin on Jetty, one virtual thread per request): the client API, the
@@ -36,8 +38,13 @@ public final class HttpApi {
     }
 
     public static HttpApi start(NodeConfig config, EventLoop loop) {
+        return start(config, loop, peer -> {});
+    }
+
+    /** @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal) */
+    public static HttpApi start(NodeConfig config, EventLoop loop, Consumer<String> heardFrom) {
         KvRoutes kv = new KvRoutes(config, loop);
-        PeerRoutes peers = new PeerRoutes(config, loop);
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -61,6 +68,7 @@ public final class HttpApi {
             javalin.routes.post("/kv/{id}/cas", kv::cas);
             javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status())));
             javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
+            javalin.routes.post(StreamTransport.STREAM_PATH, peers::receiveStream); // before /raft/{type}
             javalin.routes.post("/raft/{type}", peers::receive);
 
             javalin.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.code().status()).json(e.body()));
