@@ -58,10 +58,10 @@ public final class StreamTransport implements Transport {
 
     static final int QUEUE_CAPACITY = 1024;
     static final int MAX_MESSAGES_PER_WRITE = 256;
-    static final long SILENCE_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+    static final long SILENCE_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2000);
     private static final int CONNECT_TIMEOUT_MILLIS = 500;
     private static final long MIN_BACKOFF_MILLIS = 10;
-    private static final long MAX_BACKOFF_MILLIS = 1000;
+    private static final long MAX_BACKOFF_MILLIS = 100;
 
     private final String selfId;
     private final String token;
@@ -118,6 +118,7 @@ public final class StreamTransport implements Transport {
         private long backoffMillis = MIN_BACKOFF_MILLIS; // sender thread only
         private boolean reachable = true; // sender thread only: to log transitions, not every failure
         private volatile Socket socket; // written by the sender; closed by anyone to abandon the stream
+        private volatile String refusal; // the status line of the last refusal, set by the reply watcher
         private OutputStream out; // sender thread only
         private volatile long lastHeardNanos = System.nanoTime();
         private long connectedAtNanos; // sender thread only
@@ -165,6 +166,9 @@ public final class StreamTransport implements Transport {
         }
 
         private void connectOrBackOff() throws InterruptedException {
+            if (refusal != null) { // the last stream was refused (a wrong token?): do not hammer the peer
+                backOff();
+            }
             Socket s = new Socket();
             try {
                 s.setTcpNoDelay(true);
@@ -176,13 +180,19 @@ public final class StreamTransport implements Transport {
                 socket = s;
                 connectedAtNanos = System.nanoTime();
                 Thread.ofVirtual().name("stream-reply-" + peerId).start(() -> watchForAnswer(s));
-                backoffMillis = MIN_BACKOFF_MILLIS;
+                if (refusal == null) {
+                    backoffMillis = MIN_BACKOFF_MILLIS;
+                }
             } catch (IOException e) {
                 closeQuietly(s);
                 unreachable(e.toString());
-                Thread.sleep(backoffMillis);
-                backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+                backOff();
             }
+        }
+
+        private void backOff() throws InterruptedException {
+            Thread.sleep(backoffMillis);
+            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
         }
 
         private String requestHead() {
@@ -216,6 +226,10 @@ public final class StreamTransport implements Transport {
                 out.write('\r');
                 out.write('\n');
                 out.flush();
+                if (refusal != null && System.nanoTime() - connectedAtNanos > SILENCE_LIMIT_NANOS) {
+                    refusal = null; // this stream lasted: whatever was refused before is fixed
+                    backoffMillis = MIN_BACKOFF_MILLIS;
+                }
                 if (!reachable) {
                     log.info("peer {} is reachable again", peerId);
                     reachable = true;
@@ -241,7 +255,10 @@ public final class StreamTransport implements Transport {
                     String statusLine = answer.lines().findFirst().orElse("");
                     String body = answer.substring(answer.lastIndexOf('\n') + 1);
                     if (statusLine.matches("HTTP/1\\.1 4\\d\\d.*") && !statusLine.contains(" 408 ")) {
-                        log.warn("peer {} refused the stream: {} {}", peerId, statusLine, body); // misconfigured?
+                        if (!statusLine.equals(refusal)) { // once, not on every retry
+                            log.warn("peer {} refused the stream: {} {}", peerId, statusLine, body); // misconfigured?
+                        }
+                        refusal = statusLine;
                     } else { // 408: the peer's idle timeout, on a stream we had nothing to send on
                         log.debug("peer {} ended the stream: {}", peerId, statusLine);
                     }
