@@ -221,6 +221,9 @@ public final class StreamTransport implements Transport {
                     data.writeInt(frame.length);
                     data.write(frame);
                 }
+                if (frames.size() == 0) {
+                    return; // an empty chunk would end the stream's body
+                }
                 out.write((Integer.toHexString(frames.size()) + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 frames.writeTo(out);
                 out.write('\r');
