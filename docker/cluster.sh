@@ -24,7 +24,8 @@
 #   RAFTKV_M2         Maven repository mounted at control's /root/.m2 (default ~/.m2)
 #   LEIN_OFFLINE      1: lein runs offline in control (-o), 0: it may download. Default: 1 when
 #                     Jepsen 0.3.13 is in $RAFTKV_M2 (built from source, no Clojars needed), else 0
-#   CONTROL_JDKS      JDK versions installed in the control image (default "21"; e.g. "21 25")
+#   CONTROL_JDKS      JDK versions installed in the control image (default "21", plus the release
+#                     the Jepsen classpath needs if a jar there is newer; e.g. "21 25")
 #   RAFTKV_CONTROL_JDK  JDK major version lein uses in control (default: the newest installed)
 set -euo pipefail
 
@@ -85,8 +86,26 @@ need_base() {
   die "base image $BASE_IMAGE is missing and cannot be pulled: run 'make base-image' (docker/base-image.sh builds it with debootstrap)"
 }
 
+# The JDK the control node needs: 21, unless a jar on the Jepsen test's classpath (resolved from
+# $RAFTKV_M2 by the host's lein) was compiled for a newer release, as jars built from source with a
+# newer javac are. Then that release is installed beside 21 and lein runs on it. Without lein or a
+# JDK on the host nothing is checked and 21 is used. CONTROL_JDKS / RAFTKV_CONTROL_JDK override.
+pick_control_jdk() {
+  [ -z "${CONTROL_JDKS:-}" ] || return 0
+  local java_home cp needed jar
+  command -v lein >/dev/null && java_home=$("$ROOT/scripts/find-jdk.sh") || return 0
+  cp=$(cd "$ROOT/jepsen-test" && JAVA_CMD="$java_home/bin/java" lein -o classpath 2>/dev/null) || return 0
+  read -r needed jar < <("$java_home/bin/java" "$ROOT/scripts/JarBytecode.java" "$cp") || return 0
+  if [ "${needed:-0}" -gt 21 ]; then
+    log "the Jepsen classpath needs Java $needed ($(basename "$jar") was compiled for it): control gets JDK 21 and $needed"
+    CONTROL_JDKS="21 $needed"
+    RAFTKV_CONTROL_JDK=${RAFTKV_CONTROL_JDK:-$needed}
+  fi
+}
+
 build_images() {
   local t0=$SECONDS img dir errs
+  pick_control_jdk
   errs=$(mktemp)
   log "building $NODE_IMAGE and $CONTROL_IMAGE from $BASE_IMAGE (cached after the first time)"
   for img in node control; do

@@ -400,13 +400,17 @@
       (or (exception->outcome f e)
           (throw e)))))
 
-(defn- status-field
-  "A field of node's GET /status, or nil if it does not answer."
-  [http node field timeout]
-  (try
-    (let [{:keys [status body]} (request! http (node-url node) {:method "GET", :path "/status"} {} timeout)]
-      (when (and (= 200 status) (map? body)) (get body field)))
-    (catch Exception _ nil)))
+(defn settled-commit
+  "The commit index of a leader whose whole log (logSize = its last index) is committed in its own
+  term, else nil. Only then can the commit index no longer grow without new client writes: a
+  leader that was just elected may still commit entries of earlier terms (with its own first
+  entry, §5.4.2), so its commit index is not yet the final one, and nodes compared against it
+  could be read at different points of the log."
+  [leader-status]
+  (let [{:strs [term commitIndex logSize lastLogTerm]} leader-status]
+    (when (and (leader-status? leader-status) (number? commitIndex)
+               (= commitIndex logSize) (= term lastLogTerm))
+      commitIndex)))
 
 (defn caught-up?
   "Has a node that applied up to last-applied caught up with the commit index its leader reports?
@@ -416,9 +420,10 @@
 
 (defn- final-read!
   "Reads the node's own map (GET /debug/kv, never forwarded) once the node has applied everything
-  its leader has committed, retrying until then or until the final-read timeout passes: after the
-  faults are healed, every node must catch up. A node that never does is recorded as a failed read,
-  which fails the convergence check."
+  its leader has committed and the leader's log is settled (see settled-commit), retrying until
+  then or until the final-read timeout passes: after the faults are healed, every node must catch
+  up, and all of them are then read at the same commit index. A node that never does is recorded
+  as a failed read, which fails the convergence check."
   [{:keys [http opts]} test op]
   (let [node      (or (:node op) (:node opts))
         req       (op->request :final-read nil nil)
@@ -426,8 +431,8 @@
                      (* 1000000 1000 (:final-read-timeout test 30)))
         timeout   (:request-timeout-ms opts)]
     (loop [attempt 1]
-      (let [leader  (status-field http node "leader" timeout)
-            commit  (when leader (status-field http leader "commitIndex" timeout))
+      (let [leader  (get (status node timeout) "leader")
+            commit  (when leader (settled-commit (status leader timeout)))
             outcome (perform http (node-url node) :final-read req {} timeout)
             done?   (and (= :ok (:type outcome)) (caught-up? (:last-applied outcome) commit))]
         (cond

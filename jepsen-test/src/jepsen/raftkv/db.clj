@@ -206,7 +206,7 @@
     (install! test node)
     (info "Starting raftkv" (when (:bug test) (str "with --bug " (:bug test))))
     (start! test node)
-    (await-status! node 60)
+    (await-status! node 120)
     ; Everyone up before anyone waits for a leader.
     (jepsen/synchronize test)
     (await-leader! node 30))

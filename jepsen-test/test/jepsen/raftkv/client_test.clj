@@ -197,6 +197,19 @@
     (is (false? (c/caught-up? 12 nil)))
     (is (false? (c/caught-up? nil 12)))))
 
+(deftest settled-commit-index
+  (let [leader {"role" "leader", "term" 3, "commitIndex" 310, "logSize" 310, "lastLogTerm" 3}]
+    (testing "a leader whose whole log is committed in its own term has a final commit index"
+      (is (= 310 (c/settled-commit leader))))
+    (testing "entries still uncommitted: the commit index may grow (a reading at 306 while 310 was
+             still to come made the convergence check compare nodes at different log points)"
+      (is (nil? (c/settled-commit (assoc leader "commitIndex" 306)))))
+    (testing "a new leader whose own first entry is not yet in its log or committed"
+      (is (nil? (c/settled-commit (assoc leader "term" 4)))))
+    (testing "not a leader, or no answer"
+      (is (nil? (c/settled-commit (assoc leader "role" "follower"))))
+      (is (nil? (c/settled-commit nil))))))
+
 (deftest parse-helpers
   (are [in out] (= out (c/parse-name in))
     "0" 0, "42" 42, "-1" -1, nil nil, 7 7, "x" "x", "1.5" "1.5", "" "")

@@ -1,0 +1,3 @@
+module raftkv/paperbench
+
+go 1.19
