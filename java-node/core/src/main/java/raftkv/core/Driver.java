@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * Drives one {@link RaftNode} and its {@link KvStore} through the {@link Ready} contract: persist →
- * send → apply and answer → advance. The server's event loop and the simulator both drive their
+ * send → apply and answer → advance (a leader's AppendEntries may leave before the persist, §10.2.1). The server's event loop and the simulator both drive their
  * nodes through this one class (as etcd's InteractionEnv drives the real RawNode), so what the
  * simulator checks is the very code the server runs.
  *
@@ -55,7 +55,10 @@ public final class Driver<P, R> {
     public interface Observer {
         Observer NONE = new Observer() {};
 
-        /** The Ready's persistent part is durable and nothing of it has been sent yet. */
+        /**
+         * The Ready's persistent part is durable; of its messages only the leader's AppendEntries
+         * may have left (§10.2.1), nothing that promises what this node holds.
+         */
         default void persisted(Ready ready) {}
 
         /** The state machine was reset from a snapshot the leader sent (InstallSnapshot). */
@@ -160,7 +163,13 @@ public final class Driver<P, R> {
                 node.advance();
                 return;
             }
-            // 1. Persist: "updated on stable storage before responding to RPCs" (Figure 2). A snapshot
+            // 1. The leader's AppendEntries and InstallSnapshot promise nothing about its own log, so
+            // the leader may write to its disk in parallel with replicating to its followers
+            // (dissertation §10.2.1); it counts itself towards a majority only up to what advance()
+            // says is durable.
+            List<Message> promiseNothing = ready.messages().stream().filter(Driver::promisesNothingDurable).toList();
+            sender.send(promiseNothing);
+            // 2. Persist: "updated on stable storage before responding to RPCs" (Figure 2). A snapshot
             // goes first: the log changes of the same Ready continue after it.
             switch (ready.snapshot()) {
                 case null -> {}
@@ -171,9 +180,10 @@ public final class Driver<P, R> {
                 storage.persist(ready.hardState(), ready.truncateFrom(), ready.entriesToAppend());
             }
             observer.persisted(ready);
-            // 2. Send: only now may votes and acknowledgements leave the node.
-            sender.send(ready.messages());
-            // 3. Apply committed entries in order, then answer what the applied state allows.
+            // 3. Send the rest: only now may votes and acknowledgements leave the node.
+            sender.send(promiseNothing.size() == ready.messages().size() ? List.of()
+                    : ready.messages().stream().filter(m -> !promisesNothingDurable(m)).toList());
+            // 4. Apply committed entries in order, then answer what the applied state allows.
             if (ready.snapshot() instanceof SnapshotChange.Installed installed) {
                 restore(installed.snapshot());
             }
@@ -185,7 +195,7 @@ public final class Driver<P, R> {
             for (long requestId : ready.droppedReads()) {
                 answers.readDropped(awaitingConfirmation(requestId));
             }
-            // 4. Tell the core all of the above is done.
+            // 5. Tell the core all of the above is done.
             node.advance();
             observer.advanced();
             maybeSnapshot();
@@ -217,6 +227,15 @@ public final class Driver<P, R> {
             }
         }
         covered.clear();
+    }
+
+    /**
+     * Only a leader sends AppendEntries and InstallSnapshot, and its term and vote were durable
+     * before it could win (its RequestVotes waited for them). Replies and votes promise what this
+     * node holds: they wait.
+     */
+    private static boolean promisesNothingDurable(Message message) {
+        return message instanceof Message.AppendEntries || message instanceof Message.InstallSnapshot;
     }
 
     /** The read the core confirmed or dropped: it only ever names reads this driver registered. */

@@ -131,6 +131,35 @@ class DriverTest {
     }
 
     @Test
+    void aCandidatesVoteForItselfIsPersistedBeforeItsRequestVotesLeave_Figure2() throws Exception {
+        Driver<String, String> driver = driver(Harness.node("n1", THREE));
+        Harness.tickUntilCampaign(driver.node());
+        driver.step(new Message.PreVoteReply(1, "n2", "n1", true));
+        trace.clear();
+        driver.handleReady();
+        assertThat(trace).containsExactly("persist 1/n1 truncate 0 entries []", "send RequestVote to n2",
+                "send RequestVote to n3");
+    }
+
+    @Test
+    void aLeadersAppendEntriesLeaveBeforeItsOwnWrite_10_2_1() throws Exception {
+        Driver<String, String> driver = leaderOfThreeInTerm1();
+        driver.step(new Message.AppendEntriesReply(1, "n2", "n1", true, 1, 0, 0, 1)); // n2 holds the no-op
+        driver.handleReady();
+        trace.clear();
+
+        driver.propose(new Command.Put("1", "Ada"), null, "w1");
+        driver.handleReady();
+        // n3 never answered its first AppendEntries, so only n2 is streamed to (§5.3 flow control).
+        assertThat(trace).containsExactly("send AppendEntries to n2", "persist - truncate 0 entries [2]");
+
+        trace.clear();
+        driver.step(new Message.AppendEntriesReply(1, "n2", "n1", true, 2, 0, 0, 2));
+        driver.handleReady();
+        assertThat(trace).containsExactly("applied w1 Ok[value=Ada]"); // n2 and the leader's durable copy
+    }
+
+    @Test
     void proposalIsAnsweredOnceItsEntryIsCommittedAndApplied_5_3() throws Exception {
         Driver<String, String> driver = singleNodeLeader();
         ProposalResult result = driver.propose(new Command.Put("1", "Ada"), null, "w1");

@@ -15,7 +15,7 @@ import raftkv.core.Snapshot;
 import raftkv.core.TransferResult;
 import raftkv.server.http.HttpApi;
 import raftkv.server.metrics.NodeMetrics;
-import raftkv.server.transport.HttpTransport;
+import raftkv.server.transport.StreamTransport;
 import raftkv.storage.DiskStorage;
 import raftkv.storage.fs.RealFileSystem;
 
@@ -29,11 +29,11 @@ public final class RunningNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RunningNode.class);
 
     private final DiskStorage storage;
-    private final HttpTransport transport;
+    private final StreamTransport transport;
     private final EventLoop loop;
     private final HttpApi api;
 
-    private RunningNode(DiskStorage storage, HttpTransport transport, EventLoop loop, HttpApi api) {
+    private RunningNode(DiskStorage storage, StreamTransport transport, EventLoop loop, HttpApi api) {
         this.storage = storage;
         this.transport = transport;
         this.loop = loop;
@@ -63,7 +63,7 @@ public final class RunningNode implements AutoCloseable {
                     storage.recoveredEntries(), random);
         }).orElseGet(() -> RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
                 storage.recoveredEntries(), random));
-        HttpTransport transport = new HttpTransport(config.peers(), config.clusterToken(), metrics);
+        StreamTransport transport = new StreamTransport(config.id(), config.peers(), config.clusterToken(), metrics);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics);
         metrics.watch(loop::status);
         config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
@@ -72,7 +72,7 @@ public final class RunningNode implements AutoCloseable {
             // The port opens before the Raft clock starts: a node that ticks, campaigns and votes
             // while its peers cannot reach it yet only delays the first election. Requests that
             // arrive before the loop runs wait in its queue.
-            api = HttpApi.start(config, loop, metrics);
+            api = HttpApi.start(config, loop, metrics, transport::heardFrom);
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
             transport.close();
             storage.close();

@@ -29,7 +29,8 @@ import raftkv.storage.fs.StrictMemFileSystem;
  * data directory lives on a {@link StrictMemFileSystem}; the fake transport below asks, at the
  * moment each message is handed to it, what a power loss at that instant would leave — only what
  * was fsynced — and recovers a node from it. (On a real disk a test cannot see a missing fsync:
- * the page cache survives a killed process.)
+ * the page cache survives a killed process.) Only a leader's AppendEntries may leave before its own
+ * fsync (dissertation §10.2.1, see {@code Driver}); these are the replies that must not.
  */
 class DurableBeforeSendTest {
 
@@ -103,6 +104,25 @@ class DurableBeforeSendTest {
 
         assertThat(((Message.AppendEntriesReply) reply.message()).success()).isTrue();
         assertThat(reply.logOnDisk()).isEqualTo(entries);
+        assertThat(reply.hardStateOnDisk().currentTerm()).isEqualTo(3);
+    }
+
+    @Test
+    void anAcknowledgementAfterAnOverwriteLeavesOnlyOnceTheNewSuffixIsOnDisk() throws Exception {
+        startFollower();
+        LogEntry first = new LogEntry(2, 1, new Command.Put("a", "A"), null);
+        loop.deliver(new Message.AppendEntries(2, "n2", "n1", 0, 0,
+                List.of(first, new LogEntry(2, 2, new Command.Put("b", "B"), null)), 0, 1));
+        awaitSent(Message.AppendEntriesReply.class);
+        sent.clear();
+
+        // A new leader of term 3 overwrites index 2 (§5.3): the ack promises the new entry is durable.
+        LogEntry replacement = new LogEntry(3, 2, new Command.Put("b", "Bee"), null);
+        loop.deliver(new Message.AppendEntries(3, "n3", "n1", 1, 2, List.of(replacement), 0, 1));
+        Sent reply = awaitSent(Message.AppendEntriesReply.class);
+
+        assertThat(((Message.AppendEntriesReply) reply.message()).matchIndex()).isEqualTo(2);
+        assertThat(reply.logOnDisk()).containsExactly(first, replacement);
         assertThat(reply.hardStateOnDisk().currentTerm()).isEqualTo(3);
     }
 

@@ -17,9 +17,10 @@ import raftkv.core.Session;
  *   term:long  index:long  command-tag:byte  command fields (UTF strings)  has-session:bool [clientId:UTF sequence:long]
  * </pre>
  *
- * The tags are part of the on-disk format: never renumber them.
+ * The tags are part of the on-disk format: never renumber them. The peer transport writes entries
+ * in AppendEntries the same way, so an entry has one binary form, on disk and on the wire.
  */
-final class EntryCodec {
+public final class EntryCodec {
 
     private static final byte NOOP = 0;
     private static final byte PUT = 1;
@@ -29,7 +30,7 @@ final class EntryCodec {
 
     private EntryCodec() {}
 
-    static void write(LogEntry entry, DataOutputStream out) throws IOException {
+    public static void write(LogEntry entry, DataOutputStream out) throws IOException {
         out.writeLong(entry.term());
         out.writeLong(entry.index());
         switch (entry.command()) {
@@ -59,7 +60,7 @@ final class EntryCodec {
         }
     }
 
-    static LogEntry read(DataInputStream in) throws IOException {
+    public static LogEntry read(DataInputStream in) throws IOException {
         long term = in.readLong();
         long index = in.readLong();
         byte tag = in.readByte();

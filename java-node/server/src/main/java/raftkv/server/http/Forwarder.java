@@ -2,15 +2,15 @@ package raftkv.server.http;
 
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Sends a client request that reached a follower on to the leader, and brings back its answer.
@@ -20,6 +20,9 @@ import java.util.concurrent.Executors;
  * nodes disagree about the leader). A follower does not invent a session for a client that sent
  * none: instead it retries only when the request provably never reached the leader (the connection
  * was refused), which cannot apply anything twice.
+ *
+ * <p>Connections to the leader are kept alive and reused ({@link HttpExchange}), so a forward costs
+ * one loopback round trip on top of the leader's own work, not a connection setup.
  */
 final class Forwarder {
 
@@ -44,12 +47,12 @@ final class Forwarder {
         record Failed(String reason) implements Outcome {}
     }
 
+    /** Jetty closes a connection idle for 30 s; we stop reusing ours well before, not to race it. */
+    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(10).toNanos();
+
     private final String selfId;
-    private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .executor(Executors.newVirtualThreadPerTaskExecutor())
-            .build();
+    /** Idle kept-alive connections per node: a forward reuses one, so it costs no connection setup. */
+    private final Map<URI, Deque<HttpExchange>> idle = new ConcurrentHashMap<>();
 
     Forwarder(String selfId) {
         this.selfId = selfId;
@@ -61,29 +64,64 @@ final class Forwarder {
             return new Outcome.TimedOut();
         }
         String query = ctx.queryString();
-        URI target = leader.resolve(ctx.path() + (query == null ? "" : "?" + query));
-        HttpRequest.Builder request = HttpRequest.newBuilder(target)
-                .timeout(Duration.ofMillis(remainingMillis))
-                .header(FORWARDED_BY_HEADER, selfId)
-                .method(ctx.method().name(), HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes()));
+        String target = ctx.req().getRequestURI() + (query == null ? "" : "?" + query);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(FORWARDED_BY_HEADER, selfId);
         for (String header : new String[] {"Content-Type", ClientRequests.CLIENT_ID_HEADER,
                 ClientRequests.CLIENT_SEQ_HEADER}) {
             String value = ctx.header(header);
             if (value != null) {
-                request.header(header, value);
+                headers.put(header, value);
             }
         }
+        HttpExchange connection;
         try {
-            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Outcome.Answered(response.statusCode(),
-                    response.headers().firstValue("Content-Type").orElse("application/json"), response.body(),
-                    response.headers().firstValue(NOT_LEADER_HEADER).isPresent());
-        } catch (HttpConnectTimeoutException | ConnectException e) {
+            connection = idleConnection(leader);
+            if (connection == null) {
+                connection = HttpExchange.connect(leader, (int) Math.min(CONNECT_TIMEOUT.toMillis(), remainingMillis));
+            }
+        } catch (IOException e) { // refused or no answer to the connect: nothing was sent
             return new Outcome.Unreachable();
-        } catch (HttpTimeoutException e) {
+        }
+        try {
+            HttpExchange.Response response = connection.exchange(ctx.method().name(), target, leader, headers,
+                    ctx.bodyAsBytes(), (int) Math.min(Integer.MAX_VALUE, remainingMillis));
+            if (connection.reusable()) {
+                idle.computeIfAbsent(leader, l -> new ConcurrentLinkedDeque<>()).push(connection);
+            } else {
+                connection.close();
+            }
+            return new Outcome.Answered(response.status(),
+                    response.headers().getOrDefault("content-type", "application/json"), response.body(),
+                    response.headers().containsKey(NOT_LEADER_HEADER.toLowerCase(Locale.ROOT)));
+        } catch (SocketTimeoutException e) {
+            connection.close();
             return new Outcome.TimedOut();
         } catch (IOException e) {
+            connection.close();
+            closeIdle(leader); // the node may have restarted: its other kept connections are likely dead too
             return new Outcome.Failed(e.toString());
         }
+    }
+
+    private void closeIdle(URI node) {
+        Deque<HttpExchange> connections = idle.get(node);
+        HttpExchange connection;
+        while (connections != null && (connection = connections.poll()) != null) {
+            connection.close();
+        }
+    }
+
+    /** The most recently used idle connection to {@code node}, closing any kept too long. */
+    private HttpExchange idleConnection(URI node) {
+        Deque<HttpExchange> connections = idle.get(node);
+        HttpExchange connection;
+        while (connections != null && (connection = connections.poll()) != null) {
+            if (connection.reusable() && connection.idleNanos() < MAX_IDLE_NANOS) {
+                return connection;
+            }
+            connection.close();
+        }
+        return null;
     }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.server.EventLoop;
@@ -16,6 +17,7 @@ import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
 import raftkv.server.ReadOutcome;
 import raftkv.server.metrics.NodeMetrics;
+import raftkv.server.transport.StreamTransport;
 
 /**
  * The node's HTTP server (Javalin on Jetty, one virtual thread per request): the client API, the
@@ -38,8 +40,13 @@ public final class HttpApi {
     }
 
     public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics) {
+        return start(config, loop, metrics, peer -> {});
+    }
+
+    /** @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal) */
+    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom) {
         KvRoutes kv = new KvRoutes(config, loop);
-        PeerRoutes peers = new PeerRoutes(config, loop);
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom);
         AdminRoutes admin = new AdminRoutes(config, loop);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -64,6 +71,7 @@ public final class HttpApi {
             javalin.routes.post("/kv/{id}/cas", kv::cas);
             javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status())));
             javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
+            javalin.routes.post(StreamTransport.STREAM_PATH, peers::receiveStream); // before /raft/{type}
             javalin.routes.post("/raft/{type}", peers::receive);
             MetricsRoutes.register(javalin, metrics);
             DashboardRoutes.register(javalin, config, loop);

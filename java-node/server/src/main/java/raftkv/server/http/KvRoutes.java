@@ -24,10 +24,11 @@ import raftkv.server.WriteOutcome;
  * The client API: {@code /kv} reads and writes. Each handler runs on its own virtual thread, so it
  * simply blocks until the event loop answers (or the request's deadline passes).
  *
- * <p>On a follower the event loop answers "not the leader"; the handler then forwards the request
- * to the leader and relays the answer. With no known leader (an election is under way) it asks
- * again every few milliseconds until a leader is known, and gives up with a definite 503 only when
- * the request's own deadline passes: a request rides through an election instead of failing.
+ * <p>On a follower that knows its leader the handler forwards the request to the leader at once and
+ * relays the answer; otherwise it asks the event loop, which answers "not the leader" on a follower.
+ * With no known leader (an election is under way) it asks again every few milliseconds until a
+ * leader is known, and gives up with a definite 503 only when the request's own deadline passes: a
+ * request rides through an election instead of failing.
  */
 final class KvRoutes {
 
@@ -147,7 +148,9 @@ final class KvRoutes {
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
         boolean forwardedToUs = ctx.header(Forwarder.FORWARDED_BY_HEADER) != null;
         while (true) {
-            Attempt result = attempt.run(deadline);
+            Attempt result = knownLeaderElsewhere(forwardedToUs) instanceof Attempt.NotLeader elsewhere
+                    ? elsewhere
+                    : attempt.run(deadline);
             if (result instanceof Attempt.Answer answer) {
                 ctx.status(answer.status()).json(answer.body());
                 return;
@@ -179,6 +182,20 @@ final class KvRoutes {
             }
             awaitKnownLeader(deadline);
         }
+    }
+
+    /**
+     * A follower whose published status names another leader forwards at once: queueing behind its
+     * own event loop (and its fsync) would only tell it the same. A stale status costs one forward
+     * that the old leader refuses with {@link Forwarder#NOT_LEADER_HEADER}; then we ask again. A
+     * request forwarded to us is always answered by our loop: we never forward twice.
+     */
+    private Attempt knownLeaderElsewhere(boolean forwardedToUs) {
+        String leader = loop.status().leader();
+        if (forwardedToUs || leader == null || leader.equals(config.id())) {
+            return null;
+        }
+        return new Attempt.NotLeader(leader);
     }
 
     /**

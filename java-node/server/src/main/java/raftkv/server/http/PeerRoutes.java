@@ -2,44 +2,127 @@ package raftkv.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
-import raftkv.server.transport.HttpTransport;
+import raftkv.server.transport.MessageCodec;
 import raftkv.server.transport.MessageType;
+import raftkv.server.transport.StreamTransport;
+import raftkv.server.transport.StreamTransport.StreamId;
 
 /**
- * {@code POST /raft/{message-type}}: a message from a peer (or a JSON array of them, as
- * {@link HttpTransport} sends). Each is checked and queued for the event loop, and the request is
- * acknowledged with 204 at once; the Raft reply, if any, travels back later as its own message.
+ * The peer endpoints. {@code POST /raft/stream} is what {@link StreamTransport} sends: a body that
+ * never ends, of length-prefixed binary frames, one message each. {@code POST /raft/{message-type}}
+ * takes one JSON message (or an array of them), for debugging with curl. Every message is checked
+ * and queued for the event loop; the Raft reply, if any, travels back later as its own message.
  */
 final class PeerRoutes {
 
     private final NodeConfig config;
     private final EventLoop loop;
+    private final Consumer<String> heardFrom;
     private final byte[] token;
+    /** The newest stream of each peer; only it may deliver (guarded by itself). */
+    private final Map<String, StreamId> currentStreams = new HashMap<>();
 
-    PeerRoutes(NodeConfig config, EventLoop loop) {
+    PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom) {
         this.config = config;
         this.loop = loop;
+        this.heardFrom = heardFrom;
         this.token = config.clusterToken() == null ? null : config.clusterToken().getBytes(StandardCharsets.UTF_8);
     }
 
-    void receive(Context ctx) {
+    private void checkToken(Context ctx) {
         if (token != null) {
-            String presented = ctx.header(HttpTransport.TOKEN_HEADER);
+            String presented = ctx.header(StreamTransport.TOKEN_HEADER);
             // Constant-time comparison: do not let response timing reveal the token byte by byte.
             if (presented == null || !MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
-                throw new ApiException(ErrorCode.UNAUTHORIZED, "missing or wrong " + HttpTransport.TOKEN_HEADER);
+                throw new ApiException(ErrorCode.UNAUTHORIZED, "missing or wrong " + StreamTransport.TOKEN_HEADER);
             }
         }
+    }
+
+    /**
+     * Reads a peer's stream until it ends. A malformed frame ends it with 400 (the sender opens a
+     * new one); a message the full event queue cannot take is dropped, as a network would.
+     */
+    void receiveStream(Context ctx) throws IOException {
+        checkToken(ctx);
+        String from = ctx.header(StreamTransport.FROM_HEADER);
+        if (from == null || !config.peers().containsKey(from)) {
+            throw new ApiException(ErrorCode.INVALID_BODY, StreamTransport.FROM_HEADER + " must name a peer of "
+                    + config.id() + ", got " + from);
+        }
+        StreamId stream;
+        try {
+            stream = StreamId.parse(ctx.header(StreamTransport.STREAM_HEADER));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "bad " + StreamTransport.STREAM_HEADER + ": " + e.getMessage());
+        }
+        if (!takeOver(from, stream)) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "stream " + stream + " of " + from + " is not its newest");
+        }
+        DataInputStream in = new DataInputStream(ctx.req().getInputStream());
+        while (true) {
+            int length;
+            try {
+                length = in.readInt();
+            } catch (EOFException e) {
+                ctx.status(204); // the sender closed the stream between frames
+                return;
+            }
+            if (length < 1 || length > StreamTransport.MAX_FRAME_BYTES) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "frame length " + length + " out of range");
+            }
+            byte[] frame = in.readNBytes(length);
+            if (frame.length < length) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "stream ended inside a frame");
+            }
+            Message message;
+            try {
+                message = MessageCodec.fromBytes(frame);
+            } catch (MessageCodec.MalformedFrameException e) {
+                throw new ApiException(ErrorCode.INVALID_BODY, e.getMessage());
+            }
+            check(message);
+            if (!from.equals(message.from())) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "a message from " + message.from() + " on "
+                        + from + "'s stream");
+            }
+            heardFrom.accept(from);
+            synchronized (currentStreams) {
+                if (!stream.equals(currentStreams.get(from))) {
+                    return; // a newer stream took over: this one's leftovers are stale, deliver none
+                }
+                loop.deliver(message); // false: the queue is full and the message is lost (§5.1)
+            }
+        }
+    }
+
+    private boolean takeOver(String from, StreamId stream) {
+        synchronized (currentStreams) {
+            if (!stream.supersedes(currentStreams.get(from))) {
+                return false;
+            }
+            currentStreams.put(from, stream);
+            return true;
+        }
+    }
+
+    void receive(Context ctx) {
+        checkToken(ctx);
         MessageType type = MessageType.fromPath(ctx.pathParam("type"))
                 .orElseThrow(() -> new ApiException(ErrorCode.NO_ROUTE, "no such Raft message type"));
         List<Message> messages = parse(ctx.bodyAsBytes(), type);

@@ -5,7 +5,7 @@ public interface TransportObserver {
 
     TransportObserver NONE = new TransportObserver() {};
 
-    /** A POST of messages to {@code peer} failed (no connection, timeout, or a non-2xx answer). */
+    /** Messages to {@code peer} could not be written: no stream could be opened, or it broke. */
     default void sendFailed(String peer) {}
 
     /** A message to {@code peer} was dropped because its queue was full. */

@@ -1,0 +1,333 @@
+package raftkv.server.transport;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.core.Message;
+
+/**
+ * Sends peer messages over one long-lived stream per peer, on the peer's HTTP port: a
+ * {@code POST /raft/stream} whose chunked body never ends and carries length-prefixed binary frames
+ * ({@link MessageCodec}). A batch costs one write on an open connection, not a request/response
+ * round, and the next batch does not wait for the previous one to be answered.
+ *
+ * <p>Each peer has a bounded queue and a sender (a virtual thread); the event loop only
+ * {@code offer}s, and a full queue drops the message (Raft tolerates lost messages, §5.1). A
+ * failed connection loses what was written to it and is never written again: its socket is closed
+ * with an RST (linger 0), so the kernel discards what it had not sent yet, and the next batch opens
+ * a new stream after a backoff. The stream's header names it ({@link #STREAM_HEADER}: this process's
+ * incarnation and a counter), so the receiver delivers only from the newest stream of each peer and a
+ * stale connection can neither reorder nor repeat anything.
+ *
+ * <p>TCP alone would keep a stream through a partition "alive" for minutes (writes land in the
+ * socket buffer, retransmissions back off), and resume it long after the partition healed. So a
+ * stream to a peer from which nothing has been heard for {@link #SILENCE_LIMIT_NANOS} while we kept
+ * writing is dropped and reopened: every Raft request is answered, so a live peer is heard from.
+ */
+public final class StreamTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamTransport.class);
+
+    /** The stream's route on every node's HTTP port. */
+    public static final String STREAM_PATH = "/raft/stream";
+    /** Header carrying the cluster token; see {@code --cluster-token}. */
+    public static final String TOKEN_HEADER = "X-Raft-Token";
+    /** Header naming the sending node. */
+    public static final String FROM_HEADER = "X-Raft-From";
+    /** Header naming the stream: {@code <incarnation>.<counter>}, see {@link StreamId}. */
+    public static final String STREAM_HEADER = "X-Raft-Stream";
+    /** The largest frame either side writes or accepts. */
+    public static final int MAX_FRAME_BYTES = 32 << 20;
+
+    static final int QUEUE_CAPACITY = 1024;
+    static final int MAX_MESSAGES_PER_WRITE = 256;
+    static final long SILENCE_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2000);
+    private static final int CONNECT_TIMEOUT_MILLIS = 500;
+    private static final long MIN_BACKOFF_MILLIS = 10;
+    private static final long MAX_BACKOFF_MILLIS = 100;
+
+    private final String selfId;
+    private final String token;
+    private final long incarnation = System.currentTimeMillis() ^ System.nanoTime();
+    private final Map<String, PeerLink> links = new TreeMap<>();
+    private final TransportObserver observer;
+
+    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken) {
+        this(selfId, peers, clusterToken, TransportObserver.NONE);
+    }
+
+    /** @param observer told of failed writes and dropped messages (metrics); must not block */
+    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, TransportObserver observer) {
+        this.observer = observer;
+        this.selfId = selfId;
+        this.token = clusterToken;
+        peers.forEach((id, uri) -> links.put(id, new PeerLink(id, uri)));
+        links.values().forEach(link -> link.sender.start());
+    }
+
+    @Override
+    public void send(List<Message> messages) {
+        for (Message message : messages) {
+            PeerLink link = links.get(message.to());
+            if (link == null) {
+                log.warn("dropping {} to unknown peer {}", message.getClass().getSimpleName(), message.to());
+            } else {
+                link.offer(message);
+            }
+        }
+    }
+
+    /** The receiving side saw a message from {@code peerId}: our stream to it is worth keeping. */
+    public void heardFrom(String peerId) {
+        PeerLink link = links.get(peerId);
+        if (link != null) {
+            link.lastHeardNanos = System.nanoTime();
+        }
+    }
+
+    /** Messages dropped so far because a peer's queue was full or its stream failed. */
+    public long dropped() {
+        return links.values().stream().mapToLong(l -> l.dropped.get()).sum();
+    }
+
+    @Override
+    public void close() {
+        links.values().forEach(link -> {
+            link.sender.interrupt();
+            link.disconnect();
+        });
+    }
+
+    private final class PeerLink {
+        private final String peerId;
+        private final URI base;
+        private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+        private final AtomicLong dropped = new AtomicLong();
+        private final Thread sender;
+        private long streams; // counter for StreamId; sender thread only
+        private long backoffMillis = MIN_BACKOFF_MILLIS; // sender thread only
+        private boolean reachable = true; // sender thread only: to log transitions, not every failure
+        private volatile Socket socket; // written by the sender; closed by anyone to abandon the stream
+        private volatile String refusal; // the status line of the last refusal, set by the reply watcher
+        private OutputStream out; // sender thread only
+        private volatile long lastHeardNanos = System.nanoTime();
+        private long connectedAtNanos; // sender thread only
+
+        PeerLink(String peerId, URI base) {
+            this.peerId = peerId;
+            this.base = base;
+            this.sender = Thread.ofVirtual().name("send-" + peerId).unstarted(this::run);
+        }
+
+        void offer(Message message) {
+            if (!queue.offer(message)) {
+                dropped.incrementAndGet();
+                observer.dropped(peerId);
+            }
+        }
+
+        private void run() {
+            List<Message> batch = new ArrayList<>();
+            try {
+                while (true) {
+                    batch.add(queue.take());
+                    queue.drainTo(batch, MAX_MESSAGES_PER_WRITE - 1);
+                    if (socket == null || socket.isClosed()) {
+                        connectOrBackOff();
+                    } else if (peerSilentTooLong()) {
+                        disconnect();
+                        connectOrBackOff();
+                    }
+                    if (socket != null && !socket.isClosed()) {
+                        write(batch);
+                    } else {
+                        dropped.addAndGet(batch.size());
+                    }
+                    batch.clear();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // closing
+            }
+        }
+
+        /** The stream has been open a while and the peer said nothing back: it is probably cut. */
+        private boolean peerSilentTooLong() {
+            long now = System.nanoTime();
+            return now - lastHeardNanos > SILENCE_LIMIT_NANOS && now - connectedAtNanos > SILENCE_LIMIT_NANOS;
+        }
+
+        private void connectOrBackOff() throws InterruptedException {
+            if (refusal != null) { // the last stream was refused (a wrong token?): do not hammer the peer
+                backOff();
+            }
+            Socket s = new Socket();
+            try {
+                s.setTcpNoDelay(true);
+                s.setSoLinger(true, 0); // close = RST: unsent bytes of an abandoned stream are discarded
+                s.connect(new InetSocketAddress(base.getHost(), base.getPort()), CONNECT_TIMEOUT_MILLIS);
+                out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
+                out.write(requestHead().getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                socket = s;
+                connectedAtNanos = System.nanoTime();
+                Thread.ofVirtual().name("stream-reply-" + peerId).start(() -> watchForAnswer(s));
+                if (refusal == null) {
+                    backoffMillis = MIN_BACKOFF_MILLIS;
+                }
+            } catch (IOException e) {
+                closeQuietly(s);
+                unreachable(e.toString());
+                backOff();
+            }
+        }
+
+        private void backOff() throws InterruptedException {
+            Thread.sleep(backoffMillis);
+            backoffMillis = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
+        }
+
+        private String requestHead() {
+            String head = "POST " + STREAM_PATH + " HTTP/1.1\r\n"
+                    + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
+                    + "Content-Type: application/x-raftkv-frames\r\n"
+                    + "Transfer-Encoding: chunked\r\n"
+                    + FROM_HEADER + ": " + selfId + "\r\n"
+                    + STREAM_HEADER + ": " + new StreamId(incarnation, ++streams) + "\r\n";
+            return head + (token == null ? "" : TOKEN_HEADER + ": " + token + "\r\n") + "\r\n";
+        }
+
+        /** One HTTP chunk holding every frame of the batch: {@code length:int frame} each. */
+        private void write(List<Message> batch) {
+            try {
+                ByteArrayOutputStream frames = new ByteArrayOutputStream(256 * batch.size());
+                DataOutputStream data = new DataOutputStream(frames);
+                for (Message message : batch) {
+                    byte[] frame = MessageCodec.toBytes(message);
+                    if (frame.length > MAX_FRAME_BYTES) {
+                        log.error("dropping a {} of {} bytes to {}: over the frame limit",
+                                message.getClass().getSimpleName(), frame.length, peerId);
+                        dropped.incrementAndGet();
+                        continue;
+                    }
+                    data.writeInt(frame.length);
+                    data.write(frame);
+                }
+                if (frames.size() == 0) {
+                    return; // an empty chunk would end the stream's body
+                }
+                out.write((Integer.toHexString(frames.size()) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                frames.writeTo(out);
+                out.write('\r');
+                out.write('\n');
+                out.flush();
+                if (refusal != null && System.nanoTime() - connectedAtNanos > SILENCE_LIMIT_NANOS) {
+                    refusal = null; // this stream lasted: whatever was refused before is fixed
+                    backoffMillis = MIN_BACKOFF_MILLIS;
+                }
+                if (!reachable) {
+                    log.info("peer {} is reachable again", peerId);
+                    reachable = true;
+                }
+            } catch (IOException e) {
+                dropped.addAndGet(batch.size()); // lost, like any message on a network
+                disconnect();
+                unreachable(e.toString());
+            }
+        }
+
+        /**
+         * The receiver answers a stream only to end it: a refusal (wrong token, bad frame) or its
+         * shutdown. Either way this stream is over; the sender opens a new one on its next batch.
+         */
+        private void watchForAnswer(Socket s) {
+            try {
+                InputStream in = s.getInputStream();
+                byte[] buffer = new byte[512];
+                int n = in.read(buffer);
+                if (n > 0) {
+                    String answer = new String(buffer, 0, n, StandardCharsets.UTF_8);
+                    String statusLine = answer.lines().findFirst().orElse("");
+                    String body = answer.substring(answer.lastIndexOf('\n') + 1);
+                    if (statusLine.matches("HTTP/1\\.1 4\\d\\d.*") && !statusLine.contains(" 408 ")) {
+                        if (!statusLine.equals(refusal)) { // once, not on every retry
+                            log.warn("peer {} refused the stream: {} {}", peerId, statusLine, body); // misconfigured?
+                        }
+                        refusal = statusLine;
+                    } else { // 408: the peer's idle timeout, on a stream we had nothing to send on
+                        log.debug("peer {} ended the stream: {}", peerId, statusLine);
+                    }
+                }
+            } catch (IOException e) {
+                // reset or closed by us: the sender notices on its next write
+            } finally {
+                closeQuietly(s);
+            }
+        }
+
+        private void unreachable(String reason) {
+            observer.sendFailed(peerId);
+            if (reachable) {
+                log.warn("peer {} unreachable ({}); dropping messages to it until a stream opens", peerId, reason);
+                reachable = false;
+            }
+        }
+
+        void disconnect() {
+            Socket s = socket;
+            if (s != null) {
+                closeQuietly(s);
+            }
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // nothing left to do with it
+        }
+    }
+
+    /**
+     * Names a stream: a random-ish number per process and a counter per peer link. The receiver
+     * delivers only from the newest stream of each peer: a higher counter of the same incarnation,
+     * or any stream of another incarnation (the peer restarted).
+     */
+    public record StreamId(long incarnation, long counter) {
+
+        public static StreamId parse(String header) {
+            String[] parts = header == null ? new String[0] : header.split("\\.", -1);
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("expected <incarnation>.<counter>, got " + header);
+            }
+            return new StreamId(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+        }
+
+        /** Whether a stream named this may take over from {@code current} (null: none yet). */
+        public boolean supersedes(StreamId current) {
+            return current == null || incarnation != current.incarnation || counter > current.counter;
+        }
+
+        @Override
+        public String toString() {
+            return incarnation + "." + counter;
+        }
+    }
+}

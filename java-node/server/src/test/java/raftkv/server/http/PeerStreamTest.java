@@ -1,0 +1,144 @@
+package raftkv.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import raftkv.core.Command;
+import raftkv.core.LogEntry;
+import raftkv.core.Message;
+import raftkv.server.transport.MessageCodec;
+import raftkv.server.transport.StreamTransport;
+
+/**
+ * The peer stream end to end: a {@link StreamTransport} posing as n2 sends to a real n1 (which can
+ * never be elected: n2 and n3 do not exist), and n1's log shows what was delivered.
+ */
+class PeerStreamTest {
+
+    private static final String TOKEN = "s3cret";
+
+    @TempDir
+    Path dir;
+
+    private InProcessNode node;
+    private StreamTransport transport;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = new InProcessNode(dir, TOKEN, 2000, "n2", "n3");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (transport != null) {
+            transport.close();
+        }
+        node.close();
+    }
+
+    private static Message.AppendEntries append(long prevIndex, long probe, String... ids) {
+        List<LogEntry> entries = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            entries.add(new LogEntry(100, prevIndex + 1 + i, new Command.Put(ids[i], ids[i].toUpperCase()), null));
+        }
+        return new Message.AppendEntries(100, "n2", "n1", prevIndex, prevIndex == 0 ? 0 : 100, entries, 0, probe);
+    }
+
+    @Test
+    void messagesOnTheStreamReachTheEventLoopInOrder() throws Exception {
+        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN);
+
+        for (int i = 0; i < 50; i++) {
+            transport.send(List.of(append(i, i + 1, "k" + i)));
+        }
+
+        // Each AppendEntries only fits after the one before it: 50 entries mean every one came, in order.
+        await(() -> node.loop().status().logSize() == 50);
+        assertThat(node.loop().status().term()).isEqualTo(100);
+    }
+
+    @Test
+    void aStreamWithTheWrongTokenDeliversNothing() throws Exception {
+        transport = new StreamTransport("n2", Map.of("n1", node.base), "wrong");
+        transport.send(List.of(append(0, 1, "a")));
+        Thread.sleep(500);
+        transport.send(List.of(append(0, 2, "a")));
+        Thread.sleep(500);
+
+        assertThat(node.loop().status().logSize()).isZero();
+        assertThat(node.loop().status().term()).isZero();
+    }
+
+    @Test
+    void anOlderStreamOfTheSamePeerIsRefusedAndAnotherIncarnationIsNot() throws Exception {
+        assertThat(stream("5.2", new byte[0]).statusCode()).isEqualTo(204);
+        HttpResponse<String> older = stream("5.1", new byte[0]);
+        assertThat(older.statusCode()).isEqualTo(400);
+        assertThat(older.body()).contains("not its newest");
+        assertThat(stream("6.1", new byte[0]).statusCode()).isEqualTo(204); // n2 restarted
+    }
+
+    @Test
+    void aMalformedFrameEndsTheStreamWithAClearError() throws Exception {
+        byte[] frame = MessageCodec.toBytes(append(0, 1, "a"));
+        frame[0] = 42;
+        HttpResponse<String> response = stream("1.1", framed(frame));
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("invalid_body").contains("tag 42");
+    }
+
+    @Test
+    void aMessageFromAnotherNodeOnAPeersStreamIsRefused() throws Exception {
+        Message forged = new Message.RequestVote(100, "n3", "n1", 0, 0);
+        HttpResponse<String> response = stream("1.1", framed(MessageCodec.toBytes(forged)));
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("on n2's stream");
+        assertThat(node.loop().status().term()).isZero();
+    }
+
+    /** A whole stream in one request (Content-Length instead of chunks: the same to the receiver). */
+    private HttpResponse<String> stream(String streamId, byte[] body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(node.base.resolve(StreamTransport.STREAM_PATH))
+                .header(StreamTransport.TOKEN_HEADER, TOKEN)
+                .header(StreamTransport.FROM_HEADER, "n2")
+                .header(StreamTransport.STREAM_HEADER, streamId)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        try (HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).build()) {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private static byte[] framed(byte[] frame) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(frame.length);
+        out.write(frame);
+        return bytes.toByteArray();
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(5);
+        }
+    }
+}
