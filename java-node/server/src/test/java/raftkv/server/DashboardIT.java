@@ -50,9 +50,9 @@ class DashboardIT extends NodeProcessesTest {
             browser.get(cluster.url(viewer).resolve("/").toString());
             awaitPage(browser, Duration.ofSeconds(15), "three members up and " + leader + " shown as leader",
                     page -> rows(page, "up").size() == 3 && shownLeader(page).equals(leader));
-            assertThat(rows(browser, null)).hasSize(3);
-            assertThat(browser.findElements(By.cssSelector("#members tbody tr[data-role='leader']")))
-                    .extracting(row -> row.getAttribute("data-member")).containsExactly(leader);
+            assertThat(unlessRerendered(() -> rows(browser, null).size())).isEqualTo(3);
+            assertThat(unlessRerendered(() -> browser.findElements(By.cssSelector("#members tbody tr[data-role='leader']"))
+                    .stream().map(row -> row.getAttribute("data-member")).toList())).containsExactly(leader);
             screenshot(browser, "dashboard-healthy.png");
 
             long killedAt = System.nanoTime();
@@ -61,10 +61,11 @@ class DashboardIT extends NodeProcessesTest {
                     page -> rows(page, "down").stream().anyMatch(r -> leader.equals(r.getAttribute("data-member")))
                             && !shownLeader(page).isEmpty() && !shownLeader(page).equals(leader));
             long shownAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
-            System.out.println("DashboardIT: the page showed " + leader + " down and " + shownLeader(browser)
-                    + " as the new leader " + shownAfterMs + " ms after kill -9");
-            assertThat(rows(browser, "up")).hasSize(2);
-            assertThat(browser.findElement(By.id("events")).getText()).contains(leader + " is down");
+            System.out.println("DashboardIT: the page showed " + leader + " down and "
+                    + unlessRerendered(() -> shownLeader(browser)) + " as the new leader " + shownAfterMs
+                    + " ms after kill -9");
+            assertThat(unlessRerendered(() -> rows(browser, "up").size())).isEqualTo(2);
+            assertThat(unlessRerendered(() -> browser.findElement(By.id("events")).getText())).contains(leader + " is down");
             screenshot(browser, "dashboard-leader-killed.png");
         } finally {
             browser.quit();
@@ -94,15 +95,31 @@ class DashboardIT extends NodeProcessesTest {
         return leader == null ? "" : leader;
     }
 
+    /**
+     * Reads the page, again if it re-rendered meanwhile: the dashboard rebuilds its rows about three
+     * times a second, so an element found a moment ago may be gone when it is read.
+     */
+    private static <T> T unlessRerendered(java.util.function.Supplier<T> read) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return read.get();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static void awaitPage(WebDriver page, Duration timeout, String what, Predicate<WebDriver> condition)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.test(page)) {
+        while (!unlessRerendered(() -> condition.test(page))) {
             if (System.nanoTime() > deadline) {
                 screenshot(page, "dashboard-failed.png");
                 throw new AssertionError("the dashboard did not show " + what + " within " + timeout.toMillis()
-                        + " ms; it shows leader '" + shownLeader(page) + "' and rows "
-                        + rows(page, null).stream().map(WebElement::getText).toList()
+                        + " ms; it shows leader '" + unlessRerendered(() -> shownLeader(page)) + "' and rows "
+                        + unlessRerendered(() -> rows(page, null).stream().map(WebElement::getText).toList())
                         + " (screenshot: target/dashboard-failed.png)");
             }
             Thread.sleep(50);
