@@ -2,9 +2,9 @@ package raftkv.sim;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import raftkv.storage.fs.FileHandle;
-import raftkv.storage.fs.FileSystem;
+import raftkv.storage.fs.ForwardingFileHandle;
+import raftkv.storage.fs.ForwardingFileSystem;
 import raftkv.storage.fs.StrictMemFileSystem;
 
 /**
@@ -14,7 +14,7 @@ import raftkv.storage.fs.StrictMemFileSystem;
  * {@link raftkv.storage.fs.TearPolicy} — the torn WAL tails that recovery must cut without calling
  * them corruption.
  */
-final class PowerCutFileSystem implements FileSystem {
+final class PowerCutFileSystem extends ForwardingFileSystem {
 
     /** The power went out during an fsync: the node is dead from this instant. */
     static final class PowerCut extends RuntimeException {
@@ -23,11 +23,10 @@ final class PowerCutFileSystem implements FileSystem {
         }
     }
 
-    private final StrictMemFileSystem disk;
     private boolean cutAtNextSync;
 
     PowerCutFileSystem(StrictMemFileSystem disk) {
-        this.disk = disk;
+        super(disk);
     }
 
     /** The next fsync will not happen: the power goes out first. */
@@ -51,87 +50,19 @@ final class PowerCutFileSystem implements FileSystem {
     }
 
     @Override
-    public boolean exists(Path path) {
-        return disk.exists(path);
-    }
-
-    @Override
-    public boolean isDirectory(Path path) {
-        return disk.isDirectory(path);
-    }
-
-    @Override
-    public void createDirectory(Path dir) throws IOException {
-        disk.createDirectory(dir);
-    }
-
-    @Override
-    public byte[] readAllBytes(Path file) throws IOException {
-        return disk.readAllBytes(file);
-    }
-
-    @Override
-    public FileHandle openAppending(Path file) throws IOException {
-        return new CuttableHandle(disk.openAppending(file));
-    }
-
-    @Override
-    public FileHandle openTruncated(Path file) throws IOException {
-        return new CuttableHandle(disk.openTruncated(file));
-    }
-
-    @Override
-    public void rename(Path from, Path to) throws IOException {
-        disk.rename(from, to);
+    protected FileHandle wrap(FileHandle handle, Path file) {
+        return new ForwardingFileHandle(handle) {
+            @Override
+            public void sync() throws IOException {
+                beforeSync();
+                inner.sync();
+            }
+        };
     }
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
         beforeSync();
-        disk.syncDirectory(dir);
-    }
-
-    @Override
-    public void delete(Path path) throws IOException {
-        disk.delete(path);
-    }
-
-    @Override
-    public List<Path> list(Path dir) throws IOException {
-        return disk.list(dir);
-    }
-
-    private final class CuttableHandle implements FileHandle {
-        private final FileHandle handle;
-
-        CuttableHandle(FileHandle handle) {
-            this.handle = handle;
-        }
-
-        @Override
-        public void write(byte[] bytes) throws IOException {
-            handle.write(bytes);
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            handle.truncate(size);
-        }
-
-        @Override
-        public void sync() throws IOException {
-            beforeSync();
-            handle.sync();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return handle.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            handle.close();
-        }
+        inner.syncDirectory(dir);
     }
 }

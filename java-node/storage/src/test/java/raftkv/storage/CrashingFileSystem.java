@@ -2,9 +2,9 @@ package raftkv.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import raftkv.storage.fs.FileHandle;
-import raftkv.storage.fs.FileSystem;
+import raftkv.storage.fs.ForwardingFileHandle;
+import raftkv.storage.fs.ForwardingFileSystem;
 import raftkv.storage.fs.StrictMemFileSystem;
 
 /**
@@ -13,7 +13,7 @@ import raftkv.storage.fs.StrictMemFileSystem;
  * disk keeps only what was durable, and the caller gets {@link PowerLoss}. Running a scenario once
  * for every N crashes it between every two steps.
  */
-final class CrashingFileSystem implements FileSystem {
+final class CrashingFileSystem extends ForwardingFileSystem {
 
     static final class PowerLoss extends IOException {
         PowerLoss() {
@@ -21,9 +21,18 @@ final class CrashingFileSystem implements FileSystem {
         }
     }
 
-    final StrictMemFileSystem disk = new StrictMemFileSystem();
+    final StrictMemFileSystem disk;
     private long opsLeft = Long.MAX_VALUE;
     private long ops;
+
+    CrashingFileSystem() {
+        this(new StrictMemFileSystem());
+    }
+
+    private CrashingFileSystem(StrictMemFileSystem disk) {
+        super(disk);
+        this.disk = disk;
+    }
 
     /** Crash just before the operation numbered {@code n} (counting from 0) from now on. */
     void crashBeforeOperation(long n) {
@@ -45,93 +54,55 @@ final class CrashingFileSystem implements FileSystem {
     }
 
     @Override
-    public boolean exists(Path path) {
-        return disk.exists(path);
-    }
-
-    @Override
-    public boolean isDirectory(Path path) {
-        return disk.isDirectory(path);
-    }
-
-    @Override
     public void createDirectory(Path dir) throws IOException {
         step();
-        disk.createDirectory(dir);
-    }
-
-    @Override
-    public byte[] readAllBytes(Path file) throws IOException {
-        return disk.readAllBytes(file);
-    }
-
-    @Override
-    public FileHandle openAppending(Path file) throws IOException {
-        return new Handle(disk.openAppending(file));
+        super.createDirectory(dir);
     }
 
     @Override
     public FileHandle openTruncated(Path file) throws IOException {
         step();
-        return new Handle(disk.openTruncated(file));
+        return super.openTruncated(file);
     }
 
     @Override
     public void rename(Path from, Path to) throws IOException {
         step();
-        disk.rename(from, to);
+        super.rename(from, to);
     }
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
         step();
-        disk.syncDirectory(dir);
+        super.syncDirectory(dir);
     }
 
     @Override
     public void delete(Path path) throws IOException {
         step();
-        disk.delete(path);
+        super.delete(path);
     }
 
     @Override
-    public List<Path> list(Path dir) throws IOException {
-        return disk.list(dir);
-    }
+    protected FileHandle wrap(FileHandle handle, Path file) {
+        return new ForwardingFileHandle(handle) {
+            @Override
+            public void write(byte[] bytes) throws IOException {
+                step();
+                inner.write(bytes);
+            }
 
-    private final class Handle implements FileHandle {
-        private final FileHandle inner;
+            @Override
+            public void truncate(long size) throws IOException {
+                step();
+                inner.truncate(size);
+            }
 
-        Handle(FileHandle inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void write(byte[] bytes) throws IOException {
-            step();
-            inner.write(bytes);
-        }
-
-        @Override
-        public void truncate(long size) throws IOException {
-            step();
-            inner.truncate(size);
-        }
-
-        @Override
-        public void sync() throws IOException {
-            step();
-            inner.sync();
-        }
-
-        @Override
-        public long size() throws IOException {
-            return inner.size();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
-        }
+            @Override
+            public void sync() throws IOException {
+                step();
+                inner.sync();
+            }
+        };
     }
 }
