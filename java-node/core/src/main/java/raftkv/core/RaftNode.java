@@ -514,9 +514,17 @@ public final class RaftNode {
             return; // a reply to an older term
         }
         leader.onReply(m);
+        afterFollowerAnswered(m.from()); // the next batch, or the retry after a rejection
+    }
+
+    /**
+     * A follower's matchIndex may have moved: commit what a majority now holds (§5.3), release the
+     * reads that waited for this round (§6.4), and send that follower what it still lacks.
+     */
+    private void afterFollowerAnswered(String follower) {
         maybeAdvanceCommit();
         leader.releaseReads(commitIndex);
-        leader.catchUp(m.from(), commitIndex); // the next batch, or the retry after a rejection
+        leader.catchUp(follower, commitIndex);
     }
 
     /**
@@ -622,9 +630,7 @@ public final class RaftNode {
             return; // a reply to an older term
         }
         leader.onSnapshotReply(m);
-        maybeAdvanceCommit();
-        leader.releaseReads(commitIndex);
-        leader.catchUp(m.from(), commitIndex); // the next chunk, or the entries after the snapshot
+        afterFollowerAnswered(m.from()); // the next chunk, or the entries after the snapshot
     }
 
     /**
