@@ -73,6 +73,7 @@ public final class RunningNode implements AutoCloseable {
             // while its peers cannot reach it yet only delays the first election. Requests that
             // arrive before the loop runs wait in its queue.
             api = HttpApi.start(config, loop, metrics, transport::heardFrom);
+            log.info("node {} accepts connections on port {}; the Raft clock starts now", config.id(), api.port());
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
             transport.close();
             storage.close();
