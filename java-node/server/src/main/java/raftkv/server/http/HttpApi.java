@@ -7,8 +7,10 @@ import io.javalin.json.JavalinJackson;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.server.EventLoop;
@@ -33,6 +35,10 @@ public final class HttpApi {
     /** The largest request body accepted at all (a peer's batch); client bodies are capped lower. */
     static final long MAX_PEER_BODY_BYTES = 32L << 20;
 
+    /** Acceptor, selectors and Jetty's housekeeping; request handlers run on virtual threads. */
+    private static final int JETTY_MAX_PLATFORM_THREADS = 16;
+    private static final int JETTY_MIN_PLATFORM_THREADS = 4;
+
     private final Javalin app;
 
     private HttpApi(Javalin app) {
@@ -52,6 +58,7 @@ public final class HttpApi {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
             javalin.concurrency.useVirtualThreads = true;
+            javalin.jetty.threadPool = jettyThreads();
             // Peers send batches of AppendEntries; client routes enforce their own 64 KiB limit.
             javalin.http.maxRequestSize = MAX_PEER_BODY_BYTES;
             javalin.http.prefer405over404 = true;
@@ -91,6 +98,21 @@ public final class HttpApi {
         });
         app.start();
         return new HttpApi(app);
+    }
+
+    /**
+     * Jetty's own work — accepting connections, the selector loops — on a few platform threads;
+     * each request's handler on a virtual thread of its own. Javalin's virtual-thread pool would
+     * run the selectors on virtual threads as well, where a selector blocked in {@code epoll_wait}
+     * holds a carrier (on Java 21 it pins it) and HTTP on the node stalls once the carriers are
+     * taken; with platform threads for them, the HTTP machinery keeps turning whatever the
+     * handlers do. Jetty recommends this split for virtual threads.
+     */
+    private static QueuedThreadPool jettyThreads() {
+        QueuedThreadPool pool = new QueuedThreadPool(JETTY_MAX_PLATFORM_THREADS, JETTY_MIN_PLATFORM_THREADS);
+        pool.setName("jetty");
+        pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory()));
+        return pool;
     }
 
     public int port() {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
@@ -34,8 +35,17 @@ final class PeerRoutes {
     private final EventLoop loop;
     private final Consumer<String> heardFrom;
     private final byte[] token;
-    /** The newest stream of each peer; only it may deliver (guarded by itself). */
+    /** The newest stream of each peer; only it may deliver (guarded by {@link #streamsLock}). */
     private final Map<String, StreamId> currentStreams = new HashMap<>();
+    /**
+     * A lock, not {@code synchronized}: this code runs on virtual threads, and on Java 21 a virtual
+     * thread that blocks inside {@code synchronized} pins its carrier thread. Delivering means
+     * taking the event queue's lock, which can block; with two cores there are two carriers, and
+     * two pinned stream readers froze every virtual thread of a node (HTTP, peer streams) under
+     * Jepsen while its event loop ran on. {@link ReentrantLock} unmounts a blocked virtual thread
+     * instead (and Java 24 stops pinning in {@code synchronized}, JEP 491).
+     */
+    private final ReentrantLock streamsLock = new ReentrantLock();
 
     PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom) {
         this.config = config;
@@ -102,22 +112,28 @@ final class PeerRoutes {
                         + from + "'s stream");
             }
             heardFrom.accept(from);
-            synchronized (currentStreams) {
+            streamsLock.lock();
+            try {
                 if (!stream.equals(currentStreams.get(from))) {
                     return; // a newer stream took over: this one's leftovers are stale, deliver none
                 }
                 loop.deliver(message); // false: the queue is full and the message is lost (§5.1)
+            } finally {
+                streamsLock.unlock();
             }
         }
     }
 
     private boolean takeOver(String from, StreamId stream) {
-        synchronized (currentStreams) {
+        streamsLock.lock();
+        try {
             if (!stream.supersedes(currentStreams.get(from))) {
                 return false;
             }
             currentStreams.put(from, stream);
             return true;
+        } finally {
+            streamsLock.unlock();
         }
     }
 
