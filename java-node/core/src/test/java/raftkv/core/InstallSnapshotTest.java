@@ -175,6 +175,17 @@ class InstallSnapshotTest {
     }
 
     @Test
+    void followerLearnsTheLeaderFromItsFirstInstallSnapshot_5_2() {
+        RaftNode n2 = follower(List.of());
+        n2.step(new Message.RequestVote(3, "n3", "n2", 0, 0)); // term 3, leader unknown
+        drain(n2);
+        assertThat(n2.leaderId()).isNull();
+        n2.step(new Message.InstallSnapshot(3, "n3", "n2", 5, 2, THREE, 0, new byte[4], false));
+        drain(n2);
+        assertThat(n2.leaderId()).isEqualTo("n3");
+    }
+
+    @Test
     void aCandidateReceivingInstallSnapshotFromTheNewLeaderBecomesFollower_5_2() {
         RaftNode n2 = Harness.restarted("n2", THREE, new HardState(1, null), List.of());
         Harness.tickUntilCampaign(n2);
