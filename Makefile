@@ -23,7 +23,7 @@ help:
 	@echo "make demo [SEED=n]   a 5-node cluster simulated in one process, narrated; SEED replays a run"
 	@echo "make sim [SEEDS=n] [BUG=name] [FAULTS=mix]   the randomized simulation over many seeds, with a summary"
 	@echo "make mutation        PIT mutation testing of the core against its unit tests (java-node/core/target/pit-reports)"
-	@echo "make mutation-sim [SEEDS=n] [CLASSES=raftkv.core.RaftNode]   the same mutants against n simulator seeds (slow)"
+	@echo "make mutation-sim [SEEDS=n] [CLASSES=raftkv.core.LogReplication]   the same mutants against n simulator seeds (slow)"
 	@echo "make cluster-local   3 real nodes on 127.0.0.1:9001-9003, dashboard on http://127.0.0.1:9001/ (make stop-local stops them)"
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
 	@echo "make bench-compare [DURATION=s] [ROUNDS=n]   raftkv next to a 3-member etcd, same wrk load (docs/benchmarks.md)"

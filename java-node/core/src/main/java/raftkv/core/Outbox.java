@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Collects what the next {@link Ready} will carry, and remembers which log entries the driver has
- * already been given to persist. Only {@link RaftNode} uses it, from its single owning thread.
+ * already been given to persist. Only {@link RaftNode} and its rule handlers use it, through
+ * {@link NodeState}, from the node's single owning thread.
  */
 final class Outbox {
 

@@ -33,6 +33,10 @@ class DriverContractTest {
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> n2.propose(new Command.Noop(), null)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> n2.read(1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(n2::tick).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> n2.transferLeadership(null)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> n2.compact(1, new byte[0])).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("advance()");
         n2.advance();
         assertThat(n2.currentTerm()).isEqualTo(1);
     }

@@ -127,6 +127,77 @@ class InstallSnapshotTest {
         assertThat(ready.snapshot()).isNull();
         assertThat(sent(ready, Message.InstallSnapshotReply.class).getFirst().matchIndex()).isEqualTo(7);
         assertThat(n.log()).hasSize(7);
+        // At the commit index: even a snapshot whose last term differs from the log's leaves it alone
+        // (only a faulty leader could send it; the committed entry there is the one that counts).
+        RaftNode atCommit = follower(entries(1, 1, 1, 1, 1));
+        atCommit.step(new Message.AppendEntries(2, "n1", "n2", 5, 1, List.of(), 5, 1));
+        drain(atCommit);
+        atCommit.step(chunk(2, 0, 10, true)); // index 5, term 2
+        Ready atReady = drain(atCommit);
+        assertThat(atReady.snapshot()).isNull();
+        assertThat(atCommit.log()).hasSize(5);
+        assertThat(sent(atReady, Message.InstallSnapshotReply.class).getFirst().matchIndex()).isEqualTo(5);
+    }
+
+    @Test
+    void aMalformedInstallSnapshotIsDroppedWithoutAReply() {
+        RaftNode n = follower(List.of());
+        List<Message.InstallSnapshot> malformed = List.of(
+                new Message.InstallSnapshot(2, "n1", "n2", 5, 2, THREE, -1, DATA, true), // a negative offset
+                new Message.InstallSnapshot(2, "n1", "n2", 5, 2, THREE, Integer.MAX_VALUE - 5, DATA, true), // past 2 GiB
+                new Message.InstallSnapshot(2, "n1", "n2", 0, 2, THREE, 0, DATA, true), // index 0 holds no entry
+                new Message.InstallSnapshot(2, "n1", "n2", 5, 0, THREE, 0, DATA, true), // no entry has term 0
+                new Message.InstallSnapshot(2, "n1", "n2", 5, 3, THREE, 0, DATA, true)); // a term after the sender's
+        for (Message.InstallSnapshot m : malformed) {
+            n.step(m);
+            Ready ready = drain(n);
+            assertThat(ready.messages()).as("reply to %s", m).isEmpty();
+            assertThat(ready.snapshot()).isNull();
+        }
+        assertThat(n.snapshotIndex()).isZero();
+        assertThat(n.commitIndex()).isZero();
+        // Just inside the limits: a chunk ending at the largest int offset is answered (this receiver
+        // is not assembling that snapshot, so it asks for offset 0).
+        n.step(new Message.InstallSnapshot(2, "n1", "n2", 5, 2, THREE, Integer.MAX_VALUE - 10, DATA, false));
+        assertThat(reply(n).nextOffset()).isZero();
+    }
+
+    @Test
+    void theSmallestWellFormedSnapshotIsInstalled_Figure13Rules7And8() {
+        // Index 1, last term 1, sent in term 1 itself: each at the edge of what the receiver accepts.
+        RaftNode n = Harness.restarted("n2", THREE, new HardState(1, null), List.of());
+        n.step(new Message.InstallSnapshot(1, "n1", "n2", 1, 1, THREE, 0, DATA, true));
+        Ready ready = drain(n);
+        assertThat(ready.snapshot()).isEqualTo(new SnapshotChange.Installed(new Snapshot(1, 1, THREE, DATA)));
+        assertThat(sent(ready, Message.InstallSnapshotReply.class))
+                .containsExactly(new Message.InstallSnapshotReply(1, "n2", "n1", 1, 10, 1));
+        assertThat(n.commitIndex()).isEqualTo(1);
+    }
+
+    @Test
+    void followerLearnsTheLeaderFromItsFirstInstallSnapshot_5_2() {
+        RaftNode n2 = follower(List.of());
+        n2.step(new Message.RequestVote(3, "n3", "n2", 0, 0)); // term 3, leader unknown
+        drain(n2);
+        assertThat(n2.leaderId()).isNull();
+        n2.step(new Message.InstallSnapshot(3, "n3", "n2", 5, 2, THREE, 0, new byte[4], false));
+        drain(n2);
+        assertThat(n2.leaderId()).isEqualTo("n3");
+    }
+
+    @Test
+    void aCandidateReceivingInstallSnapshotFromTheNewLeaderBecomesFollower_5_2() {
+        RaftNode n2 = Harness.restarted("n2", THREE, new HardState(1, null), List.of());
+        Harness.tickUntilCampaign(n2);
+        n2.step(new Message.PreVoteReply(2, "n3", "n2", true));
+        drain(n2);
+        assertThat(n2.role()).isEqualTo(Role.CANDIDATE);
+        assertThat(n2.currentTerm()).isEqualTo(2);
+        n2.step(chunk(2, 0, 10, true)); // from n1, leader of term 2
+        drain(n2);
+        assertThat(n2.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(n2.leaderId()).isEqualTo("n1");
+        assertThat(n2.snapshotIndex()).isEqualTo(5);
     }
 
     @Test
@@ -202,6 +273,24 @@ class InstallSnapshotTest {
         drain(n1);
         assertThat(n1.firstLogIndex()).isEqualTo(5);
         return n1;
+    }
+
+    @Test
+    void onlyTheLeaderOfTheReplysTermActsOnAnInstallSnapshotReply_5_1() {
+        RaftNode n1 = leaderWithCompactedLog(); // leader of term 2
+        n1.step(new Message.InstallSnapshotReply(1, "n2", "n1", 6, 10, 6)); // from an earlier leadership
+        assertThat(drain(n1).messages()).isEmpty();
+        assertThat(n1.status().matchIndex()).containsEntry("n2", 0L);
+        // A reply of its own term that arrives after the leader stepped down (CheckQuorum, §6.2) is late too.
+        for (int i = 0; i < 3 * n1.config().electionTimeoutMaxTicks() && n1.role() == Role.LEADER; i++) {
+            n1.tick();
+            drain(n1);
+        }
+        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
+        assertThat(n1.currentTerm()).isEqualTo(2);
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 10, 6));
+        assertThat(drain(n1).messages()).isEmpty();
+        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
     }
 
     @Test

@@ -69,9 +69,22 @@ class LeadershipTransferTest {
         RaftNode n1 = leader();
         assertThat(n1.transferLeadership("n9")).isEqualTo(new TransferResult.UnknownMember("n9"));
         assertThat(n1.transferLeadership("n1")).isEqualTo(new TransferResult.UnknownMember("n1"));
-        assertThat(Harness.node("n2", THREE).transferLeadership("n1")).isEqualTo(new TransferResult.NotLeader(null));
+        RaftNode follower = Harness.node("n2", THREE);
+        assertThat(follower.transferLeadership("n1")).isEqualTo(new TransferResult.NotLeader(null));
+        assertThat(follower.transferee()).isNull();
         RaftNode alone = Harness.node("n1", List.of("n1"));
         assertThat(alone.transferLeadership(null)).isInstanceOf(TransferResult.NotLeader.class);
+    }
+
+    @Test
+    void aSingleNodeLeaderHasNoOneToHandLeadershipTo_3_10() {
+        RaftNode alone = Harness.node("n1", List.of("n1"));
+        Harness.tick(alone, alone.config().electionTimeoutMaxTicks()); // it elects itself when its timer fires
+        drain(alone);
+        assertThat(alone.role()).isEqualTo(Role.LEADER);
+        assertThat(alone.transferLeadership(null)).isEqualTo(new TransferResult.NoOtherMember());
+        assertThat(alone.transferee()).isNull();
+        assertThat(alone.propose(new Command.Noop(), null)).isInstanceOf(ProposalResult.Appended.class);
     }
 
     @Test
@@ -95,6 +108,33 @@ class LeadershipTransferTest {
         drain(n2);
         assertThat(n2.role()).isEqualTo(Role.FOLLOWER);
         assertThat(n2.currentTerm()).isEqualTo(3);
+    }
+
+    @Test
+    void timeoutNowIsIgnoredByANodeThatAlreadyStartedItsOwnCampaign_3_10() {
+        // As in etcd-io/raft, only a follower acts on TimeoutNow: a pre-candidate has stopped following
+        // the leader that sent it, and campaigns by PreVote like any other node.
+        RaftNode n2 = Harness.node("n2", THREE);
+        n2.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, 1));
+        drain(n2);
+        Harness.tickUntilCampaign(n2);
+        assertThat(n2.role()).isEqualTo(Role.PRE_CANDIDATE);
+        n2.step(new Message.TimeoutNow(1, "n1", "n2"));
+        Ready ready = drain(n2);
+        assertThat(n2.role()).isEqualTo(Role.PRE_CANDIDATE);
+        assertThat(n2.currentTerm()).isEqualTo(1);
+        assertThat(ready.messages()).isEmpty();
+    }
+
+    @Test
+    void anElectionTimeoutCampaignIsNotMarkedAsATransfer_4_2_3() {
+        // Only the campaign a leader asked for may disrupt a live leader; an ordinary one must not claim to be it.
+        RaftNode n1 = Harness.node("n1", THREE);
+        Harness.tickUntilCampaign(n1);
+        n1.step(new Message.PreVoteReply(1, "n2", "n1", true));
+        List<Message.RequestVote> votes = sent(drain(n1), Message.RequestVote.class);
+        assertThat(votes).containsExactly(new Message.RequestVote(1, "n1", "n2", 0, 0, false),
+                new Message.RequestVote(1, "n1", "n3", 0, 0, false));
     }
 
     @Test

@@ -114,6 +114,22 @@ class RequestVoteTest {
                 .isEqualTo(new Message.RequestVoteReply(5, "n2", "n1", true));
     }
 
+    @Test
+    void aHigherTermVoteMessageLeavesTheLeaderUnknown_5_1_5_2() {
+        // Only AppendEntries and InstallSnapshot come from a leader. A RequestVote or a reply tells of a
+        // newer term, not of who leads it: naming its sender would send clients to a mere candidate.
+        RaftNode n2 = restarted("n2", FIVE, new HardState(3, null), entries(1, 3));
+        n2.step(new Message.RequestVote(5, "n1", "n2", 2, 3));
+        drain(n2);
+        assertThat(n2.currentTerm()).isEqualTo(5);
+        assertThat(n2.leaderId()).isNull();
+        n2.step(new Message.RequestVoteReply(6, "n3", "n2", false));
+        drain(n2);
+        assertThat(n2.currentTerm()).isEqualTo(6);
+        assertThat(n2.leaderId()).isNull();
+        assertThat(n2.propose(new Command.Noop(), null)).isEqualTo(new ProposalResult.NotLeader(null));
+    }
+
     /** n2 follows n1 in term 1 and has just heard from it. */
     private static RaftNode followerOfN1() {
         RaftNode n2 = node("n2", FIVE);

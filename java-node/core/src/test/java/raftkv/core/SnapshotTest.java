@@ -137,9 +137,36 @@ class SnapshotTest {
         assertThat(n.commitIndex()).isEqualTo(3);
         assertThat(n.firstLogIndex()).isEqualTo(4);
         assertThat(n.log()).extracting(LogEntry::index).containsExactly(4L, 5L);
+        assertThat(n.termAt(3)).isEqualTo(2); // the snapshot's last entry
+        assertThat(n.termAt(5)).isEqualTo(2);
+        assertThat(n.termAt(6)).isEqualTo(-1);
         assertThat(drain(n).committedEntries()).isEmpty(); // the state machine starts from the snapshot
+        // A log that starts right after the snapshot continues it; one that starts later lost entries.
+        RaftNode continued = RaftNode.restart(Harness.config("n1", THREE), HardState.INITIAL, snapshot,
+                List.of(Harness.entry(2, 4)), new SplittableRandom(1));
+        assertThat(continued.log()).extracting(LogEntry::index).containsExactly(4L);
         assertThatThrownBy(() -> RaftNode.restart(Harness.config("n1", THREE), HardState.INITIAL, snapshot,
-                List.of(Harness.entry(2, 5)), new SplittableRandom(1))).hasMessageContaining("gap");
+                List.of(Harness.entry(2, 5)), new SplittableRandom(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the log starts at 5, leaving a gap after the snapshot of index 3");
+    }
+
+    @Test
+    void theConsistencyCheckAtTheSnapshotBoundaryComparesWithTheSnapshotsTerm_5_3() {
+        // "Reply false if log doesn't contain an entry at prevLogIndex whose term matches prevLogTerm":
+        // at the snapshot's last index the log holds no entry, but it still knows that entry's term.
+        RaftNode n = RaftNode.restart(Harness.config("n2", THREE), new HardState(2, null),
+                new Snapshot(3, 2, THREE, new byte[0]), List.of(), new SplittableRandom(1));
+        n.step(new Message.AppendEntries(2, "n1", "n2", 3, 1, List.of(Harness.entry(2, 4)), 4, 7));
+        Ready rejected = drain(n);
+        assertThat(sent(rejected, Message.AppendEntriesReply.class)).extracting(Message.AppendEntriesReply::success)
+                .containsExactly(false);
+        assertThat(n.log()).isEmpty();
+        assertThat(n.commitIndex()).isEqualTo(3);
+        n.step(new Message.AppendEntries(2, "n1", "n2", 3, 2, List.of(Harness.entry(2, 4)), 4, 8));
+        assertThat(sent(drain(n), Message.AppendEntriesReply.class)).containsExactly(
+                new Message.AppendEntriesReply(2, "n2", "n1", true, 4, 0, 0, 8));
+        assertThat(n.commitIndex()).isEqualTo(4);
     }
 
     @Test

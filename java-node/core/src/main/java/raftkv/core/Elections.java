@@ -1,0 +1,146 @@
+package raftkv.core;
+
+import java.util.TreeSet;
+
+/**
+ * Leader election (§5.2): PreVote (dissertation §9.6) before a campaign, the RequestVote receiver
+ * rules of Figure 2, counting votes, and becoming candidate or leader. Stepping down is
+ * {@link NodeState#becomeFollower}, since every kind of message can cause it (§5.1).
+ */
+final class Elections {
+
+    /** Why a node campaigns: its own election timeout, or its leader's TimeoutNow (§3.10). */
+    enum Campaign {
+        ELECTION_TIMEOUT,
+        LEADERSHIP_TRANSFER
+    }
+
+    private final NodeState state;
+    private final LogReplication replication;
+    private final RaftConfig config;
+    private final RaftLog log;
+    private final Outbox outbox;
+    private final TreeSet<String> votesGranted = new TreeSet<>();
+
+    Elections(NodeState state, LogReplication replication) {
+        this.state = state;
+        this.replication = replication;
+        this.config = state.config;
+        this.log = state.log;
+        this.outbox = state.outbox;
+    }
+
+    void startPreVote() {
+        state.role = Role.PRE_CANDIDATE;
+        state.leaderId = null;
+        votesGranted.clear();
+        votesGranted.add(config.id());
+        state.resetElectionTimer();
+        if (votesGranted.size() >= config.quorum()) {
+            becomeCandidate(Campaign.ELECTION_TIMEOUT);
+            return;
+        }
+        for (String peer : state.peers) {
+            outbox.send(new Message.PreVote(state.currentTerm + 1, config.id(), peer, log.lastIndex(), log.lastTerm()));
+        }
+    }
+
+    void handlePreVote(Message.PreVote m) {
+        // Grant only if we would grant a real vote in that term: the term is new to us, the log is at
+        // least as up-to-date as ours (§5.4.1), and we have not heard from a live leader within the
+        // minimum election timeout (§9.6: "... it has not received a heartbeat from a leader").
+        boolean grant = m.term() > state.currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())
+                && !heardFromLiveLeader();
+        outbox.send(new Message.PreVoteReply(grant ? m.term() : state.currentTerm, config.id(), m.from(), grant));
+    }
+
+    /**
+     * True if this node is the leader, or heard from the current leader within the minimum election
+     * timeout: then it neither pre-votes (§9.6) nor lets a RequestVote disrupt it (§4.2.3).
+     */
+    boolean heardFromLiveLeader() {
+        return state.role == Role.LEADER
+                || (state.leaderId != null && state.electionElapsed < config.electionTimeoutMinTicks());
+    }
+
+    void handlePreVoteReply(Message.PreVoteReply m) {
+        if (!m.voteGranted()) {
+            if (m.term() > state.currentTerm) {
+                state.becomeFollower(m.term(), null); // §5.1: a higher term means our campaign is pointless
+            }
+            return;
+        }
+        if (state.role != Role.PRE_CANDIDATE || m.term() != state.currentTerm + 1) {
+            return; // a reply to an older campaign
+        }
+        votesGranted.add(m.from());
+        if (votesGranted.size() >= config.quorum()) {
+            becomeCandidate(Campaign.ELECTION_TIMEOUT);
+        }
+    }
+
+    void becomeCandidate(Campaign campaign) {
+        // Candidates (§5.2): "On conversion to candidate, start election: increment currentTerm, vote
+        // for self, reset election timer, send RequestVote RPCs to all other servers"
+        state.role = Role.CANDIDATE;
+        state.currentTerm++;
+        state.votedFor = config.id();
+        outbox.hardStateChanged();
+        state.leaderId = null;
+        votesGranted.clear();
+        votesGranted.add(config.id());
+        state.resetElectionTimer();
+        if (votesGranted.size() >= config.quorum()) {
+            becomeLeader();
+            return;
+        }
+        for (String peer : state.peers) {
+            outbox.send(new Message.RequestVote(state.currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm(),
+                    campaign == Campaign.LEADERSHIP_TRANSFER));
+        }
+    }
+
+    void handleRequestVote(Message.RequestVote m) {
+        // RequestVote receiver: "1. Reply false if term < currentTerm (§5.1)"
+        if (m.term() < state.currentTerm) {
+            outbox.send(new Message.RequestVoteReply(state.currentTerm, config.id(), m.from(), false));
+            return;
+        }
+        // "2. If votedFor is null or candidateId, and candidate's log is at least as up-to-date as
+        // receiver's log, grant vote (§5.2, §5.4)"
+        boolean mayVote = state.votedFor == null || state.votedFor.equals(m.from());
+        boolean grant = mayVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
+        if (grant) {
+            state.votedFor = m.from();
+            outbox.hardStateChanged(); // persisted before the reply leaves (Ready order)
+            state.electionElapsed = 0; // "... or granting vote to candidate" resets the election timer
+        }
+        outbox.send(new Message.RequestVoteReply(state.currentTerm, config.id(), m.from(), grant));
+    }
+
+    void handleRequestVoteReply(Message.RequestVoteReply m) {
+        if (state.role != Role.CANDIDATE || m.term() != state.currentTerm || !m.voteGranted()) {
+            return;
+        }
+        votesGranted.add(m.from());
+        // Candidates: "If votes received from majority of servers: become leader" (§5.2)
+        if (votesGranted.size() >= config.quorum()) {
+            becomeLeader();
+        }
+    }
+
+    private void becomeLeader() {
+        state.role = Role.LEADER;
+        state.leaderId = config.id();
+        state.electionElapsed = 0;
+        state.heartbeatElapsed = 0;
+        // A new leader's first messages may be slow (connections still being set up): it gets the
+        // longest election timeout before its first CheckQuorum, the minimum after that. No follower
+        // that hears from it can be persuaded to elect another leader in the meantime (§4.2.3).
+        state.checkQuorumTicks = config.electionTimeoutMaxTicks();
+        state.leader = new Leader(config, state.currentTerm, log, outbox, state.peers, () -> state.snapshot);
+        // §8: "each leader commit a blank no-op entry into the log at the start of its term", so it
+        // learns which entries are committed and can serve ReadIndex reads.
+        replication.appendAsLeader(new Command.Noop(), null);
+    }
+}

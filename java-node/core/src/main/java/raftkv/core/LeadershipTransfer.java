@@ -1,0 +1,44 @@
+package raftkv.core;
+
+/**
+ * Leadership transfer (dissertation §3.10): the leader's request to hand over, and the target's
+ * answer to TimeoutNow. Bringing the target's log up to date, sending TimeoutNow and giving up
+ * after an election timeout are the leader's per-follower work, in {@link Leader}.
+ */
+final class LeadershipTransfer {
+
+    private final NodeState state;
+    private final Elections elections;
+
+    LeadershipTransfer(NodeState state, Elections elections) {
+        this.state = state;
+        this.elections = elections;
+    }
+
+    TransferResult start(String target) {
+        if (state.role != Role.LEADER) {
+            return new TransferResult.NotLeader(state.leaderId);
+        }
+        if (target != null && !state.leader.isFollower(target)) {
+            return new TransferResult.UnknownMember(target);
+        }
+        if (state.peers.isEmpty()) {
+            return new TransferResult.NoOtherMember();
+        }
+        String to = target == null ? state.leader.mostUpToDateFollower() : target;
+        state.leader.startTransfer(to, state.commitIndex);
+        return new TransferResult.Started(to);
+    }
+
+    /**
+     * §3.10: TimeoutNow "has the same effect as the target server's election timer firing: the target
+     * server starts a new election (incrementing its term and becoming a candidate)" — at once, with
+     * no PreVote: its leader asked for it.
+     */
+    void handleTimeoutNow(Message.TimeoutNow m) {
+        if (m.term() != state.currentTerm || state.role != Role.FOLLOWER) {
+            return; // from an older term, or we are no longer that leader's follower
+        }
+        elections.becomeCandidate(Elections.Campaign.LEADERSHIP_TRANSFER);
+    }
+}

@@ -1,0 +1,103 @@
+package raftkv.core;
+
+/**
+ * Log compaction (dissertation chapter 5): taking a snapshot of the state machine to replace the
+ * log's committed prefix, and the follower's side of InstallSnapshot. The leader's side, sending
+ * the snapshot in chunks to a follower that lags behind the compacted prefix, is in {@link Leader}.
+ */
+final class LogCompaction {
+
+    private final NodeState state;
+    private final LogReplication replication;
+    private final RaftConfig config;
+    private final RaftLog log;
+    private final Outbox outbox;
+    private final SnapshotReceiver snapshotReceiver = new SnapshotReceiver();
+
+    LogCompaction(NodeState state, LogReplication replication) {
+        this.state = state;
+        this.replication = replication;
+        this.config = state.config;
+        this.log = state.log;
+        this.outbox = state.outbox;
+    }
+
+    boolean snapshotDue(long appliedIndex) {
+        return appliedIndex - state.snapshotIndex() >= config.snapshotEntries();
+    }
+
+    void compact(long appliedIndex, byte[] stateMachine) {
+        // "each server takes snapshots independently, covering just the committed entries in its log"
+        // (dissertation §5.1)
+        if (appliedIndex <= state.snapshotIndex() || appliedIndex > state.commitIndex) {
+            throw new IllegalArgumentException("cannot snapshot at " + appliedIndex + ": the last snapshot is at "
+                    + state.snapshotIndex() + " and the commit index " + state.commitIndex);
+        }
+        state.snapshot = new Snapshot(appliedIndex, log.termAt(appliedIndex), config.members(), stateMachine);
+        // Keep a tail of entries behind the snapshot, so a slow follower can still catch up from the log.
+        long firstKept = Math.max(log.firstIndex(), appliedIndex - config.snapshotTrailingEntries() + 1);
+        log.compactBefore(firstKept);
+        outbox.snapshotTaken(state.snapshot, firstKept);
+    }
+
+    /** InstallSnapshot receiver (dissertation Figure 5.3; extended Raft paper Figure 13). */
+    void handleInstallSnapshot(Message.InstallSnapshot m) {
+        // "1. Reply immediately if term < currentTerm"
+        if (m.term() < state.currentTerm) {
+            outbox.send(new Message.InstallSnapshotReply(state.currentTerm, config.id(), m.from(),
+                    m.lastIncludedIndex(), 0, 0));
+            return;
+        }
+        if (m.offset() < 0 || m.offset() + m.data().length > Integer.MAX_VALUE || m.lastIncludedIndex() < 1
+                || m.lastIncludedTerm() < 1 || m.lastIncludedTerm() > m.term()) {
+            return; // malformed: no leader sends this. Dropping it is safe.
+        }
+        // It comes from the leader of our term, like an AppendEntries (§5.2).
+        if (state.role != Role.FOLLOWER || state.leaderId == null) {
+            state.becomeFollower(state.currentTerm, m.from());
+        }
+        state.electionElapsed = 0;
+        // Rules 2-5: assemble the chunks.
+        switch (snapshotReceiver.accept(m)) {
+            case SnapshotReceiver.Outcome.Partial partial -> outbox.send(new Message.InstallSnapshotReply(
+                    state.currentTerm, config.id(), m.from(), m.lastIncludedIndex(), partial.nextOffset(), 0));
+            case SnapshotReceiver.Outcome.Complete complete -> {
+                long matchIndex = install(complete.snapshot());
+                outbox.send(new Message.InstallSnapshotReply(state.currentTerm, config.id(), m.from(),
+                        m.lastIncludedIndex(), complete.snapshot().size(), matchIndex));
+            }
+        }
+    }
+
+    /** Rules 6-8 of the InstallSnapshot receiver, once the whole snapshot arrived. Returns the new match index. */
+    private long install(Snapshot received) {
+        long index = received.lastIncludedIndex();
+        if (index <= state.commitIndex) {
+            // Everything it holds is committed and applied here already: installing it would move the
+            // state machine back in time (etcd-io/raft ignores such a snapshot the same way).
+            return state.commitIndex;
+        }
+        // "6. If existing log entry has same index and term as snapshot's last included entry, retain
+        // log entries following it and reply" — those entries are committed: apply them from the log.
+        if (log.termAt(index) == received.lastIncludedTerm()) {
+            state.commitIndex = index;
+            return index;
+        }
+        // "7. Discard the entire log"
+        log.resetAfter(received);
+        // "8. Reset state machine using snapshot contents (and load snapshot's cluster configuration)"
+        // — the driver does, when it handles the Ready; the membership is fixed in raftkv.
+        state.snapshot = received;
+        state.commitIndex = index;
+        outbox.snapshotInstalled(received);
+        return index;
+    }
+
+    void handleInstallSnapshotReply(Message.InstallSnapshotReply m) {
+        if (state.role != Role.LEADER || m.term() != state.currentTerm) {
+            return; // a reply to an older term
+        }
+        state.leader.onSnapshotReply(m);
+        replication.afterFollowerAnswered(m.from()); // the next chunk, or the entries after the snapshot
+    }
+}
