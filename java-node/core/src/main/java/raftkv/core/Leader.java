@@ -36,7 +36,7 @@ final class Leader {
         this.latestSnapshot = latestSnapshot;
         for (String peer : peers) {
             // nextIndex: "initialized to leader last log index + 1"; matchIndex: "initialized to 0"
-            followers.put(peer, new Progress(log.lastIndex() + 1));
+            followers.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightMessages()));
         }
     }
 
@@ -71,15 +71,17 @@ final class Leader {
     }
 
     /**
-     * Sends a follower the entries it lacks: one message while probing, a bounded stream of
-     * messages (each at most maxEntriesPerAppend entries) once it is keeping up.
+     * Sends a follower the entries it lacks: one message while probing; once it is keeping up, up to
+     * maxAppendBurst messages (each at most maxEntriesPerAppend entries) this turn, as long as its
+     * inflight window has room.
      */
     void catchUp(String peer, long commitIndex) {
         Progress p = followers.get(peer);
         int messages = 0;
         do {
             sendAppend(peer, false, commitIndex);
-        } while (p.mode == Progress.Mode.REPLICATE && p.nextIndex <= log.lastIndex() && ++messages < config.maxAppendBurst());
+        } while (p.mode == Progress.Mode.REPLICATE && p.nextIndex <= log.lastIndex() && !p.paused()
+                && ++messages < config.maxAppendBurst());
     }
 
     void sendAppend(String peer, boolean heartbeat, long commitIndex) {
@@ -93,17 +95,23 @@ final class Leader {
             return;
         }
         boolean hasNew = p.nextIndex <= log.lastIndex();
-        if (!heartbeat && (!hasNew || (p.mode == Progress.Mode.PROBE && p.probeInFlight))) {
+        if (!heartbeat && (!hasNew || p.paused())) {
             return;
         }
         long prevLogIndex = p.nextIndex - 1;
-        long last = Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
+        // A heartbeat to a follower whose window is full carries no entries. Its answer still says
+        // whether what is in flight arrived: a success frees the window, a rejection (the messages
+        // were lost) sends the leader back to probing.
+        long last = p.mode == Progress.Mode.REPLICATE && p.inflights.full()
+                ? prevLogIndex
+                : Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
         outbox.send(new Message.AppendEntries(term, config.id(), peer, prevLogIndex, log.termAt(prevLogIndex),
                 log.slice(p.nextIndex, last), commitIndex, nextProbe++));
-        if (p.mode == Progress.Mode.REPLICATE) {
-            p.nextIndex = last + 1; // optimistic: the follower will tell us if a message was lost
-        } else {
+        if (p.mode != Progress.Mode.REPLICATE) {
             p.probeInFlight = true;
+        } else if (last > prevLogIndex) {
+            p.inflights.add(last);
+            p.nextIndex = last + 1; // optimistic: the follower will tell us if a message was lost
         }
     }
 
@@ -118,8 +126,7 @@ final class Leader {
             p.snapshotOffset = 0;
         }
         if (p.mode != Progress.Mode.SNAPSHOT) {
-            p.mode = Progress.Mode.SNAPSHOT;
-            p.probeInFlight = false;
+            p.becomeSnapshot();
         }
         if (p.probeInFlight && !heartbeat) {
             return;
@@ -140,8 +147,7 @@ final class Leader {
             // AppendEntries, "update nextIndex and matchIndex for follower (§5.3)", and probe from there.
             p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
             p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
-            p.mode = Progress.Mode.PROBE;
-            p.probeInFlight = false;
+            p.becomeProbe();
             p.snapshotIndex = 0;
         } else if (p.mode == Progress.Mode.SNAPSHOT && m.lastIncludedIndex() == p.snapshotIndex) {
             p.snapshotOffset = m.nextOffset();
@@ -159,7 +165,11 @@ final class Leader {
             // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
             p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
             p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
-            p.mode = Progress.Mode.REPLICATE;
+            if (p.mode == Progress.Mode.REPLICATE) {
+                p.inflights.freeUpTo(p.matchIndex); // every message ending there has arrived
+            } else {
+                p.becomeReplicate();
+            }
             maybeSendTimeoutNow(m.from());
         } else {
             // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
@@ -168,7 +178,7 @@ final class Leader {
             long lastOfTerm = m.conflictTerm() > 0 ? log.lastIndexOfTerm(m.conflictTerm()) : 0; // 0 if none
             long next = lastOfTerm > 0 ? lastOfTerm + 1 : m.conflictIndex();
             p.nextIndex = Math.max(p.matchIndex + 1, Math.min(next, log.lastIndex() + 1));
-            p.mode = Progress.Mode.PROBE;
+            p.becomeProbe();
         }
     }
 

@@ -10,7 +10,8 @@ final class Progress {
     /**
      * PROBE: we do not know where the follower's log ends; send one AppendEntries at a time and wait
      * for its reply. REPLICATE: the follower accepted our last AppendEntries; stream new entries
-     * without waiting, advancing nextIndex optimistically.
+     * without waiting, advancing nextIndex optimistically, at most {@link RaftConfig#maxInflightMessages}
+     * messages ahead of its acknowledgements.
      */
     enum Mode {
         PROBE,
@@ -25,7 +26,11 @@ final class Progress {
     /** "index of highest log entry known to be replicated on server (initialized to 0, increases monotonically)" */
     long matchIndex;
 
+    /** Changed only through {@link #becomeProbe}, {@link #becomeReplicate} and {@link #becomeSnapshot}. */
     Mode mode = Mode.PROBE;
+
+    /** In REPLICATE mode: the AppendEntries sent and not yet acknowledged; empty in the other modes. */
+    final Inflights inflights;
 
     /** In SNAPSHOT mode: the snapshot being sent, and the offset of the next chunk. */
     long snapshotIndex;
@@ -41,7 +46,40 @@ final class Progress {
     /** Highest AppendEntries probe number this follower has answered in the current term. */
     long ackedProbe;
 
-    Progress(long nextIndex) {
+    Progress(long nextIndex, int maxInflightMessages) {
         this.nextIndex = nextIndex;
+        this.inflights = new Inflights(maxInflightMessages);
+    }
+
+    /**
+     * Send this follower no new entries for now (etcd-io/raft's {@code Progress.IsPaused}): it is
+     * being probed and the probe is unanswered, or it is being streamed to and its window is full.
+     * Heartbeats go regardless.
+     */
+    boolean paused() {
+        return switch (mode) {
+            case PROBE -> probeInFlight;
+            case REPLICATE -> inflights.full();
+            case SNAPSHOT -> true;
+        };
+    }
+
+    void becomeProbe() {
+        enter(Mode.PROBE);
+    }
+
+    void becomeReplicate() {
+        enter(Mode.REPLICATE);
+    }
+
+    void becomeSnapshot() {
+        enter(Mode.SNAPSHOT);
+    }
+
+    /** Whatever was in flight belonged to the old mode: its answers are handled, not waited for. */
+    private void enter(Mode newMode) {
+        mode = newMode;
+        probeInFlight = false;
+        inflights.reset();
     }
 }

@@ -17,8 +17,8 @@ import java.util.Set;
  * @param heartbeatTicks how often a leader sends AppendEntries when idle; well below the election
  *     timeout (§5.6: broadcastTime ≪ electionTimeout)
  * @param maxEntriesPerAppend most entries carried by one AppendEntries
- * @param maxAppendBurst most AppendEntries sent to one follower at once while it keeps up; the
- *     rest follow as its replies come back (etcd-io/raft's MaxInflightMsgs plays this role)
+ * @param maxAppendBurst most AppendEntries sent to one follower in one turn while it keeps up; the
+ *     rest follow as its replies come back
  * @param bugs deliberate violations to enable (tests only)
  * @param snapshotEntries take a snapshot once this many entries were applied since the last one
  *     (dissertation §5.1: "servers take snapshots independently, covering just the committed entries")
@@ -26,6 +26,9 @@ import java.util.Set;
  *     only a little behind still gets AppendEntries rather than the whole snapshot (§5.1.2)
  * @param snapshotChunkBytes most snapshot bytes carried by one InstallSnapshot message (§5.3: "the
  *     leader sends the snapshot in chunks")
+ * @param maxInflightMessages most AppendEntries with entries sent to one follower and not yet
+ *     acknowledged (etcd-io/raft's MaxInflightMsgs): a follower that falls behind stops getting new
+ *     entries, not just heartbeats, until it answers, instead of overflowing the transport's queue
  */
 public record RaftConfig(
         String id,
@@ -38,11 +41,18 @@ public record RaftConfig(
         Set<Bug> bugs,
         int snapshotEntries,
         int snapshotTrailingEntries,
-        int snapshotChunkBytes) {
+        int snapshotChunkBytes,
+        int maxInflightMessages) {
 
     public static final int DEFAULT_SNAPSHOT_ENTRIES = 10_000;
     public static final int DEFAULT_SNAPSHOT_TRAILING_ENTRIES = 1_000;
     public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+    /**
+     * A quarter of the server transport's per-peer queue (1,024 messages), so AppendEntries alone never
+     * fill it and heartbeats and replies find room; with 256 entries per message that is up to 65,536
+     * entries on the way to one follower, far more than one round trip's worth of writes.
+     */
+    public static final int DEFAULT_MAX_INFLIGHT_MESSAGES = 256;
 
     public RaftConfig {
         Objects.requireNonNull(id, "id");
@@ -70,17 +80,23 @@ public record RaftConfig(
                     + " snapshotChunkBytes >= 1, got " + snapshotEntries + ", " + snapshotTrailingEntries + " and "
                     + snapshotChunkBytes);
         }
+        if (maxInflightMessages < 1) {
+            throw new IllegalArgumentException("maxInflightMessages must be >= 1, got " + maxInflightMessages);
+        }
     }
 
-    /** The configuration without the snapshot settings, which take their defaults. */
+    /** The configuration without the snapshot settings and the inflight window, which take their defaults. */
     public RaftConfig(String id, List<String> members, int electionTimeoutMinTicks, int electionTimeoutMaxTicks,
             int heartbeatTicks, int maxEntriesPerAppend, int maxAppendBurst, Set<Bug> bugs) {
         this(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks, maxEntriesPerAppend,
                 maxAppendBurst, bugs, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SNAPSHOT_TRAILING_ENTRIES,
-                DEFAULT_SNAPSHOT_CHUNK_BYTES);
+                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_MAX_INFLIGHT_MESSAGES);
     }
 
-    /** Defaults: election timeout 10–20 ticks, heartbeat every 2 ticks, 256 entries per message, bursts of 8. */
+    /**
+     * Defaults: election timeout 10–20 ticks, heartbeat every 2 ticks, 256 entries per message, bursts of
+     * 8, 256 messages in flight per follower.
+     */
     public static RaftConfig of(String id, List<String> members) {
         return new RaftConfig(id, members, 10, 20, 2, 256, 8, Set.of());
     }
@@ -88,23 +104,31 @@ public record RaftConfig(
     public RaftConfig withBugs(Set<Bug> newBugs) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, newBugs, snapshotEntries, snapshotTrailingEntries,
-                snapshotChunkBytes);
+                snapshotChunkBytes, maxInflightMessages);
     }
 
     /** Snapshot every {@code entries} applied entries, keeping {@code trailing} entries behind each snapshot. */
     public RaftConfig withSnapshots(int entries, int trailing) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
-                maxEntriesPerAppend, maxAppendBurst, bugs, entries, trailing, snapshotChunkBytes);
+                maxEntriesPerAppend, maxAppendBurst, bugs, entries, trailing, snapshotChunkBytes, maxInflightMessages);
     }
 
     public RaftConfig withSnapshotChunkBytes(int chunkBytes) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
-                maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries, chunkBytes);
+                maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries, chunkBytes,
+                maxInflightMessages);
     }
 
     public RaftConfig withTiming(int electionMin, int electionMax, int heartbeat) {
         return new RaftConfig(id, members, electionMin, electionMax, heartbeat, maxEntriesPerAppend, maxAppendBurst,
-                bugs, snapshotEntries, snapshotTrailingEntries, snapshotChunkBytes);
+                bugs, snapshotEntries, snapshotTrailingEntries, snapshotChunkBytes, maxInflightMessages);
+    }
+
+    /** At most {@code messages} AppendEntries with entries unacknowledged per follower. */
+    public RaftConfig withMaxInflightMessages(int messages) {
+        return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
+                maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries,
+                snapshotChunkBytes, messages);
     }
 
     public boolean has(Bug bug) {

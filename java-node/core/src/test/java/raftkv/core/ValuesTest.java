@@ -45,6 +45,15 @@ class ValuesTest {
     }
 
     @Test
+    void configNeedsAnInflightWindowOfAtLeastOneMessage() {
+        assertThatThrownBy(() -> config(10, 20, 2, 1, 1).withMaxInflightMessages(0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(config(10, 20, 2, 1, 1).withMaxInflightMessages(1).maxInflightMessages()).isEqualTo(1);
+        assertThat(RaftConfig.of("n1", THREE).maxInflightMessages())
+                .isEqualTo(RaftConfig.DEFAULT_MAX_INFLIGHT_MESSAGES);
+    }
+
+    @Test
     void logEntriesStartAtIndexOneAndTermOne_Figure2() {
         assertThatThrownBy(() -> new LogEntry(0, 1, new Command.Noop(), null))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -76,13 +76,17 @@ final class Cluster implements SimNode.Wiring, Client.World {
         // Snapshots are always on, with a small threshold and tail and small chunks, chosen per seed
         // from a generator of their own (so the rest of a seed's run is as it was before snapshots).
         SplittableRandom snapshotSettings = new SplittableRandom(seed ^ 0x5AA9_5A0BL);
+        // Likewise each node's inflight window: 1 to 8 messages, small enough beside the mixes' bursts
+        // that a leader often finds a follower paused and must rely on its acks and heartbeats.
+        SplittableRandom windowSettings = new SplittableRandom(seed ^ 0x1F11_6475L);
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
         for (String id : ids) {
             RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs)
                     .withSnapshots(snapshotSettings.nextInt(15, 80), snapshotSettings.nextInt(0, 12))
-                    .withSnapshotChunkBytes(snapshotSettings.nextInt(32, 600));
+                    .withSnapshotChunkBytes(snapshotSettings.nextInt(32, 600))
+                    .withMaxInflightMessages(windowSettings.nextInt(1, 9));
             nodes.put(id, new SimNode(config, maxSessions, random.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
