@@ -35,7 +35,7 @@ class ClusterIT extends NodeProcessesTest {
     void acknowledgedWritesSurviveCrashes(int size) throws Exception {
         cluster = NodeProcesses.fresh(size + "-nodes", size);
         cluster.startAll();
-        String leader = await("a leader", Duration.ofSeconds(30), cluster::agreedLeader);
+        String leader = await("a leader", CLUSTER_UP, cluster::agreedLeader);
 
         // Writes through every node: followers forward to the leader.
         writeSequentially("before", 30);
@@ -80,7 +80,7 @@ class ClusterIT extends NodeProcessesTest {
         assertThat(acknowledgedUnderLoad).as("the load made progress before the crash").isPositive();
 
         cluster.startAll();
-        await("a leader after the restart", Duration.ofSeconds(30), cluster::agreedLeader);
+        await("a leader after the restart", CLUSTER_UP, cluster::agreedLeader);
         assertEveryAcknowledgedWriteIsReadable();
         Map<String, String> finalMap = awaitAllApplied(size);
         for (Map.Entry<String, String> write : unknown.entrySet()) {
@@ -100,7 +100,7 @@ class ClusterIT extends NodeProcessesTest {
         cluster = NodeProcesses.fresh("wiped-follower", 3).withArgs("--snapshot-entries", "40",
                 "--snapshot-trailing-entries", "5");
         cluster.startAll();
-        String leader = await("a leader", Duration.ofSeconds(30), cluster::agreedLeader);
+        String leader = await("a leader", CLUSTER_UP, cluster::agreedLeader);
         writeSequentially("before", 120);
         String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
         cluster.kill(follower);
@@ -124,7 +124,7 @@ class ClusterIT extends NodeProcessesTest {
     void transferLeaderMovesLeadershipWithinOneElectionTimeout() throws Exception {
         cluster = NodeProcesses.fresh("transfer", 3);
         cluster.startAll();
-        String leader = await("a leader", Duration.ofSeconds(30), cluster::agreedLeader);
+        String leader = await("a leader", CLUSTER_UP, cluster::agreedLeader);
         writeSequentially("before", 10);
         String target = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
 
@@ -161,7 +161,7 @@ class ClusterIT extends NodeProcessesTest {
         cluster = NodeProcesses.fresh("rolling", 3).withArgs("--snapshot-entries", "200",
                 "--snapshot-trailing-entries", "20");
         cluster.startAll();
-        await("a leader", Duration.ofSeconds(30), cluster::agreedLeader);
+        await("a leader", CLUSTER_UP, cluster::agreedLeader);
         Map<Integer, Integer> outcomes = new ConcurrentHashMap<>(); // HTTP status (0: connection refused) -> count
         AtomicBoolean loadRunning = new AtomicBoolean(true);
         Thread writer = Thread.ofVirtual().start(() -> {
@@ -193,7 +193,7 @@ class ClusterIT extends NodeProcessesTest {
                         .containsPattern("leader is now n[0-9]");
             }
             cluster.start(id);
-            await(id + " back and caught up", Duration.ofSeconds(30), () -> cluster.get(id, "/status")
+            await(id + " back and caught up", CLUSTER_UP, () -> cluster.get(id, "/status")
                     .filter(r -> r.body().get("leader").isTextual()).filter(r -> r.body().get("lastApplied").asLong()
                             > 0));
             Thread.sleep(300);

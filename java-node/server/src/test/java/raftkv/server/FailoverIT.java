@@ -28,7 +28,7 @@ class FailoverIT extends NodeProcessesTest {
     void killingTheLeaderFailsOnlyTheWritesInFlightAtItAndThoseIndefinitely() throws Exception {
         cluster = NodeProcesses.fresh("failover", 3);
         cluster.startAll();
-        String leader = cluster.awaitAgreedLeader(Duration.ofSeconds(30));
+        String leader = cluster.awaitAgreedLeader(CLUSTER_UP);
         List<String> followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
 
         AtomicBoolean running = new AtomicBoolean(true);

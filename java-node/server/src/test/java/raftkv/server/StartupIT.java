@@ -40,7 +40,7 @@ class StartupIT extends NodeProcessesTest {
         cluster = NodeProcesses.fresh("startup", 3);
         long started = System.nanoTime();
         cluster.startAll();
-        String leader = awaitEveryNodeUpAndALeader(Duration.ofSeconds(90)); // JVM starts took 20-35 s at load 25
+        String leader = awaitEveryNodeUpAndALeader(CLUSTER_UP);
         System.out.printf("startup: %s reported as leader %d ms after the processes started%n", leader,
                 Duration.ofNanos(System.nanoTime() - started).toMillis());
         List<String> followers = cluster.ids().stream().filter(id -> !id.equals(leader)).toList();
