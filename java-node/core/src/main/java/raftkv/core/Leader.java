@@ -20,7 +20,7 @@ final class Leader {
     private final Supplier<Snapshot> latestSnapshot;
     private final Map<String, Progress> followers = new TreeMap<>();
     private final ReadIndexTracker reads = new ReadIndexTracker();
-    private long nextProbe = 1; // probes only compare within one term: replies of other terms are ignored
+    private long nextRound = 1; // rounds only compare within one term: replies of other terms are ignored
     private boolean readHeartbeatDue;
     private boolean replicationDue;
     private String transferee; // leadership transfer in progress to this follower (§3.10), or null
@@ -106,7 +106,7 @@ final class Leader {
                 ? prevLogIndex
                 : Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
         outbox.send(new Message.AppendEntries(term, config.id(), peer, prevLogIndex, log.termAt(prevLogIndex),
-                log.slice(p.nextIndex, last), commitIndex, nextProbe++));
+                log.slice(p.nextIndex, last), commitIndex, nextRound++));
         if (p.mode != Progress.Mode.REPLICATE) {
             p.probeInFlight = true;
         } else if (last > prevLogIndex) {
@@ -159,7 +159,7 @@ final class Leader {
     void onReply(Message.AppendEntriesReply m) {
         Progress p = followers.get(m.from());
         p.recentlyActive = true;
-        p.ackedProbe = Math.max(p.ackedProbe, m.probe());
+        p.ackedRound = Math.max(p.ackedRound, m.round());
         p.probeInFlight = false;
         if (m.success()) {
             // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
@@ -267,7 +267,7 @@ final class Leader {
     }
 
     void registerRead(long requestId) {
-        reads.register(requestId, nextProbe);
+        reads.register(requestId, nextRound);
         readHeartbeatDue = true;
     }
 

@@ -35,7 +35,7 @@ final class LogReplication {
         // AppendEntries receiver: "1. Reply false if term < currentTerm (§5.1)"
         if (m.term() < state.currentTerm) {
             outbox.send(new Message.AppendEntriesReply(state.currentTerm, config.id(), m.from(), false, 0, 0, 0,
-                    m.probe()));
+                    m.round()));
             return;
         }
         if (!isWellFormed(m)) {
@@ -51,7 +51,7 @@ final class LogReplication {
             // the leader's (Leader Completeness, §5.4), so only the part after the snapshot needs checking.
             if (m.prevLogIndex() + m.entries().size() <= log.prevIndex()) {
                 outbox.send(new Message.AppendEntriesReply(state.currentTerm, config.id(), m.from(), true,
-                        log.prevIndex(), 0, 0, m.probe()));
+                        log.prevIndex(), 0, 0, m.round()));
                 return;
             }
             m = afterCompactedPrefix(m);
@@ -65,7 +65,7 @@ final class LogReplication {
                     ? log.lastIndex() + 1
                     : log.firstIndexOfTerm(termThere, m.prevLogIndex());
             outbox.send(new Message.AppendEntriesReply(state.currentTerm, config.id(), m.from(), false, 0,
-                    conflictTerm, conflictIndex, m.probe()));
+                    conflictTerm, conflictIndex, m.round()));
             return;
         }
         for (LogEntry entry : m.entries()) {
@@ -87,7 +87,7 @@ final class LogReplication {
             state.commitIndex = Math.max(state.commitIndex, Math.min(m.leaderCommit(), lastNewIndex));
         }
         outbox.send(new Message.AppendEntriesReply(state.currentTerm, config.id(), m.from(), true, lastNewIndex,
-                0, 0, m.probe()));
+                0, 0, m.round()));
     }
 
     /** The same AppendEntries without the entries at or before the log's compaction boundary. */
@@ -95,7 +95,7 @@ final class LogReplication {
         long boundary = log.prevIndex();
         List<LogEntry> rest = m.entries().stream().filter(e -> e.index() > boundary).toList();
         return new Message.AppendEntries(m.term(), m.from(), m.to(), boundary, log.termAt(boundary), rest,
-                m.leaderCommit(), m.probe());
+                m.leaderCommit(), m.round());
     }
 
     private static boolean isWellFormed(Message.AppendEntries m) {

@@ -46,8 +46,8 @@ public sealed interface Message {
     /**
      * Invoked by the leader to replicate log entries (§5.3); also used as heartbeat (§5.2).
      *
-     * @param probe a number that increases with every AppendEntries the leader sends in its term and
-     *     is echoed in the reply; a reply with probe p proves the follower still accepted this
+     * @param round a number that increases with every AppendEntries the leader sends in its term and
+     *     is echoed in the reply; a reply with round p proves the follower still accepted this
      *     leader after every read registered at or before p (ReadIndex, dissertation §6.4)
      */
     record AppendEntries(
@@ -58,7 +58,7 @@ public sealed interface Message {
             long prevLogTerm,
             List<LogEntry> entries,
             long leaderCommit,
-            long probe)
+            long round)
             implements Message {
         public AppendEntries {
             entries = List.copyOf(entries);
@@ -83,7 +83,7 @@ public sealed interface Message {
             long matchIndex,
             long conflictTerm,
             long conflictIndex,
-            long probe)
+            long round)
             implements Message {}
 
     /**

@@ -43,8 +43,8 @@ final class Progress {
     /** Heard from this follower during the current CheckQuorum window (§6.2 / dissertation §6.2). */
     boolean recentlyActive;
 
-    /** Highest AppendEntries probe number this follower has answered in the current term. */
-    long ackedProbe;
+    /** Highest AppendEntries round number this follower has answered in the current term. */
+    long ackedRound;
 
     Progress(long nextIndex, int maxInflightMessages) {
         this.nextIndex = nextIndex;

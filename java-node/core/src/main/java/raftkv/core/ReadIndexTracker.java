@@ -17,18 +17,18 @@ import java.util.Map;
  *   <li>once applied up to the read index, the state machine answers the read (the driver does this).
  * </ol>
  *
- * Confirmation uses probe numbers: every AppendEntries carries a number that grows with each one
- * sent, and its reply echoes it. A read registered when the next probe to be sent was {@code p} is
- * confirmed once a majority (the leader included) has answered a probe {@code >= p}.
+ * Confirmation uses round numbers: every AppendEntries carries a number that grows with each one
+ * sent, and its reply echoes it. A read registered when the next round to be sent was {@code p} is
+ * confirmed once a majority (the leader included) has answered a round {@code >= p}.
  */
 final class ReadIndexTracker {
 
-    private record PendingRead(long requestId, long firstProbe) {}
+    private record PendingRead(long requestId, long firstRound) {}
 
     private final List<PendingRead> pending = new ArrayList<>();
 
-    void register(long requestId, long nextProbe) {
-        pending.add(new PendingRead(requestId, nextProbe));
+    void register(long requestId, long nextRound) {
+        pending.add(new PendingRead(requestId, nextRound));
     }
 
     /**
@@ -49,7 +49,7 @@ final class ReadIndexTracker {
             PendingRead read = it.next();
             int acks = 1; // the leader itself
             for (Progress progress : followers.values()) {
-                if (progress.ackedProbe >= read.firstProbe()) {
+                if (progress.ackedRound >= read.firstRound()) {
                     acks++;
                 }
             }

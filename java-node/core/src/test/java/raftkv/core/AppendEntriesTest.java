@@ -43,7 +43,7 @@ class AppendEntriesTest {
         // Fast backtracking hint: "my log ends at 2, try from 3".
         assertThat(reply.conflictTerm()).isZero();
         assertThat(reply.conflictIndex()).isEqualTo(3);
-        assertThat(reply.probe()).isEqualTo(7);
+        assertThat(reply.round()).isEqualTo(7);
         assertThat(n2.log()).hasSize(2);
     }
 

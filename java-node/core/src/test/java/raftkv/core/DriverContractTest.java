@@ -88,8 +88,8 @@ class DriverContractTest {
         n1.step(ack(n1, "n2", 1, 1));
         drain(n1);
         n1.read(1);
-        long probe = Harness.sent(drain(n1), Message.AppendEntries.class).getFirst().probe();
-        n1.step(ack(n1, "n2", 1, probe));
+        long round = Harness.sent(drain(n1), Message.AppendEntries.class).getFirst().round();
+        n1.step(ack(n1, "n2", 1, round));
         assertThat(drain(n1).readStates()).containsExactly(new ReadState(1, 1));
         n1.read(2);
         drain(n1);

@@ -92,7 +92,7 @@ final class Harness {
         return drain(n1);
     }
 
-    static Message.AppendEntriesReply ack(RaftNode leader, String from, long matchIndex, long probe) {
-        return new Message.AppendEntriesReply(leader.currentTerm(), from, leader.id(), true, matchIndex, 0, 0, probe);
+    static Message.AppendEntriesReply ack(RaftNode leader, String from, long matchIndex, long round) {
+        return new Message.AppendEntriesReply(leader.currentTerm(), from, leader.id(), true, matchIndex, 0, 0, round);
     }
 }

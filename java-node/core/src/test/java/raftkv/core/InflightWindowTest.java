@@ -116,7 +116,7 @@ class InflightWindowTest {
         RaftNode n1 = leaderWithFullWindow();
         Harness.tick(n1, 2);
         Message.AppendEntries heartbeat = toN2(drain(n1)).getFirst();
-        n1.step(ack(n1, "n2", heartbeat.prevLogIndex(), heartbeat.probe()));
+        n1.step(ack(n1, "n2", heartbeat.prevLogIndex(), heartbeat.round()));
         assertThat(toN2(drain(n1))).extracting(Message.AppendEntries::prevLogIndex).containsExactly(4L, 5L, 6L);
     }
 

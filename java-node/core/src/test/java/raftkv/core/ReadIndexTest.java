@@ -24,8 +24,8 @@ class ReadIndexTest {
         return n1;
     }
 
-    private static long probeOfHeartbeat(Ready ready) {
-        return sent(ready, Message.AppendEntries.class).getFirst().probe();
+    private static long roundOfHeartbeat(Ready ready) {
+        return sent(ready, Message.AppendEntries.class).getFirst().round();
     }
 
     @Test
@@ -35,14 +35,14 @@ class ReadIndexTest {
         Ready heartbeats = drain(n1);
         assertThat(sent(heartbeats, Message.AppendEntries.class)).hasSize(4);
         assertThat(heartbeats.readStates()).isEmpty();
-        long probe = probeOfHeartbeat(heartbeats);
+        long round = roundOfHeartbeat(heartbeats);
         // Replies to messages sent BEFORE the read arrived prove nothing about now.
-        n1.step(ack(n1, "n2", 1, probe - 1));
-        n1.step(ack(n1, "n3", 1, probe - 1));
+        n1.step(ack(n1, "n2", 1, round - 1));
+        n1.step(ack(n1, "n3", 1, round - 1));
         assertThat(drain(n1).readStates()).isEmpty();
-        n1.step(ack(n1, "n2", 1, probe));
+        n1.step(ack(n1, "n2", 1, round));
         assertThat(drain(n1).readStates()).isEmpty(); // leader + n2: 2 of 5
-        n1.step(ack(n1, "n4", 1, probe + 3));
+        n1.step(ack(n1, "n4", 1, round + 3));
         assertThat(drain(n1).readStates()).containsExactly(new ReadState(42, 1));
     }
 
@@ -51,12 +51,12 @@ class ReadIndexTest {
         RaftNode n1 = node("n1", FIVE);
         Harness.elect(n1); // no-op at index 1 not committed yet
         n1.read(7);
-        long probe = probeOfHeartbeat(drain(n1));
-        n1.step(new Message.AppendEntriesReply(n1.currentTerm(), "n2", "n1", true, 0, 0, 0, probe));
-        n1.step(new Message.AppendEntriesReply(n1.currentTerm(), "n3", "n1", true, 0, 0, 0, probe));
+        long round = roundOfHeartbeat(drain(n1));
+        n1.step(new Message.AppendEntriesReply(n1.currentTerm(), "n2", "n1", true, 0, 0, 0, round));
+        n1.step(new Message.AppendEntriesReply(n1.currentTerm(), "n3", "n1", true, 0, 0, 0, round));
         assertThat(drain(n1).readStates()).as("leadership confirmed, but no entry of term 1 committed").isEmpty();
-        n1.step(ack(n1, "n2", 1, probe + 10));
-        n1.step(ack(n1, "n3", 1, probe + 10));
+        n1.step(ack(n1, "n2", 1, round + 10));
+        n1.step(ack(n1, "n3", 1, round + 10));
         assertThat(drain(n1).readStates()).containsExactly(new ReadState(7, 1));
     }
 

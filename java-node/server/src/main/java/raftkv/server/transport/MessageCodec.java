@@ -79,7 +79,7 @@ public final class MessageCodec {
                         out.writeLong(m.prevLogTerm());
                         writeEntries(m.entries(), out);
                         out.writeLong(m.leaderCommit());
-                        out.writeLong(m.probe());
+                        out.writeLong(m.round());
                     },
                     (h, in) -> new Message.AppendEntries(h.term(), h.from(), h.to(), in.readLong(), in.readLong(),
                             readEntries(in), in.readLong(), in.readLong())),
@@ -89,7 +89,7 @@ public final class MessageCodec {
                         out.writeLong(m.matchIndex());
                         out.writeLong(m.conflictTerm());
                         out.writeLong(m.conflictIndex());
-                        out.writeLong(m.probe());
+                        out.writeLong(m.round());
                     },
                     (h, in) -> new Message.AppendEntriesReply(h.term(), h.from(), h.to(), in.readBoolean(),
                             in.readLong(), in.readLong(), in.readLong(), in.readLong())),

@@ -230,6 +230,6 @@ class HttpApiTest extends OneNodeClusterTest {
                 "invalid_body", true);
         assertError(node.send("POST", "/raft/append-entries", "{\"term\":1,\"from\":\"n2\",\"to\":\"n1\","
                 + "\"prevLogIndex\":0,\"prevLogTerm\":0,\"entries\":[{\"term\":1,\"index\":5,"
-                + "\"command\":{\"type\":\"noop\"}}],\"leaderCommit\":0,\"probe\":1}", token), 400, "invalid_body", true);
+                + "\"command\":{\"type\":\"noop\"}}],\"leaderCommit\":0,\"round\":1}", token), 400, "invalid_body", true);
     }
 }

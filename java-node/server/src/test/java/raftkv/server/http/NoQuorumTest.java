@@ -98,7 +98,7 @@ class NoQuorumTest {
     private void n2Appends(long term, long prevIndex, long prevTerm, long commit, String... entries) throws Exception {
         post("append-entries", "{\"term\":" + term + ",\"from\":\"n2\",\"to\":\"n1\",\"prevLogIndex\":" + prevIndex
                 + ",\"prevLogTerm\":" + prevTerm + ",\"entries\":[" + String.join(",", entries) + "],\"leaderCommit\":"
-                + commit + ",\"probe\":1}");
+                + commit + ",\"round\":1}");
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (node.loop().status().term() < term || node.loop().status().lastApplied() < commit) {
             if (System.nanoTime() > deadline) {

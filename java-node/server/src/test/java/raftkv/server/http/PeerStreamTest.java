@@ -50,12 +50,12 @@ class PeerStreamTest {
         node.close();
     }
 
-    private static Message.AppendEntries append(long prevIndex, long probe, String... ids) {
+    private static Message.AppendEntries append(long prevIndex, long round, String... ids) {
         List<LogEntry> entries = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
             entries.add(new LogEntry(100, prevIndex + 1 + i, new Command.Put(ids[i], ids[i].toUpperCase()), null));
         }
-        return new Message.AppendEntries(100, "n2", "n1", prevIndex, prevIndex == 0 ? 0 : 100, entries, 0, probe);
+        return new Message.AppendEntries(100, "n2", "n1", prevIndex, prevIndex == 0 ? 0 : 100, entries, 0, round);
     }
 
     @Test
