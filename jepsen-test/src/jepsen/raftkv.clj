@@ -124,6 +124,12 @@
     :parse-fn keyword
     :validate [nemesis/target-scopes (cli/one-of nemesis/target-scopes)]]
 
+   [nil "--partitions SHAPES" "Partition shapes to draw from: all, or a comma-separated subset of one, majority, primaries (the leader alone), majorities-ring, bridge."
+    :default  nemesis/partition-targets
+    :default-desc "all"
+    :parse-fn nemesis/parse-partitions
+    :validate [some? (str "Must be all or a comma-separated list of " (str/join ", " (map name nemesis/partition-targets)) ".")]]
+
    [nil "--ops-per-key NUM" "Maximum number of operations on any one key (keeps Knossos tractable)."
     :default  100
     :parse-fn parse-long

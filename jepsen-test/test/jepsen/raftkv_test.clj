@@ -95,6 +95,8 @@
     ["--nemesis-interval" "0"]
     ["--quiet-period" "-1"]
     ["--nemesis-targets" "majority"]
+    ["--partitions" "leader"]
+    ["--partitions" "one,nobody"]
     ["--set-read-interval" "0"]
     ["--no-such-option"]))
 
@@ -140,7 +142,9 @@
       (is (= [:valid :valid] (map :expect (take 2 runs))))
       (is (every? #{:invalid} (map :expect (drop 2 runs))))
       (is (= "raftkv-register-partition-bug-ack-before-commit"
-             (:name (raftkv/raftkv-test (:opts (nth runs 2))))))))
+             (:name (raftkv/raftkv-test (:opts (nth runs 2))))))
+      (is (every? #{[:primaries]} (map (comp :partitions :opts) (drop 2 runs)))
+          "every bug run isolates the leader, where both bugs show")))
   (testing "--bug: every run carries the bug and must be invalid"
     (let [{:keys [options]} (parse-all ["--nemesis" "partition" "--bug" "stale-read"])]
       (is (every? #{:invalid} (map :expect (matrix/runs options))))
@@ -240,6 +244,17 @@
     (let [starts (map second (schedule-ops #{:partition} :minority 1 300))]
       (is (= #{:one :majority :primaries :majorities-ring :bridge}
              (set (map #(if (map? %) (:value %) %) starts))))))
+  (testing "--partitions narrows the shapes: primaries alone isolates the leader every time"
+    (let [opts  (:options (parse ["--nemesis" "partition" "--partitions" "primaries"]))
+          ops   (->> (nemesis/schedule (nemesis/menu #{:partition} :minority (:partitions opts)) 1)
+                     (take 400)
+                     (filter #(= :start-partition (:f %))))]
+      (is (= [:primaries] (:partitions opts)))
+      (is (< 50 (count ops)))
+      (is (= #{:primaries} (set (map :value ops))))))
+  (testing "--partitions all (the default) keeps every shape"
+    (is (= nemesis/partition-targets (:partitions (:options (parse ["--partitions" "all"])))))
+    (is (= nemesis/partition-targets (:partitions (:options (parse []))))))
   (testing "the kinds of fault listed, and only those"
     (is (= #{:pause} (set (map (comp :f second) (schedule-ops #{:pause} :minority 1 50))))))
   (testing "no faults: no schedule"

@@ -25,11 +25,13 @@
 
 (def bug-runs
   "With --with-bugs: bug switches that Jepsen catches, each with the workload and faults that
-  expose it. commit-previous-term and forget-vote are not here: see jepsen-test/README.md (the
-  simulator's BugDetectionTest catches them)."
-  [{:workload :register, :nemesis #{:partition}, :bug "ack-before-commit"}
-   {:workload :set,      :nemesis #{:partition}, :bug "ack-before-commit"}
-   {:workload :register, :nemesis #{:partition}, :bug "stale-read"}])
+  expose it. Each partition isolates the leader (:primaries): both bugs show only on a leader
+  that has lost its majority, and with random partition shapes a 60 s run sometimes never
+  isolated it (the set run once stayed valid). commit-previous-term and forget-vote are not
+  here: see jepsen-test/README.md (the simulator's BugDetectionTest catches them)."
+  [{:workload :register, :nemesis #{:partition}, :partitions [:primaries], :bug "ack-before-commit"}
+   {:workload :set,      :nemesis #{:partition}, :partitions [:primaries], :bug "ack-before-commit"}
+   {:workload :register, :nemesis #{:partition}, :partitions [:primaries], :bug "stale-read"}])
 
 (defn runs
   "The matrix as run specs {:opts .., :expect :valid|:invalid}. --workload and --nemesis narrow the

@@ -69,6 +69,16 @@
   alone (found through GET /status), overlapping majorities in a ring, and a bridge."
   [:one :majority :primaries :majorities-ring :bridge])
 
+(defn parse-partitions
+  "--partitions: a comma-separated subset of partition-targets (e.g. primaries), or all. Nil if
+  a name is unknown."
+  [s]
+  (if (= "all" s)
+    partition-targets
+    (let [ts (mapv keyword (str/split (str s) #","))]
+      (when (and (seq ts) (every? (set partition-targets) ts))
+        ts))))
+
 (defn process-targets
   "Whom kills and pauses hit: one node, the leader, or two nodes; with scope :any also a majority
   or all five."
@@ -87,11 +97,13 @@
 
 (defn menu
   "Every fault episode the schedule can draw from, as {:start op-or-generator, :stop op}, for the
-  given fault kinds and target scope."
-  [faults scope]
+  given fault kinds and target scope, and the partition shapes to draw from (all by default)."
+  ([faults scope]
+   (menu faults scope partition-targets))
+  ([faults scope partitions]
   (concat
     (when (contains? faults :partition)
-      (for [t partition-targets]
+      (for [t partitions]
         {:start (partition-start t)
          :stop  {:type :info, :f :stop-partition, :value nil}}))
     (when (contains? faults :kill)
@@ -101,7 +113,7 @@
     (when (contains? faults :pause)
       (for [t (process-targets scope)]
         {:start {:type :info, :f :pause, :value t}
-         :stop  {:type :info, :f :resume, :value :all}}))))
+         :stop  {:type :info, :f :resume, :value :all}})))))
 
 (defn between
   "A random duration in seconds, uniform in [interval/2, interval]."
@@ -144,5 +156,6 @@
                    (some faults [:kill :pause])   (conj (nc/db-package popts)))
         composed (nc/compose-packages packages)]
     (assoc composed
-           :generator (schedule (menu faults (:nemesis-targets opts :minority))
+           :generator (schedule (menu faults (:nemesis-targets opts :minority)
+                                      (:partitions opts partition-targets))
                                 (:interval popts)))))
