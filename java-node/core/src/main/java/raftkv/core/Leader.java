@@ -271,9 +271,25 @@ final class Leader {
         readHeartbeatDue = true;
     }
 
+    /** A follower asks for a read index (§6.4, "Followers can also serve reads"): confirm as for our own. */
+    void registerForwardedRead(String follower, long requestId) {
+        reads.registerForwarded(follower, requestId, nextRound);
+        readHeartbeatDue = true;
+    }
+
     void releaseReads(long commitIndex) {
         reads.releaseConfirmed(followers, config.quorum(), log.termAt(commitIndex) == term, commitIndex,
-                outbox.readStates());
+                new ReadIndexTracker.Confirmations() {
+                    @Override
+                    public void own(long requestId, long readIndex) {
+                        outbox.readStates().add(new ReadState(requestId, readIndex));
+                    }
+
+                    @Override
+                    public void forwarded(String follower, long requestId, long readIndex) {
+                        outbox.send(new Message.ReadIndexReply(term, config.id(), follower, requestId, readIndex));
+                    }
+                });
     }
 
     void dropReads() {
