@@ -145,7 +145,10 @@ final class Forwarding {
             outcome = new ForwardOutcome.Refused(state.leaderId);
         } else {
             outcome = switch (proposeAsLeader.apply(m.command(), m.session())) {
-                case ProposalResult.Appended appended -> new ForwardOutcome.Appended(appended.index(), appended.term());
+                case ProposalResult.Appended appended -> {
+                    state.leader.appendedForwarded(m.from(), appended.index());
+                    yield new ForwardOutcome.Appended(appended.index(), appended.term());
+                }
                 case ProposalResult.NotLeader notLeader -> new ForwardOutcome.Refused(notLeader.leaderHint());
                 case ProposalResult.TransferringLeadership transfer -> new ForwardOutcome.Refused(transfer.transferee());
                 case ProposalResult.Forwarded forwarded -> throw new AssertionError("a leader never forwards");

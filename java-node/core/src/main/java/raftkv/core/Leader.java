@@ -68,6 +68,17 @@ final class Leader {
                 catchUp(peer, commitIndex);
             }
         }
+        for (Map.Entry<String, Progress> e : followers.entrySet()) {
+            if (e.getValue().awaitsCommitNews(commitIndex)) {
+                sendAppend(e.getKey(), true, commitIndex);
+            }
+        }
+    }
+
+    /** A proposal {@code follower} forwarded was appended at {@code index}: tell it the commit promptly. */
+    void appendedForwarded(String follower, long index) {
+        Progress p = followers.get(follower);
+        p.forwardedIndex = Math.max(p.forwardedIndex, index);
     }
 
     /**
@@ -107,6 +118,7 @@ final class Leader {
                 : Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
         outbox.send(new Message.AppendEntries(term, config.id(), peer, prevLogIndex, log.termAt(prevLogIndex),
                 log.slice(p.nextIndex, last), commitIndex, nextRound++));
+        p.commitSent = commitIndex;
         if (p.mode != Progress.Mode.REPLICATE) {
             p.probeInFlight = true;
         } else if (last > prevLogIndex) {

@@ -79,6 +79,20 @@ class ForwardingTest {
     }
 
     @Test
+    void leaderTellsAForwardingFollowerOfTheCommitAtOnce() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null));
+        long round = sent(drain(n1), Message.AppendEntries.class).getLast().round();
+        n1.step(ack(n1, "n3", 2, round)); // n3 and n1 hold index 2: committed
+        Ready ready = drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(2);
+        assertThat(sent(ready, Message.AppendEntries.class)).as("n2 answers its client once it applies index 2")
+                .anyMatch(ae -> ae.to().equals("n2") && ae.leaderCommit() == 2);
+        n1.step(ack(n1, "n3", 2, round + 5));
+        assertThat(sent(drain(n1), Message.AppendEntries.class)).as("told once, not again").isEmpty();
+    }
+
+    @Test
     void leaderRefusesForwardedProposalWhileTransferringLeadership_3_10() {
         RaftNode n1 = leaderWithCommittedNoop();
         n1.transferLeadership("n3");
