@@ -138,6 +138,10 @@ final class Forwarding {
      * while transferring leadership, §3.10), and tells the follower where.
      */
     void handleProposal(Message.ForwardedProposal m) {
+        if (state.role == Role.LEADER && m.term() == state.currentTerm
+                && !state.leader.firstDelivery(m.from(), m.proposalId())) {
+            return; // a duplicate: appended (or refused) once already
+        }
         ForwardOutcome outcome;
         if (m.term() < state.currentTerm) {
             // Reply false if term < currentTerm (§5.1): the follower forwarded to a leader of an older

@@ -75,6 +75,21 @@ final class Leader {
         }
     }
 
+    /**
+     * True the first time {@code follower}'s forward {@code id} arrives. A follower numbers its
+     * forwards in increasing order, so an id at or below one already taken is a duplicate (or was
+     * overtaken by a later one): appending it again would apply a command without a session twice.
+     * It gets no answer; the follower gives it up as unknown.
+     */
+    boolean firstDelivery(String follower, long id) {
+        Progress p = followers.get(follower);
+        if (id <= p.lastForwardId) {
+            return false;
+        }
+        p.lastForwardId = id;
+        return true;
+    }
+
     /** A proposal {@code follower} forwarded was appended at {@code index}: tell it the commit promptly. */
     void appendedForwarded(String follower, long index) {
         Progress p = followers.get(follower);

@@ -49,6 +49,9 @@ final class Progress {
     /** The leaderCommit of the last AppendEntries sent to this follower. */
     long commitSent;
 
+    /** The highest forward id of this follower's this leader has taken in; ids only grow per follower. */
+    long lastForwardId;
+
     /** The highest index at which this leader appended a proposal the follower forwarded; 0 if none. */
     long forwardedIndex;
 

@@ -79,6 +79,20 @@ class ForwardingTest {
     }
 
     @Test
+    void aDuplicatedForwardIsAppendedOnce() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null));
+        drain(n1);
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null)); // the network delivered it twice
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 76, PUT, null)); // overtaken by 77
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class)).isEmpty();
+        assertThat(n1.status().lastLogIndex()).isEqualTo(2);
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 78, PUT, null));
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class)).singleElement()
+                .satisfies(reply -> assertThat(reply.outcome()).isEqualTo(new ForwardOutcome.Appended(3, 1)));
+    }
+
+    @Test
     void leaderTellsAForwardingFollowerOfTheCommitAtOnce() {
         RaftNode n1 = leaderWithCommittedNoop();
         n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null));
