@@ -13,6 +13,7 @@ import raftkv.core.ForwardOutcome;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.Session;
+import raftkv.server.Json;
 
 class MessageCodecTest {
 
@@ -141,5 +142,17 @@ class MessageCodecTest {
         Arrays.fill(frame, frame.length - 8, frame.length, (byte) 0);
         assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
                 .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("sequence");
+    }
+
+    /** The forwarding messages also have a JSON form, for {@code POST /raft/{type}} (tests, debugging). */
+    @Test
+    void theForwardingMessagesReadBackFromJson() throws Exception {
+        for (Message message : SAMPLES) {
+            if (message instanceof Message.ForwardedProposal || message instanceof Message.ForwardedProposalReply
+                    || message instanceof Message.ReadIndexRequest || message instanceof Message.ReadIndexReply) {
+                String json = Json.MAPPER.writeValueAsString(message);
+                assertThat(Json.MAPPER.readValue(json, message.getClass())).as(json).isEqualTo(message);
+            }
+        }
     }
 }
