@@ -44,6 +44,20 @@ public final class Driver<P, R> {
          */
         void compactedAway(P proposal, Session session, KvStore kv);
 
+        /**
+         * This node forwarded the proposal to the leader, which refused it (it no longer leads, or is
+         * handing leadership over, §3.10): nothing was appended. {@code leaderHint} may be null.
+         */
+        void forwardRefused(P proposal, String leaderHint);
+
+        /**
+         * This node forwarded the proposal to the leader and will not learn where it was appended (no
+         * answer in time, or the leader changed first, or the entry was applied here before the answer
+         * came): it may have taken effect. {@code kv} holds the session table, for callers whose
+         * command carried a session.
+         */
+        void forwardUnanswered(P proposal, Session session, KvStore kv);
+
         /** The read's ReadIndex was confirmed and applied (§6.4): evaluate it on {@code kv} now. */
         void serveRead(R read, KvStore kv);
 
@@ -74,6 +88,9 @@ public final class Driver<P, R> {
     /** A client's proposal, appended at its index in {@code term}: it took effect iff that term commits there. */
     private record Pending<P>(long term, Session session, P proposal) {}
 
+    /** A proposal forwarded to the leader, waiting to learn where it was appended. */
+    private record Forward<P>(Session session, P proposal) {}
+
     /** Reads confirmed by ReadIndex, waiting for the state machine to reach {@code readIndex}. */
     private record ConfirmedReads<R>(long readIndex, R read) {}
 
@@ -85,12 +102,26 @@ public final class Driver<P, R> {
     private final Observer observer;
 
     private final TreeMap<Long, List<Pending<P>>> proposals = new TreeMap<>();
+    private final Map<Long, Forward<P>> forwards = new HashMap<>();
     private final Map<Long, R> readsAwaitingConfirmation = new HashMap<>();
     private final List<ConfirmedReads<R>> readsAwaitingApply = new ArrayList<>();
-    private long nextReadId = 1;
+    private long nextRequestId;
 
+    /** A driver whose request ids start at 1: for a node that is never restarted (tests). */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
             Observer observer) {
+        this(node, kv, storage, sender, answers, observer, 1);
+    }
+
+    /**
+     * @param firstRequestId the first id this driver gives a read or a forwarded proposal. Replies to
+     *     forwards travel between nodes, so an id must never repeat one that an earlier incarnation of
+     *     this node used: the server starts from its boot time in microseconds, the simulator from its
+     *     restart count times a billion.
+     */
+    public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
+            Observer observer, long firstRequestId) {
+        this.nextRequestId = firstRequestId;
         this.node = node;
         this.kv = kv;
         this.storage = storage;
@@ -112,6 +143,11 @@ public final class Driver<P, R> {
         return proposals.values().stream().mapToInt(List::size).sum();
     }
 
+    /** Proposals forwarded to the leader that have not yet learnt where they were appended. */
+    public int forwardsWaiting() {
+        return forwards.size();
+    }
+
     /** Reads registered and not yet served or dropped. */
     public int readsWaiting() {
         return readsAwaitingConfirmation.size() + readsAwaitingApply.size();
@@ -128,25 +164,34 @@ public final class Driver<P, R> {
     }
 
     /**
-     * Proposes a client command. If it was appended, {@code proposal} is answered once its index
-     * commits; if this node is not the leader, nothing was appended and the caller answers.
+     * Proposes a client command. If it was appended here, or forwarded to the leader, {@code proposal}
+     * is answered later (once its index commits, or as the forward settles); if this node knows no
+     * leader or is handing leadership over, nothing was appended and the caller answers.
      */
     public ProposalResult propose(Command command, Session session, P proposal) {
-        ProposalResult result = node.propose(command, session);
-        if (result instanceof ProposalResult.Appended appended) {
-            proposals.computeIfAbsent(appended.index(), i -> new ArrayList<>(1))
-                    .add(new Pending<>(appended.term(), session, proposal));
+        ProposalResult result = node.proposeOrForward(command, session, nextRequestId++);
+        switch (result) {
+            case ProposalResult.Appended appended -> awaitCommit(appended.index(), appended.term(), session, proposal);
+            case ProposalResult.Forwarded forwarded ->
+                    forwards.put(forwarded.proposalId(), new Forward<>(session, proposal));
+            case ProposalResult.NotLeader notLeader -> {}
+            case ProposalResult.TransferringLeadership transfer -> {}
         }
         return result;
     }
 
+    private void awaitCommit(long index, long term, Session session, P proposal) {
+        proposals.computeIfAbsent(index, i -> new ArrayList<>(1)).add(new Pending<>(term, session, proposal));
+    }
+
     /**
-     * Asks for a linearizable read (§6.4). If it was registered, {@code read} is served or dropped
-     * later; if this node is not the leader, the caller answers.
+     * Asks for a linearizable read (§6.4), of the leader's read index if this node is a follower. If
+     * it was registered, {@code read} is served or dropped later; if this node knows no leader, the
+     * caller answers.
      */
     public ReadResult read(R read) {
-        long requestId = nextReadId++;
-        ReadResult result = node.read(requestId);
+        long requestId = nextRequestId++;
+        ReadResult result = node.readOrForward(requestId);
         if (result instanceof ReadResult.Registered) {
             readsAwaitingConfirmation.put(requestId, read);
         }
@@ -187,6 +232,7 @@ public final class Driver<P, R> {
             if (ready.snapshot() instanceof SnapshotChange.Installed installed) {
                 restore(installed.snapshot());
             }
+            settleForwards(ready);
             ready.committedEntries().forEach(this::apply);
             for (ReadState state : ready.readStates()) {
                 readsAwaitingApply.add(new ConfirmedReads<>(state.readIndex(), awaitingConfirmation(state.requestId())));
@@ -230,12 +276,45 @@ public final class Driver<P, R> {
     }
 
     /**
+     * A forwarded proposal the leader appended at (index, term) now waits exactly like one appended
+     * here: the existing settlement (applied, superseded, compacted away) covers it unchanged.
+     */
+    private void settleForwards(Ready ready) {
+        for (ForwardAnswer answer : ready.forwardAnswers()) {
+            Forward<P> forward = forwards.remove(answer.proposalId());
+            switch (answer.outcome()) {
+                case ForwardOutcome.Appended appended when appended.index() > kv.lastApplied() ->
+                        awaitCommit(appended.index(), appended.term(), forward.session(), forward.proposal());
+                // The entry was applied here before the leader's answer arrived (messages overtook each
+                // other): its result is gone, so only the session table can still tell.
+                case ForwardOutcome.Appended appended ->
+                        answers.forwardUnanswered(forward.proposal(), forward.session(), kv);
+                case ForwardOutcome.Refused refused -> answers.forwardRefused(forward.proposal(), refused.leaderHint());
+            }
+        }
+        for (long proposalId : ready.forwardsUnanswered()) {
+            Forward<P> forward = forwards.remove(proposalId);
+            answers.forwardUnanswered(forward.proposal(), forward.session(), kv);
+        }
+    }
+
+    /**
      * Only a leader sends AppendEntries and InstallSnapshot, and its term and vote were durable
-     * before it could win (its RequestVotes waited for them). Replies and votes promise what this
-     * node holds: they wait.
+     * before it could win (its RequestVotes waited for them). Forwarded requests and the leader's
+     * answers to them (where it appended, its commit index) promise nothing about this node's disk
+     * either: an appended entry that is lost in a crash is superseded at its index like any other.
+     * Replies and votes promise what this node holds: they wait.
      */
     private static boolean promisesNothingDurable(Message message) {
-        return message instanceof Message.AppendEntries || message instanceof Message.InstallSnapshot;
+        return switch (message) {
+            case Message.AppendEntries m -> true;
+            case Message.InstallSnapshot m -> true;
+            case Message.ForwardedProposal m -> true;
+            case Message.ForwardedProposalReply m -> true;
+            case Message.ReadIndexRequest m -> true;
+            case Message.ReadIndexReply m -> true;
+            default -> false;
+        };
     }
 
     /** The read the core confirmed or dropped: it only ever names reads this driver registered. */

@@ -68,6 +68,32 @@ final class Leader {
                 catchUp(peer, commitIndex);
             }
         }
+        for (Map.Entry<String, Progress> e : followers.entrySet()) {
+            if (e.getValue().awaitsCommitNews(commitIndex)) {
+                sendAppend(e.getKey(), true, commitIndex);
+            }
+        }
+    }
+
+    /**
+     * True the first time {@code follower}'s forward {@code id} arrives. A follower numbers its
+     * forwards in increasing order, so an id at or below one already taken is a duplicate (or was
+     * overtaken by a later one): appending it again would apply a command without a session twice.
+     * It gets no answer; the follower gives it up as unknown.
+     */
+    boolean firstDelivery(String follower, long id) {
+        Progress p = followers.get(follower);
+        if (id <= p.lastForwardId) {
+            return false;
+        }
+        p.lastForwardId = id;
+        return true;
+    }
+
+    /** A proposal {@code follower} forwarded was appended at {@code index}: tell it the commit promptly. */
+    void appendedForwarded(String follower, long index) {
+        Progress p = followers.get(follower);
+        p.forwardedIndex = Math.max(p.forwardedIndex, index);
     }
 
     /**
@@ -107,6 +133,7 @@ final class Leader {
                 : Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
         outbox.send(new Message.AppendEntries(term, config.id(), peer, prevLogIndex, log.termAt(prevLogIndex),
                 log.slice(p.nextIndex, last), commitIndex, nextRound++));
+        p.commitSent = commitIndex;
         if (p.mode != Progress.Mode.REPLICATE) {
             p.probeInFlight = true;
         } else if (last > prevLogIndex) {
@@ -271,9 +298,25 @@ final class Leader {
         readHeartbeatDue = true;
     }
 
+    /** A follower asks for a read index (§6.4, "Followers can also serve reads"): confirm as for our own. */
+    void registerForwardedRead(String follower, long requestId) {
+        reads.registerForwarded(follower, requestId, nextRound);
+        readHeartbeatDue = true;
+    }
+
     void releaseReads(long commitIndex) {
         reads.releaseConfirmed(followers, config.quorum(), log.termAt(commitIndex) == term, commitIndex,
-                outbox.readStates());
+                new ReadIndexTracker.Confirmations() {
+                    @Override
+                    public void own(long requestId, long readIndex) {
+                        outbox.readStates().add(new ReadState(requestId, readIndex));
+                    }
+
+                    @Override
+                    public void forwarded(String follower, long requestId, long readIndex) {
+                        outbox.send(new Message.ReadIndexReply(term, config.id(), follower, requestId, readIndex));
+                    }
+                });
     }
 
     void dropReads() {

@@ -156,4 +156,41 @@ public sealed interface Message {
      * the target server starts a new election".
      */
     record TimeoutNow(long term, String from, String to) implements Message {}
+
+    /**
+     * Follower to leader: a client's command, sent on to the leader it names (etcd-io/raft's MsgProp
+     * forwarding). The leader appends it exactly as if the client had sent it there (§5.3, §3.10)
+     * and answers with a {@link ForwardedProposalReply}; the follower then answers its client from
+     * its own state machine once the entry is applied there.
+     *
+     * @param proposalId the follower's number for this forward, echoed in the reply
+     */
+    record ForwardedProposal(long term, String from, String to, long proposalId, Command command, Session session)
+            implements Message {
+        public ForwardedProposal {
+            java.util.Objects.requireNonNull(command, "command");
+        }
+    }
+
+    /** Leader to follower: where the forwarded proposal {@code proposalId} was appended, or why not. */
+    record ForwardedProposalReply(long term, String from, String to, long proposalId, ForwardOutcome outcome)
+            implements Message {
+        public ForwardedProposalReply {
+            java.util.Objects.requireNonNull(outcome, "outcome");
+        }
+    }
+
+    /**
+     * Follower to leader: "what is your commit index, once you have confirmed you still lead?"
+     * (dissertation §6.4: "Followers can also serve reads ... the follower would issue a request to
+     * the leader to learn the current read index").
+     */
+    record ReadIndexRequest(long term, String from, String to, long requestId) implements Message {}
+
+    /**
+     * Leader to follower: after a heartbeat round confirmed its leadership, the leader's commit index
+     * for read {@code requestId} (§6.4 steps 1-3). The follower serves the read once it has applied
+     * up to {@code readIndex} (step 4).
+     */
+    record ReadIndexReply(long term, String from, String to, long requestId, long readIndex) implements Message {}
 }

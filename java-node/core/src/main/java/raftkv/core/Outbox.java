@@ -18,6 +18,8 @@ final class Outbox {
     private final List<Message> messages = new ArrayList<>();
     private final List<ReadState> readStates = new ArrayList<>();
     private final List<Long> droppedReads = new ArrayList<>();
+    private final List<ForwardAnswer> forwardAnswers = new ArrayList<>();
+    private final List<Long> forwardsUnanswered = new ArrayList<>();
 
     Outbox(long lastPersistedIndex, long appliedIndex) {
         this.firstUnpersisted = lastPersistedIndex + 1;
@@ -38,6 +40,14 @@ final class Outbox {
 
     List<Long> droppedReads() {
         return droppedReads;
+    }
+
+    List<ForwardAnswer> forwardAnswers() {
+        return forwardAnswers;
+    }
+
+    List<Long> forwardsUnanswered() {
+        return forwardsUnanswered;
     }
 
     /** Entries from {@code index} on were removed from the log; storage must drop them too. */
@@ -78,7 +88,9 @@ final class Outbox {
                 log.slice(committedHandedOut + 1, commitIndex),
                 readStates,
                 droppedReads,
-                snapshotChange);
+                snapshotChange,
+                forwardAnswers,
+                forwardsUnanswered);
         hardStateChanged = false;
         snapshotChange = null;
         truncateFrom = 0;
@@ -87,6 +99,8 @@ final class Outbox {
         messages.clear();
         readStates.clear();
         droppedReads.clear();
+        forwardAnswers.clear();
+        forwardsUnanswered.clear();
         return ready;
     }
 }

@@ -46,6 +46,24 @@ final class Progress {
     /** Highest AppendEntries round number this follower has answered in the current term. */
     long ackedRound;
 
+    /** The leaderCommit of the last AppendEntries sent to this follower. */
+    long commitSent;
+
+    /** The highest forward id of this follower's this leader has taken in; ids only grow per follower. */
+    long lastForwardId;
+
+    /** The highest index at which this leader appended a proposal the follower forwarded; 0 if none. */
+    long forwardedIndex;
+
+    /**
+     * The follower waits for the commit of a proposal it forwarded, and the leader has committed
+     * more than it last told it: tell it now, rather than with the next heartbeat, so the follower
+     * can apply the entry and answer its client (it answers from its own state machine).
+     */
+    boolean awaitsCommitNews(long commitIndex) {
+        return forwardedIndex > commitSent && commitIndex > commitSent && mode != Mode.SNAPSHOT;
+    }
+
     Progress(long nextIndex, int maxInflightMessages) {
         this.nextIndex = nextIndex;
         this.inflights = new Inflights(maxInflightMessages);

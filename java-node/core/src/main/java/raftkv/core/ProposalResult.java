@@ -19,4 +19,12 @@ public sealed interface ProposalResult {
      * at the new leader.
      */
     record TransferringLeadership(String transferee) implements ProposalResult {}
+
+    /**
+     * This node is a follower and sent the command on to {@code leader} as forward
+     * {@code proposalId} (etcd-io/raft's MsgProp forwarding). The driver learns where it was appended
+     * from a {@link Ready#forwardAnswers()}, or that no answer will come from
+     * {@link Ready#forwardsUnanswered()}.
+     */
+    record Forwarded(long proposalId, String leader) implements ProposalResult {}
 }

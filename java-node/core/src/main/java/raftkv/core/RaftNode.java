@@ -17,7 +17,8 @@ import java.util.random.RandomGenerator;
  * <p>This class takes the inputs and hands each to the rules it concerns: Figure 2's state lives in
  * {@link NodeState}; elections and PreVote in {@link Elections}; the AppendEntries receiver and the
  * commit rule in {@link LogReplication}; snapshots and the InstallSnapshot receiver in
- * {@link LogCompaction}; TimeoutNow in {@link LeadershipTransfer}. The leader's per-follower state is
+ * {@link LogCompaction}; TimeoutNow in {@link LeadershipTransfer}; requests a follower sends on to
+ * the leader in {@link Forwarding}. The leader's per-follower state is
  * {@link Leader}, the Ready bookkeeping {@link Outbox}.
  */
 public final class RaftNode {
@@ -30,6 +31,7 @@ public final class RaftNode {
     private final LogReplication replication;
     private final LogCompaction compaction;
     private final LeadershipTransfer transfer;
+    private final Forwarding forwarding;
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
     private RaftNode(RaftConfig config, HardState hardState, Snapshot snapshot, List<LogEntry> entries,
@@ -42,6 +44,7 @@ public final class RaftNode {
         this.elections = new Elections(state, replication);
         this.compaction = new LogCompaction(state, replication);
         this.transfer = new LeadershipTransfer(state, elections);
+        this.forwarding = new Forwarding(state, this::propose);
     }
 
     /** A brand-new node with an empty log, in term 0. */
@@ -69,6 +72,7 @@ public final class RaftNode {
     /** One unit of logical time has passed. */
     public void tick() {
         requireAdvanced();
+        forwarding.tick();
         state.electionElapsed++;
         if (state.role == Role.LEADER) {
             tickLeader();
@@ -138,6 +142,10 @@ public final class RaftNode {
             case Message.InstallSnapshot is -> compaction.handleInstallSnapshot(is);
             case Message.InstallSnapshotReply reply -> compaction.handleInstallSnapshotReply(reply);
             case Message.TimeoutNow timeoutNow -> transfer.handleTimeoutNow(timeoutNow);
+            case Message.ForwardedProposal fp -> forwarding.handleProposal(fp);
+            case Message.ForwardedProposalReply reply -> forwarding.handleProposalReply(reply);
+            case Message.ReadIndexRequest request -> forwarding.handleReadIndexRequest(request);
+            case Message.ReadIndexReply reply -> forwarding.handleReadIndexReply(reply);
             case Message.PreVote pv -> throw new AssertionError("handled above");
             case Message.PreVoteReply pvr -> throw new AssertionError("handled above");
         }
@@ -158,6 +166,31 @@ public final class RaftNode {
         }
         LogEntry entry = replication.appendAsLeader(command, session);
         return new ProposalResult.Appended(entry.index(), entry.term());
+    }
+
+    /**
+     * Like {@link #propose}, but a follower that knows its leader sends the command on to it as
+     * forward {@code proposalId} ({@link Forwarding}); an id the caller never used before.
+     */
+    public ProposalResult proposeOrForward(Command command, Session session, long proposalId) {
+        requireAdvanced();
+        if (state.role == Role.FOLLOWER && state.leaderId != null) {
+            return forwarding.forwardProposal(command, session, proposalId);
+        }
+        return propose(command, session);
+    }
+
+    /**
+     * Like {@link #read}, but a follower that knows its leader asks it for a read index and serves
+     * the read itself (dissertation §6.4, "Followers can also serve reads"); the ReadState or dropped
+     * read appears in a later Ready either way.
+     */
+    public ReadResult readOrForward(long requestId) {
+        requireAdvanced();
+        if (state.role == Role.FOLLOWER && state.leaderId != null && !config.has(Bug.STALE_READ)) {
+            return forwarding.forwardRead(requestId);
+        }
+        return read(requestId);
     }
 
     /** Asks to serve a linearizable read, identified by the driver's {@code requestId} (§6.4). */
@@ -212,6 +245,7 @@ public final class RaftNode {
     /** Collects everything to persist, send, apply and answer since the last Ready. */
     public Ready ready() {
         requireAdvanced();
+        forwarding.giveUpOnFormerLeaders();
         if (state.leader != null) {
             state.leader.flush(state.commitIndex);
         }

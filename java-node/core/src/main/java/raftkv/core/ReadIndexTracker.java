@@ -17,22 +17,37 @@ import java.util.Map;
  *   <li>once applied up to the read index, the state machine answers the read (the driver does this).
  * </ol>
  *
+ * A read may also come from a follower (§6.4: "Followers can also serve reads"): the leader runs steps
+ * 1-3 for it the same way and sends the follower the read index, which then does step 4 itself.
+ *
  * Confirmation uses round numbers: every AppendEntries carries a number that grows with each one
  * sent, and its reply echoes it. A read registered when the next round to be sent was {@code p} is
  * confirmed once a majority (the leader included) has answered a round {@code >= p}.
  */
 final class ReadIndexTracker {
 
-    private record PendingRead(long requestId, long firstRound) {}
+    /** Where a confirmed read goes: to this leader's own driver, or back to the follower that asked. */
+    interface Confirmations {
+        void own(long requestId, long readIndex);
+
+        void forwarded(String follower, long requestId, long readIndex);
+    }
+
+    /** @param follower the follower that asked for the read index, or null for the leader's own read */
+    private record PendingRead(String follower, long requestId, long firstRound) {}
 
     private final List<PendingRead> pending = new ArrayList<>();
 
     void register(long requestId, long nextRound) {
-        pending.add(new PendingRead(requestId, nextRound));
+        pending.add(new PendingRead(null, requestId, nextRound));
+    }
+
+    void registerForwarded(String follower, long requestId, long nextRound) {
+        pending.add(new PendingRead(follower, requestId, nextRound));
     }
 
     /**
-     * Moves every read whose leadership check passed into {@code out}, with the current commit index
+     * Hands every read whose leadership check passed to {@code out}, with the current commit index
      * as its read index. Does nothing until the leader has committed an entry of its term (step 1).
      */
     void releaseConfirmed(
@@ -40,7 +55,7 @@ final class ReadIndexTracker {
             int quorum,
             boolean committedInCurrentTerm,
             long commitIndex,
-            List<ReadState> out) {
+            Confirmations out) {
         if (!committedInCurrentTerm) {
             return;
         }
@@ -54,16 +69,26 @@ final class ReadIndexTracker {
                 }
             }
             if (acks >= quorum) {
-                out.add(new ReadState(read.requestId(), commitIndex));
+                if (read.follower() == null) {
+                    out.own(read.requestId(), commitIndex);
+                } else {
+                    out.forwarded(read.follower(), read.requestId(), commitIndex);
+                }
                 it.remove();
             }
         }
     }
 
-    /** Leadership was lost: every pending read fails (it had no effect, so the client may retry). */
+    /**
+     * Leadership was lost: every pending read fails (it had no effect, so the client may retry). A
+     * follower's read is simply forgotten: the follower drops it when it sees the leader change, or
+     * when no answer came in time ({@link Forwarding}).
+     */
     void dropAll(List<Long> out) {
         for (PendingRead read : pending) {
-            out.add(read.requestId());
+            if (read.follower() == null) {
+                out.add(read.requestId());
+            }
         }
         pending.clear();
     }

@@ -17,6 +17,8 @@ import java.util.List;
  *   <li><b>apply</b>: if {@link #snapshot()} is {@link SnapshotChange.Installed}, reset the state
  *       machine from it; then apply {@link #committedEntries()} to the state machine in order, and serve
  *       {@link #readStates()} once applied up to their read index; fail {@link #droppedReads()};
+ *       before applying, register each of {@link #forwardAnswers()} like a local proposal, and settle
+ *       {@link #forwardsUnanswered()} as unknown (they may have been appended);
  *   <li>call {@link RaftNode#advance()} to say all of the above is done.
  * </ol>
  */
@@ -28,12 +30,15 @@ public record Ready(
         List<LogEntry> committedEntries,
         List<ReadState> readStates,
         List<Long> droppedReads,
-        SnapshotChange snapshot) {
+        SnapshotChange snapshot,
+        List<ForwardAnswer> forwardAnswers,
+        List<Long> forwardsUnanswered) {
 
-    /** A Ready without a snapshot. */
+    /** A Ready without a snapshot or forwarded proposals. */
     public Ready(HardState hardState, long truncateFrom, List<LogEntry> entriesToAppend, List<Message> messages,
             List<LogEntry> committedEntries, List<ReadState> readStates, List<Long> droppedReads) {
-        this(hardState, truncateFrom, entriesToAppend, messages, committedEntries, readStates, droppedReads, null);
+        this(hardState, truncateFrom, entriesToAppend, messages, committedEntries, readStates, droppedReads, null,
+                List.of(), List.of());
     }
 
     public Ready {
@@ -42,6 +47,8 @@ public record Ready(
         committedEntries = List.copyOf(committedEntries);
         readStates = List.copyOf(readStates);
         droppedReads = List.copyOf(droppedReads);
+        forwardAnswers = List.copyOf(forwardAnswers);
+        forwardsUnanswered = List.copyOf(forwardsUnanswered);
     }
 
     /** True if there is nothing to persist, send, apply or answer. */
@@ -53,7 +60,9 @@ public record Ready(
                 && messages.isEmpty()
                 && committedEntries.isEmpty()
                 && readStates.isEmpty()
-                && droppedReads.isEmpty();
+                && droppedReads.isEmpty()
+                && forwardAnswers.isEmpty()
+                && forwardsUnanswered.isEmpty();
     }
 
     /** True if the driver must write to stable storage before sending. */

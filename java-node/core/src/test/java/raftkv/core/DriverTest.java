@@ -55,6 +55,16 @@ class DriverTest {
         }
 
         @Override
+        public void forwardRefused(String proposal, String leaderHint) {
+            throw new AssertionError("nothing is forwarded here");
+        }
+
+        @Override
+        public void forwardUnanswered(String proposal, Session session, KvStore kv) {
+            throw new AssertionError("nothing is forwarded here");
+        }
+
+        @Override
         public void serveRead(String read, KvStore kv) {
             trace.add("serve " + read + " at applied " + kv.lastApplied());
         }

@@ -63,6 +63,11 @@ import raftkv.server.transport.Transport;
  * unknown). Leadership changes need no special handling: whatever this node
  * appended is settled the day its index commits, even if this node is a follower by then.
  *
+ * <p>On a follower the same calls work: the core sends a write on to the leader and a read asks it
+ * for a read index (core {@code Forwarding}), and the answer comes from this node's own state
+ * machine once applied here. A forward the leader never answers is settled as
+ * {@link WriteOutcome.ForwardUnanswered} (it may have been appended); a read, dropped.
+ *
  * <p>If persisting fails, or the core throws, the node stops ({@code onFatal}): a node that cannot
  * keep its promises must not go on making them.
  */
@@ -141,6 +146,18 @@ public final class EventLoop {
         }
 
         @Override
+        public void forwardRefused(CompletableFuture<WriteOutcome> reply, String leaderHint) {
+            reply.complete(new WriteOutcome.NotLeader(leaderHint));
+        }
+
+        @Override
+        public void forwardUnanswered(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
+            // With a session, the table may already say it executed (and with which result).
+            reply.complete(session != null && Settlement.superseded(session, kv) instanceof WriteOutcome.Applied a
+                    ? a : new WriteOutcome.ForwardUnanswered());
+        }
+
+        @Override
         public void serveRead(List<Read<?>> reads, KvStore kv) {
             reads.forEach(read -> read.serve(kv));
         }
@@ -174,7 +191,11 @@ public final class EventLoop {
      */
     public EventLoop(RaftNode node, KvStore kv, StableStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal, LoopObserver observer) {
-        this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer));
+        // Request ids travel to the leader in forwards: starting from the boot time keeps them apart
+        // from any earlier run's, whose replies may still be on their way.
+        long firstRequestId = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+        this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer),
+                firstRequestId);
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
         this.onFatal = onFatal;
         this.observer = observer;
@@ -294,6 +315,8 @@ public final class EventLoop {
                     case ProposalResult.TransferringLeadership transfer ->
                             propose.reply().complete(new WriteOutcome.NotLeader(transfer.transferee()));
                     case ProposalResult.Appended appended -> {}
+                    // Sent on to the leader over the peer stream; answered here once applied here.
+                    case ProposalResult.Forwarded forwarded -> {}
                 }
             }
             case TransferLeadership transfer -> transfer.reply().complete(driver.node().transferLeadership(transfer.to()));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import raftkv.core.Command;
+import raftkv.core.ForwardOutcome;
 
 /**
  * The one Jackson {@link ObjectMapper} of a node, for the client API and the peer messages. The core
@@ -16,6 +17,7 @@ public final class Json {
 
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .addMixIn(Command.class, CommandMixin.class)
+            .addMixIn(ForwardOutcome.class, ForwardOutcomeMixin.class)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -31,4 +33,11 @@ public final class Json {
         @JsonSubTypes.Type(value = Command.Delete.class, name = "delete")
     })
     private interface CommandMixin {}
+
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+    @JsonSubTypes({
+        @JsonSubTypes.Type(value = ForwardOutcome.Appended.class, name = "appended"),
+        @JsonSubTypes.Type(value = ForwardOutcome.Refused.class, name = "refused")
+    })
+    private interface ForwardOutcomeMixin {}
 }

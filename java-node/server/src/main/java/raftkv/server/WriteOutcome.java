@@ -24,6 +24,12 @@ public sealed interface WriteOutcome {
      */
     record OutcomeUnknown() implements WriteOutcome {}
 
+    /**
+     * This node, a follower, forwarded the write to the leader and will not learn where it was
+     * appended (no answer in time, or the leader changed first): it may have taken effect.
+     */
+    record ForwardUnanswered() implements WriteOutcome {}
+
     /** The event loop's queue was full; nothing was appended. */
     record Overloaded() implements WriteOutcome {}
 }

@@ -50,6 +50,7 @@ final class SimNode {
     private final Wiring wiring;
     private final SimDisk disk;
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
+    private long incarnation; // restarts so far: keeps the driver's request ids apart across restarts
     private boolean up = true;
 
     SimNode(RaftConfig config, int maxSessions, SplittableRandom random, Wiring wiring) {
@@ -77,6 +78,17 @@ final class SimNode {
             public void compactedAway(Request request, Session session, KvStore kv) {
                 // Whether this copy took effect is unknown here: no answer, so the client's attempt
                 // times out and it treats the operation as indefinite, as it must.
+            }
+
+            @Override
+            public void forwardRefused(Request request, String leaderHint) {
+                wiring.reply(request, new Answer.NotLeader(leaderHint)); // definitely not appended
+            }
+
+            @Override
+            public void forwardUnanswered(Request request, Session session, KvStore kv) {
+                // It may have been appended: like compactedAway, no answer, and the client's attempt
+                // stays unresolved (an :info if nothing else settles the operation).
             }
 
             @Override
@@ -113,7 +125,7 @@ final class SimNode {
             }
         };
         return new Driver<>(raft, kv, disk, messages -> messages.forEach(wiring::send),
-                answers, observer);
+                answers, observer, incarnation * 1_000_000_000L + 1);
     }
 
     String id() {
@@ -164,6 +176,7 @@ final class SimNode {
             kv.restore(snapshot);
             return RaftNode.restart(config, disk.recoveredHardState(), snapshot, disk.recoveredEntries(), random);
         }).orElseGet(() -> RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredEntries(), random));
+        incarnation++;
         driver = newDriver(raft, kv);
         up = true;
     }
@@ -194,6 +207,7 @@ final class SimNode {
                     case ProposalResult.TransferringLeadership transfer ->
                             wiring.reply(request, new Answer.NotLeader(transfer.transferee()));
                     case ProposalResult.Appended appended -> {}
+                    case ProposalResult.Forwarded forwarded -> {} // answered from here once applied
                 }
             }
         }

@@ -33,7 +33,12 @@ public final class EntryCodec {
     public static void write(LogEntry entry, DataOutputStream out) throws IOException {
         out.writeLong(entry.term());
         out.writeLong(entry.index());
-        switch (entry.command()) {
+        writeCommand(entry.command(), entry.session(), out);
+    }
+
+    /** A command and its session (or none) as an entry carries them: for a forwarded proposal too. */
+    public static void writeCommand(Command command, Session session, DataOutputStream out) throws IOException {
+        switch (command) {
             case Command.Noop noop -> out.writeByte(NOOP);
             case Command.OpenSession open -> out.writeByte(OPEN_SESSION);
             case Command.Put put -> {
@@ -52,7 +57,6 @@ public final class EntryCodec {
                 out.writeUTF(delete.id());
             }
         }
-        Session session = entry.session();
         out.writeBoolean(session != null);
         if (session != null) {
             out.writeUTF(session.clientId());
@@ -63,8 +67,14 @@ public final class EntryCodec {
     public static LogEntry read(DataInputStream in) throws IOException {
         long term = in.readLong();
         long index = in.readLong();
+        Command command = readCommand(in);
+        return new LogEntry(term, index, command, readSession(in));
+    }
+
+    /** The command {@link #writeCommand} wrote; read {@link #readSession} right after it. */
+    public static Command readCommand(DataInputStream in) throws IOException {
         byte tag = in.readByte();
-        Command command = switch (tag) {
+        return switch (tag) {
             case NOOP -> new Command.Noop();
             case PUT -> new Command.Put(in.readUTF(), in.readUTF());
             case CAS -> new Command.Cas(in.readUTF(), in.readUTF(), in.readUTF());
@@ -72,8 +82,11 @@ public final class EntryCodec {
             case OPEN_SESSION -> new Command.OpenSession();
             default -> throw new IOException("unknown command tag " + tag);
         };
-        Session session = in.readBoolean() ? new Session(in.readUTF(), in.readLong()) : null;
-        return new LogEntry(term, index, command, session);
+    }
+
+    /** The session (or null) {@link #writeCommand} wrote after the command. */
+    public static Session readSession(DataInputStream in) throws IOException {
+        return in.readBoolean() ? new Session(in.readUTF(), in.readLong()) : null;
     }
 
     static byte[] toBytes(LogEntry entry) {

@@ -24,11 +24,15 @@ import raftkv.server.WriteOutcome;
  * The client API: {@code /kv} reads and writes. Each handler runs on its own virtual thread, so it
  * simply blocks until the event loop answers (or the request's deadline passes).
  *
- * <p>On a follower that knows its leader the handler forwards the request to the leader at once and
- * relays the answer; otherwise it asks the event loop, which answers "not the leader" on a follower.
- * With no known leader (an election is under way) it asks again every few milliseconds until a
- * leader is known, and gives up with a definite 503 only when the request's own deadline passes: a
- * request rides through an election instead of failing.
+ * <p>Every request goes to this node's own event loop, leader or not. A follower that knows its
+ * leader sends a write on to it over the peer stream and answers once the entry is applied here; a
+ * read asks the leader for a read index and is served here (dissertation §6.4; see
+ * {@code raftkv.core.Forwarding}). The loop answers "not the leader" only when it knows no leader
+ * (an election is under way) or the leader refused the forward (it is handing leadership over, or
+ * lost it): then the handler waits until a leader is known and asks again, or, when the refusal
+ * names another node, forwards the HTTP request there (the {@link Forwarder}, kept as the fallback).
+ * It gives up with a definite 503 only when the request's own deadline passes: a request rides
+ * through an election instead of failing.
  */
 final class KvRoutes {
 
@@ -121,6 +125,9 @@ final class KvRoutes {
                 case WriteOutcome.OutcomeUnknown u -> throw new ApiException(ErrorCode.OUTCOME_UNKNOWN,
                         "a new leader overwrote this copy of the write, but another copy sent with the same session"
                                 + " may have taken effect or may still do so; retry with the same session to learn");
+                case WriteOutcome.ForwardUnanswered u -> throw new ApiException(ErrorCode.FORWARD_FAILED,
+                        "the leader did not say where it appended the forwarded write before leadership changed or"
+                                + " the wait ran out; the write may have taken effect");
                 case WriteOutcome.Overloaded o -> throw overloaded();
             };
         });
@@ -148,9 +155,7 @@ final class KvRoutes {
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
         boolean forwardedToUs = ctx.header(Forwarder.FORWARDED_BY_HEADER) != null;
         while (true) {
-            Attempt result = knownLeaderElsewhere(forwardedToUs) instanceof Attempt.NotLeader elsewhere
-                    ? elsewhere
-                    : attempt.run(deadline);
+            Attempt result = attempt.run(deadline);
             if (result instanceof Attempt.Answer answer) {
                 ctx.status(answer.status()).json(answer.body());
                 return;
@@ -182,20 +187,6 @@ final class KvRoutes {
             }
             awaitKnownLeader(deadline);
         }
-    }
-
-    /**
-     * A follower whose published status names another leader forwards at once: queueing behind its
-     * own event loop (and its fsync) would only tell it the same. A stale status costs one forward
-     * that the old leader refuses with {@link Forwarder#NOT_LEADER_HEADER}; then we ask again. A
-     * request forwarded to us is always answered by our loop: we never forward twice.
-     */
-    private Attempt knownLeaderElsewhere(boolean forwardedToUs) {
-        String leader = loop.status().leader();
-        if (forwardedToUs || leader == null || leader.equals(config.id())) {
-            return null;
-        }
-        return new Attempt.NotLeader(leader);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import raftkv.core.ForwardOutcome;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.storage.EntryCodec;
@@ -119,7 +120,34 @@ public final class MessageCodec {
                             in.readLong(), in.readLong())),
             new Kind<>(9, Message.TimeoutNow.class,
                     (m, out) -> {},
-                    (h, in) -> new Message.TimeoutNow(h.term(), h.from(), h.to())));
+                    (h, in) -> new Message.TimeoutNow(h.term(), h.from(), h.to())),
+            new Kind<>(10, Message.ForwardedProposal.class,
+                    (m, out) -> {
+                        out.writeLong(m.proposalId());
+                        EntryCodec.writeCommand(m.command(), m.session(), out);
+                    },
+                    (h, in) -> new Message.ForwardedProposal(h.term(), h.from(), h.to(), in.readLong(),
+                            EntryCodec.readCommand(in), EntryCodec.readSession(in))),
+            new Kind<>(11, Message.ForwardedProposalReply.class,
+                    (m, out) -> {
+                        out.writeLong(m.proposalId());
+                        writeOutcome(m.outcome(), out);
+                    },
+                    (h, in) -> new Message.ForwardedProposalReply(h.term(), h.from(), h.to(), in.readLong(),
+                            readOutcome(in))),
+            new Kind<>(12, Message.ReadIndexRequest.class,
+                    (m, out) -> out.writeLong(m.requestId()),
+                    (h, in) -> new Message.ReadIndexRequest(h.term(), h.from(), h.to(), in.readLong())),
+            new Kind<>(13, Message.ReadIndexReply.class,
+                    (m, out) -> {
+                        out.writeLong(m.requestId());
+                        out.writeLong(m.readIndex());
+                    },
+                    (h, in) -> new Message.ReadIndexReply(h.term(), h.from(), h.to(), in.readLong(),
+                            in.readLong())));
+
+    private static final byte APPENDED = 1;
+    private static final byte REFUSED = 2;
 
     private static final Map<Class<?>, Kind<?>> BY_TYPE =
             KINDS.stream().collect(Collectors.toUnmodifiableMap(Kind::type, Function.identity()));
@@ -200,6 +228,32 @@ public final class MessageCodec {
             entries.add(EntryCodec.read(in));
         }
         return entries;
+    }
+
+    private static void writeOutcome(ForwardOutcome outcome, DataOutputStream out) throws IOException {
+        switch (outcome) {
+            case ForwardOutcome.Appended appended -> {
+                out.writeByte(APPENDED);
+                out.writeLong(appended.index());
+                out.writeLong(appended.term());
+            }
+            case ForwardOutcome.Refused refused -> {
+                out.writeByte(REFUSED);
+                out.writeBoolean(refused.leaderHint() != null);
+                if (refused.leaderHint() != null) {
+                    out.writeUTF(refused.leaderHint());
+                }
+            }
+        }
+    }
+
+    private static ForwardOutcome readOutcome(DataInputStream in) throws IOException {
+        byte tag = in.readByte();
+        return switch (tag) {
+            case APPENDED -> new ForwardOutcome.Appended(in.readLong(), in.readLong());
+            case REFUSED -> new ForwardOutcome.Refused(in.readBoolean() ? in.readUTF() : null);
+            default -> throw new IOException("unknown forward outcome tag " + tag);
+        };
     }
 
     private static List<String> readMembers(DataInputStream in) throws IOException {

@@ -14,7 +14,11 @@ public enum MessageType {
     APPEND_ENTRIES_REPLY("append-entries-reply", Message.AppendEntriesReply.class),
     INSTALL_SNAPSHOT("install-snapshot", Message.InstallSnapshot.class),
     INSTALL_SNAPSHOT_REPLY("install-snapshot-reply", Message.InstallSnapshotReply.class),
-    TIMEOUT_NOW("timeout-now", Message.TimeoutNow.class);
+    TIMEOUT_NOW("timeout-now", Message.TimeoutNow.class),
+    FORWARDED_PROPOSAL("forwarded-proposal", Message.ForwardedProposal.class),
+    FORWARDED_PROPOSAL_REPLY("forwarded-proposal-reply", Message.ForwardedProposalReply.class),
+    READ_INDEX_REQUEST("read-index-request", Message.ReadIndexRequest.class),
+    READ_INDEX_REPLY("read-index-reply", Message.ReadIndexReply.class);
 
     private final String path;
     private final Class<? extends Message> type;

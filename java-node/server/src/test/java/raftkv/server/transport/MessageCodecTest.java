@@ -9,9 +9,11 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import raftkv.core.Command;
+import raftkv.core.ForwardOutcome;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.Session;
+import raftkv.server.Json;
 
 class MessageCodecTest {
 
@@ -35,7 +37,15 @@ class MessageCodecTest {
                     new byte[] {1, 2, 3, 0, (byte) 0xff}, false),
             new Message.InstallSnapshot(7, "n1", "n2", 300, 6, List.of("n1", "n2", "n3"), 1029, new byte[0], true),
             new Message.InstallSnapshotReply(7, "n2", "n1", 300, 1029, 300),
-            new Message.TimeoutNow(8, "n1", "n3"));
+            new Message.TimeoutNow(8, "n1", "n3"),
+            new Message.ForwardedProposal(7, "n2", "n1", 1_000_001, new Command.Cas("bob", "Bob", "Rob ✓"),
+                    new Session("c-9", 4)),
+            new Message.ForwardedProposal(7, "n3", "n1", 2, new Command.OpenSession(), null),
+            new Message.ForwardedProposalReply(7, "n1", "n2", 1_000_001, new ForwardOutcome.Appended(46, 7)),
+            new Message.ForwardedProposalReply(7, "n1", "n3", 2, new ForwardOutcome.Refused("n2")),
+            new Message.ForwardedProposalReply(7, "n1", "n3", 3, new ForwardOutcome.Refused(null)),
+            new Message.ReadIndexRequest(7, "n2", "n1", 17),
+            new Message.ReadIndexReply(7, "n1", "n2", 17, 45));
 
     @Test
     void everyMessageRecordHasABinaryForm() {
@@ -62,12 +72,13 @@ class MessageCodecTest {
 
     @Test
     void everyTruncationIsRefused() {
-        byte[] frame = MessageCodec.toBytes(SAMPLES.stream()
-                .filter(m -> m instanceof Message.AppendEntries a && !a.entries().isEmpty()).findFirst().orElseThrow());
-        for (int length = 0; length < frame.length; length++) {
-            byte[] cut = Arrays.copyOf(frame, length);
-            assertThatThrownBy(() -> MessageCodec.fromBytes(cut)).as("cut at %d", length)
-                    .isInstanceOf(MessageCodec.MalformedFrameException.class);
+        for (Message message : SAMPLES) {
+            byte[] frame = MessageCodec.toBytes(message);
+            for (int length = 0; length < frame.length; length++) {
+                byte[] cut = Arrays.copyOf(frame, length);
+                assertThatThrownBy(() -> MessageCodec.fromBytes(cut)).as("%s cut at %d", message, length)
+                        .isInstanceOf(MessageCodec.MalformedFrameException.class);
+            }
         }
     }
 
@@ -102,5 +113,46 @@ class MessageCodecTest {
         Arrays.fill(frame, firstEntryTerm, firstEntryTerm + 8, (byte) 0);
         assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
                 .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("term >= 1");
+    }
+
+    @Test
+    void anUnknownForwardOutcomeIsRefused() {
+        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposalReply(7, "n1", "n2", 5,
+                new ForwardOutcome.Appended(46, 7)));
+        // The outcome's tag follows tag(1) term(8) "n1"(2+2) "n2"(2+2) proposalId(8).
+        frame[1 + 8 + 4 + 4 + 8] = 9;
+        assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
+                .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("outcome tag 9");
+    }
+
+    @Test
+    void aForwardedProposalWithAnUnknownCommandIsRefused() {
+        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposal(7, "n2", "n1", 5,
+                new Command.Delete("x"), null));
+        frame[1 + 8 + 4 + 4 + 8] = 42; // the command's tag
+        assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
+                .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("command tag 42");
+    }
+
+    @Test
+    void aForwardedProposalWithAnInvalidSessionIsRefused() {
+        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposal(7, "n2", "n1", 5,
+                new Command.Delete("x"), new Session("c", 1)));
+        // The session's sequence is the last 8 bytes: 0 is not a sequence number.
+        Arrays.fill(frame, frame.length - 8, frame.length, (byte) 0);
+        assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
+                .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("sequence");
+    }
+
+    /** The forwarding messages also have a JSON form, for {@code POST /raft/{type}} (tests, debugging). */
+    @Test
+    void theForwardingMessagesReadBackFromJson() throws Exception {
+        for (Message message : SAMPLES) {
+            if (message instanceof Message.ForwardedProposal || message instanceof Message.ForwardedProposalReply
+                    || message instanceof Message.ReadIndexRequest || message instanceof Message.ReadIndexReply) {
+                String json = Json.MAPPER.writeValueAsString(message);
+                assertThat(Json.MAPPER.readValue(json, message.getClass())).as(json).isEqualTo(message);
+            }
+        }
     }
 }

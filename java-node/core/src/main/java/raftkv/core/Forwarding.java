@@ -1,0 +1,176 @@
+package raftkv.core;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
+/**
+ * Client requests that reach a follower, carried to the leader on the peer stream as Raft messages
+ * (as etcd-io/raft does with MsgProp and follower ReadIndex):
+ *
+ * <ul>
+ *   <li>a write is sent as a {@link Message.ForwardedProposal}; the leader appends it exactly as a
+ *       local proposal and answers where ({@link ForwardOutcome.Appended}) or why not
+ *       ({@link ForwardOutcome.Refused}). The follower's driver then waits for that (index, term)
+ *       like for a proposal of its own: it took effect iff the entry committed there carries that term;
+ *   <li>a linearizable read asks for a read index (dissertation §6.4: "Followers can also serve
+ *       reads ... the follower would issue a request to the leader to learn the current read
+ *       index"); the leader confirms its leadership as for its own reads and replies with its commit
+ *       index, and the follower serves the read once it has applied that far (step 4).
+ * </ul>
+ *
+ * A forward that gets no answer must not wait forever: when this node's term or leader changes, or
+ * after an election timeout, a waiting write is given up as unanswered (it may have been appended:
+ * an unknown outcome) and a waiting read is dropped (a read changes nothing).
+ *
+ * <p>The ids come from the caller (the driver), which never reuses one, not even across restarts: a
+ * reply to an earlier incarnation's forward must not answer a new one.
+ */
+final class Forwarding {
+
+    /** A forward waiting for its answer: sent to {@code leader} in {@code term}, at tick {@code sentAt}. */
+    private record Waiting(long term, String leader, long sentAt) {}
+
+    private final NodeState state;
+    private final BiFunction<Command, Session, ProposalResult> proposeAsLeader;
+    private final Map<Long, Waiting> proposals = new LinkedHashMap<>();
+    private final Map<Long, Waiting> reads = new LinkedHashMap<>();
+    private long ticks;
+
+    Forwarding(NodeState state, BiFunction<Command, Session, ProposalResult> proposeAsLeader) {
+        this.state = state;
+        this.proposeAsLeader = proposeAsLeader;
+    }
+
+    // ---------------------------------------------------------------- the follower's side
+
+    /** Sends a client's command to the leader this follower knows of. */
+    ProposalResult forwardProposal(Command command, Session session, long proposalId) {
+        proposals.put(proposalId, waitingForLeader());
+        state.outbox.send(new Message.ForwardedProposal(state.currentTerm, state.config.id(), state.leaderId,
+                proposalId, command, session));
+        return new ProposalResult.Forwarded(proposalId, state.leaderId);
+    }
+
+    /** §6.4: "the follower would issue a request to the leader to learn the current read index". */
+    ReadResult forwardRead(long requestId) {
+        reads.put(requestId, waitingForLeader());
+        state.outbox.send(new Message.ReadIndexRequest(state.currentTerm, state.config.id(), state.leaderId,
+                requestId));
+        return new ReadResult.Registered();
+    }
+
+    private Waiting waitingForLeader() {
+        return new Waiting(state.currentTerm, state.leaderId, ticks);
+    }
+
+    /**
+     * Where the leader appended our forward, or why it did not. Either is a fact whatever our term
+     * is now, so it settles the forward as long as we still wait for it.
+     */
+    void handleProposalReply(Message.ForwardedProposalReply m) {
+        Waiting waiting = proposals.get(m.proposalId());
+        if (waiting == null || !waiting.leader().equals(m.from())) {
+            return; // given up on already (the client heard "unknown"), or not ours
+        }
+        proposals.remove(m.proposalId());
+        state.outbox.forwardAnswers().add(new ForwardAnswer(m.proposalId(), m.outcome()));
+    }
+
+    /**
+     * The leader confirmed, after our request reached it, that it still led, and its commit index
+     * then is the read index (§6.4 steps 1-3); the driver serves the read once applied that far (step 4).
+     */
+    void handleReadIndexReply(Message.ReadIndexReply m) {
+        Waiting waiting = reads.get(m.requestId());
+        if (waiting == null || !waiting.leader().equals(m.from()) || waiting.term() != m.term()) {
+            return; // dropped already, or not ours
+        }
+        reads.remove(m.requestId());
+        state.outbox.readStates().add(new ReadState(m.requestId(), m.readIndex()));
+    }
+
+    /** One tick: a forward unanswered for an election timeout is given up (the message may be lost). */
+    void tick() {
+        ticks++;
+        long expired = ticks - state.config.electionTimeoutMaxTicks();
+        giveUp(w -> w.sentAt() <= expired);
+    }
+
+    /**
+     * Called before every Ready: forwards sent to a leader this node no longer follows (its term or
+     * its leader changed) will get no answer we can trust to come; give them up now.
+     */
+    void giveUpOnFormerLeaders() {
+        if (proposals.isEmpty() && reads.isEmpty()) {
+            return;
+        }
+        giveUp(w -> w.term() != state.currentTerm || !w.leader().equals(state.leaderId)
+                || state.role != Role.FOLLOWER);
+    }
+
+    private void giveUp(Predicate<Waiting> stale) {
+        // A write may have been appended (and may still commit): its outcome is unknown.
+        moveStale(proposals, stale, state.outbox.forwardsUnanswered());
+        // A read changed nothing: dropped, it fails definitely and may simply be retried.
+        moveStale(reads, stale, state.outbox.droppedReads());
+    }
+
+    private static void moveStale(Map<Long, Waiting> waiting, Predicate<Waiting> stale,
+            List<Long> out) {
+        Iterator<Map.Entry<Long, Waiting>> it = waiting.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, Waiting> e = it.next();
+            if (stale.test(e.getValue())) {
+                out.add(e.getKey());
+                it.remove();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- the leader's side
+
+    /**
+     * Appends a follower's forwarded command under the same rules as a client's own (§5.3; refused
+     * while transferring leadership, §3.10), and tells the follower where.
+     */
+    void handleProposal(Message.ForwardedProposal m) {
+        if (state.role == Role.LEADER && m.term() == state.currentTerm
+                && !state.leader.firstDelivery(m.from(), m.proposalId())) {
+            return; // a duplicate: appended (or refused) once already
+        }
+        ForwardOutcome outcome;
+        if (m.term() < state.currentTerm) {
+            // Reply false if term < currentTerm (§5.1): the follower forwarded to a leader of an older
+            // term; refusing definitely lets it retry with the leader it will learn from our reply.
+            outcome = new ForwardOutcome.Refused(state.leaderId);
+        } else {
+            outcome = switch (proposeAsLeader.apply(m.command(), m.session())) {
+                case ProposalResult.Appended appended -> {
+                    state.leader.appendedForwarded(m.from(), appended.index());
+                    yield new ForwardOutcome.Appended(appended.index(), appended.term());
+                }
+                case ProposalResult.NotLeader notLeader -> new ForwardOutcome.Refused(notLeader.leaderHint());
+                case ProposalResult.TransferringLeadership transfer -> new ForwardOutcome.Refused(transfer.transferee());
+                case ProposalResult.Forwarded forwarded -> throw new AssertionError("a leader never forwards");
+            };
+        }
+        state.outbox.send(new Message.ForwardedProposalReply(state.currentTerm, state.config.id(), m.from(),
+                m.proposalId(), outcome));
+    }
+
+    /**
+     * §6.4: a follower asks for a read index. Only the leader of the follower's term can answer it;
+     * anyone else stays silent and the follower gives up when it sees the leader change or after an
+     * election timeout.
+     */
+    void handleReadIndexRequest(Message.ReadIndexRequest m) {
+        if (state.role != Role.LEADER || m.term() != state.currentTerm) {
+            return;
+        }
+        state.leader.registerForwardedRead(m.from(), m.requestId());
+    }
+}

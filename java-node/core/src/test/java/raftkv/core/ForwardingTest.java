@@ -1,0 +1,267 @@
+package raftkv.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static raftkv.core.Harness.THREE;
+import static raftkv.core.Harness.ack;
+import static raftkv.core.Harness.drain;
+import static raftkv.core.Harness.node;
+import static raftkv.core.Harness.sent;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests a follower sends on to the leader over the peer stream: proposals (etcd-io/raft's MsgProp
+ * forwarding) and read indexes (dissertation §6.4, "Followers can also serve reads").
+ */
+class ForwardingTest {
+
+    private static final Command PUT = new Command.Put("1", "Ada");
+    private static final Session SESSION = new Session("c-1", 1);
+
+    /** n2 of three, following n1 in term 1. */
+    private static RaftNode followerOfN1() {
+        RaftNode n2 = node("n2", THREE);
+        n2.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, 1));
+        drain(n2);
+        return n2;
+    }
+
+    /** n1 of three, leader of term 1 with its no-op (index 1) committed. */
+    private static RaftNode leaderWithCommittedNoop() {
+        RaftNode n1 = node("n1", THREE);
+        Harness.elect(n1);
+        n1.step(ack(n1, "n2", 1, 1));
+        drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(1);
+        return n1;
+    }
+
+    /** n1 of three, leader of term 3 (n3 led term 2): a follower of term 1 forwards to it too late. */
+    private static RaftNode leaderOfTerm3() {
+        RaftNode n1 = node("n1", THREE);
+        n1.step(new Message.AppendEntries(2, "n3", "n1", 0, 0, List.of(), 0, 1));
+        drain(n1);
+        Harness.elect(n1);
+        assertThat(n1.currentTerm()).isEqualTo(3);
+        return n1;
+    }
+
+    // ---------------------------------------------------------------- proposals
+
+    @Test
+    void followerForwardsProposalToLeader() {
+        RaftNode n2 = followerOfN1();
+        assertThat(n2.proposeOrForward(PUT, SESSION, 77)).isEqualTo(new ProposalResult.Forwarded(77, "n1"));
+        Ready ready = drain(n2);
+        assertThat(sent(ready, Message.ForwardedProposal.class))
+                .containsExactly(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, SESSION));
+        assertThat(n2.log()).as("a follower appends nothing itself").isEmpty();
+    }
+
+    @Test
+    void followerWithoutAKnownLeaderRefusesInsteadOfForwarding() {
+        RaftNode n2 = node("n2", THREE);
+        assertThat(n2.proposeOrForward(PUT, null, 1)).isEqualTo(new ProposalResult.NotLeader(null));
+        assertThat(drain(n2).messages()).isEmpty();
+    }
+
+    @Test
+    void leaderAppendsForwardedProposalLikeItsOwn_5_3() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, SESSION));
+        Ready ready = drain(n1);
+        assertThat(n1.log().getLast()).isEqualTo(new LogEntry(1, 2, PUT, SESSION));
+        assertThat(sent(ready, Message.ForwardedProposalReply.class))
+                .containsExactly(new Message.ForwardedProposalReply(1, "n1", "n2", 77, new ForwardOutcome.Appended(2, 1)));
+        assertThat(sent(ready, Message.AppendEntries.class)).as("replicated at once, like a local proposal")
+                .anyMatch(ae -> !ae.entries().isEmpty());
+    }
+
+    @Test
+    void aDuplicatedForwardIsAppendedOnce() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null));
+        drain(n1);
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null)); // the network delivered it twice
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 76, PUT, null)); // overtaken by 77
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class)).isEmpty();
+        assertThat(n1.status().lastLogIndex()).isEqualTo(2);
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 78, PUT, null));
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class)).singleElement()
+                .satisfies(reply -> assertThat(reply.outcome()).isEqualTo(new ForwardOutcome.Appended(3, 1)));
+    }
+
+    @Test
+    void leaderTellsAForwardingFollowerOfTheCommitAtOnce() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null));
+        long round = sent(drain(n1), Message.AppendEntries.class).getLast().round();
+        n1.step(ack(n1, "n3", 2, round)); // n3 and n1 hold index 2: committed
+        Ready ready = drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(2);
+        assertThat(sent(ready, Message.AppendEntries.class)).as("n2 answers its client once it applies index 2")
+                .anyMatch(ae -> ae.to().equals("n2") && ae.leaderCommit() == 2);
+        n1.step(ack(n1, "n3", 2, round + 5));
+        assertThat(sent(drain(n1), Message.AppendEntries.class)).as("told once, not again").isEmpty();
+    }
+
+    @Test
+    void leaderRefusesForwardedProposalWhileTransferringLeadership_3_10() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.transferLeadership("n3");
+        drain(n1);
+        long lastIndex = n1.status().lastLogIndex();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 5, PUT, null));
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class))
+                .containsExactly(new Message.ForwardedProposalReply(1, "n1", "n2", 5, new ForwardOutcome.Refused("n3")));
+        assertThat(n1.status().lastLogIndex()).isEqualTo(lastIndex);
+    }
+
+    @Test
+    void forwardedProposalOfAnOlderTermIsRefused_5_1() {
+        RaftNode n1 = leaderOfTerm3();
+        long lastIndex = n1.status().lastLogIndex();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 5, PUT, null));
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class)).singleElement()
+                .satisfies(reply -> assertThat(reply.outcome()).isInstanceOf(ForwardOutcome.Refused.class));
+        assertThat(n1.status().lastLogIndex()).isEqualTo(lastIndex);
+    }
+
+    @Test
+    void nonLeaderRefusesForwardedProposalAndNamesTheLeader() {
+        RaftNode n3 = node("n3", THREE);
+        n3.step(new Message.AppendEntries(1, "n1", "n3", 0, 0, List.of(), 0, 1));
+        drain(n3);
+        n3.step(new Message.ForwardedProposal(1, "n2", "n3", 5, PUT, null));
+        assertThat(sent(drain(n3), Message.ForwardedProposalReply.class))
+                .containsExactly(new Message.ForwardedProposalReply(1, "n3", "n2", 5, new ForwardOutcome.Refused("n1")));
+        assertThat(n3.log()).isEmpty();
+    }
+
+    @Test
+    void theLeadersAnswerGoesToTheDriver() {
+        RaftNode n2 = followerOfN1();
+        n2.proposeOrForward(PUT, null, 77);
+        drain(n2);
+        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", 77, new ForwardOutcome.Appended(2, 1)));
+        Ready ready = drain(n2);
+        assertThat(ready.forwardAnswers()).containsExactly(new ForwardAnswer(77, new ForwardOutcome.Appended(2, 1)));
+        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", 77, new ForwardOutcome.Appended(2, 1)));
+        assertThat(drain(n2).forwardAnswers()).as("a duplicate answers nothing twice").isEmpty();
+    }
+
+    @Test
+    void anAnswerFromAnotherNodeIsIgnored() {
+        RaftNode n2 = followerOfN1();
+        n2.proposeOrForward(PUT, null, 77);
+        drain(n2);
+        n2.step(new Message.ForwardedProposalReply(1, "n3", "n2", 77, new ForwardOutcome.Appended(2, 1)));
+        assertThat(drain(n2).forwardAnswers()).isEmpty();
+    }
+
+    @Test
+    void unansweredForwardIsUnknownWhenTheLeaderChanges() {
+        RaftNode n2 = followerOfN1();
+        n2.proposeOrForward(PUT, null, 77);
+        drain(n2);
+        n2.step(new Message.AppendEntries(2, "n3", "n2", 0, 0, List.of(), 0, 1));
+        assertThat(drain(n2).forwardsUnanswered()).containsExactly(77L);
+        // The old leader's late answer no longer settles anything: the client heard "unknown".
+        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", 77, new ForwardOutcome.Appended(2, 1)));
+        assertThat(drain(n2).forwardAnswers()).isEmpty();
+    }
+
+    @Test
+    void unansweredForwardIsUnknownAfterAnElectionTimeout() {
+        RaftNode n2 = followerOfN1();
+        n2.proposeOrForward(PUT, null, 77);
+        drain(n2);
+        for (int i = 1; i < n2.config().electionTimeoutMaxTicks(); i++) {
+            n2.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, i + 1)); // the leader lives on
+            n2.tick();
+            assertThat(drain(n2).forwardsUnanswered()).as("tick %d", i).isEmpty();
+        }
+        n2.tick();
+        assertThat(drain(n2).forwardsUnanswered()).containsExactly(77L);
+    }
+
+    // ---------------------------------------------------------------- reads (§6.4)
+
+    @Test
+    void followerAsksTheLeaderForAReadIndex_6_4() {
+        RaftNode n2 = followerOfN1();
+        assertThat(n2.readOrForward(9)).isEqualTo(new ReadResult.Registered());
+        assertThat(sent(drain(n2), Message.ReadIndexRequest.class))
+                .containsExactly(new Message.ReadIndexRequest(1, "n2", "n1", 9));
+    }
+
+    @Test
+    void leaderAnswersAFollowersReadIndexOnlyAfterAHeartbeatRound_6_4() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.step(new Message.ReadIndexRequest(1, "n2", "n1", 9));
+        Ready heartbeats = drain(n1);
+        assertThat(sent(heartbeats, Message.ReadIndexReply.class)).isEmpty();
+        long round = sent(heartbeats, Message.AppendEntries.class).getFirst().round();
+        n1.step(ack(n1, "n3", 1, round - 1));
+        assertThat(sent(drain(n1), Message.ReadIndexReply.class)).as("an ack from before the request").isEmpty();
+        n1.step(ack(n1, "n3", 1, round));
+        Ready confirmed = drain(n1);
+        assertThat(sent(confirmed, Message.ReadIndexReply.class))
+                .containsExactly(new Message.ReadIndexReply(1, "n1", "n2", 9, 1));
+        assertThat(confirmed.readStates()).as("not one of the leader's own reads").isEmpty();
+    }
+
+    @Test
+    void leaderIgnoresAReadIndexRequestOfAnOlderTerm_6_4() {
+        RaftNode n1 = leaderOfTerm3();
+        n1.step(new Message.ReadIndexRequest(1, "n2", "n1", 9));
+        Ready ready = drain(n1);
+        assertThat(sent(ready, Message.ReadIndexReply.class)).isEmpty();
+        assertThat(sent(ready, Message.AppendEntries.class)).isEmpty();
+    }
+
+    @Test
+    void followerReadWaitsForTheLeadersReadIndex_6_4() {
+        RaftNode n2 = followerOfN1();
+        n2.readOrForward(9);
+        drain(n2);
+        n2.step(new Message.ReadIndexReply(1, "n1", "n2", 9, 4));
+        assertThat(drain(n2).readStates()).containsExactly(new ReadState(9, 4));
+    }
+
+    @Test
+    void forwardedReadDroppedWhenLeaderDeposed() {
+        RaftNode n2 = followerOfN1();
+        n2.readOrForward(9);
+        drain(n2);
+        n2.step(new Message.AppendEntries(2, "n3", "n2", 0, 0, List.of(), 0, 1));
+        assertThat(drain(n2).droppedReads()).containsExactly(9L);
+        n2.step(new Message.ReadIndexReply(1, "n1", "n2", 9, 4));
+        assertThat(drain(n2).readStates()).as("the deposed leader's late answer").isEmpty();
+    }
+
+    @Test
+    void aReadIndexFromAnotherTermDoesNotServeTheRead_6_4() {
+        RaftNode n2 = followerOfN1();
+        n2.readOrForward(9);
+        drain(n2);
+        n2.step(new Message.ReadIndexReply(0, "n1", "n2", 9, 4));
+        assertThat(drain(n2).readStates()).isEmpty();
+    }
+
+    @Test
+    void unansweredForwardedReadIsDroppedAfterAnElectionTimeout() {
+        RaftNode n2 = followerOfN1();
+        n2.readOrForward(9);
+        drain(n2);
+        for (int i = 0; i < n2.config().electionTimeoutMaxTicks(); i++) {
+            n2.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, i + 2));
+            n2.tick();
+            if (!drain(n2).droppedReads().isEmpty()) {
+                return;
+            }
+        }
+        throw new AssertionError("the read still waits after an election timeout");
+    }
+}
