@@ -129,6 +129,20 @@ class ForwardingTest {
     }
 
     @Test
+    void forwardedProposalFromAnOlderTermIsRefusedEvenWhenOvertaken_5_1() {
+        RaftNode n1 = leaderOfTerm3();
+        n1.step(new Message.ForwardedProposal(3, "n2", "n1", 11, PUT, null));
+        drain(n1);
+        long lastIndex = n1.status().lastLogIndex();
+        // n2's forward 10 of term 1 arrives after its forward 11 of term 3: the §5.1 refusal comes
+        // before the duplicate check, so n2 hears a definite "no" rather than nothing.
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 10, PUT, null));
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class))
+                .containsExactly(new Message.ForwardedProposalReply(3, "n1", "n2", 10, new ForwardOutcome.Refused("n1")));
+        assertThat(n1.status().lastLogIndex()).isEqualTo(lastIndex);
+    }
+
+    @Test
     void nonLeaderRefusesForwardedProposalAndNamesTheLeader() {
         RaftNode n3 = node("n3", THREE);
         n3.step(new Message.AppendEntries(1, "n1", "n3", 0, 0, List.of(), 0, 1));
@@ -186,6 +200,33 @@ class ForwardingTest {
         assertThat(drain(n2).forwardsUnanswered()).containsExactly(77L);
     }
 
+    @Test
+    void forwardsToAFormerLeaderAreGivenUpWhenItsTermEnds() {
+        RaftNode n2 = followerOfN1();
+        n2.proposeOrForward(PUT, null, 77);
+        n2.readOrForward(9);
+        drain(n2);
+        // n1 leads again, in term 3: what it was asked in term 1 gets no answer we can wait for.
+        n2.step(new Message.AppendEntries(3, "n1", "n2", 0, 0, List.of(), 0, 1));
+        Ready ready = drain(n2);
+        assertThat(n2.leaderId()).isEqualTo("n1");
+        assertThat(ready.forwardsUnanswered()).containsExactly(77L);
+        assertThat(ready.droppedReads()).containsExactly(9L);
+    }
+
+    @Test
+    void forwardsAreGivenUpWhenTheFollowerStartsAPreVote_9_6() {
+        RaftNode n2 = followerOfN1();
+        n2.proposeOrForward(PUT, null, 77);
+        n2.readOrForward(9);
+        drain(n2);
+        Ready campaign = Harness.tickUntilCampaign(n2); // n1 fell silent
+        assertThat(n2.role()).isEqualTo(Role.PRE_CANDIDATE);
+        assertThat(n2.currentTerm()).as("PreVote keeps the term").isEqualTo(1);
+        assertThat(campaign.forwardsUnanswered()).containsExactly(77L);
+        assertThat(campaign.droppedReads()).containsExactly(9L);
+    }
+
     // ---------------------------------------------------------------- reads (§6.4)
 
     @Test
@@ -222,6 +263,34 @@ class ForwardingTest {
     }
 
     @Test
+    void onlyTheLeaderOfTheFollowersTermAnswersAReadIndexRequest_6_4() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        for (int i = 0; n1.role() == Role.LEADER; i++) {
+            assertThat(i).as("CheckQuorum never deposed n1").isLessThan(3 * n1.config().electionTimeoutMaxTicks());
+            n1.tick(); // no follower answers: CheckQuorum (§6.2) deposes n1, still in term 1
+        }
+        drain(n1);
+        assertThat(n1.currentTerm()).isEqualTo(1);
+        n1.step(new Message.ReadIndexRequest(1, "n2", "n1", 9)); // sent while n1 still led
+        Ready ready = drain(n1);
+        assertThat(sent(ready, Message.ReadIndexReply.class)).isEmpty();
+        assertThat(ready.readStates()).isEmpty();
+    }
+
+    @Test
+    void aDeposedLeaderFailsOnlyItsOwnPendingReads_6_4() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.read(9);
+        n1.step(new Message.ReadIndexRequest(1, "n2", "n1", 8));
+        drain(n1);
+        n1.step(new Message.AppendEntries(2, "n3", "n1", 1, 1, List.of(), 1, 1));
+        Ready ready = drain(n1);
+        // Read 8 is n2's number, not one of n1's clients': n2 drops it itself when it sees term 2.
+        assertThat(ready.droppedReads()).containsExactly(9L);
+        assertThat(sent(ready, Message.ReadIndexReply.class)).isEmpty();
+    }
+
+    @Test
     void followerReadWaitsForTheLeadersReadIndex_6_4() {
         RaftNode n2 = followerOfN1();
         n2.readOrForward(9);
@@ -248,6 +317,17 @@ class ForwardingTest {
         drain(n2);
         n2.step(new Message.ReadIndexReply(0, "n1", "n2", 9, 4));
         assertThat(drain(n2).readStates()).isEmpty();
+    }
+
+    @Test
+    void aReadIndexFromAnotherNodeDoesNotServeTheRead_6_4() {
+        RaftNode n2 = followerOfN1();
+        n2.readOrForward(9);
+        drain(n2);
+        n2.step(new Message.ReadIndexReply(1, "n3", "n2", 9, 4));
+        assertThat(drain(n2).readStates()).isEmpty();
+        n2.step(new Message.ReadIndexReply(1, "n1", "n2", 9, 4));
+        assertThat(drain(n2).readStates()).as("still waiting for n1").containsExactly(new ReadState(9, 4));
     }
 
     @Test
