@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import raftkv.core.Command;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
+import raftkv.core.Ready;
 import raftkv.server.NodeStatus;
 
 /** The counters NodeMetrics derives from what the event loop publishes, one transition at a time. */
@@ -61,5 +62,20 @@ class NodeMetricsTest {
         assertThat(NodeMetrics.messageType(append)).isEqualTo("append_entries");
         assertThat(NodeMetrics.messageType(refusal)).isEqualTo("append_entries_reply");
         assertThat(NodeMetrics.messageType(new Message.PreVoteReply(1, "n1", "n2", true))).isEqualTo("pre_vote_reply");
+    }
+
+    @Test
+    void requestsAFollowerForwardsOnThePeerStreamAreCountedByType() {
+        var write = new Message.ForwardedProposal(2, "n2", "n1", 7, new Command.Put("1", "Ada"), null);
+        var read = new Message.ReadIndexRequest(2, "n2", "n1", 8);
+        metrics.persisted(new Ready(null, 0, List.of(), List.of(write, read, read), List.of(), List.of(), List.of()));
+        assertThat(sentOfType("forwarded_proposal")).isEqualTo(1);
+        assertThat(sentOfType("read_index_request")).isEqualTo(2);
+    }
+
+    private double sentOfType(String type) {
+        return metrics.scrape().lines()
+                .filter(line -> line.startsWith("raftkv_messages_sent_total{") && line.contains("type=\"" + type + "\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 }
