@@ -38,42 +38,7 @@ class DriverTest {
     private final Sender sender = messages -> messages.forEach(m -> trace.add("send " + m.getClass().getSimpleName()
             + " to " + m.to()));
 
-    private final Driver.Answers<String, String> answers = new Driver.Answers<>() {
-        @Override
-        public void applied(String proposal, Result result) {
-            trace.add("applied " + proposal + " " + result);
-        }
-
-        @Override
-        public void superseded(String proposal, Session session, LogEntry committed, KvStore kv) {
-            trace.add("superseded " + proposal + " by term " + committed.term());
-        }
-
-        @Override
-        public void compactedAway(String proposal, Session session, KvStore kv) {
-            trace.add("compacted away " + proposal);
-        }
-
-        @Override
-        public void forwardRefused(String proposal, String leaderHint) {
-            throw new AssertionError("nothing is forwarded here");
-        }
-
-        @Override
-        public void forwardUnanswered(String proposal, Session session, KvStore kv) {
-            throw new AssertionError("nothing is forwarded here");
-        }
-
-        @Override
-        public void serveRead(String read, KvStore kv) {
-            trace.add("serve " + read + " at applied " + kv.lastApplied());
-        }
-
-        @Override
-        public void readDropped(String read) {
-            trace.add("dropped " + read);
-        }
-    };
+    private final Driver.Answers<String, String> answers = TracingAnswers.withoutForwards(trace);
 
     /** Records the observer's hooks into the same trace, so their place in the order shows. */
     private final Driver.Observer observer = new Driver.Observer() {

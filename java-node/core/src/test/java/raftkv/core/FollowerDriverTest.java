@@ -28,42 +28,7 @@ class FollowerDriverTest {
         public void installSnapshot(Snapshot snapshot) {}
     };
 
-    private final Driver.Answers<String, String> answers = new Driver.Answers<>() {
-        @Override
-        public void applied(String proposal, Result result) {
-            trace.add("applied " + proposal + " " + result);
-        }
-
-        @Override
-        public void superseded(String proposal, Session session, LogEntry committed, KvStore kv) {
-            trace.add("superseded " + proposal + " by term " + committed.term());
-        }
-
-        @Override
-        public void compactedAway(String proposal, Session session, KvStore kv) {
-            trace.add("compacted away " + proposal);
-        }
-
-        @Override
-        public void forwardRefused(String proposal, String leaderHint) {
-            trace.add("refused " + proposal + ", ask " + leaderHint);
-        }
-
-        @Override
-        public void forwardUnanswered(String proposal, Session session, KvStore kv) {
-            trace.add("unanswered " + proposal);
-        }
-
-        @Override
-        public void serveRead(String read, KvStore kv) {
-            trace.add("serve " + read + " at applied " + kv.lastApplied());
-        }
-
-        @Override
-        public void readDropped(String read) {
-            trace.add("dropped " + read);
-        }
-    };
+    private final Driver.Answers<String, String> answers = TracingAnswers.withForwards(trace);
 
     private static final LogEntry NOOP = new LogEntry(1, 1, new Command.Noop(), null);
     private static final LogEntry ADA = new LogEntry(1, 2, new Command.Put("1", "Ada"), null);

@@ -224,48 +224,13 @@ class InstallSnapshotTest {
         };
         Driver<String, String> driver = new Driver<>(follower(List.of()), kv, storage,
                 messages -> messages.forEach(m -> trace.add("sent " + m.getClass().getSimpleName())),
-                answers(trace), Driver.Observer.NONE);
+                TracingAnswers.withoutForwards(trace), Driver.Observer.NONE);
         driver.step(new Message.InstallSnapshot(2, "n1", "n2", 2, 2, THREE, 0, bytes, true));
         driver.handleReady();
         assertThat(trace).containsExactly("installed 2 (kv at 0)", "sent InstallSnapshotReply");
         assertThat(kv.lastApplied()).isEqualTo(2);
         assertThat(kv.get("x")).isEqualTo(new Result.Ok("y"));
         assertThat(kv.sessionCount()).isEqualTo(1);
-    }
-
-    private static Driver.Answers<String, String> answers(List<String> trace) {
-        return new Driver.Answers<>() {
-            @Override
-            public void applied(String proposal, Result result) {
-                trace.add("applied " + proposal);
-            }
-
-            @Override
-            public void superseded(String proposal, Session session, LogEntry committed, KvStore kv) {
-                trace.add("superseded " + proposal);
-            }
-
-            @Override
-            public void compactedAway(String proposal, Session session, KvStore kv) {
-                trace.add("compacted away " + proposal);
-            }
-
-            @Override
-            public void forwardRefused(String proposal, String leaderHint) {
-                throw new AssertionError("nothing is forwarded here");
-            }
-
-            @Override
-            public void forwardUnanswered(String proposal, Session session, KvStore kv) {
-                throw new AssertionError("nothing is forwarded here");
-            }
-
-            @Override
-            public void serveRead(String read, KvStore kv) {}
-
-            @Override
-            public void readDropped(String read) {}
-        };
     }
 
     // ---------------------------------------------------------------- the leader's side
