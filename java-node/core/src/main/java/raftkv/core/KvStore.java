@@ -17,9 +17,6 @@ import java.util.TreeMap;
  */
 public final class KvStore {
 
-    /** Sessions kept by default; the least recently used is forgotten first (by log order, no clock). */
-    public static final int DEFAULT_MAX_SESSIONS = 10_000;
-
     /** The last command a session executed, if any. */
     private sealed interface Latest {
         record Nothing() implements Latest {}
@@ -31,22 +28,19 @@ public final class KvStore {
     private record SessionRecord(long lastUsedAt, Latest latest) {}
 
     private final TreeMap<String, String> names = new TreeMap<>();
-    private final int maxSessions;
+    private final SessionLimits limits;
     // A plain map for lookups (lookup must not change anything) plus the LRU order, by log index.
     private final HashMap<String, SessionRecord> sessions = new HashMap<>();
     private final TreeMap<Long, String> sessionsByLastUse = new TreeMap<>();
     private long lastApplied;
 
     public KvStore() {
-        this(DEFAULT_MAX_SESSIONS);
+        this(SessionLimits.DEFAULT);
     }
 
-    /** @param maxSessions sessions kept; opening one more expires the least recently used */
-    public KvStore(int maxSessions) {
-        if (maxSessions < 1) {
-            throw new IllegalArgumentException("maxSessions must be >= 1, got " + maxSessions);
-        }
-        this.maxSessions = maxSessions;
+    /** @param limits how many sessions are kept, and when one may be expired to make room (§6.3) */
+    public KvStore(SessionLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /** Index of the last entry applied ("lastApplied" of Figure 2). */
@@ -110,33 +104,46 @@ public final class KvStore {
         };
     }
 
-    /**
-     * Records a use of {@code clientId} at the entry being applied; then, if over the limit, expires
-     * the least recently used sessions (§6.3: "an upper bound on the number of sessions ... removed
-     * using a least recently used (LRU) policy"). Driven only by the log, so every node expires the
-     * same sessions at the same index.
-     */
+    /** Records a use of {@code clientId} at the entry being applied: it becomes the most recently used. */
     private void touch(String clientId, Latest latest) {
         SessionRecord previous = sessions.put(clientId, new SessionRecord(lastApplied, latest));
         if (previous != null) {
             sessionsByLastUse.remove(previous.lastUsedAt());
         }
         sessionsByLastUse.put(lastApplied, clientId);
-        while (sessions.size() > maxSessions) {
+    }
+
+    /**
+     * §6.3 RegisterClient. The table has "an upper bound on the number of sessions", and room is made
+     * "using a least recently used (LRU) policy" — but only from a session idle for at least
+     * {@link SessionLimits#idleEntries()} entries: a session in use is never expired by someone else's
+     * registration. When even the least recently used one is younger, the registration is refused
+     * and nothing changes. Decided from the log alone, so every node registers, expires or refuses
+     * alike at the same index.
+     */
+    private Result register() {
+        while (sessions.size() >= limits.maxSessions() && idleLongEnough(sessionsByLastUse.firstKey())) {
             sessions.remove(sessionsByLastUse.pollFirstEntry().getValue());
         }
+        if (sessions.size() >= limits.maxSessions()) {
+            return new Result.SessionTableFull();
+        }
+        // The new session's id is the index of its registration entry, so every node issues the
+        // same id, and no id is ever issued twice.
+        String clientId = Long.toString(lastApplied);
+        touch(clientId, new Latest.Nothing());
+        return new Result.SessionOpened(clientId);
+    }
+
+    /** No entry among the {@code idleEntries} before the one being applied used the session. */
+    private boolean idleLongEnough(long lastUsedAt) {
+        return lastApplied - lastUsedAt > limits.idleEntries();
     }
 
     private Result execute(Command command) {
         return switch (command) {
             case Command.Noop noop -> new Result.Ok(null);
-            case Command.OpenSession open -> {
-                // §6.3 RegisterClient: the new session's id is the index of its registration entry,
-                // so every node issues the same id, and no id is ever issued twice.
-                String clientId = Long.toString(lastApplied);
-                touch(clientId, new Latest.Nothing());
-                yield new Result.SessionOpened(clientId);
-            }
+            case Command.OpenSession open -> register();
             case Command.Put put -> {
                 names.put(put.id(), put.name());
                 yield new Result.Ok(put.name());

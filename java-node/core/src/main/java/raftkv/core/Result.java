@@ -38,4 +38,12 @@ public sealed interface Result {
      * command may have executed before the session expired: this result cannot tell.
      */
     record SessionExpired(String clientId) implements Result {}
+
+    /**
+     * An {@link Command.OpenSession} found the sessions table full of sessions used within the last
+     * {@link SessionLimits#idleEntries()} entries, so it registered nothing and expired nothing
+     * (dissertation §6.3 bounds the table; here a registration never evicts a session in use).
+     * Definite: no session was opened by this entry.
+     */
+    record SessionTableFull() implements Result {}
 }

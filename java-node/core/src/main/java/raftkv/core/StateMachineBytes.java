@@ -24,6 +24,7 @@ final class StateMachineBytes {
     private static final byte STALE_SESSION = 4;
     private static final byte SESSION_OPENED = 5;
     private static final byte SESSION_EXPIRED = 6;
+    private static final byte SESSION_TABLE_FULL = 7;
 
     private StateMachineBytes() {}
 
@@ -75,6 +76,7 @@ final class StateMachineBytes {
                 out.writeByte(SESSION_EXPIRED);
                 writeString(out, expired.clientId());
             }
+            case Result.SessionTableFull full -> out.writeByte(SESSION_TABLE_FULL);
         }
     }
 
@@ -88,6 +90,7 @@ final class StateMachineBytes {
             case STALE_SESSION -> new Result.StaleSession(in.readLong());
             case SESSION_OPENED -> new Result.SessionOpened(readString(in));
             case SESSION_EXPIRED -> new Result.SessionExpired(readString(in));
+            case SESSION_TABLE_FULL -> new Result.SessionTableFull();
             default -> throw new IOException("unknown result tag " + tag);
         };
     }

@@ -23,6 +23,9 @@ import raftkv.sim.ClientMessage.Request;
  * the state machine issued — the index of that entry. Registering is not an operation of the
  * history: it changes nothing a read can see. If the session expires (the state machine refuses a
  * write with {@link Result.SessionExpired}), the client registers a new one before its next write.
+ * If the state machine refuses the registration because its session table is full of sessions in
+ * use ({@link Result.SessionTableFull}: definite, nothing was registered), the client pauses for
+ * {@link #REGISTER_BACKOFF_MS}, as a real one would honour a 429's Retry-After, and registers again.
  *
  * <ul>
  *   <li>a node that is not the leader answers NotLeader: a definite "not appended"; the client
@@ -40,6 +43,7 @@ final class Client {
     static final long ATTEMPT_TIMEOUT_MS = 150;
     static final long OP_TIMEOUT_MS = 1_000;
     static final long BACKOFF_MS = 10;
+    static final long REGISTER_BACKOFF_MS = 100;
 
     /** What the client needs from the simulation. */
     interface World {
@@ -58,6 +62,9 @@ final class Client {
 
         /** Told about every completed operation (the demo narrates them). */
         void completed(int process, Op op, History.Type type);
+
+        /** Told when the state machine refused this client's session registration: its table was full. */
+        void registrationRefused();
 
         /** Told about every retry, and why. */
         void retrying(int process, Op op, String node, String why);
@@ -176,6 +183,13 @@ final class Client {
                 registering = null;
                 nextOp();
             }
+            case Answer.Done done when done.result() instanceof Result.SessionTableFull -> {
+                // §6.3, bounded table: a definite refusal, so this registration is over (a copy of
+                // it still in some log may yet open a session, in vain); a new one comes later.
+                world.registrationRefused();
+                registering = null;
+                start(REGISTER_BACKOFF_MS);
+            }
             case Answer.NotLeader notLeader -> registerAgain(reply.requestId(), notLeader.leaderHint());
             case Answer.Overwritten overwritten -> registerAgain(reply.requestId(), null);
             default -> throw new IllegalStateException("c" + index + ": unexpected answer to OpenSession: " + reply);
@@ -267,6 +281,8 @@ final class Client {
             }
             case Result.SessionOpened opened -> throw new IllegalStateException(
                     "an operation of c" + index + " opened a session: " + opened);
+            case Result.SessionTableFull full -> throw new IllegalStateException(
+                    "an operation of c" + index + " was refused as a registration: " + full);
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import raftkv.core.Bug;
-import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.RaftConfig;
@@ -18,6 +17,7 @@ import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Snapshot;
 import raftkv.core.Role;
+import raftkv.core.SessionLimits;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Request;
 
@@ -64,13 +64,14 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private Observer observer = Observer.NONE;
     private long nextRequestId;
     private int powerCuts;
+    private int registrationsRefused;
 
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs) {
-        this(seed, size, mix, bugs, KvStore.DEFAULT_MAX_SESSIONS);
+        this(seed, size, mix, bugs, SessionLimits.DEFAULT);
     }
 
-    /** @param maxSessions client sessions each node's state machine keeps (dissertation §6.3) */
-    Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, int maxSessions) {
+    /** @param sessions how each node's state machine bounds its client sessions (dissertation §6.3) */
+    Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, SessionLimits sessions) {
         this.random = new SplittableRandom(seed);
         this.network = new Network(scheduler, random.split(), mix);
         // Snapshots are always on, with a small threshold and tail and small chunks, chosen per seed
@@ -87,7 +88,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
                     .withSnapshots(snapshotSettings.nextInt(15, 80), snapshotSettings.nextInt(0, 12))
                     .withSnapshotChunkBytes(snapshotSettings.nextInt(32, 600))
                     .withMaxInflightMessages(windowSettings.nextInt(1, 9));
-            nodes.put(id, new SimNode(config, maxSessions, random.split(), this));
+            nodes.put(id, new SimNode(config, sessions, random.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -276,6 +277,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
         return nodes.values().stream().mapToInt(node -> node.disk().tornTailsCut()).sum();
     }
 
+    /** How many session registrations the state machine refused because its table was full (§6.3). */
+    int registrationsRefused() {
+        return registrationsRefused;
+    }
+
     /** How many nodes lost power in the middle of an fsync so far. */
     int powerCuts() {
         return powerCuts;
@@ -316,6 +322,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
     @Override
     public void completed(int process, Op op, History.Type type) {
         observer.clientCompleted(scheduler.now(), process, op, type);
+    }
+
+    @Override
+    public void registrationRefused() {
+        registrationsRefused++;
     }
 
     @Override

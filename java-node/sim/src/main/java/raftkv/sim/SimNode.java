@@ -14,6 +14,7 @@ import raftkv.core.ReadResult;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
+import raftkv.core.SessionLimits;
 import raftkv.core.Snapshot;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Call;
@@ -46,19 +47,19 @@ final class SimNode {
     }
 
     private final RaftConfig config;
-    private final int maxSessions;
+    private final SessionLimits sessions;
     private final Wiring wiring;
     private final SimDisk disk;
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
     private long incarnation; // restarts so far: keeps the driver's request ids apart across restarts
     private boolean up = true;
 
-    SimNode(RaftConfig config, int maxSessions, SplittableRandom random, Wiring wiring) {
+    SimNode(RaftConfig config, SessionLimits sessions, SplittableRandom random, Wiring wiring) {
         this.config = config;
-        this.maxSessions = maxSessions;
+        this.sessions = sessions;
         this.wiring = wiring;
         this.disk = new SimDisk(config.id(), random.split());
-        this.driver = newDriver(RaftNode.create(config, random), new KvStore(maxSessions));
+        this.driver = newDriver(RaftNode.create(config, random), new KvStore(sessions));
     }
 
     private Driver<Request, Request> newDriver(RaftNode raft, KvStore kv) {
@@ -171,7 +172,7 @@ final class SimNode {
      */
     void restart(SplittableRandom random) {
         disk.boot();
-        KvStore kv = new KvStore(maxSessions);
+        KvStore kv = new KvStore(sessions);
         RaftNode raft = disk.recoveredSnapshot().map(snapshot -> {
             kv.restore(snapshot);
             return RaftNode.restart(config, disk.recoveredHardState(), snapshot, disk.recoveredEntries(), random);

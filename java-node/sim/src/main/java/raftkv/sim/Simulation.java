@@ -8,8 +8,8 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import raftkv.core.Bug;
-import raftkv.core.KvStore;
 import raftkv.core.Role;
+import raftkv.core.SessionLimits;
 
 /**
  * One randomized run, fully determined by its seed: a cluster under a client workload and a
@@ -29,27 +29,29 @@ final class Simulation {
      * What to run.
      *
      * @param mix the faults; null lets the seed choose among {@link FaultMix#ALL}
-     * @param maxSessions client sessions each node keeps (dissertation §6.3); tiny makes them expire
+     * @param sessions how each node bounds its client sessions (dissertation §6.3); tiny limits make
+     *     them expire, or registrations be refused
      */
-    record Settings(long seed, Set<Bug> bugs, FaultMix mix, int nodes, int clients, long faultsMs, int maxSessions) {
+    record Settings(long seed, Set<Bug> bugs, FaultMix mix, int nodes, int clients, long faultsMs,
+            SessionLimits sessions) {
         static Settings of(long seed) {
-            return new Settings(seed, Set.of(), null, 5, 5, 5_000, KvStore.DEFAULT_MAX_SESSIONS);
+            return new Settings(seed, Set.of(), null, 5, 5, 5_000, SessionLimits.DEFAULT);
         }
 
-        Settings withMaxSessions(int newMaxSessions) {
-            return new Settings(seed, bugs, mix, nodes, clients, faultsMs, newMaxSessions);
+        Settings withSessions(SessionLimits newSessions) {
+            return new Settings(seed, bugs, mix, nodes, clients, faultsMs, newSessions);
         }
 
         Settings withBugs(Set<Bug> newBugs) {
-            return new Settings(seed, newBugs, mix, nodes, clients, faultsMs, maxSessions);
+            return new Settings(seed, newBugs, mix, nodes, clients, faultsMs, sessions);
         }
 
         Settings withMix(FaultMix newMix) {
-            return new Settings(seed, bugs, newMix, nodes, clients, faultsMs, maxSessions);
+            return new Settings(seed, bugs, newMix, nodes, clients, faultsMs, sessions);
         }
 
         Settings withSeed(long newSeed) {
-            return new Settings(newSeed, bugs, mix, nodes, clients, faultsMs, maxSessions);
+            return new Settings(newSeed, bugs, mix, nodes, clients, faultsMs, sessions);
         }
 
         FaultMix effectiveMix() {
@@ -70,10 +72,11 @@ final class Simulation {
     /** What happened. {@code failure} is null when every check passed. */
     /**
      * One seed's result; {@code powerCuts} counts nodes that lost power in the middle of an fsync,
-     * {@code tornTailsCut} the restarts whose WAL recovery cut a torn tail.
+     * {@code tornTailsCut} the restarts whose WAL recovery cut a torn tail, {@code registrationsRefused}
+     * the clients' session registrations refused because the session table was full.
      */
     record Outcome(Settings settings, String failure, History history, long events, long simulatedMs,
-            int powerCuts, int tornTailsCut, Cluster.SnapshotCounts snapshots) {
+            int powerCuts, int tornTailsCut, Cluster.SnapshotCounts snapshots, int registrationsRefused) {
         boolean passed() {
             return failure == null;
         }
@@ -83,7 +86,7 @@ final class Simulation {
 
     static Outcome run(Settings settings) {
         FaultMix mix = settings.effectiveMix();
-        Cluster cluster = new Cluster(settings.seed(), settings.nodes(), mix, settings.bugs(), settings.maxSessions());
+        Cluster cluster = new Cluster(settings.seed(), settings.nodes(), mix, settings.bugs(), settings.sessions());
         SplittableRandom random = cluster.random().split();
         for (int i = 0; i < settings.clients(); i++) {
             String home = "n" + (i % settings.nodes() + 1);
@@ -111,7 +114,7 @@ final class Simulation {
             }
         }
         return new Outcome(settings, failure, cluster.history(), cluster.events(), cluster.now(),
-                cluster.powerCuts(), cluster.tornTailsCut(), cluster.snapshotCounts());
+                cluster.powerCuts(), cluster.tornTailsCut(), cluster.snapshotCounts(), cluster.registrationsRefused());
     }
 
     /** Faults, then heal; returns why the run failed, or null. */
