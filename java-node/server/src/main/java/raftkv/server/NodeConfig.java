@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import raftkv.core.Bug;
 import raftkv.core.RaftConfig;
+import raftkv.core.SessionLimits;
 
 /**
  * Everything a node is started with, validated. Times are in milliseconds here and converted to
@@ -22,6 +23,8 @@ import raftkv.core.RaftConfig;
  * @param requestTimeoutMs how long a client request may wait for commit (or its forward) in total
  * @param snapshotEntries applied entries between two snapshots (log compaction, dissertation §5.1)
  * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
+ * @param sessions how the state machine bounds its client sessions (dissertation §6.3): part of the
+ *     replicated state machine, so every node of the cluster must be started with the same values
  */
 public record NodeConfig(
         String id,
@@ -37,21 +40,30 @@ public record NodeConfig(
         String clusterToken,
         int requestTimeoutMs,
         int snapshotEntries,
-        int snapshotTrailingEntries) {
+        int snapshotTrailingEntries,
+        SessionLimits sessions) {
 
-    /** The configuration with the default snapshot settings. */
+    /** The configuration with the default snapshot and session settings. */
     public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
             int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
             String clusterToken, int requestTimeoutMs) {
         this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
                 heartbeatMs, bugs, clusterToken, requestTimeoutMs, RaftConfig.DEFAULT_SNAPSHOT_ENTRIES,
-                RaftConfig.DEFAULT_SNAPSHOT_TRAILING_ENTRIES);
+                RaftConfig.DEFAULT_SNAPSHOT_TRAILING_ENTRIES, SessionLimits.DEFAULT);
+    }
+
+    /** The same configuration with other session limits. */
+    public NodeConfig withSessions(SessionLimits newSessions) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, newSessions);
     }
 
     public NodeConfig {
         Objects.requireNonNull(id, "id");
         members = new TreeMap<>(members);
         bugs = Set.copyOf(bugs);
+        Objects.requireNonNull(sessions, "sessions");
         if (!members.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's own id '" + id + "'");
         }

@@ -20,6 +20,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.core.Bug;
+import raftkv.core.SessionLimits;
 import raftkv.storage.WalCorruptedException;
 
 /** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
@@ -71,6 +72,17 @@ public final class RaftkvNode implements Callable<Integer> {
     @Option(names = "--snapshot-trailing-entries", defaultValue = "1000",
             description = "Log entries kept behind each snapshot for followers a little behind (default ${DEFAULT-VALUE}).")
     int snapshotTrailingEntries;
+
+    // The next two define the replicated state machine (dissertation §6.3): every node must be
+    // started with the same values, or nodes could register, refuse and expire sessions differently.
+    @Option(names = "--max-sessions", defaultValue = "10000",
+            description = "Client sessions the state machine keeps (default ${DEFAULT-VALUE}). Same on every node.")
+    int maxSessions;
+
+    @Option(names = "--session-idle-entries", defaultValue = "100000",
+            description = "A registration may expire a session only if it went unused for this many log entries;"
+                    + " otherwise it is refused with 429 too_many_sessions (default ${DEFAULT-VALUE}). Same on every node.")
+    long sessionIdleEntries;
 
     @Option(names = "--bug", description = "Enable a deliberate Raft violation (tests only; repeatable): "
             + "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions.")
@@ -162,13 +174,18 @@ public final class RaftkvNode implements Callable<Integer> {
         if (!range.matches()) {
             throw new IllegalArgumentException("--election-timeout-ms must be MIN-MAX, got '" + electionTimeout + "'");
         }
+        if (maxSessions < 1 || sessionIdleEntries < 0) {
+            throw new IllegalArgumentException("need --max-sessions >= 1 and --session-idle-entries >= 0, got "
+                    + maxSessions + " and " + sessionIdleEntries);
+        }
         Set<Bug> enabled = EnumSet.noneOf(Bug.class);
         for (String flag : bugs) {
             enabled.add(Bug.fromFlag(flag));
         }
         return new NodeConfig(id, hostPort.group(1), Integer.parseInt(hostPort.group(2)), parsePeers(peers),
                 dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
-                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries);
+                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
+                new SessionLimits(maxSessions, sessionIdleEntries));
     }
 
     static TreeMap<String, URI> parsePeers(String spec) {

@@ -56,7 +56,7 @@ public final class RunningNode implements AutoCloseable {
                 storage.recoveredSnapshot().map(Snapshot::toString).orElse("none"), storage.recoveredEntries().size(),
                 config.dataDir());
         // The state machine starts from the newest snapshot; only the log after it is replayed.
-        KvStore kv = new KvStore();
+        KvStore kv = new KvStore(config.sessions());
         RaftNode node = storage.recoveredSnapshot().map(snapshot -> {
             kv.restore(snapshot);
             return RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), snapshot,

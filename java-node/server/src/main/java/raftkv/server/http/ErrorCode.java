@@ -30,6 +30,9 @@ public enum ErrorCode {
     // with the same session and sequence) may have executed (§6.3): not definite.
     STALE_SESSION(409, false),
     SESSION_EXPIRED(409, false),
+    // A registration the state machine refused at its place in the log: every session was in use
+    // (§6.3, bounded table). Nothing was registered; 429 like the other "too much, come back later".
+    TOO_MANY_SESSIONS(429, true),
     // Never appended, or appended but overwritten (no session: the request is the whole operation).
     NO_LEADER(503, true),
     OVERLOADED(503, true),

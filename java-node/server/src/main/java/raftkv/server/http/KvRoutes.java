@@ -98,11 +98,23 @@ final class KvRoutes {
 
     // ---------------------------------------------------------------- writes and reads
 
-    /** {@code POST /sessions}: registers a client session (dissertation §6.3) and returns its id. */
+    /**
+     * {@code POST /sessions}: registers a client session (dissertation §6.3) and returns its id, or
+     * says that the state machine refused it because every session in its table is in use.
+     */
     void openSession(Context ctx) throws InterruptedException {
         ClientRequests.emptyBody(ctx);
         propose(ctx, new Command.OpenSession(), null, result -> switch (result) {
             case Result.SessionOpened opened -> new Attempt.Answer(201, Map.of("client_id", opened.clientId()));
+            case Result.SessionTableFull full -> {
+                // A slot frees once the least recently used session has been idle long enough, which
+                // the log's pace decides, not a clock: no better estimate than "soon".
+                ctx.header("Retry-After", "1");
+                yield errorAnswer(new ApiException(ErrorCode.TOO_MANY_SESSIONS, "all "
+                        + config.sessions().maxSessions() + " sessions were used within the last "
+                        + config.sessions().idleEntries() + " log entries, so none may be expired to make room;"
+                        + " nothing was registered"));
+            }
             default -> throw new IllegalStateException("OpenSession applied as " + result);
         });
     }
@@ -237,6 +249,7 @@ final class KvRoutes {
                             + " changed nothing, but an earlier attempt may have taken effect; open a new session"
                             + " with POST /sessions for further writes"));
             case Result.SessionOpened opened -> throw new IllegalStateException("a write opened a session: " + opened);
+            case Result.SessionTableFull full -> throw new IllegalStateException("a write was refused a session: " + full);
         };
     }
 

@@ -16,6 +16,14 @@ class ErrorCodeTest {
     }
 
     @Test
+    void aRegistrationRefusedByAFullSessionTableIsDefinite429_6_3() {
+        // The OpenSession entry committed and registered nothing: the registration certainly failed.
+        assertThat(ErrorCode.TOO_MANY_SESSIONS.definite()).isTrue();
+        assertThat(ErrorCode.TOO_MANY_SESSIONS.status()).isEqualTo(429);
+        assertThat(ErrorCode.TOO_MANY_SESSIONS.wireName()).isEqualTo("too_many_sessions");
+    }
+
+    @Test
     void aSupersededSessionWriteWithoutARecordedResultIsOutcomeUnknown() {
         assertThat(ErrorCode.OUTCOME_UNKNOWN.definite()).isFalse();
         assertThat(ErrorCode.OUTCOME_UNKNOWN.status()).isEqualTo(503);
