@@ -22,6 +22,7 @@ import raftkv.core.RaftConfig;
  * @param requestTimeoutMs how long a client request may wait for commit (or its forward) in total
  * @param snapshotEntries applied entries between two snapshots (log compaction, dissertation §5.1)
  * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
+ * @param limits how much client work the node holds at once ({@link Limits})
  */
 public record NodeConfig(
         String id,
@@ -37,9 +38,59 @@ public record NodeConfig(
         String clusterToken,
         int requestTimeoutMs,
         int snapshotEntries,
-        int snapshotTrailingEntries) {
+        int snapshotTrailingEntries,
+        Limits limits) {
 
-    /** The configuration with the default snapshot settings. */
+    /**
+     * The bounds that keep a node alive under more load than it can serve: beyond them it refuses
+     * work at once ({@code 429}, definite) instead of holding it. Grouped here, not as positional
+     * fields of the config, so that new limits are added by name ({@code with...}).
+     *
+     * @param maxInflightRequests client requests a node holds at once: writes awaiting commit, reads
+     *     awaiting a read index, requests waiting for or forwarded to a leader ({@code --max-inflight-requests})
+     */
+    public record Limits(int maxInflightRequests) {
+
+        /**
+         * 512 requests, each with a body of at most 64 KiB: 32 MiB of bodies, an eighth of the
+         * 256 MiB heap the scripts give a node, leaving the rest to the log, the state machine,
+         * snapshots and Jetty's buffers. Group commit makes one fsync of up to 512 writes, which is
+         * plenty of batching for a 2-core machine.
+         */
+        public static final int DEFAULT_MAX_INFLIGHT_REQUESTS = 512;
+
+        public static final Limits DEFAULTS = new Limits(DEFAULT_MAX_INFLIGHT_REQUESTS);
+
+        public Limits {
+            if (maxInflightRequests < 1) {
+                throw new IllegalArgumentException("--max-inflight-requests must be >= 1, got " + maxInflightRequests);
+            }
+        }
+
+        public Limits withMaxInflightRequests(int requests) {
+            return new Limits(requests);
+        }
+
+        /**
+         * The event loop's client queue: an admitted request has one event queued at a time, so
+         * twice the admission bound leaves as much again for the routes outside admission (the
+         * dashboard, {@code /admin}) and for events left behind by requests that stopped waiting.
+         */
+        public int clientQueueCapacity() {
+            return 2 * maxInflightRequests;
+        }
+    }
+
+    /** The configuration with the default limits. */
+    public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
+            int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
+            String clusterToken, int requestTimeoutMs, int snapshotEntries, int snapshotTrailingEntries) {
+        this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
+                heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
+                Limits.DEFAULTS);
+    }
+
+    /** The configuration with the default snapshot settings and limits. */
     public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
             int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
             String clusterToken, int requestTimeoutMs) {
@@ -52,6 +103,7 @@ public record NodeConfig(
         Objects.requireNonNull(id, "id");
         members = new TreeMap<>(members);
         bugs = Set.copyOf(bugs);
+        Objects.requireNonNull(limits, "limits");
         if (!members.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's own id '" + id + "'");
         }
@@ -77,6 +129,12 @@ public record NodeConfig(
         if (snapshotTrailingEntries < 0) {
             throw new IllegalArgumentException("--snapshot-trailing-entries must be >= 0, got " + snapshotTrailingEntries);
         }
+    }
+
+    public NodeConfig withLimits(Limits newLimits) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, newLimits);
     }
 
     /** The peers' URLs: every member but this node. */
