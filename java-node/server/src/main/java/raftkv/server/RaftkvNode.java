@@ -72,6 +72,13 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "Log entries kept behind each snapshot for followers a little behind (default ${DEFAULT-VALUE}).")
     int snapshotTrailingEntries;
 
+    @Option(names = "--max-inflight-requests", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_INFLIGHT_REQUESTS,
+            description = "Client requests this node holds at once: writes awaiting commit, reads awaiting a read"
+                    + " index, requests waiting for or forwarded to the leader. Beyond, it answers 429 at once,"
+                    + " before reading the body (default ${DEFAULT-VALUE}: with bodies of at most 64 KiB, 32 MiB,"
+                    + " an eighth of the -Xmx256m heap the scripts start nodes with).")
+    int maxInflightRequests;
+
     @Option(names = "--bug", description = "Enable a deliberate Raft violation (tests only; repeatable): "
             + "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions.")
     List<String> bugs = new ArrayList<>();
@@ -168,7 +175,8 @@ public final class RaftkvNode implements Callable<Integer> {
         }
         return new NodeConfig(id, hostPort.group(1), Integer.parseInt(hostPort.group(2)), parsePeers(peers),
                 dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
-                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries);
+                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries)
+                .withLimits(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(maxInflightRequests));
     }
 
     static TreeMap<String, URI> parsePeers(String spec) {

@@ -28,13 +28,19 @@ final class InProcessNode implements AutoCloseable {
      * ports), so with none it is a one-node cluster that elects itself, and with some it never can.
      */
     InProcessNode(Path dataDir, String clusterToken, int requestTimeoutMs, String... otherMembers) throws IOException {
+        this(dataDir, NodeConfig.Limits.DEFAULTS, clusterToken, requestTimeoutMs, otherMembers);
+    }
+
+    /** As above, with {@code limits} (e.g. a small admission bound). */
+    InProcessNode(Path dataDir, NodeConfig.Limits limits, String clusterToken, int requestTimeoutMs,
+            String... otherMembers) throws IOException {
         Map<String, URI> members = new TreeMap<>();
         members.put("n1", URI.create("http://127.0.0.1:1")); // own URL: unused, we listen on port 0
         for (int i = 0; i < otherMembers.length; i++) {
             members.put(otherMembers[i], URI.create("http://127.0.0.1:" + (2 + i))); // closed ports
         }
         config = new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(members), dataDir, 5, 100, 200, 20, Set.of(),
-                clusterToken, requestTimeoutMs);
+                clusterToken, requestTimeoutMs).withLimits(limits);
         node = RunningNode.start(config, new SplittableRandom(7), e -> {
             throw new AssertionError("event loop failed", e);
         });
