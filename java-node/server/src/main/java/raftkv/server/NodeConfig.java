@@ -54,8 +54,8 @@ public record NodeConfig(
         /**
          * 512 requests, each with a body of at most 64 KiB: 32 MiB of bodies, an eighth of the
          * 256 MiB heap the scripts give a node, leaving the rest to the log, the state machine,
-         * snapshots and Jetty's buffers. Group commit makes one fsync of up to 512 writes, which is
-         * plenty of batching for a 2-core machine.
+         * snapshots and Jetty's buffers. Still far above the 32 connections of {@code make
+         * bench-compare}, whose writes share one fsync per turn (group commit) as before.
          */
         public static final int DEFAULT_MAX_INFLIGHT_REQUESTS = 512;
 
