@@ -22,8 +22,10 @@
 #   RAFTKV_JAR        jar to install (default java-node/server/target/raftkv-node.jar)
 #   RAFTKV_BUG        passed to every node as --bug NAME by `up` (a deliberately injected bug)
 #   RAFTKV_JAVA_OPTS  JVM options for the nodes started by `up` (default -Xmx512m
-#                     -XX:TieredStopAtLevel=1: the C1 compiler only, which halves the CPU a node needs
-#                     to start; fine for a teaching cluster, not for benchmarks)
+#                     -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1: a node that runs out of
+#                     memory ends at once instead of living on half-dead; the C1 compiler only, which
+#                     halves the CPU a node needs to start, fine for a teaching cluster, not for
+#                     benchmarks). Keep -XX:+ExitOnOutOfMemoryError when you set your own.
 #   RAFTKV_M2         Maven repository mounted at control's /root/.m2 (default ~/.m2)
 #   LEIN_OFFLINE      1: lein runs offline in control (-o), 0: it may download. Default: 1 when
 #                     Jepsen 0.3.13 is in $RAFTKV_M2 (built from source, no Clojars needed), else 0
@@ -44,7 +46,7 @@ CONTROL=raftkv-control
 NETWORK=raftkv-jepsen
 LABEL=org.raftkv.cluster=1
 JAR=${RAFTKV_JAR:-$ROOT/java-node/server/target/raftkv-node.jar}
-JAVA_OPTS=${RAFTKV_JAVA_OPTS:--Xmx512m -XX:TieredStopAtLevel=1}
+JAVA_OPTS=${RAFTKV_JAVA_OPTS:--Xmx512m -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1}
 export RAFTKV_M2=${RAFTKV_M2:-$HOME/.m2}
 export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}    # the classic builder: works without buildx
 

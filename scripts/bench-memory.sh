@@ -37,7 +37,7 @@ trap cleanup EXIT INT TERM
 peers="n1=http://127.0.0.1:$((BASE_PORT + 1)),n2=http://127.0.0.1:$((BASE_PORT + 2)),n3=http://127.0.0.1:$((BASE_PORT + 3))"
 for i in 1 2 3; do
     # shellcheck disable=SC2086 # NODE_JAVA_OPTS is a list of options
-    "$JAVA" $NODE_JAVA_OPTS -jar "$NODE_JAR" --id n$i --listen 127.0.0.1:$((BASE_PORT + i)) --peers "$peers" \
+    "$JAVA" -XX:+ExitOnOutOfMemoryError $NODE_JAVA_OPTS -jar "$NODE_JAR" --id n$i --listen 127.0.0.1:$((BASE_PORT + i)) --peers "$peers" \
         --data-dir "$dir/n$i" > "$dir/n$i.log" 2>&1 &
     pids+=($!)
 done

@@ -49,7 +49,7 @@ start() {
     if alive "$RUN_DIR/$n.pid"; then echo "$n already running (pid $(cat "$RUN_DIR/$n.pid"))"; continue; fi
     mkdir -p "$RUN_DIR/$n"
     # shellcheck disable=SC2086 # NODE_OPTS is a list of options
-    nohup "$JAVA" -Xmx256m -jar "$NODE_JAR" --id "$n" --listen "127.0.0.1:$(port_of "$n")" \
+    nohup "$JAVA" -Xmx256m -XX:+ExitOnOutOfMemoryError -jar "$NODE_JAR" --id "$n" --listen "127.0.0.1:$(port_of "$n")" \
       --peers "$(peers)" --data-dir "$RUN_DIR/$n" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
     echo $! >"$RUN_DIR/$n.pid"
   done

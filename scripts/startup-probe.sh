@@ -40,7 +40,7 @@ for r in $(seq 1 "$ROUNDS"); do
     peers="n1=http://127.0.0.1:$((base + 1)),n2=http://127.0.0.1:$((base + 2)),n3=http://127.0.0.1:$((base + 3))"
     started=$(date +%s%N)
     for i in 1 2 3; do
-        "$JAVA" -jar "$NODE_JAR" --id n$i --listen 127.0.0.1:$((base + i)) --peers "$peers" \
+        "$JAVA" -XX:+ExitOnOutOfMemoryError -jar "$NODE_JAR" --id n$i --listen 127.0.0.1:$((base + i)) --peers "$peers" \
             --data-dir "$dir/n$i" > "$dir/n$i.log" 2>&1 &
         pids+=($!)
     done

@@ -16,7 +16,7 @@ for n in 1 2; do
   opts=""
   [ $n = 1 ] && opts="-XX:ArchiveClassesAtExit=$ARCHIVE -Xlog:cds=off -Xlog:cds+dynamic=off"
   # shellcheck disable=SC2086
-  java $opts -jar $JAR --id n$n --listen 127.0.0.1:1808$n --peers $PEERS --data-dir "$WORK/n$n" \
+  java -XX:+ExitOnOutOfMemoryError $opts -jar $JAR --id n$n --listen 127.0.0.1:1808$n --peers $PEERS --data-dir "$WORK/n$n" \
     > "$WORK/n$n.log" 2>&1 &
   echo $! > "$WORK/n$n.pid"
 done

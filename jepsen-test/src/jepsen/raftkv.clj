@@ -106,8 +106,8 @@
    [nil "--jar PATH" "The raftkv node jar on this (control) machine; uploaded to every node."
     :default "../java-node/server/target/raftkv-node.jar"]
 
-   [nil "--node-java-opts OPTS" "JVM options for raftkv on the nodes (space-separated)."
-    :default "-Xmx512m"]
+   [nil "--node-java-opts OPTS" "JVM options for raftkv on the nodes (space-separated); keep -XX:+ExitOnOutOfMemoryError, so that a node out of memory ends instead of living on serving nothing."
+    :default "-Xmx512m -XX:+ExitOnOutOfMemoryError"]
 
    [nil "--nemesis FAULTS" "Faults: none, partition, kill, pause, all (= mixed: every kind, one at a time), or a comma-separated list (e.g. partition,kill)."
     :default  #{}

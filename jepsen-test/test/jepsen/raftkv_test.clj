@@ -36,7 +36,7 @@
     (is (= 10 (:quiet-period options)))
     (is (= 5 (:threads-per-key options)))
     (is (= "../java-node/server/target/raftkv-node.jar" (:jar options)))
-    (is (= "-Xmx512m" (:node-java-opts options)))))
+    (is (= "-Xmx512m -XX:+ExitOnOutOfMemoryError" (:node-java-opts options)))))
 
 (deftest the-documented-command-line
   (let [{:keys [options errors]}

@@ -35,7 +35,7 @@
     (is (= :fail (:type (c/response->outcome :read (resp 200 "garbage")))))
     (is (= :fail (:type (c/response->outcome :read (resp 200 "{\"id\":\"7\"}"))))))
   (testing "every error is :fail for a read, definite or not"
-    (doseq [status [400 408 409 500 502 503 504]
+    (doseq [status [400 408 409 429 500 502 503 504]
             definite [true false nil]]
       (let [o (c/response->outcome :read (resp status (err-body "no_leader" definite)))]
         (is (= :fail (:type o)) (str status " " definite))
@@ -49,6 +49,13 @@
     (is (= {:type :fail
             :error {:status 503, :code "no_leader", :message "no_leader happened", :definite true}}
            (c/response->outcome :write (resp 503 (err-body "no_leader" true))))))
+  (testing "429 overloaded (refused before anything was proposed) is definite: :fail, for every mutation"
+    (doseq [f [:write :add :cas]]
+      (is (= {:type :fail
+              :error {:status 429, :code "overloaded", :message "overloaded happened", :definite true}}
+             (c/response->outcome f (resp 429 (err-body "overloaded" true))))
+          (str f)))
+    (is (= :fail (:type (c/open-session-outcome (resp 429 (err-body "overloaded" true)))))))
   (testing "indefinite errors are :info"
     (is (= {:type :info
             :error {:status 504, :code "timeout", :message "timeout happened", :definite false}}

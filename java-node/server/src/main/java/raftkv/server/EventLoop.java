@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -28,27 +26,36 @@ import raftkv.core.Snapshot;
 import raftkv.core.StableStorage;
 import raftkv.core.Status;
 import raftkv.core.TransferResult;
+import raftkv.server.transport.StreamTransport;
 import raftkv.server.transport.Transport;
 
 /**
  * The one thread that owns a node's {@link RaftNode} and {@link KvStore}.
  *
  * <p>Nothing else ever touches the Raft state, so none of it needs a lock. Everyone else talks to
- * this thread by message: HTTP handlers (on virtual threads) put an event on a bounded
- * {@link BlockingQueue} and wait on a {@link CompletableFuture} that this thread completes. In Go
- * this would be a goroutine with a {@code select} over an events channel and a {@code time.Ticker};
- * here the queue is the channel, the future is a one-shot reply channel, and the ticker is the
- * timeout of {@link BlockingQueue#poll}: each turn waits for an event at most until the next tick is
- * due. (etcd's raft node is built the same way.)
+ * this thread by message, on one of two bounded queues: the peers' Raft messages on one, the
+ * clients' requests (writes, reads, leadership transfers) on the other. HTTP handlers (on virtual
+ * threads) put an event on the client queue and wait on a {@link CompletableFuture} that this
+ * thread completes.
+ *
+ * <p>In Go this would be a goroutine in a {@code select} over a peer channel, a client channel and
+ * a {@code time.Ticker} (etcd's raft node keeps proposals and messages on separate channels too).
+ * Java has no select over several queues; the {@link LoopInbox} does what a select does underneath:
+ * whoever queues an event unparks the loop thread, and the loop, finding both queues empty, parks
+ * until its next tick is due ({@link java.util.concurrent.locks.LockSupport}, whose per-thread
+ * permit means no wake-up is lost). Unlike Go's select, which picks a ready channel at random, the
+ * loop serves peers first.
  *
  * <p>One turn of the loop:
  *
  * <ol>
  *   <li>tick the node if a tick is due (at most one per turn: a late loop must not fire a burst of
  *       ticks, which would start elections too early);
- *   <li>take every queued event (up to a bound) and feed it to the node: peer messages to
- *       {@code step}, writes to {@code propose}; reads that arrive in the same turn share one
- *       ReadIndex request, since one leadership check covers them all;
+ *   <li>take <em>every</em> queued peer message (at most the peer queue's capacity, so a turn ends)
+ *       and {@code step} it: a heartbeat or an acknowledgement never waits behind client work, and
+ *       client load cannot make a leader miss its quorum (CheckQuorum, dissertation §6.2);
+ *   <li>take a bounded batch of client events: writes to {@code propose}; reads that arrive in the
+ *       same turn share one ReadIndex request, since one leadership check covers them all;
  *   <li>let the shared {@link Driver} handle the node's {@code Ready}, in the order its contract
  *       requires: <b>persist</b> (hard state, then the log suffix, one fsync for the whole turn —
  *       group commit), <b>send</b> (hand messages to the transport, which never blocks),
@@ -56,6 +63,13 @@ import raftkv.server.transport.Transport;
  *       confirmed reads once applied up to their read index, fail dropped reads, then
  *       {@code advance()}. The simulator drives its nodes through the same {@link Driver}.
  * </ol>
+ *
+ * <p>Each queue has a bound and a defined answer when full. The peer queue holds what the peers
+ * can have queued for this node ({@link StreamTransport#QUEUE_CAPACITY} per peer); should it fill
+ * anyway, a message is lost, as a network loses one, and Raft sends it again. The client queue is
+ * sized above the HTTP layer's admission bound ({@link NodeConfig.Limits}), so an admitted request
+ * does not find it full; when it is full, the request is answered "overloaded" at once, with
+ * nothing proposed. Client events cannot crowd out peer messages: they never share a queue.
  *
  * <p>A proposal appended at (index, term) succeeds if and only if the entry committed at that index
  * has that term; if another term's entry commits there, this copy never takes effect, and
@@ -68,30 +82,31 @@ import raftkv.server.transport.Transport;
  * machine once applied here. A forward the leader never answers is settled as
  * {@link WriteOutcome.ForwardUnanswered} (it may have been appended); a read, dropped.
  *
- * <p>If persisting fails, or the core throws, the node stops ({@code onFatal}): a node that cannot
- * keep its promises must not go on making them.
+ * <p>If persisting fails, or the core throws, or anything on this thread throws an {@link Error},
+ * the node stops ({@code onFatal}, which ends the process): a node that cannot keep its promises
+ * must not go on making them, and a live process whose loop is dead would serve nothing while
+ * looking alive to a supervisor.
  */
 public final class EventLoop {
 
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
 
-    static final int QUEUE_CAPACITY = 10_000;
-    static final int MAX_EVENTS_PER_TURN = 2_000;
+    /** Client events taken in one turn at most, so that a turn (and its fsync) stays short. */
+    static final int MAX_CLIENT_EVENTS_PER_TURN = 2_000;
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
-    private sealed interface Event {}
-
-    private record Deliver(Message message) implements Event {}
+    /** What a client (an HTTP handler) asks of the loop; peer messages go on their own queue. */
+    private sealed interface ClientEvent {}
 
     /** Hand leadership to {@code to}, or to the most up-to-date follower if null (§3.10). */
-    private record TransferLeadership(String to, CompletableFuture<TransferResult> reply) implements Event {}
+    private record TransferLeadership(String to, CompletableFuture<TransferResult> reply) implements ClientEvent {}
 
     private record Propose(Command command, Session session, CompletableFuture<WriteOutcome> reply)
-            implements Event {}
+            implements ClientEvent {}
 
     /** A read to evaluate on the state machine once it is safe to (ReadIndex) — or at once, if local. */
     private record Read<T>(Function<KvStore, T> query, CompletableFuture<ReadOutcome<T>> reply, boolean local)
-            implements Event {
+            implements ClientEvent {
         void serve(KvStore kv) {
             reply.complete(new ReadOutcome.Served<>(query.apply(kv)));
         }
@@ -172,8 +187,8 @@ public final class EventLoop {
     private final long tickNanos;
     private final Consumer<Throwable> onFatal;
     private final LoopObserver observer;
-    private final BlockingQueue<Event> events = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Thread thread;
+    private final LoopInbox<ClientEvent> inbox;
     private volatile boolean running = true;
     private volatile NodeStatus status;
 
@@ -185,12 +200,20 @@ public final class EventLoop {
         this(node, new KvStore(), storage, transport, tickMillis, onFatal, LoopObserver.NONE);
     }
 
+    /** A loop whose client queue fits the default limits ({@link NodeConfig.Limits#DEFAULTS}). */
+    public EventLoop(RaftNode node, KvStore kv, StableStorage storage, Transport transport, long tickMillis,
+            Consumer<Throwable> onFatal, LoopObserver observer) {
+        this(node, kv, storage, transport, tickMillis, onFatal, observer,
+                NodeConfig.Limits.DEFAULTS.clientQueueCapacity());
+    }
+
     /**
      * @param kv the state machine, restored from the snapshot {@code node} restarted from (if any)
      * @param observer told what each turn did (metrics); called on the loop thread
+     * @param clientQueueCapacity client events queued at most; see {@link NodeConfig.Limits#clientQueueCapacity()}
      */
     public EventLoop(RaftNode node, KvStore kv, StableStorage storage, Transport transport, long tickMillis,
-            Consumer<Throwable> onFatal, LoopObserver observer) {
+            Consumer<Throwable> onFatal, LoopObserver observer, int clientQueueCapacity) {
         // Request ids travel to the leader in forwards: starting from the boot time keeps them apart
         // from any earlier run's, whose replies may still be on their way.
         long firstRequestId = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
@@ -200,6 +223,9 @@ public final class EventLoop {
         this.onFatal = onFatal;
         this.observer = observer;
         this.thread = Thread.ofPlatform().name("raft-loop-" + node.id()).unstarted(this::run);
+        // What every peer can have queued for us: their transports hold no more than this each.
+        int peers = Math.max(1, node.config().members().size() - 1);
+        this.inbox = new LoopInbox<>(thread, StreamTransport.QUEUE_CAPACITY * peers, clientQueueCapacity);
         publishStatus();
     }
 
@@ -225,14 +251,22 @@ public final class EventLoop {
 
     // ---------------------------------------------------------------- called from any thread
 
-    /** Hands a peer message to the node; false if the queue is full (the message is lost). */
+    /**
+     * Hands a peer message to the node; false if the peer queue is full (the message is lost, as on
+     * a network). Client events never fill this queue.
+     */
     public boolean deliver(Message message) {
-        return events.offer(new Deliver(message));
+        return inbox.offerPeerMessage(message);
+    }
+
+    /** Peer messages {@link #deliver} could not queue so far: zero unless the peers alone outrun the loop. */
+    public long peerMessagesLost() {
+        return inbox.peerMessagesLost();
     }
 
     public CompletableFuture<WriteOutcome> propose(Command command, Session session) {
         CompletableFuture<WriteOutcome> reply = new CompletableFuture<>();
-        if (!events.offer(new Propose(command, session, reply))) {
+        if (!inbox.offerClientEvent(new Propose(command, session, reply))) {
             reply.complete(new WriteOutcome.Overloaded());
         }
         return reply;
@@ -241,8 +275,8 @@ public final class EventLoop {
     /** Starts a leadership transfer (dissertation §3.10); the future says whether it began. */
     public CompletableFuture<TransferResult> transferLeadership(String to) {
         CompletableFuture<TransferResult> reply = new CompletableFuture<>();
-        if (!events.offer(new TransferLeadership(to, reply))) {
-            reply.completeExceptionally(new IllegalStateException("event queue full"));
+        if (!inbox.offerClientEvent(new TransferLeadership(to, reply))) {
+            reply.completeExceptionally(new IllegalStateException("client event queue full"));
         }
         return reply;
     }
@@ -259,7 +293,7 @@ public final class EventLoop {
 
     private <T> CompletableFuture<ReadOutcome<T>> enqueueRead(Function<KvStore, T> query, boolean local) {
         CompletableFuture<ReadOutcome<T>> reply = new CompletableFuture<>();
-        if (!events.offer(new Read<>(query, reply, local))) {
+        if (!inbox.offerClientEvent(new Read<>(query, reply, local))) {
             reply.complete(new ReadOutcome.Overloaded<>());
         }
         return reply;
@@ -276,19 +310,17 @@ public final class EventLoop {
         long nextTick = System.nanoTime() + tickNanos;
         try {
             while (running) {
-                Event first = events.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                inbox.awaitEventUntil(nextTick);
+                if (!running) {
+                    return; // stop() interrupted the wait
+                }
                 long now = System.nanoTime();
                 if (now - nextTick >= 0) {
                     driver.tick();
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
-                if (first != null) {
-                    handle(first);
-                    Event next;
-                    for (int n = 1; n < MAX_EVENTS_PER_TURN && (next = events.poll()) != null; n++) {
-                        handle(next);
-                    }
-                }
+                inbox.takePeerMessages(driver::step); // all of them, and first
+                inbox.takeClientEvents(MAX_CLIENT_EVENTS_PER_TURN, this::handle);
                 registerReads();
                 driver.handleReady();
                 publishStatus();
@@ -298,14 +330,16 @@ public final class EventLoop {
             if (!running) {
                 return; // stop() interrupted us, perhaps mid-write: like a crash, which the WAL survives
             }
-            log.error("event loop failed; this node stops", t);
-            onFatal.accept(t);
+            try {
+                log.error("event loop failed; this node stops", t);
+            } finally {
+                onFatal.accept(t); // even if logging failed (e.g. out of memory)
+            }
         }
     }
 
-    private void handle(Event event) {
+    private void handle(ClientEvent event) {
         switch (event) {
-            case Deliver deliver -> driver.step(deliver.message());
             case Propose propose -> {
                 observer.proposed();
                 switch (driver.propose(propose.command(), propose.session(), propose.reply())) {

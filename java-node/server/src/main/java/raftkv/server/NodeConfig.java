@@ -25,6 +25,7 @@ import raftkv.core.SessionLimits;
  * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
  * @param sessions how the state machine bounds its client sessions (dissertation §6.3): part of the
  *     replicated state machine, so every node of the cluster must be started with the same values
+ * @param limits how much client work the node holds at once ({@link Limits})
  */
 public record NodeConfig(
         String id,
@@ -41,22 +42,65 @@ public record NodeConfig(
         int requestTimeoutMs,
         int snapshotEntries,
         int snapshotTrailingEntries,
-        SessionLimits sessions) {
+        SessionLimits sessions,
+        Limits limits) {
 
-    /** The configuration with the default snapshot and session settings. */
+    /**
+     * The bounds that keep a node alive under more load than it can serve: beyond them it refuses
+     * work at once ({@code 429}, definite) instead of holding it. Grouped here, not as positional
+     * fields of the config, so that new limits are added by name ({@code with...}).
+     *
+     * @param maxInflightRequests client requests a node holds at once: writes awaiting commit, reads
+     *     awaiting a read index, requests waiting for or forwarded to a leader ({@code --max-inflight-requests})
+     */
+    public record Limits(int maxInflightRequests) {
+
+        /**
+         * 512 requests, each with a body of at most 64 KiB: 32 MiB of bodies, an eighth of the
+         * 256 MiB heap the scripts give a node, leaving the rest to the log, the state machine,
+         * snapshots and Jetty's buffers. Still far above the 32 connections of {@code make
+         * bench-compare}, whose writes share one fsync per turn (group commit) as before.
+         */
+        public static final int DEFAULT_MAX_INFLIGHT_REQUESTS = 512;
+
+        public static final Limits DEFAULTS = new Limits(DEFAULT_MAX_INFLIGHT_REQUESTS);
+
+        public Limits {
+            if (maxInflightRequests < 1) {
+                throw new IllegalArgumentException("--max-inflight-requests must be >= 1, got " + maxInflightRequests);
+            }
+        }
+
+        public Limits withMaxInflightRequests(int requests) {
+            return new Limits(requests);
+        }
+
+        /**
+         * The event loop's client queue: an admitted request has one event queued at a time, so
+         * twice the admission bound leaves as much again for the routes outside admission (the
+         * dashboard, {@code /admin}) and for events left behind by requests that stopped waiting.
+         */
+        public int clientQueueCapacity() {
+            return 2 * maxInflightRequests;
+        }
+    }
+
+    /** The configuration with the default session limits and limits. */
+    public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
+            int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
+            String clusterToken, int requestTimeoutMs, int snapshotEntries, int snapshotTrailingEntries) {
+        this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
+                heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
+                SessionLimits.DEFAULT, Limits.DEFAULTS);
+    }
+
+    /** The configuration with the default snapshot settings and limits. */
     public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
             int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
             String clusterToken, int requestTimeoutMs) {
         this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
                 heartbeatMs, bugs, clusterToken, requestTimeoutMs, RaftConfig.DEFAULT_SNAPSHOT_ENTRIES,
-                RaftConfig.DEFAULT_SNAPSHOT_TRAILING_ENTRIES, SessionLimits.DEFAULT);
-    }
-
-    /** The same configuration with other session limits. */
-    public NodeConfig withSessions(SessionLimits newSessions) {
-        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
-                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, newSessions);
+                RaftConfig.DEFAULT_SNAPSHOT_TRAILING_ENTRIES);
     }
 
     public NodeConfig {
@@ -64,6 +108,7 @@ public record NodeConfig(
         members = new TreeMap<>(members);
         bugs = Set.copyOf(bugs);
         Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(limits, "limits");
         if (!members.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's own id '" + id + "'");
         }
@@ -89,6 +134,20 @@ public record NodeConfig(
         if (snapshotTrailingEntries < 0) {
             throw new IllegalArgumentException("--snapshot-trailing-entries must be >= 0, got " + snapshotTrailingEntries);
         }
+    }
+
+    /** The same configuration with other session limits. */
+    public NodeConfig withSessions(SessionLimits newSessions) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, newSessions, limits);
+    }
+
+    /** The same configuration with other limits on the client work held at once. */
+    public NodeConfig withLimits(Limits newLimits) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, sessions, newLimits);
     }
 
     /** The peers' URLs: every member but this node. */

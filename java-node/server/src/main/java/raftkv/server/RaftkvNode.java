@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -84,6 +85,13 @@ public final class RaftkvNode implements Callable<Integer> {
                     + " otherwise it is refused with 429 too_many_sessions (default ${DEFAULT-VALUE}). Same on every node.")
     long sessionIdleEntries;
 
+    @Option(names = "--max-inflight-requests", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_INFLIGHT_REQUESTS,
+            description = "Client requests this node holds at once: writes awaiting commit, reads awaiting a read"
+                    + " index, requests waiting for or forwarded to the leader. Beyond, it answers 429 at once,"
+                    + " before reading the body (default ${DEFAULT-VALUE}: with bodies of at most 64 KiB, 32 MiB,"
+                    + " an eighth of the -Xmx256m heap the scripts start nodes with).")
+    int maxInflightRequests;
+
     @Option(names = "--bug", description = "Enable a deliberate Raft violation (tests only; repeatable): "
             + "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions.")
     List<String> bugs = new ArrayList<>();
@@ -94,6 +102,7 @@ public final class RaftkvNode implements Callable<Integer> {
     String clusterToken;
 
     public static void main(String[] args) {
+        haltOnUncaughtErrors();
         CommandLine cli = new CommandLine(new RaftkvNode());
         cli.setParameterExceptionHandler(RaftkvNode::oneLineError);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -131,14 +140,47 @@ public final class RaftkvNode implements Callable<Integer> {
         return start(config);
     }
 
+    /**
+     * Crash fast: an {@link Error} that ends any thread (the event loop's own are handled by its
+     * {@code onFatal}, below) ends the process at once, with {@link #EXIT_FAILED}. A JVM that goes on
+     * after an Error may serve nothing while it looks alive to its supervisor, which then never
+     * restarts it; a node that is gone is a failure Raft is built for. (An OutOfMemoryError anywhere
+     * is ended by {@code -XX:+ExitOnOutOfMemoryError}, which every launcher passes.)
+     */
+    static void haltOnUncaughtErrors() {
+        Thread.setDefaultUncaughtExceptionHandler((thread, failure) -> {
+            if (failure instanceof Error) {
+                haltAfter(() -> log.error("fatal: {} in thread {}; exiting", failure, thread.getName()));
+            } else {
+                log.error("thread {} died", thread.getName(), failure);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code lastWords} (a log line), then halts with {@link #EXIT_FAILED} even if they throw: a
+     * handler that logs an OutOfMemoryError may run out of memory itself, and an Error thrown from
+     * the handler would leave the process alive. Halt, not exit: no shutdown hooks, no more promises.
+     */
+    static void haltAfter(Runnable lastWords) {
+        try {
+            lastWords.run();
+        } finally {
+            Runtime.getRuntime().halt(EXIT_FAILED);
+        }
+    }
+
     /** Starts the node; returns 0 once it is serving (the JVM then lives on in the server threads). */
     static int start(NodeConfig config) throws Exception {
+        return start(config, running -> {});
+    }
+
+    /** @param serving told the started node (tests reach its event loop through it) */
+    static int start(NodeConfig config, Consumer<RunningNode> serving) throws Exception {
         RunningNode running;
         try {
-            running = RunningNode.start(config, new SplittableRandom(), failure -> {
-                log.error("fatal: {}; exiting", failure.toString());
-                Runtime.getRuntime().halt(EXIT_FAILED); // fail-stop: no shutdown hooks, no more promises
-            });
+            running = RunningNode.start(config, new SplittableRandom(),
+                    failure -> haltAfter(() -> log.error("fatal: {}; exiting", failure.toString())));
         } catch (WalCorruptedException e) {
             log.error("REFUSING TO START: {}", e.getMessage());
             return EXIT_CORRUPTED;
@@ -159,6 +201,7 @@ public final class RaftkvNode implements Callable<Integer> {
         }, "shutdown"));
         log.info("node {} serving on {}:{} with peers {}", config.id(), config.listenHost(), running.port(),
                 config.peers());
+        serving.accept(running);
         return 0;
     }
 
@@ -184,8 +227,9 @@ public final class RaftkvNode implements Callable<Integer> {
         }
         return new NodeConfig(id, hostPort.group(1), Integer.parseInt(hostPort.group(2)), parsePeers(peers),
                 dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
-                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
-                new SessionLimits(maxSessions, sessionIdleEntries));
+                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries)
+                .withSessions(new SessionLimits(maxSessions, sessionIdleEntries))
+                .withLimits(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(maxInflightRequests));
     }
 
     static TreeMap<String, URI> parsePeers(String spec) {

@@ -64,7 +64,8 @@ public final class RunningNode implements AutoCloseable {
         }).orElseGet(() -> RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
                 storage.recoveredEntries(), random));
         StreamTransport transport = new StreamTransport(config.id(), config.peers(), config.clusterToken(), metrics);
-        EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics);
+        EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
+                config.limits().clientQueueCapacity());
         metrics.watch(loop::status);
         config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;

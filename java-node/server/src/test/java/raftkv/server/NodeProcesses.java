@@ -2,11 +2,13 @@ package raftkv.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.File;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -112,13 +114,38 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     void start(String id) throws IOException {
+        launch(id, List.of("-jar", jar.toString()));
+    }
+
+    /**
+     * Starts node {@code id} through {@code mainClass}, a class of the test classes, with the jar
+     * on the class path: {@code mainArgs}, then the node's options.
+     */
+    void startThrough(String id, Class<?> mainClass, String... mainArgs) throws IOException {
+        String testClasses;
+        try {
+            testClasses = Path.of(mainClass.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        List<String> launch = new ArrayList<>(List.of("-cp", jar + File.pathSeparator + testClasses,
+                mainClass.getName()));
+        launch.addAll(List.of(mainArgs));
+        launch(id, launch);
+    }
+
+    /** {@code launch}: what to run, {@code -jar JAR} or {@code -cp PATH CLASS ARGS}. */
+    private void launch(String id, List<String> launch) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String peers = urls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
         Path dataDir = Files.createDirectories(workDir.resolve(id));
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:TieredStopAtLevel=1", "-jar",
-                jar.toString(), "--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
+        // As every launcher starts a node: an OutOfMemoryError anywhere ends the process at once.
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+ExitOnOutOfMemoryError",
+                "-XX:TieredStopAtLevel=1"));
+        command.addAll(launch);
+        command.addAll(List.of("--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
                 "--data-dir", dataDir.toString(),
                 "--election-timeout-ms", ELECTION_MIN_MS + "-" + ELECTION_MAX_MS, "--heartbeat-ms", "50",
                 "--cluster-token", "it-token"));
@@ -128,6 +155,11 @@ final class NodeProcesses implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
                 .start();
         running.put(id, process);
+    }
+
+    /** The process of node {@code id}, if this started it and did not stop it. */
+    Process process(String id) {
+        return running.get(id);
     }
 
     void startAll() throws IOException {

@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import raftkv.core.Command;
-import raftkv.core.SessionLimits;
 import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
 import raftkv.server.ReadOutcome;
@@ -44,7 +43,7 @@ public final class CompactionBench {
         int snapshotEntries = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         int trailing = args.length > 3 ? Integer.parseInt(args[3]) : 1_000;
         NodeConfig config = new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(Map.of("n1", URI.create("http://127.0.0.1:1"))),
-                dataDir, 5, 100, 200, 20, Set.of(), null, 5_000, snapshotEntries, trailing, SessionLimits.DEFAULT);
+                dataDir, 5, 100, 200, 20, Set.of(), null, 5_000, snapshotEntries, trailing);
 
         RunningNode node = start(config);
         while (!"leader".equals(node.loop().status().role())) {

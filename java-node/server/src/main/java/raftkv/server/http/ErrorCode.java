@@ -1,6 +1,7 @@
 package raftkv.server.http;
 
 import java.util.Locale;
+import java.util.OptionalInt;
 
 /**
  * Every error the API returns, with its HTTP status and whether it is definite.
@@ -33,9 +34,10 @@ public enum ErrorCode {
     // A registration the state machine refused at its place in the log: every session was in use
     // (§6.3, bounded table). Nothing was registered; 429 like the other "too much, come back later".
     TOO_MANY_SESSIONS(429, true),
+    // Refused before anything was proposed: this node already holds all the client work it may.
+    OVERLOADED(429, true),
     // Never appended, or appended but overwritten (no session: the request is the whole operation).
     NO_LEADER(503, true),
-    OVERLOADED(503, true),
     SUPERSEDED(503, true),
     // Reads have no effect, so every read failure is definite.
     READ_FAILED(503, true),
@@ -66,6 +68,16 @@ public enum ErrorCode {
 
     public boolean definite() {
         return definite;
+    }
+
+    /**
+     * The {@code Retry-After} of an answer that means "not now" rather than "no": a 429 (this node
+     * is full) or a definite 503 (no leader yet, or the entry was overwritten; nothing took effect).
+     * One second: an election at the default timeouts (300-600 ms) is over by then, and a full node
+     * has answered much of what it held.
+     */
+    public OptionalInt retryAfterSeconds() {
+        return status == 429 || status == 503 && definite ? OptionalInt.of(1) : OptionalInt.empty();
     }
 
     /** The code as it appears in JSON: {@code cas_mismatch}. */

@@ -9,6 +9,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
@@ -23,6 +24,11 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *
  * <p>Connections to the leader are kept alive and reused ({@link HttpExchange}), so a forward costs
  * one loopback round trip on top of the leader's own work, not a connection setup.
+ *
+ * <p>A forward runs inside the client's request, which holds one of this node's admission permits
+ * ({@link Admission}) until it is answered: so there are never more forwards in flight, nor idle
+ * connections kept, than {@code --max-inflight-requests}. The leader admits the forwarded request
+ * like any other; its {@code 429} comes back to the client as it is, {@code Retry-After} included.
  */
 final class Forwarder {
 
@@ -35,7 +41,8 @@ final class Forwarder {
     /** What came of one attempt to forward. */
     sealed interface Outcome {
         /** The leader answered; relay this verbatim (unless {@code notLeader}: ask again). */
-        record Answered(int status, String contentType, byte[] body, boolean notLeader) implements Outcome {}
+        record Answered(int status, String contentType, byte[] body, boolean notLeader, Optional<String> retryAfter)
+                implements Outcome {}
 
         /** Never delivered: safe to retry, with or without a session. */
         record Unreachable() implements Outcome {}
@@ -93,7 +100,8 @@ final class Forwarder {
             }
             return new Outcome.Answered(response.status(),
                     response.headers().getOrDefault("content-type", "application/json"), response.body(),
-                    response.headers().containsKey(NOT_LEADER_HEADER.toLowerCase(Locale.ROOT)));
+                    response.headers().containsKey(NOT_LEADER_HEADER.toLowerCase(Locale.ROOT)),
+                    Optional.ofNullable(response.headers().get(HttpApi.RETRY_AFTER.toLowerCase(Locale.ROOT))));
         } catch (SocketTimeoutException e) {
             connection.close();
             return new Outcome.TimedOut();

@@ -32,6 +32,8 @@ public final class HttpApi {
 
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
+    static final String RETRY_AFTER = "Retry-After";
+
     /** The largest request body accepted at all (a peer's batch); client bodies are capped lower. */
     static final long MAX_PEER_BODY_BYTES = 32L << 20;
 
@@ -54,6 +56,7 @@ public final class HttpApi {
         KvRoutes kv = new KvRoutes(config, loop);
         PeerRoutes peers = new PeerRoutes(config, loop, heardFrom);
         AdminRoutes admin = new AdminRoutes(config, loop);
+        Admission admission = new Admission(config.limits().maxInflightRequests());
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -68,6 +71,7 @@ public final class HttpApi {
             // Requests Jetty refuses before routing (bad URI, oversized headers) get JSON errors too.
             javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
 
+            admission.register(javalin); // first: a request refused 429 has nothing read or checked
             javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
             javalin.routes.before("/sessions", ClientRequests::checkContentLength);
             javalin.routes.post("/sessions", kv::openSession);
@@ -85,7 +89,7 @@ public final class HttpApi {
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
 
-            javalin.routes.exception(ApiException.class, (e, ctx) -> ctx.status(e.code().status()).json(e.body()));
+            javalin.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e));
             javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
                 log.error("{} {} failed", ctx.method(), ctx.path(), e);
@@ -124,6 +128,7 @@ public final class HttpApi {
     }
 
     private static void render(Context ctx, ApiException e) {
+        e.code().retryAfterSeconds().ifPresent(seconds -> ctx.header(RETRY_AFTER, Integer.toString(seconds)));
         ctx.status(e.code().status()).json(e.body());
     }
 

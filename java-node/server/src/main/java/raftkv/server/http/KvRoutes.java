@@ -182,6 +182,7 @@ final class KvRoutes {
             if (leader != null && !hint.equals(config.id())) {
                 switch (forwarder.forward(ctx, leader, deadline)) {
                     case Forwarder.Outcome.Answered answered when !answered.notLeader() -> {
+                        answered.retryAfter().ifPresent(seconds -> ctx.header(HttpApi.RETRY_AFTER, seconds));
                         ctx.status(answered.status()).contentType(answered.contentType()).result(answered.body());
                         return;
                     }

@@ -40,7 +40,7 @@ final class PeerRoutes {
     /**
      * A lock, not {@code synchronized}: this code runs on virtual threads, and on Java 21 a virtual
      * thread that blocks inside {@code synchronized} pins its carrier thread. Delivering means
-     * taking the event queue's lock, which can block; with two cores there are two carriers, and
+     * taking the peer queue's lock, which can block; with two cores there are two carriers, and
      * two pinned stream readers froze every virtual thread of a node (HTTP, peer streams) under
      * Jepsen while its event loop ran on. {@link ReentrantLock} unmounts a blocked virtual thread
      * instead (and Java 24 stops pinning in {@code synchronized}, JEP 491).
@@ -66,7 +66,7 @@ final class PeerRoutes {
 
     /**
      * Reads a peer's stream until it ends. A malformed frame ends it with 400 (the sender opens a
-     * new one); a message the full event queue cannot take is dropped, as a network would.
+     * new one); a message the full peer queue cannot take is dropped, as a network would.
      */
     void receiveStream(Context ctx) throws IOException {
         checkToken(ctx);
@@ -117,7 +117,7 @@ final class PeerRoutes {
                 if (!stream.equals(currentStreams.get(from))) {
                     return; // a newer stream took over: this one's leftovers are stale, deliver none
                 }
-                loop.deliver(message); // false: the queue is full and the message is lost (§5.1)
+                loop.deliver(message); // false: the peer queue is full and the message is lost (§5.1)
             } finally {
                 streamsLock.unlock();
             }
@@ -145,7 +145,7 @@ final class PeerRoutes {
         messages.forEach(this::check);
         for (Message message : messages) {
             if (!loop.deliver(message)) {
-                throw new ApiException(ErrorCode.OVERLOADED, "event queue full; messages dropped");
+                throw new ApiException(ErrorCode.OVERLOADED, "peer queue full; messages dropped");
             }
         }
         ctx.status(204);

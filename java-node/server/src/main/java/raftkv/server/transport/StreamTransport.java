@@ -56,7 +56,8 @@ public final class StreamTransport implements Transport {
     /** The largest frame either side writes or accepts. */
     public static final int MAX_FRAME_BYTES = 32 << 20;
 
-    static final int QUEUE_CAPACITY = 1024;
+    /** Messages queued for one peer at most; beyond, new ones are dropped (as a network would). */
+    public static final int QUEUE_CAPACITY = 1024;
     static final int MAX_MESSAGES_PER_WRITE = 256;
     static final long SILENCE_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2000);
     private static final int CONNECT_TIMEOUT_MILLIS = 500;

@@ -36,6 +36,27 @@ class ErrorCodeTest {
     }
 
     @Test
+    void aFullNodeRefuses429DefinitelyAndSaysWhenToRetry() {
+        assertThat(ErrorCode.OVERLOADED.status()).isEqualTo(429);
+        assertThat(ErrorCode.OVERLOADED.definite()).as("nothing was proposed").isTrue();
+        assertThat(ErrorCode.OVERLOADED.wireName()).isEqualTo("overloaded");
+        assertThat(ErrorCode.OVERLOADED.retryAfterSeconds()).hasValue(1);
+    }
+
+    @Test
+    void onlyNotNowAnswersCarryRetryAfter() {
+        // Definite 503s: nothing happened, and it may well work in a moment.
+        assertThat(ErrorCode.NO_LEADER.retryAfterSeconds()).hasValue(1);
+        assertThat(ErrorCode.SUPERSEDED.retryAfterSeconds()).hasValue(1);
+        assertThat(ErrorCode.READ_FAILED.retryAfterSeconds()).hasValue(1);
+        // An unknown outcome is not an invitation to retry blindly, nor is a refusal that will not change.
+        assertThat(ErrorCode.OUTCOME_UNKNOWN.retryAfterSeconds()).isEmpty();
+        assertThat(ErrorCode.COMMIT_TIMEOUT.retryAfterSeconds()).isEmpty();
+        assertThat(ErrorCode.INVALID_BODY.retryAfterSeconds()).isEmpty();
+        assertThat(ErrorCode.CAS_MISMATCH.retryAfterSeconds()).isEmpty();
+    }
+
+    @Test
     void unknownOutcomesAreNeverDefinite() {
         for (ErrorCode code : new ErrorCode[] {ErrorCode.COMMIT_TIMEOUT, ErrorCode.FORWARD_FAILED,
                 ErrorCode.FORWARD_TIMEOUT, ErrorCode.INTERNAL}) {

@@ -31,6 +31,12 @@ final class InProcessNode implements AutoCloseable {
         this(config(dataDir, clusterToken, requestTimeoutMs, otherMembers));
     }
 
+    /** As above, with {@code limits} (e.g. a small admission bound). */
+    InProcessNode(Path dataDir, NodeConfig.Limits limits, String clusterToken, int requestTimeoutMs,
+            String... otherMembers) throws IOException {
+        this(config(dataDir, clusterToken, requestTimeoutMs, otherMembers).withLimits(limits));
+    }
+
     /** A node started with {@code config}, e.g. {@link #config} with some setting changed. */
     InProcessNode(NodeConfig config) throws IOException {
         this.config = config;

@@ -1,0 +1,94 @@
+package raftkv.server;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import raftkv.core.Message;
+
+/**
+ * The event loop's two channels and its {@code select}: a bounded queue of peer messages, a
+ * bounded queue of client events, and the wake-up that lets one thread wait on both and on its
+ * clock at once.
+ *
+ * <p>Java has no select over several queues, so this does what a select does underneath: whoever
+ * queues something then {@linkplain LockSupport#unpark unparks} the loop thread, and the loop,
+ * finding both queues empty, {@linkplain LockSupport#parkNanos parks} until its next tick is due.
+ * The park permit is a one-bit semaphore of the thread: an unpark that falls between the loop's
+ * "both empty" check and its park is not lost, the park then returns at once. Neither queue ever
+ * blocks whoever offers to it; a full queue says so, and the caller answers for it.
+ *
+ * @param <C> what clients ask of the loop
+ */
+final class LoopInbox<C> {
+
+    private final Thread loop;
+    private final int peerCapacity;
+    private final BlockingQueue<Message> peerMessages;
+    private final BlockingQueue<C> clientEvents;
+    private final AtomicLong peerMessagesLost = new AtomicLong();
+
+    /** @param loop the one thread that takes from this inbox, and the one a new event wakes */
+    LoopInbox(Thread loop, int peerCapacity, int clientCapacity) {
+        this.loop = loop;
+        this.peerCapacity = peerCapacity;
+        this.peerMessages = new ArrayBlockingQueue<>(peerCapacity);
+        this.clientEvents = new ArrayBlockingQueue<>(clientCapacity);
+    }
+
+    /** Queues a peer message; false if the peer queue is full (the message is lost, as on a network). */
+    boolean offerPeerMessage(Message message) {
+        if (offer(peerMessages, message)) {
+            return true;
+        }
+        peerMessagesLost.incrementAndGet();
+        return false;
+    }
+
+    /** Queues a client event; false if the client queue is full. */
+    boolean offerClientEvent(C event) {
+        return offer(clientEvents, event);
+    }
+
+    private <E> boolean offer(BlockingQueue<E> queue, E event) {
+        if (!queue.offer(event)) {
+            return false;
+        }
+        LockSupport.unpark(loop);
+        return true;
+    }
+
+    long peerMessagesLost() {
+        return peerMessagesLost.get();
+    }
+
+    /**
+     * On the loop thread: parks until something is queued, {@code deadlineNanos} passes or the
+     * thread is interrupted. A park may also end for no reason, or because of an unpark meant for
+     * an event already taken: then it just checks again.
+     */
+    void awaitEventUntil(long deadlineNanos) {
+        long wait;
+        while (peerMessages.isEmpty() && clientEvents.isEmpty() && !loop.isInterrupted()
+                && (wait = deadlineNanos - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, wait);
+        }
+    }
+
+    /** Every queued peer message, but one queue's worth at most, so that the caller's turn ends. */
+    void takePeerMessages(Consumer<Message> step) {
+        Message message;
+        for (int n = 0; n < peerCapacity && (message = peerMessages.poll()) != null; n++) {
+            step.accept(message);
+        }
+    }
+
+    /** The oldest {@code max} client events at most. */
+    void takeClientEvents(int max, Consumer<C> handle) {
+        C event;
+        for (int n = 0; n < max && (event = clientEvents.poll()) != null; n++) {
+            handle.accept(event);
+        }
+    }
+}
