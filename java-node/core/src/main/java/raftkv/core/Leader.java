@@ -40,10 +40,13 @@ final class Leader {
         }
     }
 
-    /** Sends each follower the entries it lacks; an empty AppendEntries when {@code heartbeat}. */
-    void broadcast(boolean heartbeat, long commitIndex) {
+    /**
+     * Leaders: "send initial empty AppendEntries RPCs (heartbeat) to each server; repeat during idle
+     * periods to prevent election timeouts (§5.2)". Also the round that confirms reads (§6.4).
+     */
+    void broadcastHeartbeat(long commitIndex) {
         for (String peer : followers.keySet()) {
-            sendAppend(peer, heartbeat, commitIndex);
+            sendHeartbeat(peer, commitIndex);
         }
     }
 
@@ -60,7 +63,7 @@ final class Leader {
     void flush(long commitIndex) {
         if (readHeartbeatDue) {
             readHeartbeatDue = false;
-            broadcast(true, commitIndex);
+            broadcastHeartbeat(commitIndex);
         }
         if (replicationDue) {
             replicationDue = false;
@@ -70,7 +73,7 @@ final class Leader {
         }
         for (Map.Entry<String, Progress> e : followers.entrySet()) {
             if (e.getValue().awaitsCommitNews(commitIndex)) {
-                sendAppend(e.getKey(), true, commitIndex);
+                sendHeartbeat(e.getKey(), commitIndex);
             }
         }
     }
@@ -105,29 +108,53 @@ final class Leader {
         Progress p = followers.get(peer);
         int messages = 0;
         do {
-            sendAppend(peer, false, commitIndex);
+            sendAppend(peer, commitIndex);
         } while (p.mode == Progress.Mode.REPLICATE && p.nextIndex <= log.lastIndex() && !p.paused()
                 && ++messages < config.maxAppendBurst());
     }
 
-    void sendAppend(String peer, boolean heartbeat, long commitIndex) {
+    /**
+     * Sends a follower the next entries it lacks, if it is not paused; or, if the entry before
+     * nextIndex was compacted, the next chunks of a snapshot.
+     */
+    private void sendAppend(String peer, long commitIndex) {
         Progress p = followers.get(peer);
-        // The entry before nextIndex was compacted, so no AppendEntries can pass the follower's
-        // consistency check: "the leader must occasionally send snapshots to followers that lag
-        // behind ... when the leader has already discarded the next log entry that it needs to send
-        // to a follower" (Raft paper §7; dissertation §5.1).
+        // No AppendEntries can pass the follower's consistency check: "the leader must occasionally
+        // send snapshots to followers that lag behind ... when the leader has already discarded the
+        // next log entry that it needs to send to a follower" (Raft paper §7; dissertation §5.1).
         if (p.nextIndex <= log.prevIndex()) {
-            sendSnapshotChunk(peer, p, heartbeat);
+            sendSnapshotChunks(peer, p);
             return;
         }
-        boolean hasNew = p.nextIndex <= log.lastIndex();
-        if (!heartbeat && (!hasNew || p.paused())) {
+        if (p.nextIndex <= log.lastIndex() && !p.paused()) {
+            sendEntries(peer, p, commitIndex);
+        }
+    }
+
+    /**
+     * A heartbeat: an AppendEntries sent whatever the follower's flow control says, so it hears from
+     * its leader (§5.2) and answers this round (§6.4). It carries entries while they fit the window (a
+     * probe that was lost is thus sent again), never a snapshot chunk.
+     */
+    private void sendHeartbeat(String peer, long commitIndex) {
+        Progress p = followers.get(peer);
+        if (p.nextIndex <= log.prevIndex()) {
+            // The follower needs (or is receiving) the snapshot. An empty AppendEntries at the compaction
+            // boundary: its rejection leaves the transfer alone (onReply); the chunks move with the
+            // transfer's replies and retransmit timer, not with the heartbeat period.
+            outbox.send(new Message.AppendEntries(term, config.id(), peer, log.prevIndex(),
+                    log.termAt(log.prevIndex()), List.of(), commitIndex, nextRound++));
+            p.commitSent = commitIndex;
             return;
         }
+        sendEntries(peer, p, commitIndex);
+    }
+
+    private void sendEntries(String peer, Progress p, long commitIndex) {
         long prevLogIndex = p.nextIndex - 1;
-        // A heartbeat to a follower whose window is full carries no entries. Its answer still says
-        // whether what is in flight arrived: a success frees the window, a rejection (the messages
-        // were lost) sends the leader back to probing.
+        // An AppendEntries to a follower whose window is full (only a heartbeat) carries no entries. Its
+        // answer still says whether what is in flight arrived: a success frees the window, a rejection
+        // (the messages were lost) sends the leader back to probing.
         long last = p.mode == Progress.Mode.REPLICATE && p.inflights.full()
                 ? prevLogIndex
                 : Math.min(log.lastIndex(), prevLogIndex + config.maxEntriesPerAppend());
@@ -143,26 +170,35 @@ final class Leader {
     }
 
     /**
-     * Sends the chunk of the latest snapshot at the follower's offset, one chunk in flight at a time;
-     * a heartbeat sends it again in case it was lost. A newer snapshot restarts the transfer at 0.
+     * Sends the follower the chunks its transfer's window has room for. The first call pins the latest
+     * snapshot (etcd-io/raft's PendingSnapshot); a newer snapshot taken during the transfer waits for
+     * the next one.
      */
-    private void sendSnapshotChunk(String peer, Progress p, boolean heartbeat) {
-        Snapshot snapshot = latestSnapshot.get();
-        if (p.snapshotIndex != snapshot.lastIncludedIndex()) {
-            p.snapshotIndex = snapshot.lastIncludedIndex();
-            p.snapshotOffset = 0;
-        }
+    private void sendSnapshotChunks(String peer, Progress p) {
         if (p.mode != Progress.Mode.SNAPSHOT) {
-            p.becomeSnapshot();
+            p.becomeSnapshot(new SnapshotTransfer(latestSnapshot.get(), config.snapshotChunkBytes(),
+                    config.snapshotChunksInFlight()));
         }
-        if (p.probeInFlight && !heartbeat) {
-            return;
+        SnapshotTransfer transfer = p.snapshotTransfer;
+        Snapshot snapshot = transfer.snapshot();
+        while (transfer.windowHasRoom()) {
+            SnapshotTransfer.Chunk chunk = transfer.nextChunk();
+            outbox.send(new Message.InstallSnapshot(term, config.id(), peer, snapshot.lastIncludedIndex(),
+                    snapshot.lastIncludedTerm(), snapshot.members(), chunk.offset(), chunk.data(), chunk.done()));
         }
-        byte[] chunk = snapshot.chunk(p.snapshotOffset, config.snapshotChunkBytes());
-        boolean done = p.snapshotOffset + chunk.length >= snapshot.size();
-        outbox.send(new Message.InstallSnapshot(term, config.id(), peer, snapshot.lastIncludedIndex(),
-                snapshot.lastIncludedTerm(), snapshot.members(), p.snapshotOffset, chunk, done));
-        p.probeInFlight = true;
+    }
+
+    /**
+     * One tick of every snapshot transfer: one that heard nothing new for a minimum election timeout
+     * lost a chunk or a reply, and sends its window again from the follower's last reported offset.
+     */
+    void tickSnapshotTransfers() {
+        for (Map.Entry<String, Progress> e : followers.entrySet()) {
+            Progress p = e.getValue();
+            if (p.mode == Progress.Mode.SNAPSHOT && p.snapshotTransfer.tickRewinds(config.electionTimeoutMinTicks())) {
+                sendSnapshotChunks(e.getKey(), p);
+            }
+        }
     }
 
     /** Records a follower's answer to an InstallSnapshot of this term. */
@@ -171,14 +207,15 @@ final class Leader {
         p.recentlyActive = true;
         if (m.matchIndex() > 0) {
             // The follower installed the snapshot (or already had its entries): like a successful
-            // AppendEntries, "update nextIndex and matchIndex for follower (§5.3)", and probe from there.
+            // AppendEntries, "update nextIndex and matchIndex for follower (§5.3)".
             p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
             p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
-            p.becomeProbe();
-            p.snapshotIndex = 0;
-        } else if (p.mode == Progress.Mode.SNAPSHOT && m.lastIncludedIndex() == p.snapshotIndex) {
-            p.snapshotOffset = m.nextOffset();
-            p.probeInFlight = false;
+            if (p.mode == Progress.Mode.SNAPSHOT
+                    && (p.matchIndex >= p.snapshotTransfer.index() || p.nextIndex > log.prevIndex())) {
+                p.becomeProbe(); // the transfer is over: probe from there (another snapshot if need be)
+            }
+        } else if (p.mode == Progress.Mode.SNAPSHOT && m.lastIncludedIndex() == p.snapshotTransfer.index()) {
+            p.snapshotTransfer.acknowledged(m.nextOffset());
         }
     }
 
@@ -187,6 +224,10 @@ final class Leader {
         Progress p = followers.get(m.from());
         p.recentlyActive = true;
         p.ackedRound = Math.max(p.ackedRound, m.round());
+        if (p.mode == Progress.Mode.SNAPSHOT) {
+            onReplyDuringTransfer(m.from(), p, m);
+            return;
+        }
         p.probeInFlight = false;
         if (m.success()) {
             // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
@@ -206,6 +247,23 @@ final class Leader {
             long next = lastOfTerm > 0 ? lastOfTerm + 1 : m.conflictIndex();
             p.nextIndex = Math.max(p.matchIndex + 1, Math.min(next, log.lastIndex() + 1));
             p.becomeProbe();
+        }
+    }
+
+    /**
+     * An AppendEntries reply from a follower receiving a snapshot: mostly to a heartbeat. A rejection
+     * only repeats that its log does not reach the compaction boundary, which is why it gets the
+     * snapshot: the transfer goes on. A success means its log now matches far enough for entries.
+     */
+    private void onReplyDuringTransfer(String peer, Progress p, Message.AppendEntriesReply m) {
+        if (!m.success()) {
+            return;
+        }
+        p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
+        p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
+        if (p.nextIndex > log.prevIndex()) {
+            p.becomeReplicate(); // ends the transfer
+            maybeSendTimeoutNow(peer);
         }
     }
 

@@ -3,7 +3,8 @@ package raftkv.core;
 /**
  * Log compaction (dissertation chapter 5): taking a snapshot of the state machine to replace the
  * log's committed prefix, and the follower's side of InstallSnapshot. The leader's side, sending
- * the snapshot in chunks to a follower that lags behind the compacted prefix, is in {@link Leader}.
+ * the snapshot in chunks to a follower that lags behind the compacted prefix, is in {@link Leader}
+ * and {@link SnapshotTransfer}.
  */
 final class LogCompaction {
 
@@ -33,6 +34,8 @@ final class LogCompaction {
             throw new IllegalArgumentException("cannot snapshot at " + appliedIndex + ": the last snapshot is at "
                     + state.snapshotIndex() + " and the commit index " + state.commitIndex);
         }
+        // The new snapshot is for transfers that start from now on: one under way keeps the snapshot it
+        // pinned (SnapshotTransfer), which stays in memory until that transfer ends.
         state.snapshot = new Snapshot(appliedIndex, log.termAt(appliedIndex), config.members(), stateMachine);
         // Keep a tail of entries behind the snapshot, so a slow follower can still catch up from the log.
         long firstKept = Math.max(log.firstIndex(), appliedIndex - config.snapshotTrailingEntries() + 1);
@@ -57,26 +60,32 @@ final class LogCompaction {
             state.becomeFollower(state.currentTerm, m.from());
         }
         state.electionElapsed = 0;
+        if (m.lastIncludedIndex() <= state.commitIndex) {
+            // Everything it holds is committed here already (etcd-io/raft answers such a snapshot the
+            // same way): say so at once, whichever chunk this is. It ends a transfer whose last reply was
+            // lost, and makes a late duplicate of an installed snapshot's first chunk harmless.
+            snapshotReceiver.discardThrough(state.commitIndex);
+            reply(m, 0, state.commitIndex);
+            return;
+        }
         // Rules 2-5: assemble the chunks.
         switch (snapshotReceiver.accept(m)) {
-            case SnapshotReceiver.Outcome.Partial partial -> outbox.send(new Message.InstallSnapshotReply(
-                    state.currentTerm, config.id(), m.from(), m.lastIncludedIndex(), partial.nextOffset(), 0));
-            case SnapshotReceiver.Outcome.Complete complete -> {
-                long matchIndex = install(complete.snapshot());
-                outbox.send(new Message.InstallSnapshotReply(state.currentTerm, config.id(), m.from(),
-                        m.lastIncludedIndex(), complete.snapshot().size(), matchIndex));
-            }
+            case SnapshotReceiver.Outcome.Accepted accepted -> reply(m, accepted.nextOffset(), 0);
+            case SnapshotReceiver.Outcome.Ignored ignored -> reply(m, ignored.nextOffset(), 0);
+            case SnapshotReceiver.Outcome.Outdated outdated -> { } // its sender has moved on
+            case SnapshotReceiver.Outcome.Complete complete ->
+                    reply(m, complete.snapshot().size(), install(complete.snapshot()));
         }
+    }
+
+    private void reply(Message.InstallSnapshot m, long nextOffset, long matchIndex) {
+        outbox.send(new Message.InstallSnapshotReply(state.currentTerm, config.id(), m.from(), m.lastIncludedIndex(),
+                nextOffset, matchIndex));
     }
 
     /** Rules 6-8 of the InstallSnapshot receiver, once the whole snapshot arrived. Returns the new match index. */
     private long install(Snapshot received) {
-        long index = received.lastIncludedIndex();
-        if (index <= state.commitIndex) {
-            // Everything it holds is committed and applied here already: installing it would move the
-            // state machine back in time (etcd-io/raft ignores such a snapshot the same way).
-            return state.commitIndex;
-        }
+        long index = received.lastIncludedIndex(); // past the commit index: handleInstallSnapshot checked
         // "6. If existing log entry has same index and term as snapshot's last included entry, retain
         // log entries following it and reply" — those entries are committed: apply them from the log.
         if (log.termAt(index) == received.lastIncludedTerm()) {

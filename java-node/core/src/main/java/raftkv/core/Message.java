@@ -142,7 +142,9 @@ public sealed interface Message {
      *
      * @param lastIncludedIndex the snapshot the reply is about
      * @param nextOffset the bytes of that snapshot the follower holds so far: the offset to send next
-     * @param matchIndex once the last chunk arrived, the index up to which the follower's log now
+     *     (a chunk that is not that one is ignored, and the reply repeats it)
+     * @param matchIndex once the last chunk arrived, or as soon as a chunk shows the follower has
+     *     committed the snapshot's entries already, the index up to which the follower's log now
      *     matches the leader's (the snapshot's, or the follower's commit index if that was further);
      *     0 while chunks are still missing
      */

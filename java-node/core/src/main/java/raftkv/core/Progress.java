@@ -16,7 +16,10 @@ final class Progress {
     enum Mode {
         PROBE,
         REPLICATE,
-        /** The entries the follower needs were compacted: send it the snapshot, one chunk at a time. */
+        /**
+         * The entries the follower needs were compacted: send it the snapshot ({@link #snapshotTransfer}),
+         * a window of chunks at a time, and no entries until it is installed.
+         */
         SNAPSHOT
     }
 
@@ -32,12 +35,10 @@ final class Progress {
     /** In REPLICATE mode: the AppendEntries sent and not yet acknowledged; empty in the other modes. */
     final Inflights inflights;
 
-    /** In SNAPSHOT mode: the snapshot being sent, and the offset of the next chunk. */
-    long snapshotIndex;
+    /** In SNAPSHOT mode: the transfer under way, which pins its snapshot; null in the other modes. */
+    SnapshotTransfer snapshotTransfer;
 
-    long snapshotOffset;
-
-    /** In PROBE (or SNAPSHOT) mode: an AppendEntries (or a chunk) is in flight, send nothing more until its reply or a heartbeat. */
+    /** In PROBE mode: an AppendEntries is in flight, send nothing more until its reply or a heartbeat. */
     boolean probeInFlight;
 
     /** Heard from this follower during the current CheckQuorum window (§6.2 / dissertation §6.2). */
@@ -90,14 +91,20 @@ final class Progress {
         enter(Mode.REPLICATE);
     }
 
-    void becomeSnapshot() {
+    /** Starts sending {@code transfer}'s snapshot; it stays pinned until the follower leaves SNAPSHOT mode. */
+    void becomeSnapshot(SnapshotTransfer transfer) {
         enter(Mode.SNAPSHOT);
+        snapshotTransfer = transfer;
     }
 
-    /** Whatever was in flight belonged to the old mode: its answers are handled, not waited for. */
+    /**
+     * Whatever was in flight belonged to the old mode: its answers are handled, not waited for. Leaving
+     * SNAPSHOT mode ends the transfer and releases its pinned snapshot.
+     */
     private void enter(Mode newMode) {
         mode = newMode;
         probeInFlight = false;
         inflights.reset();
+        snapshotTransfer = null;
     }
 }

@@ -29,6 +29,9 @@ import java.util.Set;
  * @param maxInflightMessages most AppendEntries with entries sent to one follower and not yet
  *     acknowledged (etcd-io/raft's MaxInflightMsgs): a follower that falls behind stops getting new
  *     entries, not just heartbeats, until it answers, instead of overflowing the transport's queue
+ * @param snapshotChunksInFlight most InstallSnapshot chunks sent to one follower and not yet
+ *     acknowledged: the next go out as its replies come back, so a transfer neither waits a round trip
+ *     per chunk nor fills the transport's queue
  */
 public record RaftConfig(
         String id,
@@ -42,7 +45,8 @@ public record RaftConfig(
         int snapshotEntries,
         int snapshotTrailingEntries,
         int snapshotChunkBytes,
-        int maxInflightMessages) {
+        int maxInflightMessages,
+        int snapshotChunksInFlight) {
 
     public static final int DEFAULT_SNAPSHOT_ENTRIES = 10_000;
     public static final int DEFAULT_SNAPSHOT_TRAILING_ENTRIES = 1_000;
@@ -53,6 +57,8 @@ public record RaftConfig(
      * entries on the way to one follower, far more than one round trip's worth of writes.
      */
     public static final int DEFAULT_MAX_INFLIGHT_MESSAGES = 256;
+    /** Four chunks of 256 KiB: 1 MiB on the way to a lagging follower, a few dozen queue slots at most. */
+    public static final int DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT = 4;
 
     public RaftConfig {
         Objects.requireNonNull(id, "id");
@@ -80,17 +86,18 @@ public record RaftConfig(
                     + " snapshotChunkBytes >= 1, got " + snapshotEntries + ", " + snapshotTrailingEntries + " and "
                     + snapshotChunkBytes);
         }
-        if (maxInflightMessages < 1) {
-            throw new IllegalArgumentException("maxInflightMessages must be >= 1, got " + maxInflightMessages);
+        if (maxInflightMessages < 1 || snapshotChunksInFlight < 1) {
+            throw new IllegalArgumentException("maxInflightMessages and snapshotChunksInFlight must be >= 1, got "
+                    + maxInflightMessages + " and " + snapshotChunksInFlight);
         }
     }
 
-    /** The configuration without the snapshot settings and the inflight window, which take their defaults. */
+    /** The configuration without the snapshot settings and the inflight windows, which take their defaults. */
     public RaftConfig(String id, List<String> members, int electionTimeoutMinTicks, int electionTimeoutMaxTicks,
             int heartbeatTicks, int maxEntriesPerAppend, int maxAppendBurst, Set<Bug> bugs) {
         this(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks, maxEntriesPerAppend,
                 maxAppendBurst, bugs, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SNAPSHOT_TRAILING_ENTRIES,
-                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_MAX_INFLIGHT_MESSAGES);
+                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_MAX_INFLIGHT_MESSAGES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT);
     }
 
     /**
@@ -104,31 +111,40 @@ public record RaftConfig(
     public RaftConfig withBugs(Set<Bug> newBugs) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, newBugs, snapshotEntries, snapshotTrailingEntries,
-                snapshotChunkBytes, maxInflightMessages);
+                snapshotChunkBytes, maxInflightMessages, snapshotChunksInFlight);
     }
 
     /** Snapshot every {@code entries} applied entries, keeping {@code trailing} entries behind each snapshot. */
     public RaftConfig withSnapshots(int entries, int trailing) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
-                maxEntriesPerAppend, maxAppendBurst, bugs, entries, trailing, snapshotChunkBytes, maxInflightMessages);
+                maxEntriesPerAppend, maxAppendBurst, bugs, entries, trailing, snapshotChunkBytes, maxInflightMessages,
+                snapshotChunksInFlight);
     }
 
     public RaftConfig withSnapshotChunkBytes(int chunkBytes) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries, chunkBytes,
-                maxInflightMessages);
+                maxInflightMessages, snapshotChunksInFlight);
     }
 
     public RaftConfig withTiming(int electionMin, int electionMax, int heartbeat) {
         return new RaftConfig(id, members, electionMin, electionMax, heartbeat, maxEntriesPerAppend, maxAppendBurst,
-                bugs, snapshotEntries, snapshotTrailingEntries, snapshotChunkBytes, maxInflightMessages);
+                bugs, snapshotEntries, snapshotTrailingEntries, snapshotChunkBytes, maxInflightMessages,
+                snapshotChunksInFlight);
     }
 
     /** At most {@code messages} AppendEntries with entries unacknowledged per follower. */
     public RaftConfig withMaxInflightMessages(int messages) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries,
-                snapshotChunkBytes, messages);
+                snapshotChunkBytes, messages, snapshotChunksInFlight);
+    }
+
+    /** At most {@code chunks} InstallSnapshot chunks unacknowledged per follower. */
+    public RaftConfig withSnapshotChunksInFlight(int chunks) {
+        return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
+                maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries,
+                snapshotChunkBytes, maxInflightMessages, chunks);
     }
 
     public boolean has(Bug bug) {

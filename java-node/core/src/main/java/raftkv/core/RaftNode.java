@@ -86,11 +86,12 @@ public final class RaftNode {
     private void tickLeader() {
         state.heartbeatElapsed++;
         state.leader.tickTransfer();
+        state.leader.tickSnapshotTransfers();
         if (state.heartbeatElapsed >= config.heartbeatTicks()) {
             state.heartbeatElapsed = 0;
             // Leaders: "send initial empty AppendEntries RPCs (heartbeat) to each server; repeat
             // during idle periods to prevent election timeouts (§5.2)"
-            state.leader.broadcast(true, state.commitIndex);
+            state.leader.broadcastHeartbeat(state.commitIndex);
         }
         if (state.electionElapsed >= state.checkQuorumTicks) {
             state.electionElapsed = 0;

@@ -9,12 +9,11 @@ import static raftkv.core.Harness.sent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
  * InstallSnapshot (dissertation Figure 5.3, extended Raft paper Figure 13): each receiver rule, and
- * the leader's side — a snapshot sent in chunks when the entries a follower needs were compacted.
+ * chunks that arrive twice, out of order or late. The leader's side is {@link SnapshotTransferTest}.
  */
 class InstallSnapshotTest {
 
@@ -56,7 +55,7 @@ class InstallSnapshotTest {
         assertThat(r.nextOffset()).isEqualTo(7);
         assertThat(r.matchIndex()).isZero();
         assertThat(n.snapshotIndex()).isZero(); // nothing installed yet
-        n.step(chunk(2, 4, 3, false)); // a duplicate is written at its offset again: no harm
+        n.step(chunk(2, 4, 3, false)); // a duplicate is not written again: the reply repeats the end
         assertThat(reply(n).nextOffset()).isEqualTo(7);
         n.step(chunk(2, 7, 3, true));
         assertThat(reply(n).matchIndex()).isEqualTo(5);
@@ -64,26 +63,95 @@ class InstallSnapshotTest {
     }
 
     @Test
-    void createNewSnapshotFileIfFirstChunk_Figure13Rule2() {
+    void createNewSnapshotFileOnlyWithTheFirstChunkOfANewerSnapshot_Figure13Rules2And5() {
         RaftNode n = follower(List.of());
-        n.step(chunk(2, 0, 4, false));
+        n.step(chunk(2, 0, 4, false)); // the first chunk of snapshot 5 creates its file
         drain(n);
-        n.step(chunk(2, 0, 2, false)); // offset 0 starts the file over
-        drain(n);
-        n.step(chunk(2, 4, 6, true)); // so bytes 2..4 are missing now: ask for them
-        assertThat(reply(n).nextOffset()).isEqualTo(2);
+        // The middle of a newer snapshot cannot start it: the receiver asks for its first chunk and
+        // keeps the transfer under way.
         n.step(new Message.InstallSnapshot(2, "n1", "n2", 6, 2, THREE, 4, new byte[1], false));
-        assertThat(reply(n).nextOffset()).isZero(); // a chunk of another snapshot: start that one at 0
+        assertThat(reply(n)).isEqualTo(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 0, 0));
+        n.step(chunk(2, 4, 2, false));
+        assertThat(reply(n).nextOffset()).isEqualTo(6);
+        // The first chunk of a newer snapshot starts it: "discard any existing or partial snapshot with
+        // a smaller index" (rule 5).
+        byte[] newer = "abcdefgh".getBytes();
+        n.step(new Message.InstallSnapshot(2, "n1", "n2", 6, 2, THREE, 0, Arrays.copyOf(newer, 3), false));
+        assertThat(reply(n)).isEqualTo(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 3, 0));
+        // A late chunk of the older snapshot is dropped without a reply: its sender has moved on.
+        n.step(chunk(2, 6, 4, true));
+        assertThat(drain(n).messages()).isEmpty();
+        n.step(new Message.InstallSnapshot(2, "n1", "n2", 6, 2, THREE, 3, Arrays.copyOfRange(newer, 3, 8), true));
+        assertThat(reply(n).matchIndex()).isEqualTo(6);
+        assertThat(n.snapshot()).isEqualTo(new Snapshot(6, 2, THREE, newer));
     }
 
     @Test
-    void aMissingChunkIsAskedForAgain() {
+    void aLateDuplicateOfTheFirstChunkDoesNotResetTheTransfer() {
+        RaftNode n = follower(List.of());
+        n.step(chunk(2, 0, 4, false));
+        drain(n);
+        n.step(chunk(2, 4, 4, false));
+        drain(n);
+        n.step(chunk(2, 0, 4, false)); // chunk 0 again, delivered twice by the network
+        assertThat(reply(n)).isEqualTo(new Message.InstallSnapshotReply(2, "n2", "n1", 5, 8, 0));
+        n.step(chunk(2, 8, 2, true));
+        assertThat(reply(n).matchIndex()).isEqualTo(5);
+        assertThat(n.snapshot().data()).isEqualTo(DATA);
+        // And once the snapshot is installed, a duplicate of its first chunk is answered from the commit
+        // index: it starts no transfer and installs nothing.
+        n.step(chunk(2, 0, 4, false));
+        Ready ready = drain(n);
+        assertThat(sent(ready, Message.InstallSnapshotReply.class))
+                .containsExactly(new Message.InstallSnapshotReply(2, "n2", "n1", 5, 0, 5));
+        assertThat(ready.snapshot()).isNull();
+    }
+
+    @Test
+    void aChunkThatOvertookALostOneIsIgnoredAndTheMissingOneAskedFor() {
         RaftNode n = follower(List.of());
         n.step(chunk(2, 0, 3, false));
         drain(n);
-        n.step(chunk(2, 6, 4, true));
+        n.step(chunk(2, 6, 4, true)); // bytes 3..6 are missing: not written, even though done is set
         assertThat(reply(n)).isEqualTo(new Message.InstallSnapshotReply(2, "n2", "n1", 5, 3, 0));
         assertThat(n.snapshotIndex()).isZero();
+        n.step(chunk(2, 3, 3, false));
+        assertThat(reply(n).nextOffset()).isEqualTo(6);
+        n.step(chunk(2, 6, 4, true));
+        assertThat(reply(n).matchIndex()).isEqualTo(5);
+        assertThat(n.snapshot().data()).isEqualTo(DATA);
+    }
+
+    @Test
+    void aLaterLeadersTransferReplacesAnEarlierLeadersEvenOfAnOlderSnapshot() {
+        // A new leader's latest snapshot may be older than the one the last leader was sending: its
+        // transfer must be able to start, or the follower would wait for chunks that never come.
+        RaftNode n = follower(List.of());
+        n.step(chunk(2, 0, 4, false)); // snapshot 5 from n1, leader of term 2
+        drain(n);
+        n.step(new Message.InstallSnapshot(3, "n3", "n2", 4, 2, THREE, 0, DATA, true));
+        Ready ready = drain(n);
+        assertThat(sent(ready, Message.InstallSnapshotReply.class))
+                .containsExactly(new Message.InstallSnapshotReply(3, "n2", "n3", 4, 10, 4));
+        assertThat(n.snapshot()).isEqualTo(new Snapshot(4, 2, THREE, DATA));
+        n.step(new Message.InstallSnapshot(2, "n1", "n2", 5, 2, THREE, 4, new byte[4], false));
+        assertThat(sent(drain(n), Message.InstallSnapshotReply.class)).extracting(Message.InstallSnapshotReply::term)
+                .containsExactly(3L); // rule 1: the old leader's chunk is refused by term
+    }
+
+    @Test
+    void anAppendEntriesThatCannotMatchDuringATransferLeavesItAlone_Figure2Rule2() {
+        // The leader's heartbeats to a follower receiving a snapshot start at its compaction boundary,
+        // which the follower's log does not reach: rejected, and the chunks received so far are kept.
+        RaftNode n = follower(List.of());
+        n.step(chunk(2, 0, 4, false));
+        drain(n);
+        n.step(new Message.AppendEntries(2, "n1", "n2", 5, 2, List.of(), 5, 1));
+        assertThat(sent(drain(n), Message.AppendEntriesReply.class)).extracting(Message.AppendEntriesReply::success)
+                .containsExactly(false);
+        n.step(chunk(2, 4, 6, true));
+        assertThat(reply(n).matchIndex()).isEqualTo(5);
+        assertThat(n.snapshot().data()).isEqualTo(DATA);
     }
 
     @Test
@@ -231,66 +299,5 @@ class InstallSnapshotTest {
         assertThat(kv.lastApplied()).isEqualTo(2);
         assertThat(kv.get("x")).isEqualTo(new Result.Ok("y"));
         assertThat(kv.sessionCount()).isEqualTo(1);
-    }
-
-    // ---------------------------------------------------------------- the leader's side
-
-    /** n1 leads THREE with a snapshot at 6 and a log from 5 on; n2 and n3 have nothing yet. */
-    private static RaftNode leaderWithCompactedLog() {
-        RaftConfig config = Harness.config("n1", THREE).withSnapshots(6, 2).withSnapshotChunkBytes(4);
-        RaftNode n1 = RaftNode.restart(config, new HardState(1, "n1"), new Snapshot(4, 1, THREE, DATA),
-                entries(1, 1, 1, 1, 1, 1), new SplittableRandom(1));
-        Harness.elect(n1); // the no-op at 7
-        n1.step(Harness.ack(n1, "n3", 7, 1));
-        drain(n1);
-        assertThat(n1.commitIndex()).isEqualTo(7);
-        n1.compact(6, DATA);
-        drain(n1);
-        assertThat(n1.firstLogIndex()).isEqualTo(5);
-        return n1;
-    }
-
-    @Test
-    void onlyTheLeaderOfTheReplysTermActsOnAnInstallSnapshotReply_5_1() {
-        RaftNode n1 = leaderWithCompactedLog(); // leader of term 2
-        n1.step(new Message.InstallSnapshotReply(1, "n2", "n1", 6, 10, 6)); // from an earlier leadership
-        assertThat(drain(n1).messages()).isEmpty();
-        assertThat(n1.status().matchIndex()).containsEntry("n2", 0L);
-        // A reply of its own term that arrives after the leader stepped down (CheckQuorum, §6.2) is late too.
-        for (int i = 0; i < 3 * n1.config().electionTimeoutMaxTicks() && n1.role() == Role.LEADER; i++) {
-            n1.tick();
-            drain(n1);
-        }
-        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
-        assertThat(n1.currentTerm()).isEqualTo(2);
-        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 10, 6));
-        assertThat(drain(n1).messages()).isEmpty();
-        assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
-    }
-
-    @Test
-    void theLeaderSendsTheSnapshotInChunksWhenTheNextEntryWasCompacted_7() {
-        RaftNode n1 = leaderWithCompactedLog();
-        // n2's log is empty: the leader backs up to index 1, which it no longer holds.
-        n1.step(new Message.AppendEntriesReply(2, "n2", "n1", false, 0, 0, 1, 1));
-        List<Message.InstallSnapshot> first = sent(drain(n1), Message.InstallSnapshot.class);
-        assertThat(first).containsExactly(new Message.InstallSnapshot(2, "n1", "n2", 6, 1, THREE, 0,
-                Arrays.copyOf(DATA, 4), false));
-        n1.tick();
-        n1.tick(); // a heartbeat resends the chunk in flight, in case it was lost
-        assertThat(sent(drain(n1), Message.InstallSnapshot.class)).extracting(Message.InstallSnapshot::offset)
-                .containsExactly(0L);
-        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 4, 0));
-        assertThat(sent(drain(n1), Message.InstallSnapshot.class)).extracting(Message.InstallSnapshot::offset)
-                .containsExactly(4L);
-        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 8, 0));
-        List<Message.InstallSnapshot> last = sent(drain(n1), Message.InstallSnapshot.class);
-        assertThat(last).extracting(Message.InstallSnapshot::done).containsExactly(true);
-        assertThat(last.getFirst().data()).hasSize(2);
-        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 10, 6));
-        // Installed: replication goes on with AppendEntries from the entry after the snapshot.
-        List<Message.AppendEntries> appends = sent(drain(n1), Message.AppendEntries.class);
-        assertThat(appends).extracting(Message.AppendEntries::prevLogIndex).containsExactly(6L);
-        assertThat(n1.status().matchIndex()).containsEntry("n2", 6L);
     }
 }

@@ -76,7 +76,12 @@ final class Cluster implements SimNode.Wiring, Client.World {
         this.network = new Network(scheduler, random.split(), mix);
         // Snapshots are always on, with a small threshold and tail and small chunks, chosen per seed
         // from a generator of their own (so the rest of a seed's run is as it was before snapshots).
+        // The simulated state is small (a few hundred bytes), so chunks of 8 to 64 bytes make most
+        // transfers take many chunks (up to a few dozen): the same coverage of chunking, windows and
+        // retransmits as a big state with big chunks, at a fraction of the cost.
         SplittableRandom snapshotSettings = new SplittableRandom(seed ^ 0x5AA9_5A0BL);
+        // A transfer's window of chunks in flight: 1 to 4, from another generator for the same reason.
+        SplittableRandom transferSettings = new SplittableRandom(seed ^ 0x7C4A_11E5L);
         // Likewise each node's inflight window: 1 to 8 messages, small enough beside the mixes' bursts
         // that a leader often finds a follower paused and must rely on its acks and heartbeats.
         SplittableRandom windowSettings = new SplittableRandom(seed ^ 0x1F11_6475L);
@@ -86,8 +91,9 @@ final class Cluster implements SimNode.Wiring, Client.World {
         for (String id : ids) {
             RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs)
                     .withSnapshots(snapshotSettings.nextInt(15, 80), snapshotSettings.nextInt(0, 12))
-                    .withSnapshotChunkBytes(snapshotSettings.nextInt(32, 600))
-                    .withMaxInflightMessages(windowSettings.nextInt(1, 9));
+                    .withSnapshotChunkBytes(snapshotSettings.nextInt(8, 65))
+                    .withMaxInflightMessages(windowSettings.nextInt(1, 9))
+                    .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
             nodes.put(id, new SimNode(config, sessions, random.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
@@ -248,17 +254,24 @@ final class Cluster implements SimNode.Wiring, Client.World {
         invariants.restored(node, snapshot);
     }
 
-    /** Snapshots taken and saved, installed from a leader, and power cuts in the middle of saving either. */
-    record SnapshotCounts(long saved, long installed, long cutMidSnapshot) {
+    /**
+     * Snapshots taken and saved, installed from a leader, power cuts in the middle of saving either,
+     * and InstallSnapshot chunks sent.
+     */
+    record SnapshotCounts(long saved, long installed, long cutMidSnapshot, long chunksSent) {
+        static final SnapshotCounts NONE = new SnapshotCounts(0, 0, 0, 0);
+
         SnapshotCounts plus(SnapshotCounts o) {
-            return new SnapshotCounts(saved + o.saved, installed + o.installed, cutMidSnapshot + o.cutMidSnapshot);
+            return new SnapshotCounts(saved + o.saved, installed + o.installed, cutMidSnapshot + o.cutMidSnapshot,
+                    chunksSent + o.chunksSent);
         }
     }
 
     SnapshotCounts snapshotCounts() {
         return new SnapshotCounts(nodes.values().stream().mapToLong(n -> n.disk().snapshotsSaved()).sum(),
                 nodes.values().stream().mapToLong(n -> n.disk().snapshotsInstalled()).sum(),
-                nodes.values().stream().mapToLong(n -> n.disk().powerCutsInSnapshots()).sum());
+                nodes.values().stream().mapToLong(n -> n.disk().powerCutsInSnapshots()).sum(),
+                network.snapshotChunks());
     }
 
     @Override

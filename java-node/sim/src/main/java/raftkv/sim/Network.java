@@ -16,6 +16,7 @@ final class Network {
     private Partition partition = Partition.NONE;
     private long sent;
     private long lost;
+    private long snapshotChunks;
 
     Network(Scheduler scheduler, RandomGenerator random, FaultMix mix) {
         this.scheduler = scheduler;
@@ -25,6 +26,9 @@ final class Network {
 
     void send(Message message) {
         sent++;
+        if (message instanceof Message.InstallSnapshot) {
+            snapshotChunks++;
+        }
         if (random.nextDouble() < mix.dropRate()) {
             lost++;
             return;
@@ -67,5 +71,10 @@ final class Network {
 
     long lost() {
         return lost;
+    }
+
+    /** InstallSnapshot messages sent (chunks, counting each resend). */
+    long snapshotChunks() {
+        return snapshotChunks;
     }
 }

@@ -25,9 +25,10 @@ final class SeedRunner {
             return String.format(
                     "%d seeds: %d passed, %d failed; %,d client operations, %,d events, %,d power cuts mid-fsync"
                             + " (%,d torn WAL tails cut at restart); %,d snapshots taken, %,d installed from a"
-                            + " leader, %,d power cuts mid-snapshot; in %.1f s (%,.0f simulated ops/s)",
+                            + " leader (%,d chunks sent), %,d power cuts mid-snapshot; in %.1f s (%,.0f simulated"
+                            + " ops/s)",
                     seeds, seeds - failures.size(), failures.size(), operations, events, powerCuts, tornTailsCut,
-                    snapshots.saved(), snapshots.installed(), snapshots.cutMidSnapshot(),
+                    snapshots.saved(), snapshots.installed(), snapshots.chunksSent(), snapshots.cutMidSnapshot(),
                     wallNanos / 1e9, operationsPerSecond());
         }
     }
@@ -61,7 +62,7 @@ final class SeedRunner {
             long events = 0;
             long powerCuts = 0;
             long tornTailsCut = 0;
-            Cluster.SnapshotCounts snapshots = new Cluster.SnapshotCounts(0, 0, 0);
+            Cluster.SnapshotCounts snapshots = Cluster.SnapshotCounts.NONE;
             int ran = 0;
             for (Future<Simulation.Outcome> future : futures) {
                 Simulation.Outcome outcome = future.get();

@@ -21,7 +21,9 @@ import raftkv.storage.fs.FileSystem;
  *
  * <p>Compaction order, crash-safe at every step: the snapshot file is made durable first, then the
  * WAL is rewritten without the entries it replaces, then older snapshot files are deleted. Recovery
- * loads the newest valid snapshot the WAL continues, and replays only the WAL.
+ * loads the newest valid snapshot the WAL continues, and replays only the WAL; a WAL left over from
+ * before an installed snapshot (a crash between its two steps) is discarded then, as the install
+ * would have done.
  */
 public final class DiskStorage implements StableStorage, Closeable {
 
@@ -35,14 +37,16 @@ public final class DiskStorage implements StableStorage, Closeable {
     private final Wal wal;
     private final SnapshotFiles snapshots;
     private final Snapshot recoveredSnapshot; // or null
+    private final List<LogEntry> recoveredEntries;
 
     private DiskStorage(HardStateFile hardStateFile, HardState hardState, Wal wal, SnapshotFiles snapshots,
-            Snapshot recoveredSnapshot) {
+            Snapshot recoveredSnapshot, List<LogEntry> recoveredEntries) {
         this.hardStateFile = hardStateFile;
         this.recoveredHardState = hardState;
         this.wal = wal;
         this.snapshots = snapshots;
         this.recoveredSnapshot = recoveredSnapshot;
+        this.recoveredEntries = List.copyOf(recoveredEntries);
     }
 
     /**
@@ -60,16 +64,46 @@ public final class DiskStorage implements StableStorage, Closeable {
         Wal wal = Wal.open(fs, dataDir.resolve(WAL_FILE));
         try {
             Snapshot snapshot = newestUsableSnapshot(snapshots.loadAll(), wal.recoveredEntries(), dataDir);
-            if (snapshot != null && wal.lastIndex() < snapshot.lastIncludedIndex()) {
-                // The snapshot covers all the WAL holds (an installed snapshot, or a cut that kept
-                // nothing): the log continues after the snapshot, in a WAL that says so.
-                wal.discardAll(snapshot.lastIncludedIndex());
+            List<LogEntry> entries = wal.recoveredEntries();
+            if (snapshot != null) {
+                long index = snapshot.lastIncludedIndex();
+                if (!walContinues(snapshot, entries)) {
+                    // "7. Discard the entire log" (dissertation Figure 5.3): the log continues after the
+                    // snapshot, in a WAL that says so.
+                    wal.discardAll(index);
+                    entries = List.of();
+                }
+                // The node restarts from the snapshot: entries it covers are not needed again.
+                entries = entries.stream().filter(e -> e.index() > index).toList();
             }
-            return new DiskStorage(hardStateFile, hardState, wal, snapshots, snapshot);
+            return new DiskStorage(hardStateFile, hardState, wal, snapshots, snapshot, entries);
         } catch (IOException | RuntimeException e) {
             wal.close();
             throw e;
         }
+    }
+
+    /**
+     * True if the WAL goes on from {@code snapshot}, so its entries after the snapshot are the log's:
+     * InstallSnapshot's receiver rules 6-7 (dissertation Figure 5.3), applied again at open. A crash
+     * inside {@link #installSnapshot} after the snapshot became durable and before the WAL was
+     * discarded leaves the old WAL, whose entries may be of older terms than the snapshot's last
+     * one; keeping them would hand the node a log whose terms go back.
+     */
+    private static boolean walContinues(Snapshot snapshot, List<LogEntry> wal) {
+        long index = snapshot.lastIncludedIndex();
+        if (wal.isEmpty() || wal.getLast().index() < index) {
+            return false; // the snapshot covers all the WAL holds: an installed snapshot, or a cut that kept nothing
+        }
+        long first = wal.getFirst().index();
+        if (first == index + 1) {
+            // Cut right after this snapshot (taken with no trailing entries) or begun after installing it.
+            // (The old WAL of an install cannot start there: it would need a snapshot at this index already.)
+            return true;
+        }
+        // "6. If existing log entry has same index and term as snapshot's last included entry, retain log
+        // entries following it"; otherwise rule 7. (newestUsableSnapshot ruled out a gap, so first <= index.)
+        return wal.get(Math.toIntExact(index - first)).term() == snapshot.lastIncludedTerm();
     }
 
     /**
@@ -125,8 +159,13 @@ public final class DiskStorage implements StableStorage, Closeable {
         return recoveredHardState;
     }
 
+    /**
+     * The log entries recovered after {@link #recoveredSnapshot()} (all of them if there is none): the
+     * WAL's trailing entries behind the snapshot stay on disk until the next cut, but the node does
+     * not need them.
+     */
     public List<LogEntry> recoveredEntries() {
-        return wal.recoveredEntries();
+        return recoveredEntries;
     }
 
     /** Bytes of torn WAL tail (never fsynced, so never acknowledged) that recovery cut off at open. */

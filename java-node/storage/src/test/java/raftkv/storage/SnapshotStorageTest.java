@@ -2,14 +2,19 @@ package raftkv.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import raftkv.core.Command;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
+import raftkv.core.RaftConfig;
+import raftkv.core.RaftNode;
 import raftkv.core.Snapshot;
 import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.StrictMemFileSystem;
@@ -46,7 +51,8 @@ class SnapshotStorageTest {
         fs.crash();
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
             assertThat(reopened.recoveredSnapshot()).contains(snapshot(8));
-            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 7, 12)); // only the tail is replayed
+            // The WAL keeps 7..12 (two trailing entries behind the snapshot); the node restarts after it.
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 9, 12));
         }
         assertThat(fs.readAllBytes(DIR.resolve(DiskStorage.WAL_FILE)).length).isLessThan(walBefore);
     }
@@ -81,10 +87,11 @@ class SnapshotStorageTest {
     }
 
     /**
-     * The whole sequence — entries, a snapshot with its WAL cut, more entries, an installed snapshot,
-     * more entries — with a power loss before each file operation in turn. Whatever a call had
-     * returned for (acknowledged) must be recovered, and recovery must always succeed. Leaving out
-     * any fsync or directory fsync of the snapshot path makes some crash point fail here.
+     * The whole sequence — entries, a snapshot with its WAL cut, more entries, a snapshot that cuts
+     * the whole log, a snapshot installed from a leader beyond the log, more entries — with a power
+     * loss before each file operation in turn. Whatever a call had returned for (acknowledged) must
+     * be recovered, and recovery must always succeed. Leaving out any fsync or directory fsync of the
+     * snapshot path makes some crash point fail here.
      */
     @Test
     void aPowerLossAtEveryStepKeepsEveryAcknowledgedWrite() throws IOException {
@@ -105,6 +112,11 @@ class SnapshotStorageTest {
                 acknowledgedSnapshot = snapshot(8);
                 storage.persist(null, 0, WalFixture.entries(1, 9, 9));
                 acknowledged = 9;
+                storage.installSnapshot(snapshot(12)); // the leader's snapshot, past this log's end
+                acknowledgedSnapshot = snapshot(12);
+                acknowledged = 12;
+                storage.persist(null, 0, WalFixture.entries(1, 13, 13));
+                acknowledged = 13;
                 completed = true;
             } catch (CrashingFileSystem.PowerLoss expected) {
                 // the machine went down here
@@ -121,7 +133,7 @@ class SnapshotStorageTest {
                 assertHoldsEveryEntry(recovered, last);
             }
             if (completed) {
-                assertThat(crashAt).as("crash points covered").isGreaterThan(20);
+                assertThat(crashAt).as("crash points covered").isGreaterThan(30);
                 return; // the scenario ran to the end without reaching the crash point: every step was covered
             }
         }
@@ -141,6 +153,86 @@ class SnapshotStorageTest {
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
             assertThat(reopened.recoveredSnapshot()).contains(snapshot(20));
             assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 21, 21));
+        }
+    }
+
+    /**
+     * A leader's snapshot at 8 of term 2 installed over a WAL whose entries, up to 10, are all of term 1
+     * (the follower's log diverged after a snapshot at 4; two older snapshot files, so the install
+     * also deletes one), with a power loss before each file operation of installSnapshot in turn.
+     * The storage reopens either as before (snapshot 4, entries 5..10 of term 1) or as after
+     * (snapshot 8, no entries): never the new snapshot with the old entries after it, whose terms
+     * go back. The node restarts from what was recovered, and the storage takes the install again.
+     */
+    @Test
+    void anInstallInterruptedAtEveryStepLeavesANodeThatRestarts_Figure13Rules6And7() throws IOException {
+        Snapshot installed = new Snapshot(8, 2, MEMBERS, "the leader's state at 8".getBytes());
+        for (long crashAt = 0; ; crashAt++) {
+            CrashingFileSystem fs = new CrashingFileSystem();
+            try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+                storage.persist(new HardState(2, null), 0, WalFixture.entries(1, 1, 10));
+                storage.saveSnapshot(snapshot(2), 1);
+                storage.saveSnapshot(snapshot(4), 3); // the WAL holds 3..10
+            }
+            boolean acknowledged = false;
+            fs.crashBeforeOperation(crashAt);
+            try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+                storage.installSnapshot(installed);
+                acknowledged = true;
+            } catch (CrashingFileSystem.PowerLoss expected) {
+                // the machine went down inside installSnapshot
+            }
+            try (DiskStorage recovered = DiskStorage.open(fs.disk, DIR)) {
+                Snapshot snapshot = recovered.recoveredSnapshot().orElseThrow();
+                if (acknowledged || snapshot.lastIncludedIndex() == 8) {
+                    assertThat(snapshot).as("crash at %d", crashAt).isEqualTo(installed);
+                    assertThat(recovered.recoveredEntries()).as("crash at %d", crashAt).isEmpty();
+                } else {
+                    assertThat(snapshot).as("crash at %d", crashAt).isEqualTo(snapshot(4));
+                    assertThat(recovered.recoveredEntries()).as("crash at %d", crashAt)
+                            .isEqualTo(WalFixture.entries(1, 5, 10));
+                }
+                RaftNode node = RaftNode.restart(RaftConfig.of("n1", MEMBERS), recovered.recoveredHardState(),
+                        snapshot, recovered.recoveredEntries(), new SplittableRandom(1));
+                assertThat(node.commitIndex()).as("crash at %d", crashAt).isEqualTo(snapshot.lastIncludedIndex());
+                // The leader sends the snapshot again (or the log goes on after it): both work.
+                if (snapshot.lastIncludedIndex() == 4) {
+                    recovered.installSnapshot(installed);
+                }
+                recovered.persist(null, 0, List.of(new LogEntry(2, 9, new Command.Noop(), null)));
+            }
+            try (DiskStorage again = DiskStorage.open(fs.disk, DIR)) {
+                assertThat(again.recoveredSnapshot()).as("crash at %d", crashAt).contains(installed);
+                assertThat(again.recoveredEntries()).extracting(LogEntry::index, LogEntry::term)
+                        .as("crash at %d", crashAt).containsExactly(tuple(9L, 2L));
+            }
+            if (acknowledged) {
+                assertThat(crashAt).as("crash points covered").isGreaterThanOrEqualTo(11);
+                return; // installSnapshot ran to the end without reaching the crash point
+            }
+        }
+    }
+
+    @Test
+    void aWalWhoseEntryAtTheSnapshotsIndexHasTheSnapshotsTermIsKept_Figure13Rule6() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(2, 1, 10));
+        }
+        new SnapshotFiles(fs, DIR).save(new Snapshot(8, 2, MEMBERS, new byte[0])); // as a crash mid-install leaves it
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(2, 9, 10));
+        }
+        // The same WAL next to a snapshot whose last term differs: "7. Discard the entire log".
+        new SnapshotFiles(fs, DIR).save(new Snapshot(9, 3, MEMBERS, new byte[0]));
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredEntries()).isEmpty();
+        }
+        fs.crash(); // the discarded WAL stays discarded
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot().map(Snapshot::lastIncludedIndex)).contains(9L);
+            assertThat(reopened.recoveredEntries()).isEmpty();
+            reopened.persist(null, 0, List.of(new LogEntry(3, 10, new Command.Noop(), null))); // the log goes on
         }
     }
 
