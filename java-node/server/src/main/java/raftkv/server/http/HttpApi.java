@@ -32,8 +32,8 @@ public final class HttpApi {
 
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
-    /** The largest request body accepted at all (a peer's batch); client bodies are capped lower. */
-    static final long MAX_PEER_BODY_BYTES = 32L << 20;
+    /** The largest body of {@code POST /raft/{type}} (a batch of JSON messages); client bodies get 64 KiB. */
+    static final int MAX_PEER_BODY_BYTES = 32 << 20;
 
     /** Acceptor, selectors and Jetty's housekeeping; request handlers run on virtual threads. */
     private static final int JETTY_MAX_PLATFORM_THREADS = 16;
@@ -59,8 +59,10 @@ public final class HttpApi {
             javalin.startup.showOldJavalinVersionWarning = false;
             javalin.concurrency.useVirtualThreads = true;
             javalin.jetty.threadPool = jettyThreads();
-            // Peers send batches of AppendEntries; client routes enforce their own 64 KiB limit.
-            javalin.http.maxRequestSize = MAX_PEER_BODY_BYTES;
+            // Every route reads its body through RequestBody, with its own limit, while it streams (64 KiB
+            // on client routes, 32 MiB on /raft/{type}; /raft/stream reads frames). This bounds anything
+            // that would still call ctx.bodyAsBytes() at the client limit.
+            javalin.http.maxRequestSize = ClientRequests.MAX_BODY_BYTES;
             javalin.http.prefer405over404 = true;
             javalin.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             javalin.jetty.host = config.listenHost();

@@ -141,7 +141,7 @@ final class PeerRoutes {
         checkToken(ctx);
         MessageType type = MessageType.fromPath(ctx.pathParam("type"))
                 .orElseThrow(() -> new ApiException(ErrorCode.NO_ROUTE, "no such Raft message type"));
-        List<Message> messages = parse(ctx.bodyAsBytes(), type);
+        List<Message> messages = parse(RequestBody.readAtMost(ctx, HttpApi.MAX_PEER_BODY_BYTES), type);
         messages.forEach(this::check);
         for (Message message : messages) {
             if (!loop.deliver(message)) {
