@@ -22,6 +22,7 @@ import raftkv.core.RaftConfig;
  * @param requestTimeoutMs how long a client request may wait for commit (or its forward) in total
  * @param snapshotEntries applied entries between two snapshots (log compaction, dissertation §5.1)
  * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
+ * @param connections how the HTTP server bounds connections and slow clients
  */
 public record NodeConfig(
         String id,
@@ -37,7 +38,41 @@ public record NodeConfig(
         String clusterToken,
         int requestTimeoutMs,
         int snapshotEntries,
-        int snapshotTrailingEntries) {
+        int snapshotTrailingEntries,
+        Connections connections) {
+
+    /**
+     * The HTTP server's bounds on connections, against floods and slow clients (slowloris). One
+     * port serves clients and peers, so these apply to both, except that a peer stream, once its
+     * token is checked, has no deadline (it is a request whose body never ends, by design).
+     *
+     * @param maxConnections open connections at most; at the bound Jetty stops accepting, and new
+     *     connections wait in the kernel's backlog until one closes
+     * @param idleTimeoutMs a connection on which nothing moves for this long is closed
+     * @param readTimeoutMs a request's head must arrive within this long of its first byte, and the
+     *     request must be answered within this long plus {@code requestTimeoutMs} after its head
+     */
+    public record Connections(int maxConnections, int idleTimeoutMs, int readTimeoutMs) {
+
+        /** Above the 10,000 client connections a node must answer, below the usual 20,000-fd limit. */
+        public static final Connections DEFAULT = new Connections(15_000, 30_000, 10_000);
+
+        public Connections {
+            if (maxConnections < 1 || idleTimeoutMs < 1 || readTimeoutMs < 1) {
+                throw new IllegalArgumentException("--max-connections, --idle-timeout-ms and --read-timeout-ms must be"
+                        + " >= 1, got " + maxConnections + ", " + idleTimeoutMs + ", " + readTimeoutMs);
+            }
+        }
+    }
+
+    /** The configuration with the default connection bounds. */
+    public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
+            int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
+            String clusterToken, int requestTimeoutMs, int snapshotEntries, int snapshotTrailingEntries) {
+        this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
+                heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
+                Connections.DEFAULT);
+    }
 
     /** The configuration with the default snapshot settings. */
     public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
@@ -50,6 +85,7 @@ public record NodeConfig(
 
     public NodeConfig {
         Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(connections, "connections");
         members = new TreeMap<>(members);
         bugs = Set.copyOf(bugs);
         if (!members.containsKey(id)) {
@@ -77,6 +113,12 @@ public record NodeConfig(
         if (snapshotTrailingEntries < 0) {
             throw new IllegalArgumentException("--snapshot-trailing-entries must be >= 0, got " + snapshotTrailingEntries);
         }
+    }
+
+    public NodeConfig withConnections(Connections newConnections) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, newConnections);
     }
 
     /** The peers' URLs: every member but this node. */

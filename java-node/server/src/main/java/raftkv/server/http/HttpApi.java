@@ -10,6 +10,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +57,9 @@ public final class HttpApi {
     /** @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal) */
     public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom) {
         KvRoutes kv = new KvRoutes(config, loop);
-        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom);
+        SlowClientGuard slowClients = new SlowClientGuard(config.connections().readTimeoutMs(),
+                config.requestTimeoutMs());
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, slowClients);
         AdminRoutes admin = new AdminRoutes(config, loop);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -67,6 +74,7 @@ public final class HttpApi {
             javalin.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             javalin.jetty.host = config.listenHost();
             javalin.jetty.port = config.listenPort();
+            javalin.jetty.addConnector((server, http) -> connector(server, http, config, slowClients));
             // Requests Jetty refuses before routing (bad URI, oversized headers) get JSON errors too.
             javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
 
@@ -115,6 +123,24 @@ public final class HttpApi {
         pool.setName("jetty");
         pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory()));
         return pool;
+    }
+
+    /**
+     * The one port, for clients and peers, with the bounds of {@link NodeConfig.Connections}: Jetty's
+     * idle timeout, the {@link SlowClientGuard}'s deadlines, and at most {@code maxConnections} open
+     * connections (at the bound Jetty stops accepting; the kernel's backlog holds new ones until a
+     * connection closes, so nobody is refused outright and the node's memory stays bounded).
+     */
+    private static ServerConnector connector(Server server, HttpConfiguration http, NodeConfig config,
+            SlowClientGuard slowClients) {
+        NodeConfig.Connections limits = config.connections();
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.listenHost());
+        connector.setPort(config.listenPort());
+        connector.setIdleTimeout(limits.idleTimeoutMs());
+        connector.addBean(slowClients); // started and stopped with the connector, told of each connection
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+        return connector;
     }
 
     public int port() {

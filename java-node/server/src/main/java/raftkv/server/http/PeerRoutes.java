@@ -34,6 +34,7 @@ final class PeerRoutes {
     private final NodeConfig config;
     private final EventLoop loop;
     private final Consumer<String> heardFrom;
+    private final SlowClientGuard slowClients;
     private final byte[] token;
     /** The newest stream of each peer; only it may deliver (guarded by {@link #streamsLock}). */
     private final Map<String, StreamId> currentStreams = new HashMap<>();
@@ -47,10 +48,11 @@ final class PeerRoutes {
      */
     private final ReentrantLock streamsLock = new ReentrantLock();
 
-    PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom) {
+    PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom, SlowClientGuard slowClients) {
         this.config = config;
         this.loop = loop;
         this.heardFrom = heardFrom;
+        this.slowClients = slowClients;
         this.token = config.clusterToken() == null ? null : config.clusterToken().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -84,6 +86,7 @@ final class PeerRoutes {
         if (!takeOver(from, stream)) {
             throw new ApiException(ErrorCode.INVALID_BODY, "stream " + stream + " of " + from + " is not its newest");
         }
+        slowClients.longLived(ctx); // a body that never ends, by design: no deadline for it
         DataInputStream in = new DataInputStream(ctx.req().getInputStream());
         while (true) {
             int length;

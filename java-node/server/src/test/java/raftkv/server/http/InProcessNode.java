@@ -28,17 +28,26 @@ final class InProcessNode implements AutoCloseable {
      * ports), so with none it is a one-node cluster that elects itself, and with some it never can.
      */
     InProcessNode(Path dataDir, String clusterToken, int requestTimeoutMs, String... otherMembers) throws IOException {
+        this(config(dataDir, clusterToken, requestTimeoutMs, otherMembers));
+    }
+
+    /** A node started with {@code config}, e.g. {@link #config} with other connection bounds. */
+    InProcessNode(NodeConfig config) throws IOException {
+        this.config = config;
+        node = RunningNode.start(config, new SplittableRandom(7), e -> {
+            throw new AssertionError("event loop failed", e);
+        });
+        base = URI.create("http://127.0.0.1:" + node.port());
+    }
+
+    static NodeConfig config(Path dataDir, String clusterToken, int requestTimeoutMs, String... otherMembers) {
         Map<String, URI> members = new TreeMap<>();
         members.put("n1", URI.create("http://127.0.0.1:1")); // own URL: unused, we listen on port 0
         for (int i = 0; i < otherMembers.length; i++) {
             members.put(otherMembers[i], URI.create("http://127.0.0.1:" + (2 + i))); // closed ports
         }
-        config = new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(members), dataDir, 5, 100, 200, 20, Set.of(),
+        return new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(members), dataDir, 5, 100, 200, 20, Set.of(),
                 clusterToken, requestTimeoutMs);
-        node = RunningNode.start(config, new SplittableRandom(7), e -> {
-            throw new AssertionError("event loop failed", e);
-        });
-        base = URI.create("http://127.0.0.1:" + node.port());
     }
 
     EventLoop loop() {
