@@ -17,6 +17,8 @@ final class ClientRequests {
 
     static final int MAX_BODY_BYTES = 64 * 1024;
     static final int MAX_NAME_CHARS = 1024;
+    static final int DEFAULT_PAGE_LIMIT = 1_000;
+    static final int MAX_PAGE_LIMIT = 10_000;
     static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
     static final String CLIENT_ID_HEADER = "X-Client-Id";
     static final String CLIENT_SEQ_HEADER = "X-Client-Seq";
@@ -42,6 +44,30 @@ final class ClientRequests {
             ctx.attribute(BODY_ATTRIBUTE, body);
         }
         return body;
+    }
+
+    /** Which page of the map a whole-map read asks for: ids after {@code after} ("" for the first). */
+    record PageRequest(String after, int limit) {}
+
+    /** {@code ?limit=N} (1 to {@link #MAX_PAGE_LIMIT}, default {@link #DEFAULT_PAGE_LIMIT}) and {@code ?after=ID}. */
+    static PageRequest pageRequest(Context ctx) {
+        String limitParam = ctx.queryParam("limit");
+        int limit = DEFAULT_PAGE_LIMIT;
+        if (limitParam != null) {
+            try {
+                limit = Integer.parseInt(limitParam);
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            if (limit < 1 || limit > MAX_PAGE_LIMIT) {
+                throw new ApiException(ErrorCode.INVALID_QUERY, "limit must be an integer from 1 to " + MAX_PAGE_LIMIT);
+            }
+        }
+        String after = ctx.queryParam("after");
+        if (after != null && !ID.matcher(after).matches()) {
+            throw new ApiException(ErrorCode.INVALID_QUERY, "after must be an id (the 'next' of the previous page)");
+        }
+        return new PageRequest(after == null ? "" : after, limit);
     }
 
     static String id(Context ctx) {

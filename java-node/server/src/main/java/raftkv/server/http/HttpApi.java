@@ -18,6 +18,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.core.KvStore;
 import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
@@ -198,16 +199,24 @@ public final class HttpApi {
         return body;
     }
 
-    /** This node's own map and lastApplied, without ReadIndex: for tests and debugging only. */
+    /** A page of one node's own map, and how far that node had applied when it was read. */
+    private record LocalPage(long lastApplied, KvStore.Page page) {}
+
+    /**
+     * A page of this node's own map, with its lastApplied, without ReadIndex: for tests and
+     * debugging only. Paginated like {@code GET /kv}; each page may come from a different lastApplied.
+     */
     private static void localState(Context ctx, EventLoop loop) throws Exception {
-        CompletableFuture<ReadOutcome<Map<String, Object>>> reply = loop.readLocal(kv -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("lastApplied", kv.lastApplied());
-            body.put("kv", kv.snapshot());
-            return body;
-        });
+        ClientRequests.PageRequest page = ClientRequests.pageRequest(ctx);
+        CompletableFuture<ReadOutcome<LocalPage>> reply =
+                loop.readLocal(kv -> new LocalPage(kv.lastApplied(), kv.page(page.after(), page.limit())));
         switch (reply.get(5, TimeUnit.SECONDS)) {
-            case ReadOutcome.Served<Map<String, Object>> served -> ctx.json(served.value());
+            case ReadOutcome.Served<LocalPage> served -> {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("lastApplied", served.value().lastApplied());
+                body.putAll(KvRoutes.pageBody(served.value().page()));
+                ctx.json(body);
+            }
             default -> render(ctx, new ApiException(ErrorCode.OVERLOADED, "event queue full"));
         }
     }
