@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import raftkv.server.NodeProcesses.Reply;
+import raftkv.server.transport.StreamTransport;
 
 /**
  * Real node processes started from the shaded jar, crashed with kill -9. Every write the cluster
@@ -213,6 +214,7 @@ class ClusterIT extends NodeProcessesTest {
 
     private Reply transfer(String node, String body) {
         return cluster.send(node, HttpRequest.newBuilder(cluster.url(node).resolve("/admin/transfer-leader"))
+                .header(StreamTransport.TOKEN_HEADER, NodeProcesses.CLUSTER_TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body))).orElseThrow();
     }
 

@@ -60,7 +60,8 @@ public final class HttpApi {
         KvRoutes kv = new KvRoutes(config, loop);
         SlowClientGuard slowClients = new SlowClientGuard(config.connections().readTimeoutMs(),
                 config.requestTimeoutMs());
-        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, slowClients);
+        ClusterToken token = new ClusterToken(config.clusterToken());
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients);
         AdminRoutes admin = new AdminRoutes(config, loop);
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -93,6 +94,7 @@ public final class HttpApi {
             javalin.routes.post("/raft/{type}", peers::receive);
             MetricsRoutes.register(javalin, metrics);
             DashboardRoutes.register(javalin, config, loop);
+            javalin.routes.before("/admin/*", token::checkAdmin); // operators present the cluster token too
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
 
