@@ -94,6 +94,10 @@
                           (str/join ", " (sort db/bugs)) ".")
     :parse-fn parse-bug]
 
+   [nil "--cluster-token TOKEN" "The nodes' shared secret (their --cluster-token): peers present it on /raft/*, operators on /admin/*."
+    :default-fn   (fn [_] (db/random-token))
+    :default-desc "random, one per run"]
+
    [nil "--concurrency NUMBER" "How many client workers? An integer, optionally followed by n (times the number of nodes). Must be a multiple of --threads-per-key."
     :default  "10"
     :validate [(partial re-find #"^\d+n?$") "Must be an integer, optionally followed by n."]]

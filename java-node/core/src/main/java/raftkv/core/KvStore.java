@@ -2,8 +2,11 @@ package raftkv.core;
 
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -176,6 +179,33 @@ public final class KvStore {
     /** A sorted copy of the whole map. */
     public SortedMap<String, String> snapshot() {
         return Collections.unmodifiableSortedMap(new TreeMap<>(names));
+    }
+
+    /**
+     * Up to {@code limit} entries of the map in id order, and where the next page starts.
+     *
+     * @param next the id to ask for the page after this one (its last id), or null when this page
+     *     reaches the end of the map
+     */
+    public record Page(List<Map.Entry<String, String>> entries, String next) {}
+
+    /**
+     * The page of at most {@code limit} entries whose ids come after {@code after} ({@code ""} for
+     * the first page: every id comes after it). Copies only the page's references, into a list, so
+     * a read of a large map costs this thread O(log n + limit), not a copy of the whole map.
+     */
+    public Page page(String after, int limit) {
+        Objects.requireNonNull(after, "after");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+        }
+        List<Map.Entry<String, String>> entries = new ArrayList<>(Math.min(limit, names.size()));
+        var rest = names.tailMap(after, false).entrySet().iterator();
+        while (entries.size() < limit && rest.hasNext()) {
+            var entry = rest.next();
+            entries.add(Map.entry(entry.getKey(), entry.getValue()));
+        }
+        return new Page(List.copyOf(entries), rest.hasNext() ? entries.getLast().getKey() : null);
     }
 
     public int size() {

@@ -101,6 +101,20 @@ public final class RaftkvNode implements Callable<Integer> {
                     + " for local tests only.")
     String clusterToken;
 
+    @Option(names = "--max-connections", defaultValue = "15000",
+            description = "Open HTTP connections at most, clients and peers together; beyond, new ones wait in the"
+                    + " kernel's backlog (default ${DEFAULT-VALUE}: above 10,000 clients, below a 20,000-fd limit).")
+    int maxConnections;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "30000",
+            description = "Close a connection on which nothing moved for this long (default ${DEFAULT-VALUE}).")
+    int idleTimeoutMs;
+
+    @Option(names = "--read-timeout-ms", defaultValue = "10000",
+            description = "A request's head must arrive within this long of its first byte, and its answer within this"
+                    + " plus --request-timeout-ms after that; slower connections are closed (default ${DEFAULT-VALUE}).")
+    int readTimeoutMs;
+
     public static void main(String[] args) {
         haltOnUncaughtErrors();
         CommandLine cli = new CommandLine(new RaftkvNode());
@@ -229,7 +243,8 @@ public final class RaftkvNode implements Callable<Integer> {
                 dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
                 enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries)
                 .withSessions(new SessionLimits(maxSessions, sessionIdleEntries))
-                .withLimits(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(maxInflightRequests));
+                .withLimits(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(maxInflightRequests))
+                .withConnections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs));
     }
 
     static TreeMap<String, URI> parsePeers(String spec) {

@@ -18,6 +18,7 @@ public enum ErrorCode {
     INVALID_NAME(400, true),
     INVALID_BODY(400, true),
     INVALID_SESSION(400, true),
+    INVALID_QUERY(400, true),
     UNAUTHORIZED(401, true),
     NO_ROUTE(404, true),
     METHOD_NOT_ALLOWED(405, true),
