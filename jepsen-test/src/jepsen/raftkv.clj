@@ -23,6 +23,7 @@
             [jepsen.checker.timeline :as timeline]
             [jepsen.raftkv [client :as client]
                            [db :as db]
+                           [errors :as errors]
                            [matrix :as matrix]
                            [nemesis :as nemesis]
                            [register :as register]
@@ -71,6 +72,7 @@
             :checker         (checker/compose
                                {:perf       (checker/perf {:nemeses (:perf nem)})
                                 :stats      (checker/stats)
+                                :errors     (errors/checker)
                                 :exceptions (checker/unhandled-exceptions)
                                 :timeline   (timeline/html)
                                 :workload   (:checker workload)})})))
@@ -112,6 +114,10 @@
 
    [nil "--node-java-opts OPTS" "JVM options for raftkv on the nodes (space-separated); keep -XX:+ExitOnOutOfMemoryError, so that a node out of memory ends instead of living on serving nothing."
     :default "-Xmx512m -XX:+ExitOnOutOfMemoryError"]
+
+   [nil "--max-inflight-requests NUM" "Start every node with --max-inflight-requests NUM (admission control: beyond NUM client requests held at once a node answers 429 overloaded, definite, which the client records as :fail). Small values make the 429 path part of the run."
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]
 
    [nil "--nemesis FAULTS" "Faults: none, partition, kill, pause, all (= mixed: every kind, one at a time), or a comma-separated list (e.g. partition,kill)."
     :default  #{}

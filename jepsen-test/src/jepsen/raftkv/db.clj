@@ -64,6 +64,8 @@
       ; Peers present it on /raft/*, operators on /admin/* (a node without one refuses /admin/*).
       (cond-> (:cluster-token test) (into ["--cluster-token" (:cluster-token test)]))
       (cond-> (:bug test) (into ["--bug" (:bug test)]))
+      (cond-> (:max-inflight-requests test)
+        (into ["--max-inflight-requests" (str (:max-inflight-requests test))]))
       ; Log compaction: a small threshold makes nodes snapshot often, so a node killed for a while
       ; falls behind the leader's compacted prefix and catches up through InstallSnapshot.
       (cond-> (:snapshot-entries test)

@@ -84,7 +84,13 @@ class MetricsTest extends OneNodeClusterTest {
         for (int i = 0; i < writes; i++) {
             assertThat(node.send("PUT", "/kv/m" + i, "{\"name\":\"v" + i + "\"}").statusCode()).isEqualTo(200);
         }
+        // The gauges read the status the loop publishes at the end of a turn, just after it answered
+        // the last write: give that turn a moment to end.
         Map<String, Family> after = scrape();
+        for (int i = 0; i < 100 && gauge(after, "raftkv_commit_index") - gauge(before, "raftkv_commit_index") < writes; i++) {
+            Thread.sleep(10);
+            after = scrape();
+        }
         assertThat(gauge(after, "raftkv_commit_index") - gauge(before, "raftkv_commit_index")).isEqualTo(writes);
         assertThat(gauge(after, "raftkv_last_applied")).isEqualTo(gauge(after, "raftkv_commit_index"));
         assertThat(gauge(after, "raftkv_last_log_index")).isEqualTo(node.loop().status().logSize());
