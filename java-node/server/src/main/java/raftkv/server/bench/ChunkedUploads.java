@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -75,15 +76,13 @@ final class ChunkedUploads implements Runnable {
                 + " reads nothing)%n", kib(slack));
         System.out.printf("chunked: %d concurrent chunked PUTs of %d MiB to %s%n", uploads, bodyMib, target);
         CountDownLatch go = new CountDownLatch(1);
-        List<Outcome> outcomes = new ArrayList<>();
+        List<Outcome> outcomes = new CopyOnWriteArrayList<>(); // written by the uploads' virtual threads
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < uploads; i++) {
             int n = i;
             threads.add(Thread.ofVirtual().start(() -> {
                 Outcome outcome = upload(n, go);
-                synchronized (outcomes) {
-                    outcomes.add(outcome);
-                }
+                outcomes.add(outcome);
             }));
         }
         go.countDown(); // all at once, as the flood did

@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
@@ -75,14 +76,12 @@ final class SessionFlood implements Runnable {
         System.out.printf("sessions: %d POST /sessions (%d at a time) to %s beside %d clients (pause %d ms)%n",
                 registrations, concurrency, target, clients, pauseMillis);
         List<Thread> writers = new ArrayList<>();
-        List<String> verdicts = new ArrayList<>();
+        List<String> verdicts = new CopyOnWriteArrayList<>(); // written by the writers' virtual threads
         for (int c = 0; c < clients; c++) {
             int client = c;
             writers.add(Thread.ofVirtual().start(() -> {
                 String verdict = writeWithSession(client);
-                synchronized (verdicts) {
-                    verdicts.add(verdict);
-                }
+                verdicts.add(verdict);
             }));
         }
         long start = System.nanoTime();
@@ -103,9 +102,7 @@ final class SessionFlood implements Runnable {
         joinAll(writers, (long) (RETRIES + 3) * pauseMillis / 1000 + 60);
         long sent = flood.total();
         System.out.printf("sessions: flood: %d sent in %.0f s (%.0f/s): %s%n", sent, seconds, sent / seconds, flood);
-        synchronized (verdicts) {
-            verdicts.forEach(v -> System.out.println("sessions: " + v));
-        }
+        verdicts.forEach(v -> System.out.println("sessions: " + v));
         System.out.printf("sessions: first attempts: %s%n", firstAttempts);
         System.out.printf("sessions: duplicates: %s%n", duplicates);
         // What a session had to survive: the registrations between a write and its duplicate.

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,27 +68,24 @@ final class SlowConnections implements Runnable {
     public void run() {
         System.out.printf("slow: %d connections to %s sending a byte a second (half headers, half body), held up to"
                 + " %d s%n", connections, target, holdSeconds);
-        List<End> headerEnds = new ArrayList<>();
-        List<End> bodyEnds = new ArrayList<>();
+        // Written by the connections' virtual threads: concurrent lists, no synchronized (pinning on Java 21).
+        List<End> headerEnds = new CopyOnWriteArrayList<>();
+        List<End> bodyEnds = new CopyOnWriteArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
             Slow slow = i % 2 == 0 ? Slow.HEADERS : Slow.BODY;
             int n = i;
             threads.add(Thread.ofVirtual().start(() -> {
                 End end = hold(n, slow);
-                synchronized (this) {
-                    (slow == Slow.HEADERS ? headerEnds : bodyEnds).add(end);
-                }
+                (slow == Slow.HEADERS ? headerEnds : bodyEnds).add(end);
             }));
         }
         Probes probes = probeWhile(threads);
         List<End> all;
-        synchronized (this) {
-            report("slow headers", headerEnds);
-            report("slow body", bodyEnds);
-            all = new ArrayList<>(headerEnds);
-            all.addAll(bodyEnds);
-        }
+        report("slow headers", headerEnds);
+        report("slow body", bodyEnds);
+        all = new ArrayList<>(headerEnds);
+        all.addAll(bodyEnds);
         System.out.printf("slow: meanwhile %s%n", probes);
         System.out.printf("NOTE: %d slow connections: %s; meanwhile %s%n", connections, summary(all), probes);
     }
