@@ -116,8 +116,30 @@ public final class EventLoop {
         }
     }
 
-    /** Hands the driver's steps to the loop's observer (metrics) and logs an installed snapshot. */
-    private record LoggingObserver(LoopObserver observer) implements Driver.Observer {
+    /**
+     * Hands the driver's steps to the loop's observer (metrics), times the snapshots this node takes,
+     * and logs them and an installed snapshot. Loop thread only.
+     */
+    private static final class LoggingObserver implements Driver.Observer {
+        private final LoopObserver observer;
+        private long snapshotStartedAt;
+
+        LoggingObserver(LoopObserver observer) {
+            this.observer = observer;
+        }
+
+        @Override
+        public void snapshotStarted() {
+            snapshotStartedAt = System.nanoTime();
+        }
+
+        @Override
+        public void snapshotSaved(Snapshot snapshot) {
+            long nanos = System.nanoTime() - snapshotStartedAt;
+            log.info("took {} ({} bytes) in {} ms", snapshot, snapshot.size(), nanos / 1_000_000);
+            observer.snapshotTaken(snapshot, nanos);
+        }
+
         @Override
         public void persisted(Ready ready) {
             observer.persisted(ready);
@@ -386,7 +408,8 @@ public final class EventLoop {
         NodeStatus previous = status;
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
                 s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex(),
-                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1);
+                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1, driver.kv().size(),
+                driver.kv().stateBytes(), driver.kv().quota().maxBytes());
         if (previous != null) {
             observer.published(previous, status);
         }

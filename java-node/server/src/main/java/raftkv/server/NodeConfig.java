@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import raftkv.core.Bug;
 import raftkv.core.RaftConfig;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 
 /**
  * Everything a node is started with, validated. Times are in milliseconds here and converted to
@@ -25,6 +26,8 @@ import raftkv.core.SessionLimits;
  * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
  * @param sessions how the state machine bounds its client sessions (dissertation §6.3): part of the
  *     replicated state machine, so every node of the cluster must be started with the same values
+ * @param quota how many state bytes the map may hold ({@link StateQuota}): part of the replicated
+ *     state machine too, so the same on every node ({@code --max-state-bytes})
  * @param limits how much client work the node holds at once ({@link Limits})
  */
 public record NodeConfig(
@@ -43,6 +46,7 @@ public record NodeConfig(
         int snapshotEntries,
         int snapshotTrailingEntries,
         SessionLimits sessions,
+        StateQuota quota,
         Limits limits) {
 
     /**
@@ -85,13 +89,21 @@ public record NodeConfig(
         }
     }
 
-    /** The configuration with the default session limits and limits. */
+    /**
+     * The default quota, {@link StateQuota#halfOfHeap half of this JVM's heap}: nodes started with the
+     * same {@code -Xmx} agree on it (in-process tests share one heap, so one value).
+     */
+    public static StateQuota defaultQuota() {
+        return StateQuota.halfOfHeap(Runtime.getRuntime().maxMemory());
+    }
+
+    /** The configuration with the default session limits, quota and limits. */
     public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
             int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
             String clusterToken, int requestTimeoutMs, int snapshotEntries, int snapshotTrailingEntries) {
         this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
                 heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
-                SessionLimits.DEFAULT, Limits.DEFAULTS);
+                SessionLimits.DEFAULT, defaultQuota(), Limits.DEFAULTS);
     }
 
     /** The configuration with the default snapshot settings and limits. */
@@ -108,6 +120,7 @@ public record NodeConfig(
         members = new TreeMap<>(members);
         bugs = Set.copyOf(bugs);
         Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(quota, "quota");
         Objects.requireNonNull(limits, "limits");
         if (!members.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's own id '" + id + "'");
@@ -140,14 +153,21 @@ public record NodeConfig(
     public NodeConfig withSessions(SessionLimits newSessions) {
         return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                 electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, newSessions, limits);
+                snapshotTrailingEntries, newSessions, quota, limits);
+    }
+
+    /** The same configuration with another state quota. */
+    public NodeConfig withQuota(StateQuota newQuota) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, sessions, newQuota, limits);
     }
 
     /** The same configuration with other limits on the client work held at once. */
     public NodeConfig withLimits(Limits newLimits) {
         return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                 electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, sessions, newLimits);
+                snapshotTrailingEntries, sessions, quota, newLimits);
     }
 
     /** The peers' URLs: every member but this node. */
