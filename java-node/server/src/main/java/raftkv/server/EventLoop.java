@@ -136,7 +136,7 @@ public final class EventLoop {
         @Override
         public void snapshotSaved(Snapshot snapshot) {
             long nanos = System.nanoTime() - snapshotStartedAt;
-            log.info("took {} ({} bytes) in {} ms", snapshot, snapshot.size(), nanos / 1_000_000);
+            log.info("took {} in {} ms", snapshot, nanos / 1_000_000);
             observer.snapshotTaken(snapshot, nanos);
         }
 
