@@ -116,52 +116,6 @@ public final class EventLoop {
         }
     }
 
-    /**
-     * Hands the driver's steps to the loop's observer (metrics), times the snapshots this node takes,
-     * and logs them and an installed snapshot. Loop thread only.
-     */
-    private static final class LoggingObserver implements Driver.Observer {
-        private final LoopObserver observer;
-        private long snapshotStartedAt;
-
-        LoggingObserver(LoopObserver observer) {
-            this.observer = observer;
-        }
-
-        @Override
-        public void snapshotStarted() {
-            snapshotStartedAt = System.nanoTime();
-        }
-
-        @Override
-        public void snapshotSaved(Snapshot snapshot) {
-            long nanos = System.nanoTime() - snapshotStartedAt;
-            log.info("took {} in {} ms", snapshot, nanos / 1_000_000);
-            observer.snapshotTaken(snapshot, nanos);
-        }
-
-        @Override
-        public void persisted(Ready ready) {
-            observer.persisted(ready);
-        }
-
-        @Override
-        public void restored(Snapshot snapshot) {
-            log.info("installed {} from the leader (InstallSnapshot); the state machine restarts from it", snapshot);
-            observer.restored(snapshot);
-        }
-
-        @Override
-        public void applied(LogEntry entry, Result result) {
-            observer.applied(entry, result);
-        }
-
-        @Override
-        public void advanced() {
-            observer.advanced();
-        }
-    }
-
     /** How the driver's outcomes reach the waiting HTTP handlers: by completing their futures. */
     private static final class Replies implements Driver.Answers<CompletableFuture<WriteOutcome>, List<Read<?>>> {
         @Override
