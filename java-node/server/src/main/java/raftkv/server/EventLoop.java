@@ -22,7 +22,6 @@ import raftkv.core.ReadResult;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
-import raftkv.core.Snapshot;
 import raftkv.core.StableStorage;
 import raftkv.core.Status;
 import raftkv.core.TransferResult;
