@@ -78,6 +78,15 @@ public final class Driver<P, R> {
         /** The state machine was reset from a snapshot the leader sent (InstallSnapshot). */
         default void restored(Snapshot snapshot) {}
 
+        /**
+         * This node starts taking a snapshot of its state machine (§5.1); {@link #snapshotSaved}
+         * follows once it is durable. The pair lets an onlooker with a clock time it.
+         */
+        default void snapshotStarted() {}
+
+        /** The snapshot this node took is durable, and the log before it compacted. */
+        default void snapshotSaved(Snapshot snapshot) {}
+
         /** A committed entry was applied to the state machine. */
         default void applied(LogEntry entry, Result result) {}
 
@@ -218,7 +227,10 @@ public final class Driver<P, R> {
             // goes first: the log changes of the same Ready continue after it.
             switch (ready.snapshot()) {
                 case null -> {}
-                case SnapshotChange.Taken taken -> storage.saveSnapshot(taken.snapshot(), taken.firstKeptIndex());
+                case SnapshotChange.Taken taken -> {
+                    storage.saveSnapshot(taken.snapshot(), taken.firstKeptIndex());
+                    observer.snapshotSaved(taken.snapshot());
+                }
                 case SnapshotChange.Installed installed -> storage.installSnapshot(installed.snapshot());
             }
             if (ready.mustPersist()) {
@@ -254,6 +266,7 @@ public final class Driver<P, R> {
      */
     private void maybeSnapshot() {
         if (node.snapshotDue(kv.lastApplied())) {
+            observer.snapshotStarted();
             byte[] state = node.config().has(Bug.SNAPSHOT_DROPS_SESSIONS)
                     ? kv.snapshotBytesWithoutSessions() // BUG snapshot-drops-sessions
                     : kv.snapshotBytes();

@@ -16,6 +16,9 @@ import java.util.TreeMap;
  * §6.3. Applying the same committed entries in the same order gives the same map and the same
  * results on every node: nothing here depends on time, randomness or iteration order of a hash.
  *
+ * <p>The map is bounded by a {@link StateQuota}: a put or compare-and-set that would grow it beyond
+ * is refused ({@link Result.QuotaExceeded}), decided from the entries before it alone.
+ *
  * <p>Not thread-safe: like the Raft core, it belongs to one thread.
  */
 public final class KvStore {
@@ -32,6 +35,8 @@ public final class KvStore {
 
     private final TreeMap<String, String> names = new TreeMap<>();
     private final SessionLimits limits;
+    private final StateQuota quota;
+    private long stateBytes; // the sum of StateQuota.entryBytes over the map
     // A plain map for lookups (lookup must not change anything) plus the LRU order, by log index.
     private final HashMap<String, SessionRecord> sessions = new HashMap<>();
     private final TreeMap<Long, String> sessionsByLastUse = new TreeMap<>();
@@ -41,9 +46,18 @@ public final class KvStore {
         this(SessionLimits.DEFAULT);
     }
 
-    /** @param limits how many sessions are kept, and when one may be expired to make room (§6.3) */
+    /** A state machine without a quota. */
     public KvStore(SessionLimits limits) {
+        this(limits, StateQuota.UNLIMITED);
+    }
+
+    /**
+     * @param limits how many sessions are kept, and when one may be expired to make room (§6.3)
+     * @param quota how many state bytes the map may hold
+     */
+    public KvStore(SessionLimits limits, StateQuota quota) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.quota = Objects.requireNonNull(quota, "quota");
     }
 
     /** Index of the last entry applied ("lastApplied" of Figure 2). */
@@ -148,7 +162,12 @@ public final class KvStore {
             case Command.Noop noop -> new Result.Ok(null);
             case Command.OpenSession open -> register();
             case Command.Put put -> {
+                long growth = growth(put.id(), names.get(put.id()), put.name());
+                if (exceedsQuota(growth)) {
+                    yield new Result.QuotaExceeded(stateBytes, quota.maxBytes());
+                }
                 names.put(put.id(), put.name());
+                stateBytes += growth;
                 yield new Result.Ok(put.name());
             }
             case Command.Cas cas -> {
@@ -159,14 +178,36 @@ public final class KvStore {
                 if (!current.equals(cas.expected())) {
                     yield new Result.Mismatch(current);
                 }
+                long growth = growth(cas.id(), current, cas.name());
+                if (exceedsQuota(growth)) {
+                    yield new Result.QuotaExceeded(stateBytes, quota.maxBytes());
+                }
                 names.put(cas.id(), cas.name());
+                stateBytes += growth;
                 yield new Result.Ok(cas.name());
             }
             case Command.Delete delete -> {
                 String removed = names.remove(delete.id());
-                yield removed == null ? new Result.NotFound() : new Result.Ok(removed);
+                if (removed == null) {
+                    yield new Result.NotFound();
+                }
+                stateBytes -= StateQuota.entryBytes(delete.id(), removed);
+                yield new Result.Ok(removed);
             }
         };
+    }
+
+    /** What writing {@code id => name} over {@code previous} (null: none) adds to the state bytes. */
+    private static long growth(String id, String previous, String name) {
+        return StateQuota.entryBytes(id, name) - (previous == null ? 0 : StateQuota.entryBytes(id, previous));
+    }
+
+    /**
+     * A write that does not grow the state always applies, even above the quota (after a restart
+     * with a smaller one): deletes, and puts of shorter names, are how the state gets back under it.
+     */
+    private boolean exceedsQuota(long growth) {
+        return growth > 0 && growth > quota.maxBytes() - stateBytes;
     }
 
     /** Reads one id from local state. Linearizable only when served through ReadIndex. */
@@ -210,6 +251,15 @@ public final class KvStore {
 
     public int size() {
         return names.size();
+    }
+
+    /** The map's estimated heap cost, in {@link StateQuota#entryBytes} units: what the quota bounds. */
+    public long stateBytes() {
+        return stateBytes;
+    }
+
+    public StateQuota quota() {
+        return quota;
     }
 
     // ---------------------------------------------------------------- snapshots (dissertation §5.1)
@@ -267,6 +317,7 @@ public final class KvStore {
      */
     public void restore(Snapshot snapshot) {
         TreeMap<String, String> newNames = new TreeMap<>();
+        long newBytes = 0;
         HashMap<String, SessionRecord> newSessions = new HashMap<>();
         TreeMap<Long, String> newOrder = new TreeMap<>();
         try {
@@ -275,7 +326,11 @@ public final class KvStore {
                 throw new IOException("not the state machine at index " + snapshot.lastIncludedIndex());
             }
             for (int n = in.readInt(); n > 0; n--) {
-                newNames.put(StateMachineBytes.readString(in), StateMachineBytes.readString(in));
+                String id = StateMachineBytes.readString(in);
+                String name = StateMachineBytes.readString(in);
+                newNames.put(id, name);
+                // Not in the snapshot: recomputed, so it is the same on every node and after every restore.
+                newBytes += StateQuota.entryBytes(id, name);
             }
             for (int m = in.readInt(); m > 0; m--) {
                 String clientId = StateMachineBytes.readString(in);
@@ -294,6 +349,7 @@ public final class KvStore {
         }
         names.clear();
         names.putAll(newNames);
+        stateBytes = newBytes;
         sessions.clear();
         sessions.putAll(newSessions);
         sessionsByLastUse.clear();

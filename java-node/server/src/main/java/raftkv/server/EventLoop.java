@@ -22,7 +22,6 @@ import raftkv.core.ReadResult;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
-import raftkv.core.Snapshot;
 import raftkv.core.StableStorage;
 import raftkv.core.Status;
 import raftkv.core.TransferResult;
@@ -113,30 +112,6 @@ public final class EventLoop {
 
         void fail(ReadOutcome<T> outcome) {
             reply.complete(outcome);
-        }
-    }
-
-    /** Hands the driver's steps to the loop's observer (metrics) and logs an installed snapshot. */
-    private record LoggingObserver(LoopObserver observer) implements Driver.Observer {
-        @Override
-        public void persisted(Ready ready) {
-            observer.persisted(ready);
-        }
-
-        @Override
-        public void restored(Snapshot snapshot) {
-            log.info("installed {} from the leader (InstallSnapshot); the state machine restarts from it", snapshot);
-            observer.restored(snapshot);
-        }
-
-        @Override
-        public void applied(LogEntry entry, Result result) {
-            observer.applied(entry, result);
-        }
-
-        @Override
-        public void advanced() {
-            observer.advanced();
         }
     }
 
@@ -386,7 +361,8 @@ public final class EventLoop {
         NodeStatus previous = status;
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
                 s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex(),
-                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1);
+                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1, driver.kv().size(),
+                driver.kv().stateBytes(), driver.kv().quota().maxBytes());
         if (previous != null) {
             observer.published(previous, status);
         }

@@ -1,6 +1,7 @@
 package raftkv.server;
 
 import raftkv.core.Driver;
+import raftkv.core.Snapshot;
 
 /**
  * What the event loop tells an onlooker (the metrics): the driver's Ready steps, plus what only the
@@ -19,6 +20,12 @@ public interface LoopObserver extends Driver.Observer {
 
     /** One turn of the loop did its work (the wait for events excluded) in {@code nanos}. */
     default void turnFinished(long nanos) {}
+
+    /**
+     * This node took {@code snapshot} and made it durable, {@code nanos} after it started to take it
+     * (serializing the state machine and saving it: the time a snapshot holds the loop today).
+     */
+    default void snapshotTaken(Snapshot snapshot, long nanos) {}
 
     /** The status published at the end of a turn; {@code previous} is the one before it. */
     default void published(NodeStatus previous, NodeStatus current) {}

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import raftkv.core.Bug;
 import raftkv.core.RaftConfig;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 
 /**
  * Everything a node is started with, validated. Times are in milliseconds here and converted to
@@ -25,6 +26,8 @@ import raftkv.core.SessionLimits;
  * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
  * @param sessions how the state machine bounds its client sessions (dissertation §6.3): part of the
  *     replicated state machine, so every node of the cluster must be started with the same values
+ * @param quota how many state bytes the map may hold ({@link StateQuota}): part of the replicated
+ *     state machine too, so the same on every node ({@code --max-state-bytes})
  * @param limits how much client work the node holds at once ({@link Limits})
  * @param connections how the HTTP server bounds connections and slow clients ({@link Connections})
  */
@@ -44,6 +47,7 @@ public record NodeConfig(
         int snapshotEntries,
         int snapshotTrailingEntries,
         SessionLimits sessions,
+        StateQuota quota,
         Limits limits,
         Connections connections) {
 
@@ -111,13 +115,21 @@ public record NodeConfig(
         }
     }
 
-    /** The configuration with the default session limits, limits and connection bounds. */
+    /**
+     * The default quota, {@link StateQuota#halfOfHeap half of this JVM's heap}: nodes started with the
+     * same {@code -Xmx} agree on it (in-process tests share one heap, so one value).
+     */
+    public static StateQuota defaultQuota() {
+        return StateQuota.halfOfHeap(Runtime.getRuntime().maxMemory());
+    }
+
+    /** The configuration with the default session limits, quota, limits and connection bounds. */
     public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
             int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
             String clusterToken, int requestTimeoutMs, int snapshotEntries, int snapshotTrailingEntries) {
         this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
                 heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
-                SessionLimits.DEFAULT, Limits.DEFAULTS, Connections.DEFAULT);
+                SessionLimits.DEFAULT, defaultQuota(), Limits.DEFAULTS, Connections.DEFAULT);
     }
 
     /** The configuration with the default snapshot settings and limits. */
@@ -134,6 +146,7 @@ public record NodeConfig(
         members = new TreeMap<>(members);
         bugs = Set.copyOf(bugs);
         Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(quota, "quota");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(connections, "connections");
         if (!members.containsKey(id)) {
@@ -167,21 +180,28 @@ public record NodeConfig(
     public NodeConfig withSessions(SessionLimits newSessions) {
         return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                 electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, newSessions, limits, connections);
+                snapshotTrailingEntries, newSessions, quota, limits, connections);
+    }
+
+    /** The same configuration with another state quota. */
+    public NodeConfig withQuota(StateQuota newQuota) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, sessions, newQuota, limits, connections);
     }
 
     /** The same configuration with other limits on the client work held at once. */
     public NodeConfig withLimits(Limits newLimits) {
         return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                 electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, sessions, newLimits, connections);
+                snapshotTrailingEntries, sessions, quota, newLimits, connections);
     }
 
     /** The same configuration with other connection bounds. */
     public NodeConfig withConnections(Connections newConnections) {
         return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                 electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, sessions, limits, newConnections);
+                snapshotTrailingEntries, sessions, quota, limits, newConnections);
     }
 
     /** The peers' URLs: every member but this node. */

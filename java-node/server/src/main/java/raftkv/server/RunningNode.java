@@ -56,7 +56,10 @@ public final class RunningNode implements AutoCloseable {
                 storage.recoveredSnapshot().map(Snapshot::toString).orElse("none"), storage.recoveredEntries().size(),
                 config.dataDir());
         // The state machine starts from the newest snapshot; only the log after it is replayed.
-        KvStore kv = new KvStore(config.sessions());
+        // The quota is part of the state machine: a node with another quota would refuse other writes.
+        log.info("node {}: state quota {} bytes (--max-state-bytes); every node must use the same", config.id(),
+                config.quota().maxBytes());
+        KvStore kv = new KvStore(config.sessions(), config.quota());
         RaftNode node = storage.recoveredSnapshot().map(snapshot -> {
             kv.restore(snapshot);
             return RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), snapshot,

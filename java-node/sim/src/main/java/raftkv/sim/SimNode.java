@@ -15,6 +15,7 @@ import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 import raftkv.core.Snapshot;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Call;
@@ -48,18 +49,20 @@ final class SimNode {
 
     private final RaftConfig config;
     private final SessionLimits sessions;
+    private final StateQuota quota;
     private final Wiring wiring;
     private final SimDisk disk;
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
     private long incarnation; // restarts so far: keeps the driver's request ids apart across restarts
     private boolean up = true;
 
-    SimNode(RaftConfig config, SessionLimits sessions, SplittableRandom random, Wiring wiring) {
+    SimNode(RaftConfig config, SessionLimits sessions, StateQuota quota, SplittableRandom random, Wiring wiring) {
         this.config = config;
         this.sessions = sessions;
+        this.quota = quota;
         this.wiring = wiring;
         this.disk = new SimDisk(config.id(), random.split());
-        this.driver = newDriver(RaftNode.create(config, random), new KvStore(sessions));
+        this.driver = newDriver(RaftNode.create(config, random), new KvStore(sessions, quota));
     }
 
     private Driver<Request, Request> newDriver(RaftNode raft, KvStore kv) {
@@ -172,7 +175,7 @@ final class SimNode {
      */
     void restart(SplittableRandom random) {
         disk.boot();
-        KvStore kv = new KvStore(sessions);
+        KvStore kv = new KvStore(sessions, quota);
         RaftNode raft = disk.recoveredSnapshot().map(snapshot -> {
             kv.restore(snapshot);
             return RaftNode.restart(config, disk.recoveredHardState(), snapshot, disk.recoveredEntries(), random);

@@ -192,6 +192,9 @@ public final class HttpApi {
         body.put("lastLogTerm", status.lastLogTerm());
         body.put("snapshotIndex", status.snapshotIndex());
         body.put("logEntries", status.logEntries());
+        body.put("keys", status.keys());
+        body.put("stateBytes", status.stateBytes());
+        body.put("stateQuotaBytes", status.stateQuotaBytes());
         Map<String, Object> peers = new LinkedHashMap<>();
         config.peers().forEach((id, url) -> {
             Map<String, Object> peer = new LinkedHashMap<>();

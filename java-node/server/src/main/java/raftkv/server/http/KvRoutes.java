@@ -264,6 +264,11 @@ final class KvRoutes {
                     "session '" + expired.clientId() + "' is unknown (it expired, or was never issued): this request"
                             + " changed nothing, but an earlier attempt may have taken effect; open a new session"
                             + " with POST /sessions for further writes"));
+            case Result.QuotaExceeded exceeded -> errorAnswer(new ApiException(ErrorCode.QUOTA_EXCEEDED,
+                    "the state machine holds " + exceeded.stateBytes() + " of its " + exceeded.quotaBytes()
+                            + " state bytes (--max-state-bytes) and this write would grow it beyond: nothing changed;"
+                            + " deletes still work",
+                    Map.of("stateBytes", exceeded.stateBytes(), "quotaBytes", exceeded.quotaBytes())));
             case Result.SessionOpened opened -> throw new IllegalStateException("a write opened a session: " + opened);
             case Result.SessionTableFull full -> throw new IllegalStateException("a write was refused a session: " + full);
         };
