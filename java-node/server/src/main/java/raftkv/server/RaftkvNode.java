@@ -98,7 +98,7 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "Client requests this node holds at once: writes awaiting commit, reads awaiting a read"
                     + " index, requests waiting for or forwarded to the leader. Beyond, a request waits for a place"
                     + " (--max-waiting-requests, --admission-wait-ms), its body unread, or is answered 429"
-                    + " (default ${DEFAULT-VALUE}: the largest batch behind one fsync; about 40 MiB of a -Xmx256m heap).")
+                    + " (default ${DEFAULT-VALUE}: also the largest batch of writes behind one fsync).")
     int maxInflightRequests;
 
     @Option(names = "--max-inflight-body-kib", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_INFLIGHT_BODY_KIB,
