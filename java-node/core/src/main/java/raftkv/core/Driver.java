@@ -83,6 +83,12 @@ public final class Driver<P, R> {
 
         /** A whole Ready was handled and the node advanced. */
         default void advanced() {}
+
+        /** The state machine was frozen at {@code index} and handed to the {@link SnapshotWriter}. */
+        default void snapshotStarted(long index) {}
+
+        /** The writer's snapshot is durable and back on the driver's thread; the core compacts next. */
+        default void snapshotWritten(Snapshot snapshot) {}
     }
 
     /** A client's proposal, appended at its index in {@code term}: it took effect iff that term commits there. */
@@ -100,6 +106,8 @@ public final class Driver<P, R> {
     private final Sender sender;
     private final Answers<P, R> answers;
     private final Observer observer;
+    private final SnapshotWriter snapshotWriter;
+    private long snapshotBeingWritten; // the index of the job the writer holds, or 0
 
     private final TreeMap<Long, List<Pending<P>>> proposals = new TreeMap<>();
     private final Map<Long, Forward<P>> forwards = new HashMap<>();
@@ -107,10 +115,13 @@ public final class Driver<P, R> {
     private final List<ConfirmedReads<R>> readsAwaitingApply = new ArrayList<>();
     private long nextRequestId;
 
-    /** A driver whose request ids start at 1: for a node that is never restarted (tests). */
+    /**
+     * A driver whose request ids start at 1, for a node that is never restarted, and whose snapshots
+     * are serialized in memory on its own thread ({@link SnapshotWriter#IN_MEMORY}): for tests.
+     */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
             Observer observer) {
-        this(node, kv, storage, sender, answers, observer, 1);
+        this(node, kv, storage, sender, answers, observer, 1, SnapshotWriter.IN_MEMORY);
     }
 
     /**
@@ -118,9 +129,11 @@ public final class Driver<P, R> {
      *     forwards travel between nodes, so an id must never repeat one that an earlier incarnation of
      *     this node used: the server starts from its boot time in microseconds, the simulator from its
      *     restart count times a billion.
+     * @param snapshotWriter who writes the snapshots (the server: its snapshot-writer thread)
      */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
-            Observer observer, long firstRequestId) {
+            Observer observer, long firstRequestId, SnapshotWriter snapshotWriter) {
+        this.snapshotWriter = snapshotWriter;
         this.nextRequestId = firstRequestId;
         this.node = node;
         this.kv = kv;
@@ -146,6 +159,11 @@ public final class Driver<P, R> {
     /** Proposals forwarded to the leader that have not yet learnt where they were appended. */
     public int forwardsWaiting() {
         return forwards.size();
+    }
+
+    /** The index of the snapshot the {@link SnapshotWriter} is writing, or 0 if none. */
+    public long snapshotBeingWritten() {
+        return snapshotBeingWritten;
     }
 
     /** Reads registered and not yet served or dropped. */
@@ -250,14 +268,42 @@ public final class Driver<P, R> {
 
     /**
      * Dissertation §5.1: "each server takes snapshots independently" once its applied log is long
-     * enough; the core then compacts its log, and the next Ready asks to save the snapshot.
+     * enough. The state machine is frozen where it is (cheaply: copy-on-write, §5.2) and handed to the
+     * {@link SnapshotWriter}; one snapshot is written at a time. The log is compacted only once the
+     * snapshot is durable ({@link #snapshotWritten}): until then the log is all there is.
      */
     private void maybeSnapshot() {
-        if (node.snapshotDue(kv.lastApplied())) {
-            byte[] state = node.config().has(Bug.SNAPSHOT_DROPS_SESSIONS)
-                    ? kv.snapshotBytesWithoutSessions() // BUG snapshot-drops-sessions
-                    : kv.snapshotBytes();
-            node.compact(kv.lastApplied(), state);
+        if (snapshotBeingWritten != 0 || !node.snapshotDue(kv.lastApplied())) {
+            return;
+        }
+        KvStore.Frozen frozen = node.config().has(Bug.SNAPSHOT_DROPS_SESSIONS)
+                ? kv.freezeWithoutSessions() // BUG snapshot-drops-sessions
+                : kv.freeze();
+        long index = frozen.index();
+        snapshotBeingWritten = index;
+        observer.snapshotStarted(index);
+        SnapshotJob job = new SnapshotJob(index, node.termAt(index), node.config().members(), frozen);
+        if (snapshotWriter.start(job) instanceof SnapshotWriter.Started.Written written) {
+            snapshotWritten(written.snapshot());
+        }
+    }
+
+    /**
+     * The {@link SnapshotWriter} made its snapshot durable: the state machine takes back the entries
+     * applied meanwhile, and the core compacts its log (the next Ready cuts the stored log too).
+     * Call on the driver's thread, then {@link #handleReady()}. A snapshot from the leader installed
+     * meanwhile is newer (InstallSnapshot only installs past the commit index), so this one then only
+     * stays on disk as the older snapshot.
+     */
+    public void snapshotWritten(Snapshot snapshot) {
+        if (snapshot.lastIncludedIndex() != snapshotBeingWritten) {
+            throw new IllegalStateException(snapshot + " was not being written (" + snapshotBeingWritten + " was)");
+        }
+        snapshotBeingWritten = 0;
+        kv.thaw();
+        observer.snapshotWritten(snapshot);
+        if (snapshot.lastIncludedIndex() > node.snapshotIndex()) {
+            node.compact(snapshot);
         }
     }
 

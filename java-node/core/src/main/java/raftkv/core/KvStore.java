@@ -1,9 +1,18 @@
 package raftkv.core;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -13,7 +22,9 @@ import java.util.TreeMap;
  * §6.3. Applying the same committed entries in the same order gives the same map and the same
  * results on every node: nothing here depends on time, randomness or iteration order of a hash.
  *
- * <p>Not thread-safe: like the Raft core, it belongs to one thread.
+ * <p>Not thread-safe: like the Raft core, it belongs to one thread. The one exception is a
+ * {@link Frozen} view, which {@link #freeze()} hands out in O(sessions) for a snapshot and another
+ * thread may read while this one goes on applying entries ({@link LayeredMap} says why that is safe).
  */
 public final class KvStore {
 
@@ -27,7 +38,7 @@ public final class KvStore {
     /** One session: its last command, and the index of the last entry that used it (for LRU). */
     private record SessionRecord(long lastUsedAt, Latest latest) {}
 
-    private final TreeMap<String, String> names = new TreeMap<>();
+    private final LayeredMap names = new LayeredMap();
     private final SessionLimits limits;
     // A plain map for lookups (lookup must not change anything) plus the LRU order, by log index.
     private final HashMap<String, SessionRecord> sessions = new HashMap<>();
@@ -175,63 +186,141 @@ public final class KvStore {
 
     /** A sorted copy of the whole map. */
     public SortedMap<String, String> snapshot() {
-        return Collections.unmodifiableSortedMap(new TreeMap<>(names));
+        TreeMap<String, String> copy = new TreeMap<>();
+        names.entriesAfter(null).forEachRemaining(e -> copy.put(e.getKey(), e.getValue()));
+        return Collections.unmodifiableSortedMap(copy);
     }
 
     public int size() {
         return names.size();
     }
 
-    // ---------------------------------------------------------------- snapshots (dissertation §5.1)
+    // ---------------------------------------------------------------- snapshots (dissertation §5.1, §5.2)
+
+    /**
+     * The state machine as of one applied index, for a snapshot that another thread serializes while
+     * this store goes on applying entries (dissertation §5.2: "copy-on-write techniques"). It holds
+     * the frozen map (nothing changes it until the owner {@linkplain #thaw() thaws} the store) and a
+     * copy of the session table, so reading it from any thread is safe once the owner handed it over
+     * through something that orders memory (an executor, a queue).
+     */
+    public static final class Frozen {
+        private final long index;
+        private final SortedMap<String, String> names;
+        private final List<Map.Entry<String, SessionRecord>> sessions;
+
+        private Frozen(long index, SortedMap<String, String> names, List<Map.Entry<String, SessionRecord>> sessions) {
+            this.index = index;
+            this.names = names;
+            this.sessions = sessions;
+        }
+
+        /** The last applied index the view holds: the snapshot's last included index. */
+        public long index() {
+            return index;
+        }
+
+        /** Writes the deterministic encoding ({@link KvStore#snapshotBytes()}'s) to {@code out}, streaming. */
+        public void writeTo(OutputStream out) throws IOException {
+            DataOutputStream data = new DataOutputStream(out);
+            encode(data, index, names.size(), names.entrySet().iterator(), sessions);
+            data.flush();
+        }
+
+        /** The encoding as one byte array: for states small enough to hold twice (tests, the simulator). */
+        public byte[] toBytes() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try {
+                writeTo(bytes);
+            } catch (IOException e) {
+                throw StateMachineBytes.cannotFail(e);
+            }
+            return bytes.toByteArray();
+        }
+    }
+
+    /**
+     * Hands out the state as of {@link #lastApplied()} for a snapshot, in O(sessions): the map is
+     * frozen, not copied; entries applied from now on are kept aside until {@link #thaw()}.
+     *
+     * @throws IllegalStateException if a view is out already (one snapshot is written at a time)
+     */
+    public Frozen freeze() {
+        return new Frozen(lastApplied, names.freeze(), sessionsInOrder());
+    }
+
+    /** BUG snapshot-drops-sessions: the frozen map without the session table. Only {@link Bug} uses it. */
+    Frozen freezeWithoutSessions() {
+        return new Frozen(lastApplied, names.freeze(), List.of());
+    }
+
+    /**
+     * The snapshot's writer is done with the {@link Frozen} view: the entries applied since it was
+     * taken join the map, in O(entries changed since). Nothing happens if no view is out (a
+     * {@link #restore} replaced the state meanwhile).
+     */
+    public void thaw() {
+        names.thaw();
+    }
 
     /**
      * The whole state machine as bytes: the map, and the client-session table of §6.3 (without it a
      * node restored from a snapshot would execute retried commands a second time). Deterministic:
-     * the map in key order, the sessions in their LRU order, so equal states give equal bytes.
+     * the map in key order, the sessions in their LRU order, so equal states give equal bytes, and a
+     * {@link Frozen} view of the same index writes the same bytes.
      *
      * <pre>  "KVS1" lastApplied:long  n:int (key value)*n  m:int (clientId lastUsedAt:long hasLatest:bool [sequence:long result])*m</pre>
      */
     public byte[] snapshotBytes() {
-        return encode(sessionsByLastUse);
-    }
-
-    /** BUG snapshot-drops-sessions: the map without the session table. Only {@link Bug} uses it. */
-    byte[] snapshotBytesWithoutSessions() {
-        return encode(new TreeMap<>());
-    }
-
-    private byte[] encode(TreeMap<Long, String> sessionOrder) {
-        StateMachineBytes.Writer writer = new StateMachineBytes.Writer();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            var out = writer.out;
-            out.writeInt(StateMachineBytes.MAGIC);
-            out.writeLong(lastApplied);
-            out.writeInt(names.size());
-            for (var e : names.entrySet()) {
-                StateMachineBytes.writeString(out, e.getKey());
-                StateMachineBytes.writeString(out, e.getValue());
-            }
-            out.writeInt(sessionOrder.size());
-            for (String clientId : sessionOrder.values()) {
-                SessionRecord record = sessions.get(clientId);
-                StateMachineBytes.writeString(out, clientId);
-                out.writeLong(record.lastUsedAt());
-                out.writeBoolean(record.latest() instanceof Latest.Done);
-                if (record.latest() instanceof Latest.Done done) {
-                    out.writeLong(done.sequence());
-                    StateMachineBytes.writeResult(out, done.result());
-                }
-            }
+            DataOutputStream out = new DataOutputStream(bytes);
+            encode(out, lastApplied, names.size(), names.entriesAfter(null), sessionsInOrder());
             out.flush();
         } catch (IOException e) {
             throw StateMachineBytes.cannotFail(e);
         }
-        return writer.toByteArray();
+        return bytes.toByteArray();
+    }
+
+    /** The session table in LRU order, least recently used first: a copy, O(sessions). */
+    private List<Map.Entry<String, SessionRecord>> sessionsInOrder() {
+        List<Map.Entry<String, SessionRecord>> inOrder = new ArrayList<>(sessions.size());
+        for (String clientId : sessionsByLastUse.values()) {
+            inOrder.add(Map.entry(clientId, sessions.get(clientId)));
+        }
+        return inOrder;
+    }
+
+    private static void encode(DataOutputStream out, long lastApplied, int nameCount,
+            Iterator<Map.Entry<String, String>> names, List<Map.Entry<String, SessionRecord>> sessions)
+            throws IOException {
+        out.writeInt(StateMachineBytes.MAGIC);
+        out.writeLong(lastApplied);
+        out.writeInt(nameCount);
+        while (names.hasNext()) {
+            Map.Entry<String, String> e = names.next();
+            StateMachineBytes.writeString(out, e.getKey());
+            StateMachineBytes.writeString(out, e.getValue());
+        }
+        out.writeInt(sessions.size());
+        for (Map.Entry<String, SessionRecord> session : sessions) {
+            SessionRecord record = session.getValue();
+            StateMachineBytes.writeString(out, session.getKey());
+            out.writeLong(record.lastUsedAt());
+            out.writeBoolean(record.latest() instanceof Latest.Done);
+            if (record.latest() instanceof Latest.Done done) {
+                out.writeLong(done.sequence());
+                StateMachineBytes.writeResult(out, done.result());
+            }
+        }
     }
 
     /**
      * Replaces the whole state with the snapshot's ("Reset state machine using snapshot contents",
-     * dissertation Figure 5.3). Nothing changes if the bytes are malformed.
+     * dissertation Figure 5.3), reading its data as a stream (it may be a file far larger than a
+     * buffer). Nothing changes if the bytes are malformed. A {@link Frozen} view that is out keeps
+     * the state it froze.
      *
      * @throws IllegalArgumentException if the data is not a state machine snapshot of its index
      */
@@ -239,8 +328,8 @@ public final class KvStore {
         TreeMap<String, String> newNames = new TreeMap<>();
         HashMap<String, SessionRecord> newSessions = new HashMap<>();
         TreeMap<Long, String> newOrder = new TreeMap<>();
-        try {
-            DataInputStream in = StateMachineBytes.reader(snapshot.data());
+        try (InputStream raw = snapshot.data().open();
+                DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
             if (in.readInt() != StateMachineBytes.MAGIC || in.readLong() != snapshot.lastIncludedIndex()) {
                 throw new IOException("not the state machine at index " + snapshot.lastIncludedIndex());
             }
@@ -256,14 +345,13 @@ public final class KvStore {
                 newSessions.put(clientId, new SessionRecord(lastUsedAt, latest));
                 newOrder.put(lastUsedAt, clientId);
             }
-            if (in.available() != 0) {
-                throw new IOException(in.available() + " bytes left over");
+            if (in.read() != -1) {
+                throw new IOException("bytes left over after the session table");
             }
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("malformed state machine snapshot " + snapshot + ": " + e.getMessage(), e);
         }
-        names.clear();
-        names.putAll(newNames);
+        names.replace(newNames);
         sessions.clear();
         sessions.putAll(newSessions);
         sessionsByLastUse.clear();

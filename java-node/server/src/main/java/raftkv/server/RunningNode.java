@@ -56,13 +56,11 @@ public final class RunningNode implements AutoCloseable {
                 storage.recoveredSnapshot().map(Snapshot::toString).orElse("none"), storage.recoveredEntries().size(),
                 config.dataDir());
         // The state machine starts from the newest snapshot; only the log after it is replayed.
+        // It streams from the snapshot's file; the core keeps the snapshot to send, read from the file too.
         KvStore kv = new KvStore(config.sessions());
-        RaftNode node = storage.recoveredSnapshot().map(snapshot -> {
-            kv.restore(snapshot);
-            return RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), snapshot,
-                    storage.recoveredEntries(), random);
-        }).orElseGet(() -> RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
-                storage.recoveredEntries(), random));
+        storage.recoveredSnapshot().ifPresent(kv::restore);
+        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
+                storage.recoveredEntries(), random, storage.snapshotSink());
         StreamTransport transport = new StreamTransport(config.id(), config.peers(), config.clusterToken(), metrics);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());

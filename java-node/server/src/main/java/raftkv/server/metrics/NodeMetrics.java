@@ -21,6 +21,7 @@ import raftkv.core.Message;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Role;
+import raftkv.core.Snapshot;
 import raftkv.server.LoopObserver;
 import raftkv.server.NodeStatus;
 import raftkv.server.transport.TransportObserver;
@@ -55,7 +56,9 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     private final Counter leaderChanges;
     private final Counter appendRejected;
     private final Timer loopTurn;
+    private final Timer snapshotWrite;
     private String lastKnownLeader; // loop thread only
+    private long snapshotStartedAt; // loop thread only: System.nanoTime() when the writer got its job
 
     public NodeMetrics(String nodeId) {
         registry.config().commonTags("node", nodeId);
@@ -69,6 +72,8 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         appendRejected = counter("raftkv.append.entries.rejected",
                 "AppendEntries this node refused (log mismatch or stale term, §5.3)");
         loopTurn = latency("raftkv.event.loop.turn", "one event-loop turn's work (step, persist, send, apply)");
+        snapshotWrite = latency("raftkv.snapshot.write",
+                "from freezing the state machine to its snapshot file being durable (written off the loop)");
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -142,6 +147,16 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     @Override
     public void turnFinished(long nanos) {
         loopTurn.record(Duration.ofNanos(nanos));
+    }
+
+    @Override
+    public void snapshotStarted(long index) {
+        snapshotStartedAt = System.nanoTime();
+    }
+
+    @Override
+    public void snapshotWritten(Snapshot snapshot) {
+        snapshotWrite.record(Duration.ofNanos(System.nanoTime() - snapshotStartedAt));
     }
 
     @Override
