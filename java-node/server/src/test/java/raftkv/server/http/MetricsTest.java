@@ -51,6 +51,7 @@ class MetricsTest extends OneNodeClusterTest {
                 Map.entry("raftkv_leader_changes_total", "counter"),
                 Map.entry("raftkv_append_entries_rejected_total", "counter"),
                 Map.entry("raftkv_event_loop_turn_seconds", "histogram"),
+                Map.entry("raftkv_snapshot_write_seconds", "histogram"),
                 Map.entry("raftkv_fsync_seconds", "histogram"),
                 Map.entry("raftkv_storage_written_bytes_total", "counter"),
                 Map.entry("raftkv_http_requests_seconds", "histogram"),
