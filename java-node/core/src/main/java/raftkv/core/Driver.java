@@ -115,10 +115,7 @@ public final class Driver<P, R> {
     private final List<ConfirmedReads<R>> readsAwaitingApply = new ArrayList<>();
     private long nextRequestId;
 
-    /**
-     * A driver whose request ids start at 1, for a node that is never restarted, and whose snapshots
-     * are serialized in memory on its own thread ({@link SnapshotWriter#IN_MEMORY}): for tests.
-     */
+    /** For tests: request ids from 1 (never restarted), snapshots written at once ({@link SnapshotWriter#IN_MEMORY}). */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
             Observer observer) {
         this(node, kv, storage, sender, answers, observer, 1, SnapshotWriter.IN_MEMORY);
@@ -268,9 +265,8 @@ public final class Driver<P, R> {
 
     /**
      * Dissertation §5.1: "each server takes snapshots independently" once its applied log is long
-     * enough. The state machine is frozen where it is (cheaply: copy-on-write, §5.2) and handed to the
-     * {@link SnapshotWriter}; one snapshot is written at a time. The log is compacted only once the
-     * snapshot is durable ({@link #snapshotWritten}): until then the log is all there is.
+     * enough. The state machine is frozen (copy-on-write, §5.2) and handed to the {@link SnapshotWriter},
+     * one snapshot at a time; the log is compacted only once it is durable ({@link #snapshotWritten}).
      */
     private void maybeSnapshot() {
         if (snapshotBeingWritten != 0 || !node.snapshotDue(kv.lastApplied())) {
@@ -290,10 +286,9 @@ public final class Driver<P, R> {
 
     /**
      * The {@link SnapshotWriter} made its snapshot durable: the state machine takes back the entries
-     * applied meanwhile, and the core compacts its log (the next Ready cuts the stored log too).
-     * Call on the driver's thread, then {@link #handleReady()}. A snapshot from the leader installed
-     * meanwhile is newer (InstallSnapshot only installs past the commit index), so this one then only
-     * stays on disk as the older snapshot.
+     * applied meanwhile, and the core compacts its log (the next Ready cuts the stored log). Call on
+     * the driver's thread, then {@link #handleReady()}. A snapshot installed from the leader meanwhile
+     * is newer (InstallSnapshot installs only past the commit index): nothing is compacted then.
      */
     public void snapshotWritten(Snapshot snapshot) {
         if (snapshot.lastIncludedIndex() != snapshotBeingWritten) {

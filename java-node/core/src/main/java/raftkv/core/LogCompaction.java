@@ -100,7 +100,7 @@ final class LogCompaction {
         // "6. If existing log entry has same index and term as snapshot's last included entry, retain
         // log entries following it and reply" — those entries are committed: apply them from the log.
         if (log.termAt(index) == received.lastIncludedTerm()) {
-            snapshotReceiver.discardComplete();
+            snapshotReceiver.discardComplete(received);
             state.commitIndex = index;
             return index;
         }

@@ -97,12 +97,9 @@ final class SnapshotReceiver {
         }
     }
 
-    /**
-     * A complete snapshot will not be installed after all (the log holds its entries already, rule
-     * 6): the sink drops it.
-     */
-    void discardComplete() {
-        sink.discard();
+    /** A complete snapshot will not be installed after all (the log holds its entries already, rule 6). */
+    void discardComplete(Snapshot complete) {
+        sink.drop(complete.data());
     }
 
     private void forget() {

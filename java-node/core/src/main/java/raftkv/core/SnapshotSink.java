@@ -15,17 +15,23 @@ import java.util.List;
  */
 public interface SnapshotSink {
 
-    /** Starts a new snapshot, dropping any partial or finished one that was not installed. */
+    /** Starts a new snapshot, dropping any partial one. */
     void begin(long lastIncludedIndex, long lastIncludedTerm, List<String> members);
 
     /** Appends the next chunk. */
     void append(byte[] chunk);
 
-    /** The last chunk arrived: the whole data, to install (the sink forgets it). */
+    /**
+     * The last chunk arrived: the whole data, which the driver installs with the Ready that follows
+     * ({@link StableStorage#installSnapshot}) unless the core {@linkplain #drop drops} it at once.
+     */
     SnapshotData finish();
 
-    /** Drops the partial snapshot, or the finished one that will not be installed after all. */
+    /** Drops the partial snapshot, if any. */
     void discard();
+
+    /** {@code finished} will not be installed after all (the log holds its entries already). */
+    void drop(SnapshotData finished);
 
     /** A sink that assembles the snapshot in memory: one copy of it, while it is received and after. */
     static SnapshotSink inMemory() {
@@ -53,6 +59,9 @@ public interface SnapshotSink {
             public void discard() {
                 bytes = new ByteArrayOutputStream();
             }
+
+            @Override
+            public void drop(SnapshotData finished) {}
         };
     }
 }

@@ -238,7 +238,7 @@ public final class DiskStorage implements StableStorage, Closeable {
 
     @Override
     public void close() throws IOException {
-        sink.discard();
+        sink.close();
         wal.close();
     }
 }

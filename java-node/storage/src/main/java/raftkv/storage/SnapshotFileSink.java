@@ -19,8 +19,11 @@ import raftkv.core.SnapshotSink;
 final class SnapshotFileSink implements SnapshotSink {
 
     private final SnapshotFiles files;
-    private SnapshotFiles.Writing writing; // the snapshot being received, or finished and not yet installed
-    private SnapshotFileData finished; // the data handed out by finish(), or null
+    private SnapshotFiles.Writing receiving; // the snapshot whose chunks are arriving, or null
+    // The snapshot whose last chunk arrived, until the same turn's Ready installs it (or rule 6 drops
+    // it): kept apart, so that a new transfer's first chunk stepped in that turn cannot take it away.
+    private SnapshotFiles.Writing finished;
+    private SnapshotFileData finishedData;
 
     SnapshotFileSink(SnapshotFiles files) {
         this.files = files;
@@ -30,7 +33,7 @@ final class SnapshotFileSink implements SnapshotSink {
     public void begin(long lastIncludedIndex, long lastIncludedTerm, List<String> members) {
         discard();
         try {
-            writing = files.begin(lastIncludedIndex, lastIncludedTerm, members);
+            receiving = files.begin(lastIncludedIndex, lastIncludedTerm, members);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a file for snapshot " + lastIncludedIndex, e);
         }
@@ -38,11 +41,8 @@ final class SnapshotFileSink implements SnapshotSink {
 
     @Override
     public void append(byte[] chunk) {
-        if (writing == null || finished != null) {
-            throw new IllegalStateException("no snapshot is being received");
-        }
         try {
-            writing.data().write(chunk);
+            receiving().data().write(chunk);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a received snapshot chunk", e);
         }
@@ -50,32 +50,56 @@ final class SnapshotFileSink implements SnapshotSink {
 
     @Override
     public SnapshotData finish() {
-        if (writing == null || finished != null) {
-            throw new IllegalStateException("no snapshot is being received");
+        SnapshotFiles.Writing done = receiving();
+        if (finished != null) {
+            finished.abandon(); // never installed: cannot happen, as the core installs or drops at once
         }
-        finished = writing.publishedData();
-        return finished;
+        finished = done;
+        finishedData = done.publishedData();
+        receiving = null;
+        return finishedData;
     }
 
     @Override
     public void discard() {
-        if (writing != null) {
-            writing.abandon();
+        if (receiving != null) {
+            receiving.abandon();
+            receiving = null;
         }
-        writing = null;
-        finished = null;
+    }
+
+    @Override
+    public void drop(SnapshotData data) {
+        if (finished != null && data == finishedData) {
+            finished.abandon();
+            finished = null;
+            finishedData = null;
+        }
+    }
+
+    private SnapshotFiles.Writing receiving() {
+        if (receiving == null) {
+            throw new IllegalStateException("no snapshot is being received");
+        }
+        return receiving;
     }
 
     /** True if {@code snapshot} is the one this sink finished receiving and holds unpublished. */
     boolean holds(Snapshot snapshot) {
-        return finished != null && snapshot.data() == finished;
+        return finished != null && snapshot.data() == finishedData;
     }
 
     /** Makes the received snapshot durable under its name: it is a snapshot file like any other now. */
     Snapshot publish() throws IOException {
-        Snapshot published = writing.publish(finished);
-        writing = null;
+        Snapshot published = finished.publish(finishedData);
         finished = null;
+        finishedData = null;
         return published;
+    }
+
+    /** Drops whatever was received and not installed (the node stops). */
+    void close() {
+        discard();
+        drop(finishedData);
     }
 }

@@ -189,6 +189,25 @@ class SnapshotStreamingTest {
         }
     }
 
+    /** A later leader's first chunk stepped in the same turn as the last chunk of the snapshot being installed. */
+    @Test
+    void aTransferStartedBeforeTheInstallDoesNotTakeTheFinishedSnapshotAway() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        byte[] state = applied(puts(1, 500)).snapshotBytes();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            SnapshotSink sink = storage.snapshotSink();
+            Snapshot finished = new Snapshot(500, 1, MEMBERS, receive(sink, state));
+            sink.begin(600, 2, MEMBERS);
+            sink.append(new byte[] {1, 2, 3});
+            storage.installSnapshot(finished);
+            assertThat(finished.data().readAll()).isEqualTo(state);
+        }
+        fs.crash();
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot().orElseThrow().data().readAll()).isEqualTo(state);
+        }
+    }
+
     private static SnapshotData receive(SnapshotSink sink, byte[] state) {
         sink.begin(500, 1, MEMBERS);
         for (int offset = 0; offset < state.length; offset += 1000) {
