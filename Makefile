@@ -14,7 +14,7 @@ SEED ?= 1
 NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
-.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare bench-memory startup-probe paper paper-bench talk \
+.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare bench-memory bench-bigstate overload startup-probe paper paper-bench talk \
         base-image cluster jepsen jepsen-all soak docker-smoke down report clean partition heal kill start
 
 help:
@@ -28,6 +28,8 @@ help:
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
 	@echo "make bench-compare [DURATION=s] [ROUNDS=n]   raftkv next to a 3-member etcd, same wrk load (docs/benchmarks.md)"
 	@echo "make bench-memory [DURATION=s]  RSS of 3 nodes under 32-connection writes (default 300 s)"
+	@echo "make overload [DURATION=s] [CONNS=..]   raftkv beside etcd under 1,000-10,000 connections, then hostile clients (docs/benchmarks.md)"
+	@echo "make bench-bigstate [KEYS=n] [VALUE_SIZE=b]  3 nodes at -Xmx512m loaded with unique ids, a follower killed and restarted (docs/benchmarks.md)"
 	@echo "make startup-probe [ROUNDS=n]   fresh 3-node clusters: 100 writes through the followers as soon as a leader is named"
 	@echo "make paper-bench     Java vs Go: the four concurrency benchmarks of docs/paper/bench, table in docs/paper/build/bench.md"
 	@echo "make paper           the German paper, docs/paper/build/raftkv-paper.pdf (pandoc + xelatex; docs/paper/README.md)"
@@ -88,6 +90,13 @@ bench-compare: $(NODE_JAR)
 
 bench-memory: $(NODE_JAR)
 	scripts/bench-memory.sh
+
+# Overload and hostile clients (issue 17); about 25 minutes with the defaults, on a quiet machine.
+overload: $(NODE_JAR)
+	scripts/overload.sh
+
+bench-bigstate: $(NODE_JAR)
+	scripts/bench-bigstate.sh
 
 startup-probe: $(NODE_JAR)
 	scripts/startup-probe.sh

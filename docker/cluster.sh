@@ -27,6 +27,11 @@
 #                     halves the CPU a node needs to start, fine for a teaching cluster, not for
 #                     benchmarks). Keep -XX:+ExitOnOutOfMemoryError when you set your own.
 #   RAFTKV_M2         Maven repository mounted at control's /root/.m2 (default ~/.m2)
+#
+# The nodes share a --cluster-token, made once from /dev/urandom into the gitignored
+# docker/.ssh/cluster-token: peers present it on /raft/*, operators on /admin/*; `jepsen` passes it
+# to the test (--cluster-token), which starts the nodes with it too. From the host:
+#   curl -s -XPOST 127.0.0.1:8001/admin/transfer-leader -H "X-Raft-Token: $(cat docker/.ssh/cluster-token)"
 #   LEIN_OFFLINE      1: lein runs offline in control (-o), 0: it may download. Default: 1 when
 #                     Jepsen 0.3.13 is in $RAFTKV_M2 (built from source, no Clojars needed), else 0
 #   CONTROL_JDKS      JDK versions installed in the control image (default "21", plus the release
@@ -151,6 +156,16 @@ keys() {
   chmod 600 "$d/id_rsa"
 }
 
+# The cluster's shared secret, made once beside the SSH keys (gitignored).
+cluster_token() {
+  local file="$HERE/.ssh/cluster-token"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$HERE/.ssh"; chmod 700 "$HERE/.ssh"
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
+
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 all_running() { local n; running "$CONTROL" || return 1; for n in "${NODES[@]}"; do running "$(container "$n")" || return 1; done; }
 
@@ -224,7 +239,8 @@ start_node() {
     echo \"\$(date -Is) cluster.sh starting raftkv (\${cds:-no class-data archive for this jar})\" >> $LOGFILE; \
     start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
       --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS \$cds -jar \$jar \
-      --id $n --listen 0.0.0.0:8080 --peers $(peers) --data-dir $DATA $bug >> $LOGFILE 2>&1"
+      --id $n --listen 0.0.0.0:8080 --peers $(peers) --data-dir $DATA --cluster-token $(cluster_token) $bug \
+      >> $LOGFILE 2>&1"
 }
 
 wait_http() {
@@ -275,6 +291,7 @@ up() {
                      curl -s -XPUT 127.0.0.1:8001/kv/1 -d '{"name":"x"}'
                      curl -s 127.0.0.1:8005/kv/1
   Inside control:    docker exec -it $CONTROL bash            (ssh n1 works there)
+  Admin routes:      curl -s -XPOST 127.0.0.1:8001/admin/transfer-leader -H "X-Raft-Token: \$(cat docker/.ssh/cluster-token)"
   Node logs:         docker/cluster.sh logs n1                (on the node: $LOGFILE)
   Jepsen:            make jepsen ARGS="--time-limit 60"
   Tear down:         make down
@@ -297,10 +314,10 @@ jepsen() {
   local latest="$ROOT/jepsen-test/store/latest" before
   before=$(readlink "$latest" 2>/dev/null || true)
   local cmd=${JEPSEN_CMD:-test}     # test-all: the matrix with its summary table (make jepsen-all, make soak)
-  log "lein ${offline[*]} run $cmd --nodes n1,n2,n3,n4,n5 --username root --ssh-private-key /root/.ssh/id_rsa $*"
+  log "lein ${offline[*]} run $cmd --nodes n1,n2,n3,n4,n5 --username root --ssh-private-key /root/.ssh/id_rsa --cluster-token (docker/.ssh/cluster-token) $*"
   docker exec "${tty[@]}" "${env[@]}" -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true "$CONTROL" \
     lein "${offline[@]}" run "$cmd" --nodes n1,n2,n3,n4,n5 --username root \
-      --ssh-private-key /root/.ssh/id_rsa "$@" || rc=$?
+      --ssh-private-key /root/.ssh/id_rsa --cluster-token "$(cluster_token)" "$@" || rc=$?
   log "jepsen finished in $((SECONDS - t0))s with exit code $rc"
   if [ -e "$latest" ] && [ "$(readlink "$latest")" != "$before" ]; then
     log "report: $(cd "$latest" && pwd -P) (results.edn, history.txt, jepsen.log, node logs)"

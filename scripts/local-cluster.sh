@@ -8,6 +8,10 @@
 # Data, pidfiles and logs go under RUN_DIR (default run/local/). Environment: JAVA_HOME (else the
 # newest JDK >= 21 is picked), BASE_PORT, RUN_DIR, NODE_JAR, and NODE_OPTS (extra node options,
 # e.g. "--bug stale-read").
+#
+# The nodes share a --cluster-token, made once from /dev/urandom into RUN_DIR/cluster-token (mode
+# 600): peers present it on /raft/*, and operators on /admin/*, e.g.
+#   curl -s -XPOST localhost:9001/admin/transfer-leader -H "X-Raft-Token: $(cat run/local/cluster-token)"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,16 +45,26 @@ agreed_leader() {
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# The cluster's shared secret, made on the first start and kept with the data it protects.
+cluster_token() {
+  local file="$RUN_DIR/cluster-token"
+  if [ ! -s "$file" ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
+
 start() {
   [ -f "$NODE_JAR" ] || { echo "no $NODE_JAR: run 'make build' first" >&2; exit 1; }
   mkdir -p "$RUN_DIR"
-  local n
+  local n token
+  token=$(cluster_token)
   for n in "${NODES[@]}"; do
     if alive "$RUN_DIR/$n.pid"; then echo "$n already running (pid $(cat "$RUN_DIR/$n.pid"))"; continue; fi
     mkdir -p "$RUN_DIR/$n"
     # shellcheck disable=SC2086 # NODE_OPTS is a list of options
     nohup "$JAVA" -Xmx256m -XX:+ExitOnOutOfMemoryError -jar "$NODE_JAR" --id "$n" --listen "127.0.0.1:$(port_of "$n")" \
-      --peers "$(peers)" --data-dir "$RUN_DIR/$n" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
+      --peers "$(peers)" --data-dir "$RUN_DIR/$n" --cluster-token "$token" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
     echo $! >"$RUN_DIR/$n.pid"
   done
   for n in "${NODES[@]}"; do
@@ -81,6 +95,7 @@ start() {
   echo "  curl -s localhost:$p1/kv"
   echo "  curl -s -XDELETE localhost:$p1/kv/alice"
   echo "  curl -s localhost:$p1/status"
+  echo "  curl -s -XPOST localhost:$p1/admin/transfer-leader -H \"X-Raft-Token: \$(cat $RUN_DIR/cluster-token)\"   # on the leader"
   echo "stop with: $0 stop"
 }
 

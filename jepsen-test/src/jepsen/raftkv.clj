@@ -23,6 +23,7 @@
             [jepsen.checker.timeline :as timeline]
             [jepsen.raftkv [client :as client]
                            [db :as db]
+                           [errors :as errors]
                            [matrix :as matrix]
                            [nemesis :as nemesis]
                            [register :as register]
@@ -71,6 +72,7 @@
             :checker         (checker/compose
                                {:perf       (checker/perf {:nemeses (:perf nem)})
                                 :stats      (checker/stats)
+                                :errors     (errors/checker)
                                 :exceptions (checker/unhandled-exceptions)
                                 :timeline   (timeline/html)
                                 :workload   (:checker workload)})})))
@@ -94,6 +96,10 @@
                           (str/join ", " (sort db/bugs)) ".")
     :parse-fn parse-bug]
 
+   [nil "--cluster-token TOKEN" "The nodes' shared secret (their --cluster-token): peers present it on /raft/*, operators on /admin/*."
+    :default-fn   (fn [_] (db/random-token))
+    :default-desc "random, one per run"]
+
    [nil "--concurrency NUMBER" "How many client workers? An integer, optionally followed by n (times the number of nodes). Must be a multiple of --threads-per-key."
     :default  "10"
     :validate [(partial re-find #"^\d+n?$") "Must be an integer, optionally followed by n."]]
@@ -108,6 +114,10 @@
 
    [nil "--node-java-opts OPTS" "JVM options for raftkv on the nodes (space-separated); keep -XX:+ExitOnOutOfMemoryError, so that a node out of memory ends instead of living on serving nothing."
     :default "-Xmx512m -XX:+ExitOnOutOfMemoryError"]
+
+   [nil "--max-inflight-requests NUM" "Start every node with --max-inflight-requests NUM (admission control: beyond NUM client requests held at once a node answers 429 overloaded, definite, which the client records as :fail). Small values make the 429 path part of the run."
+    :parse-fn parse-long
+    :validate [#(and % (pos? %)) "Must be a positive integer."]]
 
    [nil "--nemesis FAULTS" "Faults: none, partition, kill, pause, all (= mixed: every kind, one at a time), or a comma-separated list (e.g. partition,kill)."
     :default  #{}

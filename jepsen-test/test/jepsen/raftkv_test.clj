@@ -38,6 +38,16 @@
     (is (= "../java-node/server/target/raftkv-node.jar" (:jar options)))
     (is (= "-Xmx512m -XX:+ExitOnOutOfMemoryError" (:node-java-opts options)))))
 
+(deftest cluster-token
+  (testing "without the option, a random token per run"
+    (let [a (:cluster-token (:options (parse [])))
+          b (:cluster-token (:options (parse [])))]
+      (is (re-matches #"[0-9a-f]{48}" a))
+      (is (not= a b))))
+  (testing "the one given, e.g. by docker/cluster.sh"
+    (is (= "s3cret" (:cluster-token (:options (parse ["--cluster-token" "s3cret"])))))
+    (is (= "s3cret" (:cluster-token (:options (parse-all ["--cluster-token" "s3cret"])))))))
+
 (deftest the-documented-command-line
   (let [{:keys [options errors]}
         (parse ["--nodes" "n1,n2,n3,n4,n5" "--time-limit" "60" "--rate" "100"
@@ -192,6 +202,9 @@
     (is (= ["--request-timeout-ms" "4500"]
            (take-last 2 (db/node-args (assoc test :request-timeout-ms 5000) "n2"))))
     (is (= ["--bug" "stale-read"] (take-last 2 (db/node-args (assoc test :bug "stale-read") "n1"))))
+    (is (= ["--cluster-token" "t0k"] (take-last 2 (db/node-args (assoc test :cluster-token "t0k") "n1"))))
+    (is (= ["--max-inflight-requests" "8"]
+           (take-last 2 (db/node-args (assoc test :max-inflight-requests 8) "n1"))))
     (is (= ["--snapshot-entries" "20" "--snapshot-trailing-entries" "0"]
            (take-last 4 (db/node-args (assoc test :snapshot-entries 20) "n1"))))
     (is (= ["--snapshot-entries" "20" "--snapshot-trailing-entries" "5"]

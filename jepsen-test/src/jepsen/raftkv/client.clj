@@ -220,10 +220,12 @@
       (error-outcome f status body raw))
 
     :read-all
-    ; GET /kv: the whole map, linearizable (ReadIndex at the leader).
+    ; GET /kv: one page of the map, {"kv": {id: name}, "next": id-or-null}, linearizable (ReadIndex
+    ; at the leader). (A bare map of id -> name is taken as the whole map.)
     (case (int status)
-      200 (if-let [m (normalize-map body)]
-            {:type :ok, :value m}
+      200 (if-let [m (normalize-map (if (and (map? body) (contains? body "kv")) (get body "kv") body))]
+            (cond-> {:type :ok, :value m}
+              (some? (get body "next")) (assoc :next (get body "next")))
             {:type :fail, :error {:status 200, :malformed-body (str raw)}})
       (error-outcome f status body raw))
 
@@ -239,12 +241,55 @@
       (error-outcome f status body raw))
 
     :final-read
-    ; GET /debug/kv: this node's own state machine, {"lastApplied": n, "kv": {id: name}}.
+    ; GET /debug/kv: a page of this node's own state machine,
+    ; {"lastApplied": n, "kv": {id: name}, "next": id-or-null}.
     (case (int status)
       200 (if-let [m (and (map? body) (contains? body "kv") (normalize-map (get body "kv")))]
-            {:type :ok, :value m, :last-applied (get body "lastApplied")}
+            (cond-> {:type :ok, :value m, :last-applied (get body "lastApplied")}
+              (some? (get body "next")) (assoc :next (get body "next")))
             {:type :fail, :error {:status 200, :malformed-body (str raw)}})
       (error-outcome f status body raw))))
+
+;; ---------------------------------------------------------------------------------------------
+;; Whole-map reads, a page at a time
+
+(def paginated-fs
+  "Operations that read the whole map: GET /kv and GET /debug/kv answer a page at a time."
+  #{:read-all :final-read})
+
+(def page-limit
+  "Ids per page of a whole-map read: the most a node serves in one page."
+  10000)
+
+(defn page-request
+  "The request for the page of req (a whole-map read) that follows the id `after` (nil: the first)."
+  [req after]
+  (update req :path str "?limit=" page-limit (when after (str "&after=" after))))
+
+(defn merge-pages
+  "Adds the outcome of the next page to the read so far (nil before the first page). A failed page
+  fails the read. Pages of a node's own state (/debug/kv) read at different lastApplied are not one
+  state of that node: the read fails (a final read then tries again). A cursor that does not move
+  forward fails it too, rather than loop. Pages of GET /kv are each linearizable on their own; for
+  the grow-only set of the set workload, their union is as good as one read."
+  [so-far page after]
+  (cond
+    (not= :ok (:type page))
+    page
+
+    (and (:next page) after (not (pos? (compare (str (:next page)) (str after)))))
+    {:type :fail, :error {:cursor-did-not-advance [after (:next page)]}}
+
+    (nil? so-far)
+    page
+
+    (not= (:last-applied so-far) (:last-applied page))
+    {:type :fail, :error {:state-moved-during-scan [(:last-applied so-far) (:last-applied page)]}}
+
+    :else
+    (-> so-far
+        (update :value into (:value page))
+        (assoc :next (:next page)))))
 
 (defn- causes
   "The exception and its chain of causes."
@@ -428,7 +473,7 @@
         (reset! seq-counter 0))
       outcome)))
 
-(defn perform
+(defn- perform-request
   "Sends one request and maps whatever happens to an outcome."
   [http base-url f req headers timeout-ms]
   (try
@@ -436,6 +481,19 @@
     (catch Exception e
       (or (exception->outcome f e)
           (throw e)))))
+
+(defn perform
+  "Sends the request (for a whole-map read, one per page, following \"next\" until it is null)
+  and maps whatever happens to an outcome."
+  [http base-url f req headers timeout-ms]
+  (if (paginated-fs f)
+    (loop [after nil, so-far nil]
+      (let [page    (perform-request http base-url f (page-request req after) headers timeout-ms)
+            outcome (merge-pages so-far page after)]
+        (if (and (= :ok (:type outcome)) (:next outcome))
+          (recur (:next outcome) outcome)
+          (dissoc outcome :next))))
+    (perform-request http base-url f req headers timeout-ms)))
 
 (defn settled-commit
   "The commit index of a leader whose whole log (logSize = its last index) is committed in its own

@@ -36,6 +36,13 @@
        (map (fn [node] (str node "=" (client/node-url node))))
        (str/join ",")))
 
+(defn random-token
+  "A fresh cluster token: 24 random bytes, in hex."
+  []
+  (let [bytes (byte-array 24)]
+    (.nextBytes (java.security.SecureRandom.) bytes)
+    (apply str (map #(format "%02x" (bit-and % 0xff)) bytes))))
+
 (defn node-request-timeout-ms
   "The node's own request timeout: half a second under the client's, so that a request that waits
   through an election is answered by the node (no_leader: definite, a :fail) before the client
@@ -54,7 +61,11 @@
              "--peers" (peers-arg (:nodes test))
              "--data-dir" data-dir
              "--request-timeout-ms" (str (node-request-timeout-ms test))])
+      ; Peers present it on /raft/*, operators on /admin/* (a node without one refuses /admin/*).
+      (cond-> (:cluster-token test) (into ["--cluster-token" (:cluster-token test)]))
       (cond-> (:bug test) (into ["--bug" (:bug test)]))
+      (cond-> (:max-inflight-requests test)
+        (into ["--max-inflight-requests" (str (:max-inflight-requests test))]))
       ; Log compaction: a small threshold makes nodes snapshot often, so a node killed for a while
       ; falls behind the leader's compacted prefix and catches up through InstallSnapshot.
       (cond-> (:snapshot-entries test)

@@ -11,7 +11,7 @@
 
   and in the final phase, one per node:
 
-    {:f :final-read, :node \"n3\"}   GET /kv through n3    -> :value {k v, ...}"
+    {:f :final-read, :node \"n3\"}   GET /debug/kv on n3 (page by page) -> :value {k v, ...}"
   (:require [clojure.set :as set]
             [clojure.tools.logging :refer [info warn]]
             [jepsen [checker :as checker]

@@ -6,7 +6,7 @@
   Element e is its own key e<e> holding the name \"e\":
 
     {:f :add,  :value 17}      PUT /kv/e17 {\"name\": \"17\"}  (with a session, like every write)
-    {:f :read, :value nil}     GET /kv -> :value #{0 3 17 ...}  (ReadIndex, forwarded to the leader)
+    {:f :read, :value nil}     GET /kv -> :value #{0 3 17 ...}  (ReadIndex, page by page)
 
   Why not a set under one key, grown by compare-and-set: a name holds at most 1024 characters
   (about 200 elements), and with ten clients adding at once most CAS attempts would lose the race
@@ -15,7 +15,11 @@
 
   One client thread reads (every --set-read-interval seconds); the others add. After healing, each
   node serves a linearizable read of the set (through that node) and its own state machine
-  (GET /debug/kv), which the convergence checker compares across nodes."
+  (GET /debug/kv), which the convergence checker compares across nodes.
+
+  GET /kv answers a page at a time (client/perform follows \"next\"), each page linearizable on its
+  own. A scan is not one snapshot, but an element is never removed: one acknowledged before the scan
+  began is in every page that covers its key, so set-full's checks hold for the union of the pages."
   (:require [jepsen [checker :as checker]
                     [client :as jclient]
                     [generator :as gen]

@@ -149,6 +149,9 @@
            (keys (:value (c/response->outcome :final-read
                                               (resp 200 (str "{\"lastApplied\":4,\"kv\":"
                                                              "{\"a\":\"1\",\"10\":\"1\",\"2\":\"1\",\"1\":\"1\"}}"))))))))
+  (testing "a page that is not the last names the next cursor"
+    (is (= {:type :ok, :value {1 3}, :last-applied 9, :next "1"}
+           (c/response->outcome :final-read (resp 200 "{\"lastApplied\":9,\"kv\":{\"1\":\"3\"},\"next\":\"1\"}")))))
   (testing "a whole-map answer without the node-local wrapper is not a local read: it fails"
     (is (= :fail (:type (c/response->outcome :final-read (resp 200 "{\"10\":\"4\"}"))))))
   (testing "anything else fails (it is a read)"
@@ -195,6 +198,26 @@
   (is (= {:method "POST", :path "/kv/3/cas", :body {"expected" "1", "name" "2"}, :mutation? true}
          (c/op->request :cas 3 [1 2])))
   (is (= {:method "GET", :path "/debug/kv"} (c/op->request :final-read nil nil))))
+
+(deftest whole-map-reads-come-in-pages
+  (testing "each page asks for the most a node serves, after the previous page's last id"
+    (is (= {:method "GET", :path "/kv?limit=10000"} (c/page-request (c/op->request :read-all nil nil) nil)))
+    (is (= {:method "GET", :path "/debug/kv?limit=10000&after=17"}
+           (c/page-request (c/op->request :final-read nil nil) "17"))))
+  (let [page (fn [m last-applied nxt] (cond-> {:type :ok, :value (into (sorted-map) m), :last-applied last-applied}
+                                        nxt (assoc :next nxt)))]
+    (testing "pages add up to the whole map, and the last page's next ends the read"
+      (let [two (c/merge-pages (page {"a" 1} 5 "a") (page {"b" 2} 5 nil) "a")]
+        (is (= {"a" 1, "b" 2} (:value two)))
+        (is (nil? (:next two)))
+        (is (= :ok (:type two)))))
+    (testing "a failed page fails the read"
+      (is (= :fail (:type (c/merge-pages (page {"a" 1} 5 "a") {:type :fail, :error :x} "a")))))
+    (testing "pages of a node's own state read at different lastApplied are not one state"
+      (is (= {:state-moved-during-scan [5 6]}
+             (:error (c/merge-pages (page {"a" 1} 5 "a") (page {"b" 2} 6 nil) "a")))))
+    (testing "a cursor that does not move forward fails the read instead of looping"
+      (is (= :fail (:type (c/merge-pages (page {"a" 1} 5 "b") (page {"a" 1} 5 "b") "b")))))))
 
 (deftest catching-up
   (testing "a node's local map counts only once it has applied what its leader committed"

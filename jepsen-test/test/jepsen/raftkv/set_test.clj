@@ -28,6 +28,11 @@
   (testing "a whole-map read: the map, or a failed read"
     (is (= {:type :ok, :value {"e1" 1, "e2" 2}}
            (c/response->outcome :read-all {:status 200, :body {"e1" "1", "e2" "2"}})))
+    (testing "a page of GET /kv, and where the next one starts"
+      (is (= {:type :ok, :value {"e1" 1, "e2" 2}, :next "e2"}
+             (c/response->outcome :read-all {:status 200, :body {"kv" {"e1" "1", "e2" "2"}, "next" "e2"}})))
+      (is (= {:type :ok, :value {"e3" 3}}
+             (c/response->outcome :read-all {:status 200, :body {"kv" {"e3" "3"}, "next" nil}}))))
     (is (= :fail (:type (c/response->outcome :read-all {:status 504, :body {"error" "read_timeout", "definite" false}}))))
     (is (= :fail (:type (c/response->outcome :read-all {:status 200, :body [1 2], :raw "[1 2]"}))))))
 

@@ -84,11 +84,18 @@ public final class Driver<P, R> {
         /** A whole Ready was handled and the node advanced. */
         default void advanced() {}
 
-        /** The state machine was frozen at {@code index} and handed to the {@link SnapshotWriter}. */
+        /**
+         * This node starts taking a snapshot (§5.1): its state machine was frozen at {@code index} and
+         * handed to the {@link SnapshotWriter}. {@link #snapshotSaved} follows once the snapshot is
+         * durable; the pair lets an onlooker with a clock time it (the core has none).
+         */
         default void snapshotStarted(long index) {}
 
-        /** The writer's snapshot is durable and back on the driver's thread; the core compacts next. */
-        default void snapshotWritten(Snapshot snapshot) {}
+        /**
+         * The snapshot this node took is durable and back on the driver's thread; the core compacts
+         * its log before it next (unless a newer snapshot was installed meanwhile).
+         */
+        default void snapshotSaved(Snapshot snapshot) {}
     }
 
     /** A client's proposal, appended at its index in {@code term}: it took effect iff that term commits there. */
@@ -106,8 +113,7 @@ public final class Driver<P, R> {
     private final Sender sender;
     private final Answers<P, R> answers;
     private final Observer observer;
-    private final SnapshotWriter snapshotWriter;
-    private long snapshotBeingWritten; // the index of the job the writer holds, or 0
+    private final SnapshotPolicy snapshots;
 
     private final TreeMap<Long, List<Pending<P>>> proposals = new TreeMap<>();
     private final Map<Long, Forward<P>> forwards = new HashMap<>();
@@ -130,7 +136,7 @@ public final class Driver<P, R> {
      */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
             Observer observer, long firstRequestId, SnapshotWriter snapshotWriter) {
-        this.snapshotWriter = snapshotWriter;
+        this.snapshots = new SnapshotPolicy(node, kv, snapshotWriter, observer);
         this.nextRequestId = firstRequestId;
         this.node = node;
         this.kv = kv;
@@ -160,7 +166,7 @@ public final class Driver<P, R> {
 
     /** The index of the snapshot the {@link SnapshotWriter} is writing, or 0 if none. */
     public long snapshotBeingWritten() {
-        return snapshotBeingWritten;
+        return snapshots.beingWritten();
     }
 
     /** Reads registered and not yet served or dropped. */
@@ -259,47 +265,19 @@ public final class Driver<P, R> {
             // 5. Tell the core all of the above is done.
             node.advance();
             observer.advanced();
-            maybeSnapshot();
-        }
-    }
-
-    /**
-     * Dissertation §5.1: "each server takes snapshots independently" once its applied log is long
-     * enough. The state machine is frozen (copy-on-write, §5.2) and handed to the {@link SnapshotWriter},
-     * one snapshot at a time; the log is compacted only once it is durable ({@link #snapshotWritten}).
-     */
-    private void maybeSnapshot() {
-        if (snapshotBeingWritten != 0 || !node.snapshotDue(kv.lastApplied())) {
-            return;
-        }
-        KvStore.Frozen frozen = node.config().has(Bug.SNAPSHOT_DROPS_SESSIONS)
-                ? kv.freezeWithoutSessions() // BUG snapshot-drops-sessions
-                : kv.freeze();
-        long index = frozen.index();
-        snapshotBeingWritten = index;
-        observer.snapshotStarted(index);
-        SnapshotJob job = new SnapshotJob(index, node.termAt(index), node.config().members(), frozen);
-        if (snapshotWriter.start(job) instanceof SnapshotWriter.Started.Written written) {
-            snapshotWritten(written.snapshot());
+            snapshots.maybeStart();
         }
     }
 
     /**
      * The {@link SnapshotWriter} made its snapshot durable: the state machine takes back the entries
-     * applied meanwhile, and the core compacts its log (the next Ready cuts the stored log). Call on
-     * the driver's thread, then {@link #handleReady()}. A snapshot installed from the leader meanwhile
-     * is newer (InstallSnapshot installs only past the commit index): nothing is compacted then.
+     * applied meanwhile, and the core compacts its log unless a newer snapshot was installed
+     * meanwhile. Call on the driver's thread, then {@link #handleReady()}.
+     *
+     * @throws IllegalStateException if {@code snapshot} is not the one being written
      */
     public void snapshotWritten(Snapshot snapshot) {
-        if (snapshot.lastIncludedIndex() != snapshotBeingWritten) {
-            throw new IllegalStateException(snapshot + " was not being written (" + snapshotBeingWritten + " was)");
-        }
-        snapshotBeingWritten = 0;
-        kv.thaw();
-        observer.snapshotWritten(snapshot);
-        if (snapshot.lastIncludedIndex() > node.snapshotIndex()) {
-            node.compact(snapshot);
-        }
+        snapshots.written(snapshot);
     }
 
     /** "8. Reset state machine using snapshot contents" (InstallSnapshot receiver, Figure 5.3). */

@@ -9,18 +9,22 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import raftkv.core.SessionTable.Latest;
+import raftkv.core.SessionTable.SessionRecord;
 
 /**
  * The replicated state machine: a map Id => name, plus the client sessions table of dissertation
  * §6.3. Applying the same committed entries in the same order gives the same map and the same
  * results on every node: nothing here depends on time, randomness or iteration order of a hash.
+ *
+ * <p>The map is bounded by a {@link StateQuota}: a put or compare-and-set that would grow it beyond
+ * is refused ({@link Result.QuotaExceeded}), decided from the entries before it alone.
  *
  * <p>Not thread-safe: like the Raft core, it belongs to one thread. The one exception is a
  * {@link Frozen} view, which {@link #freeze()} hands out in O(sessions) for a snapshot and another
@@ -28,30 +32,30 @@ import java.util.TreeMap;
  */
 public final class KvStore {
 
-    /** The last command a session executed, if any. */
-    private sealed interface Latest {
-        record Nothing() implements Latest {}
-
-        record Done(long sequence, Result result) implements Latest {}
-    }
-
-    /** One session: its last command, and the index of the last entry that used it (for LRU). */
-    private record SessionRecord(long lastUsedAt, Latest latest) {}
-
     private final LayeredMap names = new LayeredMap();
     private final SessionLimits limits;
-    // A plain map for lookups (lookup must not change anything) plus the LRU order, by log index.
-    private final HashMap<String, SessionRecord> sessions = new HashMap<>();
-    private final TreeMap<Long, String> sessionsByLastUse = new TreeMap<>();
+    private final StateQuota quota;
+    private long stateBytes; // the sum of StateQuota.entryBytes over the map
+    private SessionTable sessions; // §6.3
     private long lastApplied;
 
     public KvStore() {
         this(SessionLimits.DEFAULT);
     }
 
-    /** @param limits how many sessions are kept, and when one may be expired to make room (§6.3) */
+    /** A state machine without a quota. */
     public KvStore(SessionLimits limits) {
+        this(limits, StateQuota.UNLIMITED);
+    }
+
+    /**
+     * @param limits how many sessions are kept, and when one may be expired to make room (§6.3)
+     * @param quota how many state bytes the map may hold
+     */
+    public KvStore(SessionLimits limits, StateQuota quota) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.quota = Objects.requireNonNull(quota, "quota");
+        this.sessions = new SessionTable(limits);
     }
 
     /** Index of the last entry applied ("lastApplied" of Figure 2). */
@@ -83,16 +87,16 @@ public final class KvStore {
             case Latest.Done done when session.sequence() == done.sequence() -> {
                 // §6.3: "If it receives a command whose serial number has already been executed, it
                 // responds immediately without re-executing the request."
-                touch(session.clientId(), done);
+                sessions.touch(session.clientId(), lastApplied, done);
                 return done.result();
             }
             case Latest.Done done when session.sequence() < done.sequence() -> {
-                touch(session.clientId(), done);
+                sessions.touch(session.clientId(), lastApplied, done);
                 return new Result.StaleSession(done.sequence());
             }
             default -> {
                 Result result = execute(entry.command());
-                touch(session.clientId(), new Latest.Done(session.sequence(), result));
+                sessions.touch(session.clientId(), lastApplied, new Latest.Done(session.sequence(), result));
                 return result;
             }
         }
@@ -104,59 +108,20 @@ public final class KvStore {
      */
     public CommandStatus lookup(Session session) {
         Objects.requireNonNull(session, "session");
-        SessionRecord record = sessions.get(session.clientId());
-        if (record == null) {
-            return new CommandStatus.Expired();
-        }
-        return switch (record.latest()) {
-            case Latest.Done done when done.sequence() == session.sequence() -> new CommandStatus.Executed(done.result());
-            case Latest.Done done when done.sequence() > session.sequence() -> new CommandStatus.MovedOn(done.sequence());
-            default -> new CommandStatus.NotExecuted();
-        };
-    }
-
-    /** Records a use of {@code clientId} at the entry being applied: it becomes the most recently used. */
-    private void touch(String clientId, Latest latest) {
-        SessionRecord previous = sessions.put(clientId, new SessionRecord(lastApplied, latest));
-        if (previous != null) {
-            sessionsByLastUse.remove(previous.lastUsedAt());
-        }
-        sessionsByLastUse.put(lastApplied, clientId);
-    }
-
-    /**
-     * §6.3 RegisterClient. The table has "an upper bound on the number of sessions", and room is made
-     * "using a least recently used (LRU) policy" — but only from a session idle for at least
-     * {@link SessionLimits#idleEntries()} entries: a session in use is never expired by someone else's
-     * registration. When even the least recently used one is younger, the registration is refused
-     * and nothing changes. Decided from the log alone, so every node registers, expires or refuses
-     * alike at the same index.
-     */
-    private Result register() {
-        while (sessions.size() >= limits.maxSessions() && idleLongEnough(sessionsByLastUse.firstKey())) {
-            sessions.remove(sessionsByLastUse.pollFirstEntry().getValue());
-        }
-        if (sessions.size() >= limits.maxSessions()) {
-            return new Result.SessionTableFull();
-        }
-        // The new session's id is the index of its registration entry, so every node issues the
-        // same id, and no id is ever issued twice.
-        String clientId = Long.toString(lastApplied);
-        touch(clientId, new Latest.Nothing());
-        return new Result.SessionOpened(clientId);
-    }
-
-    /** No entry among the {@code idleEntries} before the one being applied used the session. */
-    private boolean idleLongEnough(long lastUsedAt) {
-        return lastApplied - lastUsedAt > limits.idleEntries();
+        return sessions.lookup(session);
     }
 
     private Result execute(Command command) {
         return switch (command) {
             case Command.Noop noop -> new Result.Ok(null);
-            case Command.OpenSession open -> register();
+            case Command.OpenSession open -> sessions.register(lastApplied);
             case Command.Put put -> {
+                long growth = growth(put.id(), names.get(put.id()), put.name());
+                if (exceedsQuota(growth)) {
+                    yield new Result.QuotaExceeded(stateBytes, quota.maxBytes());
+                }
                 names.put(put.id(), put.name());
+                stateBytes += growth;
                 yield new Result.Ok(put.name());
             }
             case Command.Cas cas -> {
@@ -167,14 +132,36 @@ public final class KvStore {
                 if (!current.equals(cas.expected())) {
                     yield new Result.Mismatch(current);
                 }
+                long growth = growth(cas.id(), current, cas.name());
+                if (exceedsQuota(growth)) {
+                    yield new Result.QuotaExceeded(stateBytes, quota.maxBytes());
+                }
                 names.put(cas.id(), cas.name());
+                stateBytes += growth;
                 yield new Result.Ok(cas.name());
             }
             case Command.Delete delete -> {
                 String removed = names.remove(delete.id());
-                yield removed == null ? new Result.NotFound() : new Result.Ok(removed);
+                if (removed == null) {
+                    yield new Result.NotFound();
+                }
+                stateBytes -= StateQuota.entryBytes(delete.id(), removed);
+                yield new Result.Ok(removed);
             }
         };
+    }
+
+    /** What writing {@code id => name} over {@code previous} (null: none) adds to the state bytes. */
+    private static long growth(String id, String previous, String name) {
+        return StateQuota.entryBytes(id, name) - (previous == null ? 0 : StateQuota.entryBytes(id, previous));
+    }
+
+    /**
+     * A write that does not grow the state always applies, even above the quota (after a restart
+     * with a smaller one): deletes, and puts of shorter names, are how the state gets back under it.
+     */
+    private boolean exceedsQuota(long growth) {
+        return growth > 0 && growth > quota.maxBytes() - stateBytes;
     }
 
     /** Reads one id from local state. Linearizable only when served through ReadIndex. */
@@ -191,8 +178,45 @@ public final class KvStore {
         return Collections.unmodifiableSortedMap(copy);
     }
 
+    /**
+     * Up to {@code limit} entries of the map in id order, and where the next page starts.
+     *
+     * @param next the id to ask for the page after this one (its last id), or null when this page
+     *     reaches the end of the map
+     */
+    public record Page(List<Map.Entry<String, String>> entries, String next) {}
+
+    /**
+     * The page of at most {@code limit} entries whose ids come after {@code after} ({@code ""} for
+     * the first page: every id comes after it). Copies only the page's references, into a list, so
+     * a read of a large map costs this thread O(log n + limit), not a copy of the whole map.
+     */
+    public Page page(String after, int limit) {
+        Objects.requireNonNull(after, "after");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+        }
+        List<Map.Entry<String, String>> entries = new ArrayList<>(Math.min(limit, names.size()));
+        // The overlay's writes over the base's while a snapshot's frozen view is out.
+        var rest = names.entriesAfter(after);
+        while (entries.size() < limit && rest.hasNext()) {
+            var entry = rest.next();
+            entries.add(Map.entry(entry.getKey(), entry.getValue()));
+        }
+        return new Page(List.copyOf(entries), rest.hasNext() ? entries.getLast().getKey() : null);
+    }
+
     public int size() {
         return names.size();
+    }
+
+    /** The map's estimated heap cost, in {@link StateQuota#entryBytes} units: what the quota bounds. */
+    public long stateBytes() {
+        return stateBytes;
+    }
+
+    public StateQuota quota() {
+        return quota;
     }
 
     // ---------------------------------------------------------------- snapshots (dissertation §5.1, §5.2)
@@ -246,7 +270,7 @@ public final class KvStore {
      * @throws IllegalStateException if a view is out already (one snapshot is written at a time)
      */
     public Frozen freeze() {
-        return new Frozen(lastApplied, names.freeze(), sessionsInOrder());
+        return new Frozen(lastApplied, names.freeze(), sessions.inOrder());
     }
 
     /** BUG snapshot-drops-sessions: the frozen map without the session table. Only {@link Bug} uses it. */
@@ -275,21 +299,12 @@ public final class KvStore {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             DataOutputStream out = new DataOutputStream(bytes);
-            encode(out, lastApplied, names.size(), names.entriesAfter(null), sessionsInOrder());
+            encode(out, lastApplied, names.size(), names.entriesAfter(null), sessions.inOrder());
             out.flush();
         } catch (IOException e) {
             throw StateMachineBytes.cannotFail(e);
         }
         return bytes.toByteArray();
-    }
-
-    /** The session table in LRU order, least recently used first: a copy, O(sessions). */
-    private List<Map.Entry<String, SessionRecord>> sessionsInOrder() {
-        List<Map.Entry<String, SessionRecord>> inOrder = new ArrayList<>(sessions.size());
-        for (String clientId : sessionsByLastUse.values()) {
-            inOrder.add(Map.entry(clientId, sessions.get(clientId)));
-        }
-        return inOrder;
     }
 
     private static void encode(DataOutputStream out, long lastApplied, int nameCount,
@@ -303,17 +318,7 @@ public final class KvStore {
             StateMachineBytes.writeString(out, e.getKey());
             StateMachineBytes.writeString(out, e.getValue());
         }
-        out.writeInt(sessions.size());
-        for (Map.Entry<String, SessionRecord> session : sessions) {
-            SessionRecord record = session.getValue();
-            StateMachineBytes.writeString(out, session.getKey());
-            out.writeLong(record.lastUsedAt());
-            out.writeBoolean(record.latest() instanceof Latest.Done);
-            if (record.latest() instanceof Latest.Done done) {
-                out.writeLong(done.sequence());
-                StateMachineBytes.writeResult(out, done.result());
-            }
-        }
+        SessionTable.write(out, sessions);
     }
 
     /**
@@ -326,25 +331,21 @@ public final class KvStore {
      */
     public void restore(Snapshot snapshot) {
         TreeMap<String, String> newNames = new TreeMap<>();
-        HashMap<String, SessionRecord> newSessions = new HashMap<>();
-        TreeMap<Long, String> newOrder = new TreeMap<>();
+        long newBytes = 0;
+        SessionTable newSessions;
         try (InputStream raw = snapshot.data().open();
                 DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
             if (in.readInt() != StateMachineBytes.MAGIC || in.readLong() != snapshot.lastIncludedIndex()) {
                 throw new IOException("not the state machine at index " + snapshot.lastIncludedIndex());
             }
             for (int n = in.readInt(); n > 0; n--) {
-                newNames.put(StateMachineBytes.readString(in), StateMachineBytes.readString(in));
+                String id = StateMachineBytes.readString(in);
+                String name = StateMachineBytes.readString(in);
+                newNames.put(id, name);
+                // Not in the snapshot: recomputed, so it is the same on every node and after every restore.
+                newBytes += StateQuota.entryBytes(id, name);
             }
-            for (int m = in.readInt(); m > 0; m--) {
-                String clientId = StateMachineBytes.readString(in);
-                long lastUsedAt = in.readLong();
-                Latest latest = in.readBoolean()
-                        ? new Latest.Done(in.readLong(), StateMachineBytes.readResult(in))
-                        : new Latest.Nothing();
-                newSessions.put(clientId, new SessionRecord(lastUsedAt, latest));
-                newOrder.put(lastUsedAt, clientId);
-            }
+            newSessions = SessionTable.read(in, limits);
             if (in.read() != -1) {
                 throw new IOException("bytes left over after the session table");
             }
@@ -352,10 +353,8 @@ public final class KvStore {
             throw new IllegalArgumentException("malformed state machine snapshot " + snapshot + ": " + e.getMessage(), e);
         }
         names.replace(newNames);
-        sessions.clear();
-        sessions.putAll(newSessions);
-        sessionsByLastUse.clear();
-        sessionsByLastUse.putAll(newOrder);
+        stateBytes = newBytes;
+        sessions = newSessions;
         lastApplied = snapshot.lastIncludedIndex();
     }
 

@@ -46,4 +46,12 @@ public sealed interface Result {
      * Definite: no session was opened by this entry.
      */
     record SessionTableFull() implements Result {}
+
+    /**
+     * A put or compare-and-set would have grown the map beyond its {@link StateQuota}: it was
+     * refused, and nothing changed. Decided at the command's place in the log from the quota and the
+     * state before it, so every node refuses the same commands. {@code stateBytes} is the state's
+     * size then, in {@link StateQuota#entryBytes} units; deletes, which shrink it, still apply.
+     */
+    record QuotaExceeded(long stateBytes, long quotaBytes) implements Result {}
 }

@@ -23,6 +23,7 @@ final class StateMachineBytes {
     private static final byte SESSION_OPENED = 5;
     private static final byte SESSION_EXPIRED = 6;
     private static final byte SESSION_TABLE_FULL = 7;
+    private static final byte QUOTA_EXCEEDED = 8;
 
     private StateMachineBytes() {}
 
@@ -70,6 +71,11 @@ final class StateMachineBytes {
                 writeString(out, expired.clientId());
             }
             case Result.SessionTableFull full -> out.writeByte(SESSION_TABLE_FULL);
+            case Result.QuotaExceeded exceeded -> {
+                out.writeByte(QUOTA_EXCEEDED);
+                out.writeLong(exceeded.stateBytes());
+                out.writeLong(exceeded.quotaBytes());
+            }
         }
     }
 
@@ -84,6 +90,7 @@ final class StateMachineBytes {
             case SESSION_OPENED -> new Result.SessionOpened(readString(in));
             case SESSION_EXPIRED -> new Result.SessionExpired(readString(in));
             case SESSION_TABLE_FULL -> new Result.SessionTableFull();
+            case QUOTA_EXCEEDED -> new Result.QuotaExceeded(in.readLong(), in.readLong());
             default -> throw new IOException("unknown result tag " + tag);
         };
     }

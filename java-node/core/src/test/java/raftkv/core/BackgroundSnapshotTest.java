@@ -39,9 +39,22 @@ class BackgroundSnapshotTest {
         return new SnapshotWriter.Started.Writing();
     };
 
+    /** The observer's snapshot hooks, which an onlooker with a clock uses to time a snapshot. */
+    private final Driver.Observer observer = new Driver.Observer() {
+        @Override
+        public void snapshotStarted(long index) {
+            trace.add("started snapshot " + index);
+        }
+
+        @Override
+        public void snapshotSaved(Snapshot snapshot) {
+            trace.add("saved snapshot " + snapshot.lastIncludedIndex());
+        }
+    };
+
     private Driver<String, String> driver(RaftNode node) {
         return new Driver<>(node, new KvStore(), storage, messages -> {}, TracingAnswers.withoutForwards(trace),
-                Driver.Observer.NONE, 1, holdingWriter);
+                observer, 1, holdingWriter);
     }
 
     /** A one-node leader that snapshots every 5 entries, keeping none behind. */
@@ -78,14 +91,16 @@ class BackgroundSnapshotTest {
         assertThat(jobs).hasSize(1); // one snapshot at a time, although another is due
         assertThat(driver.node().snapshotIndex()).isZero();
         assertThat(driver.node().firstLogIndex()).isEqualTo(1);
-        assertThat(trace).noneMatch(line -> line.startsWith("cut log"));
+        assertThat(trace).noneMatch(line -> line.startsWith("cut log")).noneMatch(line -> line.startsWith("saved"));
+        assertThat(trace).containsOnlyOnce("started snapshot 5"); // at the freeze
         assertThat(driver.kv().get("k11")).isEqualTo(new Result.Ok("v11"));
         assertThat(jobs.getFirst().state().toBytes()).isEqualTo(reference.snapshotBytes()); // the state at 5
 
         driver.snapshotWritten(jobs.removeFirst().inMemory());
         driver.handleReady();
 
-        assertThat(trace).contains("cut log before 6 behind snapshot 5");
+        assertThat(trace).containsSubsequence("saved snapshot 5", "cut log before 6 behind snapshot 5",
+                "started snapshot 11"); // durable when the writer says so; compacted after
         assertThat(driver.node().snapshotIndex()).isEqualTo(5);
         assertThat(driver.kv().snapshot()).hasSize(10).containsEntry("k11", "v11"); // thawed
         // 11 - 5 >= 5: the next snapshot started as soon as the writer was free, at the applied index.

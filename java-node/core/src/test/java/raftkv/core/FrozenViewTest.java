@@ -148,4 +148,54 @@ class FrozenViewTest {
         }
         assertThat(map.size()).isEqualTo(reference.size());
     }
+
+    @Test
+    void pagesReadWhileAViewIsOutShowTheWritesMadeSinceInIdOrder() {
+        KvStore kv = new KvStore();
+        long index = 0;
+        for (String id : List.of("b", "d", "f", "h")) {
+            kv.apply(put(++index, id, "old"));
+        }
+        kv.freeze();
+        kv.apply(put(++index, "a", "new")); // only in the overlay
+        kv.apply(delete(++index, "d")); // hidden in the frozen base
+        kv.apply(put(++index, "f", "new")); // overridden
+        kv.apply(put(++index, "g", "new"));
+
+        List<java.util.Map.Entry<String, String>> walked = new ArrayList<>();
+        String after = "";
+        while (after != null) {
+            KvStore.Page page = kv.page(after, 2);
+            walked.addAll(page.entries());
+            after = page.next();
+        }
+        assertThat(walked).containsExactly(java.util.Map.entry("a", "new"), java.util.Map.entry("b", "old"),
+                java.util.Map.entry("f", "new"), java.util.Map.entry("g", "new"), java.util.Map.entry("h", "old"));
+        assertThat(kv.page("b", 10).entries()).extracting(java.util.Map.Entry::getKey).containsExactly("f", "g", "h");
+    }
+
+    @Test
+    void theQuotaCountsWritesMadeWhileAViewIsOutAndARestoreFromTheViewCountsItsOwnState() {
+        long quota = StateQuota.entryBytes("a", "1") + StateQuota.entryBytes("b", "2") + StateQuota.entryBytes("c", "3");
+        KvStore kv = new KvStore(SessionLimits.DEFAULT, new StateQuota(quota));
+        KvStore neverFrozen = new KvStore(SessionLimits.DEFAULT, new StateQuota(quota));
+        List<LogEntry> before = List.of(put(1, "a", "1"), put(2, "b", "2"));
+        List<LogEntry> after = List.of(put(3, "c", "3"), put(4, "d", "4"), delete(5, "a"), put(6, "d", "4"));
+        before.forEach(kv::apply);
+        before.forEach(neverFrozen::apply);
+        KvStore.Frozen frozen = kv.freeze();
+        long frozenBytes = kv.stateBytes();
+        for (LogEntry entry : after) {
+            assertThat(kv.apply(entry)).as("entry %d", entry.index()).isEqualTo(neverFrozen.apply(entry));
+            assertThat(kv.stateBytes()).as("entry %d", entry.index()).isEqualTo(neverFrozen.stateBytes());
+        }
+        assertThat(neverFrozen.get("d")).as("refused at the quota, then admitted once a delete made room")
+                .isEqualTo(new Result.Ok("4"));
+
+        KvStore fromView = new KvStore(SessionLimits.DEFAULT, new StateQuota(quota));
+        fromView.restore(new Snapshot(frozen.index(), 1, THREE, frozen.toBytes()));
+        assertThat(fromView.stateBytes()).isEqualTo(frozenBytes);
+        kv.thaw();
+        assertThat(kv.stateBytes()).isEqualTo(neverFrozen.stateBytes());
+    }
 }

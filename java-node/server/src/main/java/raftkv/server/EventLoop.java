@@ -22,7 +22,6 @@ import raftkv.core.ReadResult;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
-import raftkv.core.Snapshot;
 import raftkv.core.Status;
 import raftkv.core.TransferResult;
 import raftkv.server.transport.StreamTransport;
@@ -204,8 +203,10 @@ public final class EventLoop {
         this.inbox = new LoopInbox<>(thread, StreamTransport.QUEUE_CAPACITY * peers, clientQueueCapacity);
         // Snapshots are serialized and written on a thread of their own; the loop takes the durable
         // snapshot back from its inbox and only then compacts the log.
-        this.snapshotWriter = new SnapshotWriterThread(node.id(), storage::writeSnapshot, inbox::offerSnapshotWritten,
-                onFatal);
+        this.snapshotWriter = new SnapshotWriterThread(node.id(), storage::writeSnapshot, (snapshot, nanos) -> {
+            observer.snapshotWritten(snapshot, nanos);
+            inbox.offerSnapshotWritten(snapshot);
+        }, onFatal);
         // Request ids travel to the leader in forwards: starting from the boot time keeps them apart
         // from any earlier run's, whose replies may still be on their way.
         long firstRequestId = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
@@ -372,7 +373,8 @@ public final class EventLoop {
         NodeStatus previous = status;
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
                 s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex(),
-                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1);
+                s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1, driver.kv().size(),
+                driver.kv().stateBytes(), driver.kv().quota().maxBytes());
         if (previous != null) {
             observer.published(previous, status);
         }

@@ -1,11 +1,12 @@
 package raftkv.server;
 
 import raftkv.core.Driver;
+import raftkv.core.Snapshot;
 
 /**
  * What the event loop tells an onlooker (the metrics): the driver's Ready steps, plus what only the
- * loop sees. Called on the loop thread, so an implementation must be quick and must not block;
- * it only reads what it is given and never touches the Raft state.
+ * loop sees. Called on the loop thread (all but {@link #snapshotWritten}), so an implementation must
+ * be quick and must not block; it only reads what it is given and never touches the Raft state.
  */
 public interface LoopObserver extends Driver.Observer {
 
@@ -19,6 +20,19 @@ public interface LoopObserver extends Driver.Observer {
 
     /** One turn of the loop did its work (the wait for events excluded) in {@code nanos}. */
     default void turnFinished(long nanos) {}
+
+    /**
+     * This node took {@code snapshot} and made it durable, {@code nanos} after it started to take it:
+     * from freezing the state machine, through the snapshot-writer thread's write, until the loop had
+     * the durable snapshot back (the loop itself spends only the freeze and the thaw on it).
+     */
+    default void snapshotTaken(Snapshot snapshot, long nanos) {}
+
+    /**
+     * The snapshot-writer thread wrote {@code snapshot} (streamed the frozen state to a file, fsynced,
+     * renamed) in {@code nanos}. The one call made <em>on the writer thread</em>, not the loop's.
+     */
+    default void snapshotWritten(Snapshot snapshot, long nanos) {}
 
     /** The status published at the end of a turn; {@code previous} is the one before it. */
     default void published(NodeStatus previous, NodeStatus current) {}

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import raftkv.core.Bug;
 import raftkv.core.RaftConfig;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 
 /**
  * Everything a node is started with, validated. Times are in milliseconds here and converted to
@@ -25,7 +26,10 @@ import raftkv.core.SessionLimits;
  * @param snapshotTrailingEntries log entries kept behind each snapshot for slow followers
  * @param sessions how the state machine bounds its client sessions (dissertation §6.3): part of the
  *     replicated state machine, so every node of the cluster must be started with the same values
+ * @param quota how many state bytes the map may hold ({@link StateQuota}): part of the replicated
+ *     state machine too, so the same on every node ({@code --max-state-bytes})
  * @param limits how much client work the node holds at once ({@link Limits})
+ * @param connections how the HTTP server bounds connections and slow clients ({@link Connections})
  */
 public record NodeConfig(
         String id,
@@ -43,7 +47,33 @@ public record NodeConfig(
         int snapshotEntries,
         int snapshotTrailingEntries,
         SessionLimits sessions,
-        Limits limits) {
+        StateQuota quota,
+        Limits limits,
+        Connections connections) {
+
+    /**
+     * The HTTP server's bounds on connections, against floods and slow clients (slowloris). One
+     * port serves clients and peers, so these apply to both, except that a peer stream, once its
+     * token is checked, has no deadline (it is a request whose body never ends, by design).
+     *
+     * @param maxConnections open connections at most; at the bound Jetty stops accepting, and new
+     *     connections wait in the kernel's backlog until one closes
+     * @param idleTimeoutMs a connection on which nothing moves for this long is closed
+     * @param readTimeoutMs a request's head must arrive within this long of its first byte, and the
+     *     request must be answered within this long plus {@code requestTimeoutMs} after its head
+     */
+    public record Connections(int maxConnections, int idleTimeoutMs, int readTimeoutMs) {
+
+        /** Above the 10,000 client connections a node must answer, below the usual 20,000-fd limit. */
+        public static final Connections DEFAULT = new Connections(15_000, 30_000, 10_000);
+
+        public Connections {
+            if (maxConnections < 1 || idleTimeoutMs < 1 || readTimeoutMs < 1) {
+                throw new IllegalArgumentException("--max-connections, --idle-timeout-ms and --read-timeout-ms must be"
+                        + " >= 1, got " + maxConnections + ", " + idleTimeoutMs + ", " + readTimeoutMs);
+            }
+        }
+    }
 
     /**
      * The bounds that keep a node alive under more load than it can serve: beyond them it refuses
@@ -85,13 +115,21 @@ public record NodeConfig(
         }
     }
 
-    /** The configuration with the default session limits and limits. */
+    /**
+     * The default quota, {@link StateQuota#halfOfHeap half of this JVM's heap}: nodes started with the
+     * same {@code -Xmx} agree on it (in-process tests share one heap, so one value).
+     */
+    public static StateQuota defaultQuota() {
+        return StateQuota.halfOfHeap(Runtime.getRuntime().maxMemory());
+    }
+
+    /** The configuration with the default session limits, quota, limits and connection bounds. */
     public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
             int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
             String clusterToken, int requestTimeoutMs, int snapshotEntries, int snapshotTrailingEntries) {
         this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
                 heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
-                SessionLimits.DEFAULT, Limits.DEFAULTS);
+                SessionLimits.DEFAULT, defaultQuota(), Limits.DEFAULTS, Connections.DEFAULT);
     }
 
     /** The configuration with the default snapshot settings and limits. */
@@ -108,7 +146,9 @@ public record NodeConfig(
         members = new TreeMap<>(members);
         bugs = Set.copyOf(bugs);
         Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(quota, "quota");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(connections, "connections");
         if (!members.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's own id '" + id + "'");
         }
@@ -140,14 +180,28 @@ public record NodeConfig(
     public NodeConfig withSessions(SessionLimits newSessions) {
         return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                 electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, newSessions, limits);
+                snapshotTrailingEntries, newSessions, quota, limits, connections);
+    }
+
+    /** The same configuration with another state quota. */
+    public NodeConfig withQuota(StateQuota newQuota) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, sessions, newQuota, limits, connections);
     }
 
     /** The same configuration with other limits on the client work held at once. */
     public NodeConfig withLimits(Limits newLimits) {
         return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                 electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, sessions, newLimits);
+                snapshotTrailingEntries, sessions, quota, newLimits, connections);
+    }
+
+    /** The same configuration with other connection bounds. */
+    public NodeConfig withConnections(Connections newConnections) {
+        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                snapshotTrailingEntries, sessions, quota, limits, newConnections);
     }
 
     /** The peers' URLs: every member but this node. */

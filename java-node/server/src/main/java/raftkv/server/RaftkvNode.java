@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import raftkv.core.Bug;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 import raftkv.storage.WalCorruptedException;
 
 /** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
@@ -74,8 +75,9 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "Log entries kept behind each snapshot for followers a little behind (default ${DEFAULT-VALUE}).")
     int snapshotTrailingEntries;
 
-    // The next two define the replicated state machine (dissertation §6.3): every node must be
-    // started with the same values, or nodes could register, refuse and expire sessions differently.
+    // The next three define the replicated state machine (dissertation §6.3): every node must be
+    // started with the same values, or nodes could register, refuse and expire sessions, or refuse
+    // writes, differently.
     @Option(names = "--max-sessions", defaultValue = "10000",
             description = "Client sessions the state machine keeps (default ${DEFAULT-VALUE}). Same on every node.")
     int maxSessions;
@@ -84,6 +86,13 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "A registration may expire a session only if it went unused for this many log entries;"
                     + " otherwise it is refused with 429 too_many_sessions (default ${DEFAULT-VALUE}). Same on every node.")
     long sessionIdleEntries;
+
+    @Option(names = "--max-state-bytes",
+            description = "Quota of the map, in estimated heap bytes (UTF-8 id + name + 128 per entry): a put or"
+                    + " compare-and-set that would grow it beyond is refused with 507 quota_exceeded; deletes"
+                    + " still work (default: half of the heap, Runtime.maxMemory() / 2, 256 MiB at -Xmx512m)."
+                    + " Same on every node: give it explicitly when the nodes' heaps differ.")
+    Long maxStateBytes;
 
     @Option(names = "--max-inflight-requests", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_INFLIGHT_REQUESTS,
             description = "Client requests this node holds at once: writes awaiting commit, reads awaiting a read"
@@ -100,6 +109,20 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "Shared secret peers present on /raft/*. Without it anyone can speak Raft to this node:"
                     + " for local tests only.")
     String clusterToken;
+
+    @Option(names = "--max-connections", defaultValue = "15000",
+            description = "Open HTTP connections at most, clients and peers together; beyond, new ones wait in the"
+                    + " kernel's backlog (default ${DEFAULT-VALUE}: above 10,000 clients, below a 20,000-fd limit).")
+    int maxConnections;
+
+    @Option(names = "--idle-timeout-ms", defaultValue = "30000",
+            description = "Close a connection on which nothing moved for this long (default ${DEFAULT-VALUE}).")
+    int idleTimeoutMs;
+
+    @Option(names = "--read-timeout-ms", defaultValue = "10000",
+            description = "A request's head must arrive within this long of its first byte, and its answer within this"
+                    + " plus --request-timeout-ms after that; slower connections are closed (default ${DEFAULT-VALUE}).")
+    int readTimeoutMs;
 
     public static void main(String[] args) {
         haltOnUncaughtErrors();
@@ -221,6 +244,9 @@ public final class RaftkvNode implements Callable<Integer> {
             throw new IllegalArgumentException("need --max-sessions >= 1 and --session-idle-entries >= 0, got "
                     + maxSessions + " and " + sessionIdleEntries);
         }
+        if (maxStateBytes != null && maxStateBytes < 0) {
+            throw new IllegalArgumentException("--max-state-bytes must be >= 0, got " + maxStateBytes);
+        }
         Set<Bug> enabled = EnumSet.noneOf(Bug.class);
         for (String flag : bugs) {
             enabled.add(Bug.fromFlag(flag));
@@ -229,7 +255,9 @@ public final class RaftkvNode implements Callable<Integer> {
                 dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
                 enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries)
                 .withSessions(new SessionLimits(maxSessions, sessionIdleEntries))
-                .withLimits(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(maxInflightRequests));
+                .withQuota(maxStateBytes == null ? NodeConfig.defaultQuota() : new StateQuota(maxStateBytes))
+                .withLimits(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(maxInflightRequests))
+                .withConnections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs));
     }
 
     static TreeMap<String, URI> parsePeers(String spec) {

@@ -56,8 +56,11 @@ public final class RunningNode implements AutoCloseable {
                 storage.recoveredSnapshot().map(Snapshot::toString).orElse("none"), storage.recoveredEntries().size(),
                 config.dataDir());
         // The state machine starts from the newest snapshot; only the log after it is replayed.
+        // The quota is part of the state machine: a node with another quota would refuse other writes.
+        log.info("node {}: state quota {} bytes (--max-state-bytes); every node must use the same", config.id(),
+                config.quota().maxBytes());
         // It streams from the snapshot's file; the core keeps the snapshot to send, read from the file too.
-        KvStore kv = new KvStore(config.sessions());
+        KvStore kv = new KvStore(config.sessions(), config.quota());
         storage.recoveredSnapshot().ifPresent(kv::restore);
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink());

@@ -39,17 +39,23 @@ final class SnapshotWriterThread implements SnapshotWriter, AutoCloseable {
         Snapshot write(SnapshotJob job) throws IOException;
     }
 
+    /** Told, on the writer's thread, of each durable snapshot and how long writing it took. */
+    @FunctionalInterface
+    interface Written {
+        void written(Snapshot snapshot, long nanos);
+    }
+
     private final Output output;
-    private final Consumer<Snapshot> written;
+    private final Written written;
     private final Consumer<Throwable> onFatal;
     private final ThreadPoolExecutor executor;
     private volatile boolean closing;
 
     /**
-     * @param written told, on this writer's thread, of each durable snapshot (the loop queues it)
+     * @param written told of each durable snapshot (the loop queues it)
      * @param onFatal told if a write fails
      */
-    SnapshotWriterThread(String nodeId, Output output, Consumer<Snapshot> written, Consumer<Throwable> onFatal) {
+    SnapshotWriterThread(String nodeId, Output output, Written written, Consumer<Throwable> onFatal) {
         this.output = output;
         this.written = written;
         this.onFatal = onFatal;
@@ -67,9 +73,10 @@ final class SnapshotWriterThread implements SnapshotWriter, AutoCloseable {
         long start = System.nanoTime();
         try {
             Snapshot snapshot = output.write(job);
+            long nanos = System.nanoTime() - start;
             log.info("snapshot at index {} written in {} ms ({} bytes of state)", job.lastIncludedIndex(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), snapshot.size());
-            written.accept(snapshot);
+                    TimeUnit.NANOSECONDS.toMillis(nanos), snapshot.size());
+            written.written(snapshot, nanos);
         } catch (Throwable t) {
             if (closing) {
                 log.info("snapshot at index {} abandoned: the node is stopping", job.lastIncludedIndex());

@@ -89,6 +89,11 @@ function diff(before, after) {
   }
 }
 
+/** 134217728 -> "128.0 MiB". */
+function mib(bytes) {
+  return (bytes / 1048576).toFixed(1) + ' MiB';
+}
+
 function cell(row, text, className) {
   const td = row.insertCell();
   if (className) td.className = className;
@@ -114,7 +119,7 @@ function render(current, source) {
     cell(row, m.id + (m.self ? ' ★' : ''));
     if (!m.reachable) {
       row.dataset.role = '';
-      cell(row, (/refused/.test(m.error) ? 'DOWN' : 'UNREACHABLE') + ' — ' + m.error, 'state').colSpan = 9;
+      cell(row, (/refused/.test(m.error) ? 'DOWN' : 'UNREACHABLE') + ' — ' + m.error, 'state').colSpan = 11;
       continue;
     }
     const s = m.status;
@@ -139,6 +144,11 @@ function render(current, source) {
     fill.style.width = (lastIndex > 0 && match !== null ? Math.min(100, 100 * match / lastIndex) : 0) + '%';
     bar.append(fill);
     cell(row, bar);
+    cell(row, s.keys, 'num');
+    // The quota is state machine configuration: every node should show the same one.
+    const used = s.stateQuotaBytes > 0 ? Math.min(100, 100 * s.stateBytes / s.stateQuotaBytes) : 100;
+    const state = cell(row, `${mib(s.stateBytes)} / ${mib(s.stateQuotaBytes)} (${used.toFixed(0)}%)`, 'num');
+    if (used >= 100) state.classList.add('full');
   }
 }
 

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import raftkv.server.NodeProcesses.Reply;
+import raftkv.server.transport.StreamTransport;
 
 /**
  * Real node processes started from the shaded jar, crashed with kill -9. Every write the cluster
@@ -213,6 +214,7 @@ class ClusterIT extends NodeProcessesTest {
 
     private Reply transfer(String node, String body) {
         return cluster.send(node, HttpRequest.newBuilder(cluster.url(node).resolve("/admin/transfer-leader"))
+                .header(StreamTransport.TOKEN_HEADER, NodeProcesses.CLUSTER_TOKEN)
                 .POST(HttpRequest.BodyPublishers.ofString(body))).orElseThrow();
     }
 
@@ -275,13 +277,12 @@ class ClusterIT extends NodeProcessesTest {
             Map<String, String> agreed = null;
             long applied = -1;
             for (String id : cluster.ids()) {
-                Optional<Reply> local = cluster.get(id, "/debug/kv");
+                Optional<LocalMap> local = localMap(id);
                 if (local.isEmpty()) {
                     return Optional.empty();
                 }
-                long theirs = local.get().body().get("lastApplied").asLong();
-                Map<String, String> map = new TreeMap<>();
-                local.get().body().get("kv").properties().forEach(e -> map.put(e.getKey(), e.getValue().asText()));
+                long theirs = local.get().lastApplied();
+                Map<String, String> map = local.get().map();
                 if (applied >= 0 && theirs != applied) {
                     return Optional.empty();
                 }
@@ -296,6 +297,34 @@ class ClusterIT extends NodeProcessesTest {
                     .body().get("commitIndex").asLong();
             return applied == committed ? Optional.of(agreed) : Optional.empty();
         });
+    }
+
+    /** A node's own map and the lastApplied it was read at. */
+    private record LocalMap(long lastApplied, Map<String, String> map) {}
+
+    /**
+     * Node {@code id}'s own map, page by page through {@code /debug/kv}; empty if a page is not
+     * answered or the pages were read at different lastApplied (the node was still applying).
+     */
+    private Optional<LocalMap> localMap(String id) {
+        Map<String, String> map = new TreeMap<>();
+        long applied = -1;
+        String after = null;
+        do {
+            Optional<Reply> page = cluster.get(id, "/debug/kv?limit=10000" + (after == null ? "" : "&after=" + after));
+            if (page.isEmpty() || page.get().status() != 200) {
+                return Optional.empty();
+            }
+            long theirs = page.get().body().get("lastApplied").asLong();
+            if (applied >= 0 && theirs != applied) {
+                return Optional.empty();
+            }
+            applied = theirs;
+            page.get().body().get("kv").properties().forEach(e -> map.put(e.getKey(), e.getValue().asText()));
+            JsonNode next = page.get().body().get("next");
+            after = next.isNull() ? null : next.asText();
+        } while (after != null);
+        return Optional.of(new LocalMap(applied, map));
     }
 
     private <T> T await(String what, Duration timeout, Supplier<Optional<T>> probe) {

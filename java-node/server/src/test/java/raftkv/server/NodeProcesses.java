@@ -32,6 +32,8 @@ final class NodeProcesses implements AutoCloseable {
 
     static final int ELECTION_MIN_MS = 300;
     static final int ELECTION_MAX_MS = 600;
+    /** Every node's --cluster-token: peers and /admin/* requests present it. */
+    static final String CLUSTER_TOKEN = "it-token";
 
     private final Path jar;
     private final Path workDir;
@@ -148,7 +150,7 @@ final class NodeProcesses implements AutoCloseable {
         command.addAll(List.of("--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
                 "--data-dir", dataDir.toString(),
                 "--election-timeout-ms", ELECTION_MIN_MS + "-" + ELECTION_MAX_MS, "--heartbeat-ms", "50",
-                "--cluster-token", "it-token"));
+                "--cluster-token", CLUSTER_TOKEN));
         command.addAll(extraArgs);
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)

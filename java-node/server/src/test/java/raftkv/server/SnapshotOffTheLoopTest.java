@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -50,6 +51,8 @@ class SnapshotOffTheLoopTest {
         final List<Long> turnsPerSnapshot = new ArrayList<>();
         final List<Long> compactionTurnMillis = new ArrayList<>();
         final AtomicReference<Snapshot> lastWritten = new AtomicReference<>();
+        final List<Long> tookNanos = new ArrayList<>(); // each snapshot, from the freeze until back on the loop
+        final List<Long> wroteNanos = new CopyOnWriteArrayList<>(); // the writer thread's part of each
         long longestTurnWhileWritingNanos;
         long longestTurnNanos;
         private boolean writing;
@@ -76,11 +79,21 @@ class SnapshotOffTheLoopTest {
         }
 
         @Override
-        public void snapshotWritten(Snapshot snapshot) {
+        public void snapshotSaved(Snapshot snapshot) {
             writing = false;
             compacting = true; // this turn cuts the WAL and folds the writes made meanwhile back in
             turnsPerSnapshot.add(turnsThisSnapshot);
             lastWritten.set(snapshot);
+        }
+
+        @Override
+        public void snapshotTaken(Snapshot snapshot, long nanos) {
+            tookNanos.add(nanos);
+        }
+
+        @Override
+        public void snapshotWritten(Snapshot snapshot, long nanos) { // on the writer thread
+            wroteNanos.add(nanos);
         }
     }
 
@@ -142,6 +155,12 @@ class SnapshotOffTheLoopTest {
         assertThat(watch.lastWritten.get().size()).as("bytes in the last snapshot").isGreaterThan(30_000_000);
         assertThat(watch.turnsPerSnapshot).as("turns of the loop while each snapshot was written")
                 .hasSizeGreaterThanOrEqualTo(4).allMatch(turns -> turns > 0);
+        assertThat(watch.tookNanos).as("snapshots timed from the freeze").hasSameSizeAs(watch.turnsPerSnapshot);
+        assertThat(watch.wroteNanos).as("writes timed").hasSizeGreaterThanOrEqualTo(watch.tookNanos.size());
+        for (int i = 0; i < watch.tookNanos.size(); i++) {
+            assertThat(watch.tookNanos.get(i)).as("snapshot %d: the whole includes its write", i)
+                    .isGreaterThanOrEqualTo(watch.wroteNanos.get(i));
+        }
         assertThat(watch.longestTurnWhileWritingNanos).as("the longest loop turn while a snapshot was written, ns")
                 .isLessThan(TimeUnit.MILLISECONDS.toNanos(MIN_ELECTION_TIMEOUT_MS));
     }

@@ -66,6 +66,9 @@ final class Client {
         /** Told when the state machine refused this client's session registration: its table was full. */
         void registrationRefused();
 
+        /** Told when the state machine refused this client's write: it would have exceeded the state quota. */
+        void quotaRefused();
+
         /** Told about every retry, and why. */
         void retrying(int process, Op op, String node, String why);
     }
@@ -270,6 +273,12 @@ final class Client {
             // A read of an absent id is a successful read of nil; a cas on it definitely did nothing.
             case Result.NotFound notFound -> finish(op.f() == Op.F.READ ? History.Type.OK : History.Type.FAIL, op);
             case Result.Mismatch mismatch -> finish(History.Type.FAIL, op);
+            // Refused at its place in the log, changing nothing; a retry of the same sequence number
+            // is answered this same recorded result (§6.3), so no other copy ever executes.
+            case Result.QuotaExceeded exceeded -> {
+                world.quotaRefused();
+                finish(History.Type.FAIL, op);
+            }
             case Result.StaleSession stale -> throw new IllegalStateException(
                     "session " + clientId + " moved past its own operation in flight: " + stale);
             case Result.SessionExpired expired -> {

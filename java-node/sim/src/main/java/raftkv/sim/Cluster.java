@@ -18,6 +18,7 @@ import raftkv.core.Result;
 import raftkv.core.Snapshot;
 import raftkv.core.Role;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Request;
 
@@ -65,6 +66,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private long nextRequestId;
     private int powerCuts;
     private int registrationsRefused;
+    private int quotaRefusals;
 
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs) {
         this(seed, size, mix, bugs, SessionLimits.DEFAULT);
@@ -72,6 +74,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
 
     /** @param sessions how each node's state machine bounds its client sessions (dissertation §6.3) */
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, SessionLimits sessions) {
+        this(seed, size, mix, bugs, sessions, StateQuota.UNLIMITED);
+    }
+
+    /** @param quota each node's state quota (the same on every node, as a real cluster must have it) */
+    Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, SessionLimits sessions, StateQuota quota) {
         this.random = new SplittableRandom(seed);
         this.network = new Network(scheduler, random.split(), mix);
         // Snapshots are always on, with a small threshold and tail and small chunks, chosen per seed
@@ -96,7 +103,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
                     .withSnapshotChunkBytes(snapshotSettings.nextInt(8, 65))
                     .withMaxInflightMessages(windowSettings.nextInt(1, 9))
                     .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
-            nodes.put(id, new SimNode(config, sessions, random.split(), writeDelays.split(), this));
+            nodes.put(id, new SimNode(config, sessions, quota, random.split(), writeDelays.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -348,6 +355,16 @@ final class Cluster implements SimNode.Wiring, Client.World {
     @Override
     public void registrationRefused() {
         registrationsRefused++;
+    }
+
+    @Override
+    public void quotaRefused() {
+        quotaRefusals++;
+    }
+
+    /** How many client writes the state machine refused because of the state quota. */
+    int quotaRefusals() {
+        return quotaRefusals;
     }
 
     @Override

@@ -18,6 +18,7 @@ import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 import raftkv.core.Snapshot;
 import raftkv.core.SnapshotJob;
 import raftkv.core.SnapshotWriter;
@@ -59,6 +60,7 @@ final class SimNode {
 
     private final RaftConfig config;
     private final SessionLimits sessions;
+    private final StateQuota quota;
     private final Wiring wiring;
     private final SimDisk disk;
     private final SplittableRandom snapshotDelays;
@@ -67,15 +69,16 @@ final class SimNode {
     private boolean up = true;
 
     /** @param snapshotDelays draws how long each snapshot write takes, in virtual time */
-    SimNode(RaftConfig config, SessionLimits sessions, SplittableRandom random, SplittableRandom snapshotDelays,
-            Wiring wiring) {
+    SimNode(RaftConfig config, SessionLimits sessions, StateQuota quota, SplittableRandom random,
+            SplittableRandom snapshotDelays, Wiring wiring) {
         this.config = config;
         this.sessions = sessions;
+        this.quota = quota;
         this.wiring = wiring;
         this.snapshotDelays = snapshotDelays;
         this.disk = new SimDisk(config.id(), random.split());
         this.driver = newDriver(RaftNode.restart(config, HardState.INITIAL, Optional.empty(), List.of(), random,
-                disk.snapshotSink()), new KvStore(sessions));
+                disk.snapshotSink()), new KvStore(sessions, quota));
     }
 
     private Driver<Request, Request> newDriver(RaftNode raft, KvStore kv) {
@@ -216,7 +219,7 @@ final class SimNode {
      */
     void restart(SplittableRandom random) {
         disk.boot();
-        KvStore kv = new KvStore(sessions);
+        KvStore kv = new KvStore(sessions, quota);
         disk.recoveredSnapshot().ifPresent(kv::restore);
         RaftNode raft = RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredSnapshot(),
                 disk.recoveredEntries(), random, disk.snapshotSink());

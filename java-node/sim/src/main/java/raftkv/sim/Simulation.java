@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import raftkv.core.Bug;
 import raftkv.core.Role;
 import raftkv.core.SessionLimits;
+import raftkv.core.StateQuota;
 
 /**
  * One randomized run, fully determined by its seed: a cluster under a client workload and a
@@ -31,27 +32,32 @@ final class Simulation {
      * @param mix the faults; null lets the seed choose among {@link FaultMix#ALL}
      * @param sessions how each node bounds its client sessions (dissertation §6.3); tiny limits make
      *     them expire, or registrations be refused
+     * @param quota each node's state quota; a small one makes writes be refused
      */
     record Settings(long seed, Set<Bug> bugs, FaultMix mix, int nodes, int clients, long faultsMs,
-            SessionLimits sessions) {
+            SessionLimits sessions, StateQuota quota) {
         static Settings of(long seed) {
-            return new Settings(seed, Set.of(), null, 5, 5, 5_000, SessionLimits.DEFAULT);
+            return new Settings(seed, Set.of(), null, 5, 5, 5_000, SessionLimits.DEFAULT, StateQuota.UNLIMITED);
         }
 
         Settings withSessions(SessionLimits newSessions) {
-            return new Settings(seed, bugs, mix, nodes, clients, faultsMs, newSessions);
+            return new Settings(seed, bugs, mix, nodes, clients, faultsMs, newSessions, quota);
+        }
+
+        Settings withQuota(StateQuota newQuota) {
+            return new Settings(seed, bugs, mix, nodes, clients, faultsMs, sessions, newQuota);
         }
 
         Settings withBugs(Set<Bug> newBugs) {
-            return new Settings(seed, newBugs, mix, nodes, clients, faultsMs, sessions);
+            return new Settings(seed, newBugs, mix, nodes, clients, faultsMs, sessions, quota);
         }
 
         Settings withMix(FaultMix newMix) {
-            return new Settings(seed, bugs, newMix, nodes, clients, faultsMs, sessions);
+            return new Settings(seed, bugs, newMix, nodes, clients, faultsMs, sessions, quota);
         }
 
         Settings withSeed(long newSeed) {
-            return new Settings(newSeed, bugs, mix, nodes, clients, faultsMs, sessions);
+            return new Settings(newSeed, bugs, mix, nodes, clients, faultsMs, sessions, quota);
         }
 
         FaultMix effectiveMix() {
@@ -73,10 +79,12 @@ final class Simulation {
     /**
      * One seed's result; {@code powerCuts} counts nodes that lost power in the middle of an fsync,
      * {@code tornTailsCut} the restarts whose WAL recovery cut a torn tail, {@code registrationsRefused}
-     * the clients' session registrations refused because the session table was full.
+     * the clients' session registrations refused because the session table was full, {@code quotaRefusals}
+     * the clients' writes refused by the state quota.
      */
     record Outcome(Settings settings, String failure, History history, long events, long simulatedMs,
-            int powerCuts, int tornTailsCut, Cluster.SnapshotCounts snapshots, int registrationsRefused) {
+            int powerCuts, int tornTailsCut, Cluster.SnapshotCounts snapshots, int registrationsRefused,
+            int quotaRefusals) {
         boolean passed() {
             return failure == null;
         }
@@ -86,7 +94,8 @@ final class Simulation {
 
     static Outcome run(Settings settings) {
         FaultMix mix = settings.effectiveMix();
-        Cluster cluster = new Cluster(settings.seed(), settings.nodes(), mix, settings.bugs(), settings.sessions());
+        Cluster cluster = new Cluster(settings.seed(), settings.nodes(), mix, settings.bugs(), settings.sessions(),
+                settings.quota());
         SplittableRandom random = cluster.random().split();
         for (int i = 0; i < settings.clients(); i++) {
             String home = "n" + (i % settings.nodes() + 1);
@@ -114,7 +123,8 @@ final class Simulation {
             }
         }
         return new Outcome(settings, failure, cluster.history(), cluster.events(), cluster.now(),
-                cluster.powerCuts(), cluster.tornTailsCut(), cluster.snapshotCounts(), cluster.registrationsRefused());
+                cluster.powerCuts(), cluster.tornTailsCut(), cluster.snapshotCounts(), cluster.registrationsRefused(),
+                cluster.quotaRefusals());
     }
 
     /** Faults, then heal; returns why the run failed, or null. */

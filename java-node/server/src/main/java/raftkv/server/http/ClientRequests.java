@@ -17,17 +17,57 @@ final class ClientRequests {
 
     static final int MAX_BODY_BYTES = 64 * 1024;
     static final int MAX_NAME_CHARS = 1024;
+    static final int DEFAULT_PAGE_LIMIT = 1_000;
+    static final int MAX_PAGE_LIMIT = 10_000;
     static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
     static final String CLIENT_ID_HEADER = "X-Client-Id";
     static final String CLIENT_SEQ_HEADER = "X-Client-Seq";
+    private static final String BODY_ATTRIBUTE = "raftkv.body";
 
     private ClientRequests() {}
 
     /** Refuses an oversized body before reading it, when the client declared its length. */
     static void checkContentLength(Context ctx) {
         if (ctx.contentLength() > MAX_BODY_BYTES) {
-            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "bodies are at most " + MAX_BODY_BYTES + " bytes");
+            throw RequestBody.tooLarge(ctx, MAX_BODY_BYTES);
         }
+    }
+
+    /**
+     * The body, read once (at most {@link #MAX_BODY_BYTES} + 1 bytes, chunked or not) and kept for
+     * the {@link Forwarder}, which sends the same bytes on to the leader.
+     */
+    static byte[] body(Context ctx) {
+        byte[] body = ctx.attribute(BODY_ATTRIBUTE);
+        if (body == null) {
+            body = RequestBody.readAtMost(ctx, MAX_BODY_BYTES);
+            ctx.attribute(BODY_ATTRIBUTE, body);
+        }
+        return body;
+    }
+
+    /** Which page of the map a whole-map read asks for: ids after {@code after} ("" for the first). */
+    record PageRequest(String after, int limit) {}
+
+    /** {@code ?limit=N} (1 to {@link #MAX_PAGE_LIMIT}, default {@link #DEFAULT_PAGE_LIMIT}) and {@code ?after=ID}. */
+    static PageRequest pageRequest(Context ctx) {
+        String limitParam = ctx.queryParam("limit");
+        int limit = DEFAULT_PAGE_LIMIT;
+        if (limitParam != null) {
+            try {
+                limit = Integer.parseInt(limitParam);
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            if (limit < 1 || limit > MAX_PAGE_LIMIT) {
+                throw new ApiException(ErrorCode.INVALID_QUERY, "limit must be an integer from 1 to " + MAX_PAGE_LIMIT);
+            }
+        }
+        String after = ctx.queryParam("after");
+        if (after != null && !ID.matcher(after).matches()) {
+            throw new ApiException(ErrorCode.INVALID_QUERY, "after must be an id (the 'next' of the previous page)");
+        }
+        return new PageRequest(after == null ? "" : after, limit);
     }
 
     static String id(Context ctx) {
@@ -40,7 +80,7 @@ final class ClientRequests {
 
     /** The body as a JSON object holding exactly {@code fields}, each a string; returns them in order. */
     static String[] stringFields(Context ctx, String... fields) {
-        JsonNode body = parseBody(ctx.bodyAsBytes());
+        JsonNode body = parseBody(body(ctx));
         if (body == null || !body.isObject()) {
             throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
         }
@@ -71,7 +111,7 @@ final class ClientRequests {
      * holding only that field; null when absent.
      */
     static String optionalStringField(Context ctx, String field) {
-        byte[] bytes = ctx.bodyAsBytes();
+        byte[] bytes = body(ctx);
         if (bytes.length == 0) {
             return null;
         }
@@ -94,7 +134,7 @@ final class ClientRequests {
 
     /** Refuses any body but none at all or an empty JSON object (for routes that take no input). */
     static void emptyBody(Context ctx) {
-        byte[] bytes = ctx.bodyAsBytes();
+        byte[] bytes = body(ctx);
         if (bytes.length == 0) {
             return;
         }
@@ -104,11 +144,8 @@ final class ClientRequests {
         }
     }
 
-    /** The body as JSON (null if it holds none), refusing oversized or malformed bodies. */
+    /** The body as JSON (null if it holds none), refusing malformed bodies. */
     private static JsonNode parseBody(byte[] bytes) {
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "bodies are at most " + MAX_BODY_BYTES + " bytes");
-        }
         try {
             return Json.MAPPER.readTree(bytes);
         } catch (IOException e) {

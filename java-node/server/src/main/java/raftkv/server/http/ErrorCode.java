@@ -18,6 +18,7 @@ public enum ErrorCode {
     INVALID_NAME(400, true),
     INVALID_BODY(400, true),
     INVALID_SESSION(400, true),
+    INVALID_QUERY(400, true),
     UNAUTHORIZED(401, true),
     NO_ROUTE(404, true),
     METHOD_NOT_ALLOWED(405, true),
@@ -34,6 +35,9 @@ public enum ErrorCode {
     // A registration the state machine refused at its place in the log: every session was in use
     // (§6.3, bounded table). Nothing was registered; 429 like the other "too much, come back later".
     TOO_MANY_SESSIONS(429, true),
+    // A put or cas the state machine refused at its place in the log: it would have grown the map
+    // beyond --max-state-bytes. Nothing changed; deletes still work (as etcd's NOSPACE alarm).
+    QUOTA_EXCEEDED(507, true),
     // Refused before anything was proposed: this node already holds all the client work it may.
     OVERLOADED(429, true),
     // Never appended, or appended but overwritten (no session: the request is the whole operation).

@@ -81,6 +81,7 @@ final class Forwarder {
                 headers.put(header, value);
             }
         }
+        byte[] body = ClientRequests.body(ctx); // read (and limited) before a connection is taken
         HttpExchange connection;
         try {
             connection = idleConnection(leader);
@@ -92,7 +93,7 @@ final class Forwarder {
         }
         try {
             HttpExchange.Response response = connection.exchange(ctx.method().name(), target, leader, headers,
-                    ctx.bodyAsBytes(), (int) Math.min(Integer.MAX_VALUE, remainingMillis));
+                    body, (int) Math.min(Integer.MAX_VALUE, remainingMillis));
             if (connection.reusable()) {
                 idle.computeIfAbsent(leader, l -> new ConcurrentLinkedDeque<>()).push(connection);
             } else {

@@ -10,9 +10,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.core.KvStore;
 import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
@@ -34,8 +40,8 @@ public final class HttpApi {
 
     static final String RETRY_AFTER = "Retry-After";
 
-    /** The largest request body accepted at all (a peer's batch); client bodies are capped lower. */
-    static final long MAX_PEER_BODY_BYTES = 32L << 20;
+    /** The largest body of {@code POST /raft/{type}} (a batch of JSON messages); client bodies get 64 KiB. */
+    static final int MAX_PEER_BODY_BYTES = 32 << 20;
 
     /** Acceptor, selectors and Jetty's housekeeping; request handlers run on virtual threads. */
     private static final int JETTY_MAX_PLATFORM_THREADS = 16;
@@ -54,7 +60,10 @@ public final class HttpApi {
     /** @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal) */
     public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom) {
         KvRoutes kv = new KvRoutes(config, loop);
-        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom);
+        SlowClientGuard slowClients = new SlowClientGuard(config.connections().readTimeoutMs(),
+                config.requestTimeoutMs());
+        ClusterToken token = new ClusterToken(config.clusterToken());
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients);
         AdminRoutes admin = new AdminRoutes(config, loop);
         Admission admission = new Admission(config.limits().maxInflightRequests());
         Javalin app = Javalin.create(javalin -> {
@@ -62,12 +71,15 @@ public final class HttpApi {
             javalin.startup.showOldJavalinVersionWarning = false;
             javalin.concurrency.useVirtualThreads = true;
             javalin.jetty.threadPool = jettyThreads();
-            // Peers send batches of AppendEntries; client routes enforce their own 64 KiB limit.
-            javalin.http.maxRequestSize = MAX_PEER_BODY_BYTES;
+            // Every route reads its body through RequestBody, with its own limit, while it streams (64 KiB
+            // on client routes, 32 MiB on /raft/{type}; /raft/stream reads frames). This bounds anything
+            // that would still call ctx.bodyAsBytes() at the client limit.
+            javalin.http.maxRequestSize = ClientRequests.MAX_BODY_BYTES;
             javalin.http.prefer405over404 = true;
             javalin.jsonMapper(new JavalinJackson(Json.MAPPER, true));
             javalin.jetty.host = config.listenHost();
             javalin.jetty.port = config.listenPort();
+            javalin.jetty.addConnector((server, http) -> connector(server, http, config, slowClients));
             // Requests Jetty refuses before routing (bad URI, oversized headers) get JSON errors too.
             javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
 
@@ -86,6 +98,7 @@ public final class HttpApi {
             javalin.routes.post("/raft/{type}", peers::receive);
             MetricsRoutes.register(javalin, metrics);
             DashboardRoutes.register(javalin, config, loop);
+            javalin.routes.before("/admin/*", token::checkAdmin); // operators present the cluster token too
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
 
@@ -117,6 +130,24 @@ public final class HttpApi {
         pool.setName("jetty");
         pool.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-", 0).factory()));
         return pool;
+    }
+
+    /**
+     * The one port, for clients and peers, with the bounds of {@link NodeConfig.Connections}: Jetty's
+     * idle timeout, the {@link SlowClientGuard}'s deadlines, and at most {@code maxConnections} open
+     * connections (at the bound Jetty stops accepting; the kernel's backlog holds new ones until a
+     * connection closes, so nobody is refused outright and the node's memory stays bounded).
+     */
+    private static ServerConnector connector(Server server, HttpConfiguration http, NodeConfig config,
+            SlowClientGuard slowClients) {
+        NodeConfig.Connections limits = config.connections();
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(config.listenHost());
+        connector.setPort(config.listenPort());
+        connector.setIdleTimeout(limits.idleTimeoutMs());
+        connector.addBean(slowClients); // started and stopped with the connector, told of each connection
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+        return connector;
     }
 
     public int port() {
@@ -161,6 +192,9 @@ public final class HttpApi {
         body.put("lastLogTerm", status.lastLogTerm());
         body.put("snapshotIndex", status.snapshotIndex());
         body.put("logEntries", status.logEntries());
+        body.put("keys", status.keys());
+        body.put("stateBytes", status.stateBytes());
+        body.put("stateQuotaBytes", status.stateQuotaBytes());
         Map<String, Object> peers = new LinkedHashMap<>();
         config.peers().forEach((id, url) -> {
             Map<String, Object> peer = new LinkedHashMap<>();
@@ -175,16 +209,24 @@ public final class HttpApi {
         return body;
     }
 
-    /** This node's own map and lastApplied, without ReadIndex: for tests and debugging only. */
+    /** A page of one node's own map, and how far that node had applied when it was read. */
+    private record LocalPage(long lastApplied, KvStore.Page page) {}
+
+    /**
+     * A page of this node's own map, with its lastApplied, without ReadIndex: for tests and
+     * debugging only. Paginated like {@code GET /kv}; each page may come from a different lastApplied.
+     */
     private static void localState(Context ctx, EventLoop loop) throws Exception {
-        CompletableFuture<ReadOutcome<Map<String, Object>>> reply = loop.readLocal(kv -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("lastApplied", kv.lastApplied());
-            body.put("kv", kv.snapshot());
-            return body;
-        });
+        ClientRequests.PageRequest page = ClientRequests.pageRequest(ctx);
+        CompletableFuture<ReadOutcome<LocalPage>> reply =
+                loop.readLocal(kv -> new LocalPage(kv.lastApplied(), kv.page(page.after(), page.limit())));
         switch (reply.get(5, TimeUnit.SECONDS)) {
-            case ReadOutcome.Served<Map<String, Object>> served -> ctx.json(served.value());
+            case ReadOutcome.Served<LocalPage> served -> {
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("lastApplied", served.value().lastApplied());
+                body.putAll(KvRoutes.pageBody(served.value().page()));
+                ctx.json(body);
+            }
             default -> render(ctx, new ApiException(ErrorCode.OVERLOADED, "event queue full"));
         }
     }

@@ -4,7 +4,6 @@ import io.javalin.http.Context;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -75,8 +74,24 @@ final class KvRoutes {
         });
     }
 
+    /**
+     * {@code GET /kv?limit=N&after=ID}: one page of the map, a linearizable read of its own. The loop
+     * copies only the page; the JSON is built here, on the handler's thread.
+     */
     void list(Context ctx) throws InterruptedException {
-        read(ctx, KvStore::snapshot, (SortedMap<String, String> map) -> new Attempt.Answer(200, map));
+        ClientRequests.PageRequest page = ClientRequests.pageRequest(ctx);
+        read(ctx, kv -> kv.page(page.after(), page.limit()),
+                (KvStore.Page answer) -> new Attempt.Answer(200, pageBody(answer)));
+    }
+
+    /** {@code {"kv": {id: name, ...}, "next": id or null}}, the ids in order. */
+    static Map<String, Object> pageBody(KvStore.Page page) {
+        Map<String, String> kv = new LinkedHashMap<>();
+        page.entries().forEach(entry -> kv.put(entry.getKey(), entry.getValue()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("kv", kv);
+        body.put("next", page.next());
+        return body;
     }
 
     void put(Context ctx) throws InterruptedException {
@@ -249,6 +264,11 @@ final class KvRoutes {
                     "session '" + expired.clientId() + "' is unknown (it expired, or was never issued): this request"
                             + " changed nothing, but an earlier attempt may have taken effect; open a new session"
                             + " with POST /sessions for further writes"));
+            case Result.QuotaExceeded exceeded -> errorAnswer(new ApiException(ErrorCode.QUOTA_EXCEEDED,
+                    "the state machine holds " + exceeded.stateBytes() + " of its " + exceeded.quotaBytes()
+                            + " state bytes (--max-state-bytes) and this write would grow it beyond: nothing changed;"
+                            + " deletes still work",
+                    Map.of("stateBytes", exceeded.stateBytes(), "quotaBytes", exceeded.quotaBytes())));
             case Result.SessionOpened opened -> throw new IllegalStateException("a write opened a session: " + opened);
             case Result.SessionTableFull full -> throw new IllegalStateException("a write was refused a session: " + full);
         };

@@ -5,8 +5,6 @@ import io.javalin.http.Context;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +32,8 @@ final class PeerRoutes {
     private final NodeConfig config;
     private final EventLoop loop;
     private final Consumer<String> heardFrom;
-    private final byte[] token;
+    private final SlowClientGuard slowClients;
+    private final ClusterToken token;
     /** The newest stream of each peer; only it may deliver (guarded by {@link #streamsLock}). */
     private final Map<String, StreamId> currentStreams = new HashMap<>();
     /**
@@ -47,21 +46,13 @@ final class PeerRoutes {
      */
     private final ReentrantLock streamsLock = new ReentrantLock();
 
-    PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom) {
+    PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom, ClusterToken token,
+            SlowClientGuard slowClients) {
         this.config = config;
         this.loop = loop;
         this.heardFrom = heardFrom;
-        this.token = config.clusterToken() == null ? null : config.clusterToken().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private void checkToken(Context ctx) {
-        if (token != null) {
-            String presented = ctx.header(StreamTransport.TOKEN_HEADER);
-            // Constant-time comparison: do not let response timing reveal the token byte by byte.
-            if (presented == null || !MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
-                throw new ApiException(ErrorCode.UNAUTHORIZED, "missing or wrong " + StreamTransport.TOKEN_HEADER);
-            }
-        }
+        this.slowClients = slowClients;
+        this.token = token;
     }
 
     /**
@@ -69,7 +60,7 @@ final class PeerRoutes {
      * new one); a message the full peer queue cannot take is dropped, as a network would.
      */
     void receiveStream(Context ctx) throws IOException {
-        checkToken(ctx);
+        token.checkPeer(ctx);
         String from = ctx.header(StreamTransport.FROM_HEADER);
         if (from == null || !config.peers().containsKey(from)) {
             throw new ApiException(ErrorCode.INVALID_BODY, StreamTransport.FROM_HEADER + " must name a peer of "
@@ -84,6 +75,7 @@ final class PeerRoutes {
         if (!takeOver(from, stream)) {
             throw new ApiException(ErrorCode.INVALID_BODY, "stream " + stream + " of " + from + " is not its newest");
         }
+        slowClients.longLived(ctx); // a body that never ends, by design: no deadline for it
         DataInputStream in = new DataInputStream(ctx.req().getInputStream());
         while (true) {
             int length;
@@ -138,10 +130,10 @@ final class PeerRoutes {
     }
 
     void receive(Context ctx) {
-        checkToken(ctx);
+        token.checkPeer(ctx);
         MessageType type = MessageType.fromPath(ctx.pathParam("type"))
                 .orElseThrow(() -> new ApiException(ErrorCode.NO_ROUTE, "no such Raft message type"));
-        List<Message> messages = parse(ctx.bodyAsBytes(), type);
+        List<Message> messages = parse(RequestBody.readAtMost(ctx, HttpApi.MAX_PEER_BODY_BYTES), type);
         messages.forEach(this::check);
         for (Message message : messages) {
             if (!loop.deliver(message)) {

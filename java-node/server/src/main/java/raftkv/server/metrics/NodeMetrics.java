@@ -46,6 +46,13 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         Duration.ofSeconds(1), Duration.ofSeconds(5),
     };
 
+    /** Histogram buckets for taking a snapshot: a tiny state's milliseconds to a big one's seconds. */
+    private static final Duration[] SNAPSHOT_BUCKETS = {
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30),
+    };
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter proposals;
     private final Counter reads;
@@ -56,9 +63,9 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     private final Counter leaderChanges;
     private final Counter appendRejected;
     private final Timer loopTurn;
+    private final Timer snapshotTaken;
     private final Timer snapshotWrite;
     private String lastKnownLeader; // loop thread only
-    private long snapshotStartedAt; // loop thread only: System.nanoTime() when the writer got its job
 
     public NodeMetrics(String nodeId) {
         registry.config().commonTags("node", nodeId);
@@ -72,8 +79,10 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         appendRejected = counter("raftkv.append.entries.rejected",
                 "AppendEntries this node refused (log mismatch or stale term, §5.3)");
         loopTurn = latency("raftkv.event.loop.turn", "one event-loop turn's work (step, persist, send, apply)");
-        snapshotWrite = latency("raftkv.snapshot.write",
-                "from freezing the state machine to its snapshot file being durable (written off the loop)");
+        snapshotTaken = snapshotTimer("raftkv.snapshot",
+                "taking a snapshot (§5.1): from freezing the state machine until the loop has it back durable");
+        snapshotWrite = snapshotTimer("raftkv.snapshot.write",
+                "the snapshot-writer thread's part of a snapshot: streaming the frozen state to a file, fsync, rename");
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -88,6 +97,14 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         gauge("raftkv.commit.index", "highest log index known to be committed", status, NodeStatus::commitIndex);
         gauge("raftkv.last.applied", "highest log index applied to the state machine", status, NodeStatus::lastApplied);
         gauge("raftkv.last.log.index", "index of the last entry in this node's log", status, NodeStatus::logSize);
+        gauge("raftkv.state.keys", "ids in the state machine's map", status, NodeStatus::keys);
+        // Base unit "bytes": Prometheus names them raftkv_state_bytes and raftkv_state_quota_bytes.
+        Gauge.builder("raftkv.state", status, s -> s.get().stateBytes()).baseUnit("bytes")
+                .description("the map's estimated heap cost: UTF-8 id + name + 128 bytes per entry (StateQuota)")
+                .strongReference(true).register(registry);
+        Gauge.builder("raftkv.state.quota", status, s -> s.get().stateQuotaBytes()).baseUnit("bytes")
+                .description("--max-state-bytes: beyond, puts and compare-and-sets are refused (507 quota_exceeded)")
+                .strongReference(true).register(registry);
         gauge("raftkv.leader.known", "1 if this node knows a leader for its term, else 0", status,
                 s -> s.leader() == null ? 0 : 1);
         for (Role role : Role.values()) {
@@ -150,16 +167,6 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     }
 
     @Override
-    public void snapshotStarted(long index) {
-        snapshotStartedAt = System.nanoTime();
-    }
-
-    @Override
-    public void snapshotWritten(Snapshot snapshot) {
-        snapshotWrite.record(Duration.ofNanos(System.nanoTime() - snapshotStartedAt));
-    }
-
-    @Override
     public void persisted(Ready ready) {
         for (Message message : ready.messages()) {
             Counter.builder("raftkv.messages.sent").description("Raft messages handed to the transport, by type")
@@ -167,12 +174,30 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
             if (message instanceof Message.AppendEntriesReply reply && !reply.success()) {
                 appendRejected.increment();
             }
+            if (message instanceof Message.InstallSnapshot chunk) {
+                Counter.builder("raftkv.snapshot.sent").baseUnit("bytes")
+                        .description("snapshot bytes sent to a follower in InstallSnapshot chunks (leader)")
+                        .tag("peer", chunk.to()).register(registry).increment(chunk.data().length);
+            }
         }
     }
 
     @Override
     public void applied(LogEntry entry, Result result) {
         applied.increment();
+        if (result instanceof Result.QuotaExceeded) {
+            counter("raftkv.quota.refused", "writes the state machine refused because of --max-state-bytes").increment();
+        }
+    }
+
+    @Override
+    public void snapshotTaken(Snapshot snapshot, long nanos) {
+        snapshotTaken.record(Duration.ofNanos(nanos));
+    }
+
+    @Override
+    public void snapshotWritten(Snapshot snapshot, long nanos) {
+        snapshotWrite.record(Duration.ofNanos(nanos)); // on the writer thread: a Timer is thread-safe
     }
 
     @Override
@@ -228,6 +253,10 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
 
     private Timer latency(String name, String help) {
         return Timer.builder(name).description(help).serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+    }
+
+    private Timer snapshotTimer(String name, String help) {
+        return Timer.builder(name).description(help).serviceLevelObjectives(SNAPSHOT_BUCKETS).register(registry);
     }
 
     private void gauge(String name, String help, Supplier<NodeStatus> status, ToDoubleFunction<NodeStatus> value) {

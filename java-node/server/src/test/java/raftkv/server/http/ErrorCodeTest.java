@@ -24,6 +24,16 @@ class ErrorCodeTest {
     }
 
     @Test
+    void aWriteRefusedByTheStateQuotaIsADefinite507WithoutRetryAfter() {
+        // The entry committed and the state machine changed nothing: certainly failed. Retrying soon
+        // helps only after deletes, which a clock cannot predict (etcd's NOSPACE likewise).
+        assertThat(ErrorCode.QUOTA_EXCEEDED.status()).isEqualTo(507);
+        assertThat(ErrorCode.QUOTA_EXCEEDED.definite()).isTrue();
+        assertThat(ErrorCode.QUOTA_EXCEEDED.wireName()).isEqualTo("quota_exceeded");
+        assertThat(ErrorCode.QUOTA_EXCEEDED.retryAfterSeconds()).isEmpty();
+    }
+
+    @Test
     void aSupersededSessionWriteWithoutARecordedResultIsOutcomeUnknown() {
         assertThat(ErrorCode.OUTCOME_UNKNOWN.definite()).isFalse();
         assertThat(ErrorCode.OUTCOME_UNKNOWN.status()).isEqualTo(503);

@@ -41,14 +41,14 @@ class HttpApiTest extends OneNodeClusterTest {
     }
 
     @Test
-    void listReturnsTheWholeMapSorted() throws Exception {
+    void listReturnsAPageOfTheMapSorted() throws Exception {
         node.send("PUT", "/kv/b", "{\"name\":\"B\"}");
         node.send("PUT", "/kv/a", "{\"name\":\"A\"}");
 
         HttpResponse<String> list = node.send("GET", "/kv", null);
 
         assertThat(list.statusCode()).isEqualTo(200);
-        assertThat(list.body()).isEqualTo("{\"a\":\"A\",\"b\":\"B\"}");
+        assertThat(list.body()).isEqualTo("{\"kv\":{\"a\":\"A\",\"b\":\"B\"},\"next\":null}");
     }
 
     @Test

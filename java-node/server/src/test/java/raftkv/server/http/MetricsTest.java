@@ -51,7 +51,11 @@ class MetricsTest extends OneNodeClusterTest {
                 Map.entry("raftkv_leader_changes_total", "counter"),
                 Map.entry("raftkv_append_entries_rejected_total", "counter"),
                 Map.entry("raftkv_event_loop_turn_seconds", "histogram"),
+                Map.entry("raftkv_snapshot_seconds", "histogram"),
                 Map.entry("raftkv_snapshot_write_seconds", "histogram"),
+                Map.entry("raftkv_state_keys", "gauge"),
+                Map.entry("raftkv_state_bytes", "gauge"),
+                Map.entry("raftkv_state_quota_bytes", "gauge"),
                 Map.entry("raftkv_fsync_seconds", "histogram"),
                 Map.entry("raftkv_storage_written_bytes_total", "counter"),
                 Map.entry("raftkv_http_requests_seconds", "histogram"),
@@ -85,7 +89,13 @@ class MetricsTest extends OneNodeClusterTest {
         for (int i = 0; i < writes; i++) {
             assertThat(node.send("PUT", "/kv/m" + i, "{\"name\":\"v" + i + "\"}").statusCode()).isEqualTo(200);
         }
+        // The gauges read the status the loop publishes at the end of a turn, just after it answered
+        // the last write: give that turn a moment to end.
         Map<String, Family> after = scrape();
+        for (int i = 0; i < 100 && gauge(after, "raftkv_commit_index") - gauge(before, "raftkv_commit_index") < writes; i++) {
+            Thread.sleep(10);
+            after = scrape();
+        }
         assertThat(gauge(after, "raftkv_commit_index") - gauge(before, "raftkv_commit_index")).isEqualTo(writes);
         assertThat(gauge(after, "raftkv_last_applied")).isEqualTo(gauge(after, "raftkv_commit_index"));
         assertThat(gauge(after, "raftkv_last_log_index")).isEqualTo(node.loop().status().logSize());

@@ -110,6 +110,42 @@ class PeerStreamTest {
         assertThat(node.loop().status().term()).isZero();
     }
 
+    /** 200 entries of 1,000-character names: about 220 KB, over the 64 KiB limit of client bodies. */
+    private static Message.AppendEntries largeAppend() {
+        String[] ids = new String[200];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i + "x".repeat(1000);
+        }
+        return append(0, 1, ids);
+    }
+
+    @Test
+    void framesLargerThanTheClientBodyLimitAreDeliveredOnTheStream() throws Exception {
+        byte[] frame = MessageCodec.toBytes(largeAppend());
+        assertThat(frame.length).isGreaterThan(ClientRequests.MAX_BODY_BYTES);
+        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN);
+
+        transport.send(List.of(largeAppend()));
+
+        await(() -> node.loop().status().logSize() == 200);
+    }
+
+    @Test
+    void aJsonPeerMessageLargerThanTheClientBodyLimitIsAccepted() throws Exception {
+        byte[] json = raftkv.server.Json.MAPPER.writeValueAsBytes(largeAppend());
+        assertThat(json.length).isGreaterThan(ClientRequests.MAX_BODY_BYTES);
+        HttpRequest request = HttpRequest.newBuilder(node.base.resolve("/raft/append-entries"))
+                .header(StreamTransport.TOKEN_HEADER, TOKEN)
+                // An InputStream of unknown length: sent chunked, so only the streamed limit applies.
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(json)))
+                .build();
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
+        }
+        await(() -> node.loop().status().logSize() == 200);
+    }
+
     /** A whole stream in one request (Content-Length instead of chunks: the same to the receiver). */
     private HttpResponse<String> stream(String streamId, byte[] body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(node.base.resolve(StreamTransport.STREAM_PATH))

@@ -9,6 +9,8 @@ import raftkv.core.Command;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.Ready;
+import raftkv.core.Result;
+import raftkv.core.Snapshot;
 import raftkv.server.NodeStatus;
 
 /** The counters NodeMetrics derives from what the event loop publishes, one transition at a time. */
@@ -17,7 +19,7 @@ class NodeMetricsTest {
     private final NodeMetrics metrics = new NodeMetrics("n1");
 
     private static NodeStatus status(String role, long term, String leader) {
-        return new NodeStatus("n1", role, term, leader, 0, 0, 0, 0, Map.of(), 0, 0);
+        return new NodeStatus("n1", role, term, leader, 0, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0);
     }
 
     private double sample(String name) {
@@ -71,6 +73,52 @@ class NodeMetricsTest {
         metrics.persisted(new Ready(null, 0, List.of(), List.of(write, read, read), List.of(), List.of(), List.of()));
         assertThat(sentOfType("forwarded_proposal")).isEqualTo(1);
         assertThat(sentOfType("read_index_request")).isEqualTo(2);
+    }
+
+    @Test
+    void theStateSizeIsShownAgainstItsQuota() {
+        NodeStatus status = new NodeStatus("n1", "leader", 1, "n1", 9, 9, 9, 1, Map.of(), 0, 9, 3, 420, 1_000);
+        metrics.watch(() -> status);
+        assertThat(sample("raftkv_state_keys")).isEqualTo(3);
+        assertThat(sample("raftkv_state_bytes")).isEqualTo(420);
+        assertThat(sample("raftkv_state_quota_bytes")).isEqualTo(1_000);
+    }
+
+    @Test
+    void writesRefusedByTheQuotaAreCounted() {
+        metrics.applied(new LogEntry(1, 1, new Command.Put("1", "Ada"), null), new Result.Ok("Ada"));
+        assertThat(sample("raftkv_quota_refused_total")).isZero();
+        metrics.applied(new LogEntry(1, 2, new Command.Put("2", "Bob"), null), new Result.QuotaExceeded(10, 10));
+        assertThat(sample("raftkv_quota_refused_total")).isEqualTo(1);
+    }
+
+    @Test
+    void snapshotsTakenAreTimedInSeconds() {
+        Snapshot snapshot = new Snapshot(10, 1, List.of("n1"), new byte[100]);
+        metrics.snapshotTaken(snapshot, 250_000_000);
+        metrics.snapshotTaken(snapshot, 1_500_000_000);
+        assertThat(sample("raftkv_snapshot_seconds_count")).isEqualTo(2);
+        assertThat(sample("raftkv_snapshot_seconds_sum")).isEqualTo(1.75);
+        assertThat(sample("raftkv_snapshot_seconds_max")).isEqualTo(1.5);
+    }
+
+    @Test
+    void theWriterThreadsPartOfASnapshotIsTimedApartFromTheWhole() {
+        Snapshot snapshot = new Snapshot(10, 1, List.of("n1"), new byte[100]);
+        metrics.snapshotWritten(snapshot, 400_000_000); // streamed, fsynced, renamed
+        metrics.snapshotTaken(snapshot, 500_000_000); // from the freeze until back on the loop
+        assertThat(sample("raftkv_snapshot_write_seconds_count")).isEqualTo(1);
+        assertThat(sample("raftkv_snapshot_write_seconds_sum")).isEqualTo(0.4);
+        assertThat(sample("raftkv_snapshot_seconds_sum")).isEqualTo(0.5);
+    }
+
+    @Test
+    void snapshotChunksSentAreCountedInBytesPerFollower() {
+        var chunk = new Message.InstallSnapshot(2, "n1", "n2", 10, 1, List.of("n1", "n2"), 0, new byte[300], false);
+        var last = new Message.InstallSnapshot(2, "n1", "n2", 10, 1, List.of("n1", "n2"), 300, new byte[50], true);
+        metrics.persisted(new Ready(null, 0, List.of(), List.of(chunk, last), List.of(), List.of(), List.of()));
+        assertThat(sample("raftkv_snapshot_sent_bytes_total")).isEqualTo(350);
+        assertThat(metrics.scrape()).contains("raftkv_snapshot_sent_bytes_total{node=\"n1\",peer=\"n2\"} 350");
     }
 
     private double sentOfType(String type) {
