@@ -77,13 +77,17 @@ public record NodeConfig(
 
     /**
      * The bounds that keep a node alive under more load than it can serve: beyond them it refuses
-     * work at once ({@code 429}, definite) instead of holding it. Grouped here, not as positional
-     * fields of the config, so that new limits are added by name ({@code with...}).
+     * work ({@code 429}, definite) instead of holding it. Grouped here, not as positional fields of
+     * the config, so that new limits are added by name ({@code with...}).
      *
      * @param maxInflightRequests client requests a node holds at once: writes awaiting commit, reads
      *     awaiting a read index, requests waiting for or forwarded to a leader ({@code --max-inflight-requests})
+     * @param maxWaitingRequests requests that may wait for one of those places, their bodies unread
+     *     ({@code --max-waiting-requests}); one that finds this waiting room full is refused at once
+     * @param admissionWaitMs how long a request waits there at most before it is refused
+     *     ({@code --admission-wait-ms})
      */
-    public record Limits(int maxInflightRequests) {
+    public record Limits(int maxInflightRequests, int maxWaitingRequests, int admissionWaitMs) {
 
         /**
          * 512 requests, each with a body of at most 64 KiB: 32 MiB of bodies, an eighth of the
@@ -93,16 +97,42 @@ public record NodeConfig(
          */
         public static final int DEFAULT_MAX_INFLIGHT_REQUESTS = 512;
 
-        public static final Limits DEFAULTS = new Limits(DEFAULT_MAX_INFLIGHT_REQUESTS);
+        /**
+         * A waiting request holds no body and no event, only its connection's buffers and a parked
+         * virtual thread: a few KiB (docs/api.md, "Admission control", has the measurement). 8,192
+         * of them fit beside the in-flight ones in the 256 MiB heap.
+         */
+        public static final int DEFAULT_MAX_WAITING_REQUESTS = 8_192;
+
+        /** One second, the {@code Retry-After} a refused request is told: waiting here is no worse. */
+        public static final int DEFAULT_ADMISSION_WAIT_MS = 1_000;
+
+        public static final Limits DEFAULTS = new Limits(DEFAULT_MAX_INFLIGHT_REQUESTS, DEFAULT_MAX_WAITING_REQUESTS,
+                DEFAULT_ADMISSION_WAIT_MS);
 
         public Limits {
             if (maxInflightRequests < 1) {
                 throw new IllegalArgumentException("--max-inflight-requests must be >= 1, got " + maxInflightRequests);
             }
+            if (maxWaitingRequests < 0) {
+                throw new IllegalArgumentException("--max-waiting-requests must be >= 0, got " + maxWaitingRequests);
+            }
+            if (admissionWaitMs < 0) {
+                throw new IllegalArgumentException("--admission-wait-ms must be >= 0, got " + admissionWaitMs);
+            }
         }
 
         public Limits withMaxInflightRequests(int requests) {
-            return new Limits(requests);
+            return new Limits(requests, maxWaitingRequests, admissionWaitMs);
+        }
+
+        /** The same limits with no waiting room: a request that finds no free place is refused at once. */
+        public Limits withoutWaiting() {
+            return new Limits(maxInflightRequests, 0, 0);
+        }
+
+        public Limits withWaiting(int requests, int waitMs) {
+            return new Limits(maxInflightRequests, requests, waitMs);
         }
 
         /**

@@ -96,10 +96,21 @@ public final class RaftkvNode implements Callable<Integer> {
 
     @Option(names = "--max-inflight-requests", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_INFLIGHT_REQUESTS,
             description = "Client requests this node holds at once: writes awaiting commit, reads awaiting a read"
-                    + " index, requests waiting for or forwarded to the leader. Beyond, it answers 429 at once,"
-                    + " before reading the body (default ${DEFAULT-VALUE}: with bodies of at most 64 KiB, 32 MiB,"
-                    + " an eighth of the -Xmx256m heap the scripts start nodes with).")
+                    + " index, requests waiting for or forwarded to the leader. Beyond, a request waits for a place"
+                    + " (--max-waiting-requests, --admission-wait-ms), its body unread, or is answered 429"
+                    + " (default ${DEFAULT-VALUE}: with bodies of at most 64 KiB, 32 MiB, an eighth of the -Xmx256m"
+                    + " heap the scripts start nodes with).")
     int maxInflightRequests;
+
+    @Option(names = "--max-waiting-requests", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_WAITING_REQUESTS,
+            description = "Client requests that may wait for a place among the in-flight ones, bodies unread; one"
+                    + " that finds them all taken is answered 429 at once (default ${DEFAULT-VALUE}; 0: no waiting).")
+    int maxWaitingRequests;
+
+    @Option(names = "--admission-wait-ms", defaultValue = "" + NodeConfig.Limits.DEFAULT_ADMISSION_WAIT_MS,
+            description = "How long a waiting request waits for a place before it is answered 429"
+                    + " (default ${DEFAULT-VALUE}).")
+    int admissionWaitMs;
 
     @Option(names = "--bug", description = "Enable a deliberate Raft violation (tests only; repeatable): "
             + "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions.")
@@ -256,7 +267,7 @@ public final class RaftkvNode implements Callable<Integer> {
                 enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries)
                 .withSessions(new SessionLimits(maxSessions, sessionIdleEntries))
                 .withQuota(maxStateBytes == null ? NodeConfig.defaultQuota() : new StateQuota(maxStateBytes))
-                .withLimits(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(maxInflightRequests))
+                .withLimits(new NodeConfig.Limits(maxInflightRequests, maxWaitingRequests, admissionWaitMs))
                 .withConnections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs));
     }
 

@@ -90,6 +90,15 @@ public final class RunningNode implements AutoCloseable {
     }
 
     /** The HTTP port actually bound (useful when the configuration asked for port 0). */
+    /** Client requests holding a place, and waiting for one, now (admission control; docs/api.md). */
+    public int inflightRequests() {
+        return api.inflightRequests();
+    }
+
+    public int waitingRequests() {
+        return api.waitingRequests();
+    }
+
     public int port() {
         return api.port();
     }

@@ -4,16 +4,26 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import raftkv.server.NodeConfig;
 
 /**
  * Admission control: a node holds at most {@code --max-inflight-requests} client requests at once
  * (writes awaiting commit, reads awaiting a read index, requests waiting for a leader or forwarded
- * to it). A request takes a permit before anything else is done with it, before its body is read,
- * and gives it back once it is answered. When no permit is free it is answered at once
- * {@code 429 overloaded}, definite (nothing was proposed), with {@code Retry-After}: the client
- * learns in a millisecond to come back later, instead of waiting in a queue that only grows while
- * the node runs out of memory and stops answering its peers.
+ * to it). A request takes a place before anything else is done with it, before its body is read,
+ * and gives it back once it is answered.
+ *
+ * <p>When every place is taken, the request waits for one in a bounded waiting room
+ * ({@code --max-waiting-requests}), at most {@code --admission-wait-ms}, its body still unread: a
+ * parked virtual thread and its connection, a few KiB. This is the backpressure: a client that
+ * sends more than the node can commit is slowed down to the node's pace, as a full channel slows a
+ * Go sender, instead of being told "no" in a millisecond and sending again at once (a closed-loop
+ * client that ignores {@code Retry-After} would then spend the node's CPU on refusals). A request
+ * that finds the waiting room full, or waits out its time, is answered {@code 429 overloaded},
+ * definite (nothing was proposed), with {@code Retry-After}. Every bound is fixed, so the node's
+ * memory is too, whatever the number of clients.
  *
  * <p>One bound for every kind of request, not one per kind: a request is exactly one of those
  * things at any moment, and what it costs the node while it waits (its body, its virtual thread,
@@ -21,10 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Writes a follower forwards on the peer stream are held by the leader's core, beyond this bound:
  * at most each follower's bound of them.
  *
- * <p>No permit can leak: it is taken in a before-handler and given back in an after-handler, and
+ * <p>No place can leak: it is taken in a before-handler and given back in an after-handler, and
  * Javalin runs the after-handlers of every request whose before-handlers ran, whether the endpoint
  * answered, threw (a 400 or 413 from validation, any other exception) or was never reached. The
- * permit lives on the request and is given back once, even if two patterns match the path.
+ * place lives on the request and is given back once, even if two patterns match the path.
  */
 final class Admission {
 
@@ -33,12 +43,13 @@ final class Admission {
 
     private static final String PERMIT = "raftkv.admission.permit";
 
-    private final int limit;
+    private final NodeConfig.Limits limits;
     private final Semaphore permits;
+    private final AtomicInteger waiting = new AtomicInteger();
 
-    Admission(int maxInflightRequests) {
-        this.limit = maxInflightRequests;
-        this.permits = new Semaphore(maxInflightRequests);
+    Admission(NodeConfig.Limits limits) {
+        this.limits = limits;
+        this.permits = new Semaphore(limits.maxInflightRequests());
     }
 
     /** Adds the before- and after-handlers; call before any other before-handler of these paths. */
@@ -49,20 +60,42 @@ final class Admission {
         }
     }
 
-    /** Permits free now (for tests). */
-    int available() {
-        return permits.availablePermits();
-    }
-
     private void admit(Context ctx) {
         if (ctx.attribute(PERMIT) != null) {
             return; // a second pattern matched this path: one permit per request
         }
-        if (!permits.tryAcquire()) {
-            throw new ApiException(ErrorCode.OVERLOADED, "this node holds " + limit + " client requests already;"
+        if (!permits.tryAcquire() && !awaitPlace()) {
+            throw new ApiException(ErrorCode.OVERLOADED, "this node holds " + limits.maxInflightRequests()
+                    + " client requests already and " + limits.maxWaitingRequests() + " may wait for a place;"
                     + " nothing was done: retry after the Retry-After delay, or ask another node");
         }
         ctx.attribute(PERMIT, new AtomicBoolean(true));
+    }
+
+    /** Waits in the waiting room for a place; false if the room is full or the wait ran out. */
+    private boolean awaitPlace() {
+        if (waiting.incrementAndGet() > limits.maxWaitingRequests()) {
+            waiting.decrementAndGet();
+            return false;
+        }
+        try {
+            return permits.tryAcquire(limits.admissionWaitMs(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    /** Requests holding a place now. */
+    int inflight() {
+        return limits.maxInflightRequests() - permits.availablePermits();
+    }
+
+    /** Requests waiting for a place now. */
+    int waiting() {
+        return waiting.get();
     }
 
     private void release(Context ctx) {

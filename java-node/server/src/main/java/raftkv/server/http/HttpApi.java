@@ -48,9 +48,11 @@ public final class HttpApi {
     private static final int JETTY_MIN_PLATFORM_THREADS = 4;
 
     private final Javalin app;
+    private final Admission admission;
 
-    private HttpApi(Javalin app) {
+    private HttpApi(Javalin app, Admission admission) {
         this.app = app;
+        this.admission = admission;
     }
 
     public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics) {
@@ -65,7 +67,7 @@ public final class HttpApi {
         ClusterToken token = new ClusterToken(config.clusterToken());
         PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients);
         AdminRoutes admin = new AdminRoutes(config, loop);
-        Admission admission = new Admission(config.limits().maxInflightRequests());
+        Admission admission = new Admission(config.limits());
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -114,7 +116,7 @@ public final class HttpApi {
                     ctx.method() + " is not allowed on " + ctx.path()));
         });
         app.start();
-        return new HttpApi(app);
+        return new HttpApi(app, admission);
     }
 
     /**
@@ -148,6 +150,16 @@ public final class HttpApi {
         connector.addBean(slowClients); // started and stopped with the connector, told of each connection
         server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         return connector;
+    }
+
+    /** Client requests holding a place now (admission control). */
+    public int inflightRequests() {
+        return admission.inflight();
+    }
+
+    /** Client requests waiting for a place now (admission control). */
+    public int waitingRequests() {
+        return admission.waiting();
     }
 
     public int port() {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import raftkv.core.LogEntry;
@@ -77,13 +79,41 @@ final class PeerRoutes {
         }
         slowClients.longLived(ctx); // a body that never ends, by design: no deadline for it
         DataInputStream in = new DataInputStream(ctx.req().getInputStream());
+        // The frames are read on a platform thread of their own, while this handler's virtual thread
+        // waits: under a flood of client requests the carrier threads (two on a 2-core machine) are
+        // busy with client handlers, and a virtual reader would wait its turn behind them while the
+        // leader's heartbeats and the followers' acknowledgements age in the socket (an election at
+        // 1,000 client connections). The OS gives a platform thread its time slice whatever the
+        // virtual threads do. One such thread per peer stream: a handful per node.
+        FutureTask<Void> reader = new FutureTask<>(() -> {
+            readFrames(in, from, stream);
+            return null;
+        });
+        Thread.ofPlatform().daemon().name("recv-" + from).start(reader);
+        try {
+            reader.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading " + from + "'s stream", e);
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case ApiException api -> throw api;
+                case IOException io -> throw io;
+                case RuntimeException re -> throw re;
+                default -> throw new IllegalStateException(e.getCause());
+            }
+        }
+        ctx.status(204); // the sender closed the stream between frames, or a newer stream took over
+    }
+
+    /** Reads frames until the stream ends between two frames, or a newer stream of {@code from} took over. */
+    private void readFrames(DataInputStream in, String from, StreamId stream) throws IOException {
         while (true) {
             int length;
             try {
                 length = in.readInt();
             } catch (EOFException e) {
-                ctx.status(204); // the sender closed the stream between frames
-                return;
+                return; // the sender closed the stream between frames
             }
             if (length < 1 || length > StreamTransport.MAX_FRAME_BYTES) {
                 throw new ApiException(ErrorCode.INVALID_BODY, "frame length " + length + " out of range");

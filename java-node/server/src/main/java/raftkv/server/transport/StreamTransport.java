@@ -134,7 +134,11 @@ public final class StreamTransport implements Transport {
         PeerLink(String peerId, URI base) {
             this.peerId = peerId;
             this.base = base;
-            this.sender = Thread.ofVirtual().name("send-" + peerId).unstarted(this::run);
+            // A platform thread, not a virtual one: under a flood of client requests the two carrier
+            // threads of a 2-core machine are busy with client handlers, and a virtual sender waits
+            // its turn behind them while heartbeats age (an election at 1,000 connections). The OS
+            // schedules a platform thread by time slice, whatever the virtual threads do.
+            this.sender = Thread.ofPlatform().daemon().name("send-" + peerId).unstarted(this::run);
         }
 
         void offer(Message message) {
@@ -188,7 +192,7 @@ public final class StreamTransport implements Transport {
                 out.flush();
                 socket = s;
                 connectedAtNanos = System.nanoTime();
-                Thread.ofVirtual().name("stream-reply-" + peerId).start(() -> watchForAnswer(s));
+                Thread.ofPlatform().daemon().name("stream-reply-" + peerId).start(() -> watchForAnswer(s));
                 if (refusal == null) {
                     backoffMillis = MIN_BACKOFF_MILLIS;
                 }

@@ -42,10 +42,16 @@ class AdmissionTest {
         }
     }
 
-    /** n1 of three whose peers never answer: an admitted request waits for a leader until its deadline. */
+    /**
+     * n1 of three whose peers never answer: an admitted request waits for a leader until its deadline.
+     * No waiting room: a request that finds every place taken is refused at once.
+     */
     private void startLeaderless(int permits, int requestTimeoutMs) throws IOException {
-        node = new InProcessNode(dataDir, NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(permits), null,
-                requestTimeoutMs, "n2", "n3");
+        startLeaderless(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(permits).withoutWaiting(), requestTimeoutMs);
+    }
+
+    private void startLeaderless(NodeConfig.Limits limits, int requestTimeoutMs) throws IOException {
+        node = new InProcessNode(dataDir, limits, null, requestTimeoutMs, "n2", "n3");
     }
 
     private record Timed(HttpResponse<String> response, long millis) {}
@@ -106,6 +112,54 @@ class AdmissionTest {
     }
 
     @Test
+    void aRequestBeyondTheBoundWaitsForAPlaceAndOneThatFindsTheWaitingRoomFullIsRefusedAtOnce() throws Exception {
+        int timeoutMs = 1_500;
+        // One place, one seat in the waiting room, and a wait long enough to outlast the holder.
+        startLeaderless(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(1).withWaiting(1, 4_000), timeoutMs);
+        CompletableFuture<Timed> holder = sendAsync("PUT", "/kv/a", "{\"name\":\"v\"}");
+        awaitInflight(1);
+        CompletableFuture<Timed> waiter = sendAsync("PUT", "/kv/b", "{\"name\":\"v\"}");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (node.waitingForAdmission() < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(node.waitingForAdmission()).as("the second request waits for the place").isEqualTo(1);
+        Timed refused = sendAsync("PUT", "/kv/c", "{\"name\":\"v\"}").get(20, TimeUnit.SECONDS);
+        assertOverloaded(refused.response().statusCode(), refused.response().headers().firstValue("Retry-After")
+                .orElse(null), refused.response().body());
+        assertThat(refused.millis()).as("the waiting room was full: refused at once").isLessThan(timeoutMs);
+        // The holder gives up on a leader (503 no_leader) and its place goes to the waiter, which was
+        // admitted, not refused: it waits for a leader in turn and gets the same definite 503.
+        assertThat(holder.get(20, TimeUnit.SECONDS).response().statusCode()).isEqualTo(503);
+        Timed admitted = waiter.get(20, TimeUnit.SECONDS);
+        assertThat(admitted.response().statusCode()).as(admitted.response().body()).isEqualTo(503);
+        assertThat(Json.MAPPER.readTree(admitted.response().body()).get("error").asText()).isEqualTo("no_leader");
+        assertThat(admitted.millis()).as("waited for the holder, then for a leader").isGreaterThanOrEqualTo(2L * timeoutMs - 200);
+    }
+
+    @Test
+    void aRequestThatWaitsOutItsTimeIsRefused429() throws Exception {
+        startLeaderless(NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(1).withWaiting(4, 300), 3_000);
+        CompletableFuture<Timed> holder = sendAsync("PUT", "/kv/a", "{\"name\":\"v\"}");
+        awaitInflight(1);
+        Timed refused = sendAsync("PUT", "/kv/b", "{\"name\":\"v\"}").get(20, TimeUnit.SECONDS);
+        assertOverloaded(refused.response().statusCode(), refused.response().headers().firstValue("Retry-After")
+                .orElse(null), refused.response().body());
+        assertThat(refused.millis()).as("refused after its wait, before the holder's deadline")
+                .isGreaterThanOrEqualTo(300).isLessThan(3_000);
+        assertThat(holder.get(20, TimeUnit.SECONDS).response().statusCode()).isEqualTo(503);
+    }
+
+    /** Waits until {@code n} requests hold a place (the node's admission counts them). */
+    private void awaitInflight(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (node.inflightRequests() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(node.inflightRequests()).isEqualTo(n);
+    }
+
+    @Test
     void aRefusedRequestIsAnsweredBeforeItsBodyIsRead() throws Exception {
         startLeaderless(1, 3_000);
         CompletableFuture<Timed> holder = sendAsync("PUT", "/kv/held", "{\"name\":\"v\"}");
@@ -123,7 +177,8 @@ class AdmissionTest {
 
     @Test
     void answersOfEveryKindGiveTheirPermitBack() throws Exception {
-        node = new InProcessNode(dataDir, NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(1), null, 2_000);
+        node = new InProcessNode(dataDir, NodeConfig.Limits.DEFAULTS.withMaxInflightRequests(1).withoutWaiting(), null,
+                2_000);
         node.awaitRole("leader");
         // One permit: a single one not given back, and every later request would be refused 429.
         for (int i = 0; i < 5; i++) {

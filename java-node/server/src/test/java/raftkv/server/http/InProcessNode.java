@@ -57,6 +57,14 @@ final class InProcessNode implements AutoCloseable {
                 clusterToken, requestTimeoutMs);
     }
 
+    int inflightRequests() {
+        return node.inflightRequests();
+    }
+
+    int waitingForAdmission() {
+        return node.waitingRequests();
+    }
+
     EventLoop loop() {
         return node.loop();
     }
