@@ -67,7 +67,7 @@ ETCD_PEER_BASE=24800
 RAFTKV_BASE=9300
 OUT=run/overload
 BENCH=overload
-RAFTKV_JAVA_TOOL_OPTIONS="-XX:+ExitOnOutOfMemoryError"
+RAFTKV_JAVA_TOOL_OPTIONS="-XX:+ExitOnOutOfMemoryError ${NODE_JAVA_OPTS:-}" # NODE_JAVA_OPTS: more JVM options (e.g. JFR)
 LUA=scripts/bench/overload.lua
 # shellcheck source=bench/cluster-lib.sh
 . scripts/bench/cluster-lib.sh

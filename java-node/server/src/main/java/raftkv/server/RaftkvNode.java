@@ -98,9 +98,13 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "Client requests this node holds at once: writes awaiting commit, reads awaiting a read"
                     + " index, requests waiting for or forwarded to the leader. Beyond, a request waits for a place"
                     + " (--max-waiting-requests, --admission-wait-ms), its body unread, or is answered 429"
-                    + " (default ${DEFAULT-VALUE}: with bodies of at most 64 KiB, 32 MiB, an eighth of the -Xmx256m"
-                    + " heap the scripts start nodes with).")
+                    + " (default ${DEFAULT-VALUE}: the largest batch behind one fsync; about 40 MiB of a -Xmx256m heap).")
     int maxInflightRequests;
+
+    @Option(names = "--max-inflight-body-kib", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_INFLIGHT_BODY_KIB,
+            description = "KiB of request bodies the in-flight requests may hold together; each reserves its declared"
+                    + " length, a chunked one 64 KiB (default ${DEFAULT-VALUE}: an eighth of a -Xmx256m heap).")
+    int maxInflightBodyKiB;
 
     @Option(names = "--max-waiting-requests", defaultValue = "" + NodeConfig.Limits.DEFAULT_MAX_WAITING_REQUESTS,
             description = "Client requests that may wait for a place among the in-flight ones, bodies unread; one"
@@ -267,7 +271,7 @@ public final class RaftkvNode implements Callable<Integer> {
                 enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries)
                 .withSessions(new SessionLimits(maxSessions, sessionIdleEntries))
                 .withQuota(maxStateBytes == null ? NodeConfig.defaultQuota() : new StateQuota(maxStateBytes))
-                .withLimits(new NodeConfig.Limits(maxInflightRequests, maxWaitingRequests, admissionWaitMs))
+                .withLimits(new NodeConfig.Limits(maxInflightRequests, maxInflightBodyKiB, maxWaitingRequests, admissionWaitMs))
                 .withConnections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs));
     }
 

@@ -43,13 +43,19 @@ final class Admission {
 
     private static final String PERMIT = "raftkv.admission.permit";
 
+    /** What an admitted request holds, given back once. */
+    private record Held(int bodyKiB, AtomicBoolean held) {}
+
     private final NodeConfig.Limits limits;
     private final Semaphore permits;
+    /** The bodies admitted requests may hold together, in KiB: each reserves what it may read. */
+    private final Semaphore bodyKiB;
     private final AtomicInteger waiting = new AtomicInteger();
 
     Admission(NodeConfig.Limits limits) {
         this.limits = limits;
         this.permits = new Semaphore(limits.maxInflightRequests());
+        this.bodyKiB = new Semaphore(limits.maxInflightBodyKiB());
     }
 
     /** Adds the before- and after-handlers; call before any other before-handler of these paths. */
@@ -64,22 +70,53 @@ final class Admission {
         if (ctx.attribute(PERMIT) != null) {
             return; // a second pattern matched this path: one permit per request
         }
-        if (!permits.tryAcquire() && !awaitPlace()) {
+        int kib = reservedKiB(ctx);
+        if (!(tryPlace(kib) || awaitPlace(kib))) {
             throw new ApiException(ErrorCode.OVERLOADED, "this node holds " + limits.maxInflightRequests()
-                    + " client requests already and " + limits.maxWaitingRequests() + " may wait for a place;"
-                    + " nothing was done: retry after the Retry-After delay, or ask another node");
+                    + " client requests (or " + limits.maxInflightBodyKiB() + " KiB of their bodies) already and "
+                    + limits.maxWaitingRequests() + " may wait for a place; nothing was done: retry after the"
+                    + " Retry-After delay, or ask another node");
         }
-        ctx.attribute(PERMIT, new AtomicBoolean(true));
+        ctx.attribute(PERMIT, new Held(kib, new AtomicBoolean(true)));
+    }
+
+    /**
+     * What the request's body may take while it is held: its declared length, or, for a chunked body
+     * whose length nobody knows yet, the most a client body may be (64 KiB); at least 1 KiB.
+     */
+    private static int reservedKiB(Context ctx) {
+        long declared = ctx.contentLength();
+        long bytes = declared < 0 || declared > ClientRequests.MAX_BODY_BYTES ? ClientRequests.MAX_BODY_BYTES : declared;
+        return (int) Math.max(1, (bytes + 1023) / 1024);
+    }
+
+    private boolean tryPlace(int kib) {
+        if (!permits.tryAcquire()) {
+            return false;
+        }
+        if (bodyKiB.tryAcquire(kib)) {
+            return true;
+        }
+        permits.release();
+        return false;
     }
 
     /** Waits in the waiting room for a place; false if the room is full or the wait ran out. */
-    private boolean awaitPlace() {
+    private boolean awaitPlace(int kib) {
         if (waiting.incrementAndGet() > limits.maxWaitingRequests()) {
             waiting.decrementAndGet();
             return false;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.admissionWaitMs());
         try {
-            return permits.tryAcquire(limits.admissionWaitMs(), TimeUnit.MILLISECONDS);
+            if (!permits.tryAcquire(limits.admissionWaitMs(), TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+            if (bodyKiB.tryAcquire(kib, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+            permits.release();
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -99,8 +136,9 @@ final class Admission {
     }
 
     private void release(Context ctx) {
-        AtomicBoolean held = ctx.attribute(PERMIT);
-        if (held != null && held.compareAndSet(true, false)) {
+        Held held = ctx.attribute(PERMIT);
+        if (held != null && held.held().compareAndSet(true, false)) {
+            bodyKiB.release(held.bodyKiB());
             permits.release();
         }
     }

@@ -150,6 +150,30 @@ class AdmissionTest {
         assertThat(holder.get(20, TimeUnit.SECONDS).response().statusCode()).isEqualTo(503);
     }
 
+    @Test
+    void aChunkedBodyReservesTheLargestBodySizeFromTheSharedBodyBudget() throws Exception {
+        // Ten places, but bodies for one largest body only (64 KiB), and no waiting room.
+        startLeaderless(new NodeConfig.Limits(10, 64, 0, 0), 1_000);
+        try (Socket holder = new Socket(node.base.getHost(), node.base.getPort())) {
+            // A chunked body whose end never comes: its length is unknown, so it reserves 64 KiB.
+            OutputStream out = holder.getOutputStream();
+            out.write(("PUT /kv/held HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n2\r\n{\"\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitInflight(1);
+            HttpResponse<String> refused = node.send("PUT", "/kv/small", "{\"name\":\"v\"}");
+            assertOverloaded(refused.statusCode(), refused.headers().firstValue("Retry-After").orElse(null),
+                    refused.body());
+        }
+        // The holder's connection is gone: its reservation comes back, and a small body fits again.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (node.inflightRequests() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        HttpResponse<String> admitted = node.send("PUT", "/kv/small", "{\"name\":\"v\"}");
+        assertThat(admitted.statusCode()).as(admitted.body()).isEqualTo(503); // admitted; no leader to commit it
+    }
+
     /** Waits until {@code n} requests hold a place (the node's admission counts them). */
     private void awaitInflight(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
