@@ -78,20 +78,24 @@ public final class Driver<P, R> {
         /** The state machine was reset from a snapshot the leader sent (InstallSnapshot). */
         default void restored(Snapshot snapshot) {}
 
-        /**
-         * This node starts taking a snapshot of its state machine (§5.1); {@link #snapshotSaved}
-         * follows once it is durable. The pair lets an onlooker with a clock time it.
-         */
-        default void snapshotStarted() {}
-
-        /** The snapshot this node took is durable, and the log before it compacted. */
-        default void snapshotSaved(Snapshot snapshot) {}
-
         /** A committed entry was applied to the state machine. */
         default void applied(LogEntry entry, Result result) {}
 
         /** A whole Ready was handled and the node advanced. */
         default void advanced() {}
+
+        /**
+         * This node starts taking a snapshot (§5.1): its state machine was frozen at {@code index} and
+         * handed to the {@link SnapshotWriter}. {@link #snapshotSaved} follows once the snapshot is
+         * durable; the pair lets an onlooker with a clock time it (the core has none).
+         */
+        default void snapshotStarted(long index) {}
+
+        /**
+         * The snapshot this node took is durable and back on the driver's thread; the core compacts
+         * its log before it next (unless a newer snapshot was installed meanwhile).
+         */
+        default void snapshotSaved(Snapshot snapshot) {}
     }
 
     /** A client's proposal, appended at its index in {@code term}: it took effect iff that term commits there. */
@@ -109,6 +113,7 @@ public final class Driver<P, R> {
     private final Sender sender;
     private final Answers<P, R> answers;
     private final Observer observer;
+    private final SnapshotPolicy snapshots;
 
     private final TreeMap<Long, List<Pending<P>>> proposals = new TreeMap<>();
     private final Map<Long, Forward<P>> forwards = new HashMap<>();
@@ -116,10 +121,10 @@ public final class Driver<P, R> {
     private final List<ConfirmedReads<R>> readsAwaitingApply = new ArrayList<>();
     private long nextRequestId;
 
-    /** A driver whose request ids start at 1: for a node that is never restarted (tests). */
+    /** For tests: request ids from 1 (never restarted), snapshots written at once ({@link SnapshotWriter#IN_MEMORY}). */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
             Observer observer) {
-        this(node, kv, storage, sender, answers, observer, 1);
+        this(node, kv, storage, sender, answers, observer, 1, SnapshotWriter.IN_MEMORY);
     }
 
     /**
@@ -127,9 +132,11 @@ public final class Driver<P, R> {
      *     forwards travel between nodes, so an id must never repeat one that an earlier incarnation of
      *     this node used: the server starts from its boot time in microseconds, the simulator from its
      *     restart count times a billion.
+     * @param snapshotWriter who writes the snapshots (the server: its snapshot-writer thread)
      */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
-            Observer observer, long firstRequestId) {
+            Observer observer, long firstRequestId, SnapshotWriter snapshotWriter) {
+        this.snapshots = new SnapshotPolicy(node, kv, snapshotWriter, observer);
         this.nextRequestId = firstRequestId;
         this.node = node;
         this.kv = kv;
@@ -155,6 +162,11 @@ public final class Driver<P, R> {
     /** Proposals forwarded to the leader that have not yet learnt where they were appended. */
     public int forwardsWaiting() {
         return forwards.size();
+    }
+
+    /** The index of the snapshot the {@link SnapshotWriter} is writing, or 0 if none. */
+    public long snapshotBeingWritten() {
+        return snapshots.beingWritten();
     }
 
     /** Reads registered and not yet served or dropped. */
@@ -227,10 +239,7 @@ public final class Driver<P, R> {
             // goes first: the log changes of the same Ready continue after it.
             switch (ready.snapshot()) {
                 case null -> {}
-                case SnapshotChange.Taken taken -> {
-                    storage.saveSnapshot(taken.snapshot(), taken.firstKeptIndex());
-                    observer.snapshotSaved(taken.snapshot());
-                }
+                case SnapshotChange.Taken taken -> storage.saveSnapshot(taken.snapshot(), taken.firstKeptIndex());
                 case SnapshotChange.Installed installed -> storage.installSnapshot(installed.snapshot());
             }
             if (ready.mustPersist()) {
@@ -256,22 +265,19 @@ public final class Driver<P, R> {
             // 5. Tell the core all of the above is done.
             node.advance();
             observer.advanced();
-            maybeSnapshot();
+            snapshots.maybeStart();
         }
     }
 
     /**
-     * Dissertation §5.1: "each server takes snapshots independently" once its applied log is long
-     * enough; the core then compacts its log, and the next Ready asks to save the snapshot.
+     * The {@link SnapshotWriter} made its snapshot durable: the state machine takes back the entries
+     * applied meanwhile, and the core compacts its log unless a newer snapshot was installed
+     * meanwhile. Call on the driver's thread, then {@link #handleReady()}.
+     *
+     * @throws IllegalStateException if {@code snapshot} is not the one being written
      */
-    private void maybeSnapshot() {
-        if (node.snapshotDue(kv.lastApplied())) {
-            observer.snapshotStarted();
-            byte[] state = node.config().has(Bug.SNAPSHOT_DROPS_SESSIONS)
-                    ? kv.snapshotBytesWithoutSessions() // BUG snapshot-drops-sessions
-                    : kv.snapshotBytes();
-            node.compact(kv.lastApplied(), state);
-        }
+    public void snapshotWritten(Snapshot snapshot) {
+        snapshots.written(snapshot);
     }
 
     /** "8. Reset state machine using snapshot contents" (InstallSnapshot receiver, Figure 5.3). */

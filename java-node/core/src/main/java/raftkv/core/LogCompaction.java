@@ -13,9 +13,10 @@ final class LogCompaction {
     private final RaftConfig config;
     private final RaftLog log;
     private final Outbox outbox;
-    private final SnapshotReceiver snapshotReceiver = new SnapshotReceiver();
+    private final SnapshotReceiver snapshotReceiver;
 
-    LogCompaction(NodeState state, LogReplication replication) {
+    LogCompaction(NodeState state, LogReplication replication, SnapshotSink sink) {
+        this.snapshotReceiver = new SnapshotReceiver(sink);
         this.state = state;
         this.replication = replication;
         this.config = state.config;
@@ -27,16 +28,26 @@ final class LogCompaction {
         return appliedIndex - state.snapshotIndex() >= config.snapshotEntries();
     }
 
-    void compact(long appliedIndex, byte[] stateMachine) {
+    /** Throws unless a snapshot may end at {@code appliedIndex}: committed, and past the last snapshot. */
+    void requireCompactable(long appliedIndex) {
         // "each server takes snapshots independently, covering just the committed entries in its log"
         // (dissertation §5.1)
         if (appliedIndex <= state.snapshotIndex() || appliedIndex > state.commitIndex) {
             throw new IllegalArgumentException("cannot snapshot at " + appliedIndex + ": the last snapshot is at "
                     + state.snapshotIndex() + " and the commit index " + state.commitIndex);
         }
+    }
+
+    void compact(Snapshot snapshot) {
+        long appliedIndex = snapshot.lastIncludedIndex();
+        requireCompactable(appliedIndex);
+        if (snapshot.lastIncludedTerm() != log.termAt(appliedIndex)) {
+            throw new IllegalArgumentException(snapshot + " does not end with the log's entry " + appliedIndex
+                    + " of term " + log.termAt(appliedIndex));
+        }
         // The new snapshot is for transfers that start from now on: one under way keeps the snapshot it
-        // pinned (SnapshotTransfer), which stays in memory until that transfer ends.
-        state.snapshot = new Snapshot(appliedIndex, log.termAt(appliedIndex), config.members(), stateMachine);
+        // pinned (SnapshotTransfer) until that transfer ends.
+        state.snapshot = snapshot;
         // Keep a tail of entries behind the snapshot, so a slow follower can still catch up from the log.
         long firstKept = Math.max(log.firstIndex(), appliedIndex - config.snapshotTrailingEntries() + 1);
         log.compactBefore(firstKept);
@@ -89,6 +100,7 @@ final class LogCompaction {
         // "6. If existing log entry has same index and term as snapshot's last included entry, retain
         // log entries following it and reply" — those entries are committed: apply them from the log.
         if (log.termAt(index) == received.lastIncludedTerm()) {
+            snapshotReceiver.discardComplete(received);
             state.commitIndex = index;
             return index;
         }

@@ -3,6 +3,7 @@ package raftkv.core;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 
 /**
@@ -35,36 +36,46 @@ public final class RaftNode {
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
     private RaftNode(RaftConfig config, HardState hardState, Snapshot snapshot, List<LogEntry> entries,
-            RandomGenerator random) {
+            RandomGenerator random, SnapshotSink sink) {
         this.state = new NodeState(config, hardState, snapshot, entries, random);
         this.config = config;
         this.log = state.log;
         this.outbox = state.outbox;
         this.replication = new LogReplication(state);
         this.elections = new Elections(state, replication);
-        this.compaction = new LogCompaction(state, replication);
+        this.compaction = new LogCompaction(state, replication, sink);
         this.transfer = new LeadershipTransfer(state, elections);
         this.forwarding = new Forwarding(state, this::propose);
     }
 
-    /** A brand-new node with an empty log, in term 0. */
+    /** A brand-new node with an empty log, in term 0; it receives snapshots in memory. */
     public static RaftNode create(RaftConfig config, RandomGenerator random) {
         return restart(config, HardState.INITIAL, List.of(), random);
     }
 
     /**
-     * A node restarting from a snapshot and the log entries persisted after (or around) it. The
-     * driver restores its state machine from the same snapshot.
+     * A node restarting from a snapshot and the log entries persisted after (or around) it; it
+     * receives snapshots in memory. The driver restores its state machine from the same snapshot.
      */
     public static RaftNode restart(RaftConfig config, HardState hardState, Snapshot snapshot,
             List<LogEntry> entries, RandomGenerator random) {
-        return new RaftNode(config, hardState, Objects.requireNonNull(snapshot, "snapshot"), entries, random);
+        return new RaftNode(config, hardState, Objects.requireNonNull(snapshot, "snapshot"), entries, random,
+                SnapshotSink.inMemory());
     }
 
     /** A node restarting from what it persisted; all volatile state starts afresh (Figure 2). */
     public static RaftNode restart(
             RaftConfig config, HardState hardState, List<LogEntry> entries, RandomGenerator random) {
-        return new RaftNode(config, hardState, null, entries, random);
+        return new RaftNode(config, hardState, null, entries, random, SnapshotSink.inMemory());
+    }
+
+    /**
+     * A node restarting from what its storage recovered: the newest snapshot if there is one, and
+     * the log entries after (or around) it. Snapshots the leader sends go to {@code sink}.
+     */
+    public static RaftNode restart(RaftConfig config, HardState hardState, Optional<Snapshot> snapshot,
+            List<LogEntry> entries, RandomGenerator random, SnapshotSink sink) {
+        return new RaftNode(config, hardState, snapshot.orElse(null), entries, random, sink);
     }
 
     // ---------------------------------------------------------------- inputs
@@ -231,14 +242,21 @@ public final class RaftNode {
     }
 
     /**
-     * The driver snapshotted its state machine at {@code appliedIndex}, which must be committed and
-     * past the last snapshot (dissertation §5.1). The log keeps
-     * {@link RaftConfig#snapshotTrailingEntries()} entries behind the snapshot for slow followers;
-     * the next Ready asks the driver to save the snapshot and cut its log.
+     * The driver's snapshot of its state machine is durable (dissertation §5.1); its last included
+     * index must be committed and past the last snapshot, its term that of the log's entry there.
+     * The log keeps {@link RaftConfig#snapshotTrailingEntries()} entries behind the snapshot for slow
+     * followers; the next Ready asks the driver to cut its log (a {@link SnapshotChange.Taken}).
      */
+    public void compact(Snapshot snapshot) {
+        requireAdvanced();
+        compaction.compact(snapshot);
+    }
+
+    /** {@link #compact(Snapshot)} with the state machine's bytes at {@code appliedIndex}, in memory (tests). */
     public void compact(long appliedIndex, byte[] stateMachine) {
         requireAdvanced();
-        compaction.compact(appliedIndex, stateMachine);
+        compaction.requireCompactable(appliedIndex);
+        compaction.compact(new Snapshot(appliedIndex, log.termAt(appliedIndex), config.members(), stateMachine));
     }
 
     // ---------------------------------------------------------------- outputs

@@ -1,6 +1,5 @@
 package raftkv.core;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -9,49 +8,32 @@ import java.util.List;
  * about the prefix it replaces: the index and term of its last entry (for the AppendEntries
  * consistency check of the entry after it) and the membership.
  *
- * @param data the state machine's deterministic bytes ({@link KvStore#snapshotBytes()}): equal states
- *     give equal bytes, so snapshots of the same index taken on different nodes are identical
+ * @param data the state machine's deterministic bytes ({@link KvStore#snapshotBytes()}), in memory or
+ *     in a file: equal states give equal bytes, so snapshots of the same index taken on different
+ *     nodes are identical. Never copied: whoever makes a snapshot hands its data over.
  */
-public record Snapshot(long lastIncludedIndex, long lastIncludedTerm, List<String> members, byte[] data) {
+public record Snapshot(long lastIncludedIndex, long lastIncludedTerm, List<String> members, SnapshotData data) {
 
     public Snapshot {
         members = List.copyOf(members);
-        data = data.clone();
         if (lastIncludedIndex < 1 || lastIncludedTerm < 1) {
             throw new IllegalArgumentException(
                     "a snapshot covers at least entry 1: index " + lastIncludedIndex + ", term " + lastIncludedTerm);
         }
     }
 
-    @Override
-    public byte[] data() {
-        return data.clone();
+    /** A snapshot of {@code data} in memory, which the caller hands over (it is not copied). */
+    public Snapshot(long lastIncludedIndex, long lastIncludedTerm, List<String> members, byte[] data) {
+        this(lastIncludedIndex, lastIncludedTerm, members, SnapshotData.of(data));
     }
 
-    /** Bytes of state machine data, without copying them. */
-    public int size() {
-        return data.length;
-    }
-
-    /** {@code length} bytes of the data from {@code offset}: one InstallSnapshot chunk. */
-    byte[] chunk(long offset, int length) {
-        int from = Math.toIntExact(offset);
-        return Arrays.copyOfRange(data, from, Math.min(data.length, from + length));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Snapshot s && s.lastIncludedIndex == lastIncludedIndex
-                && s.lastIncludedTerm == lastIncludedTerm && s.members.equals(members) && Arrays.equals(s.data, data);
-    }
-
-    @Override
-    public int hashCode() {
-        return Long.hashCode(lastIncludedIndex) * 31 + Arrays.hashCode(data);
+    /** Bytes of state machine data. */
+    public long size() {
+        return data.size();
     }
 
     @Override
     public String toString() {
-        return "Snapshot[index " + lastIncludedIndex + ", term " + lastIncludedTerm + ", " + data.length + " bytes]";
+        return "Snapshot[index " + lastIncludedIndex + ", term " + lastIncludedTerm + ", " + data.size() + " bytes]";
     }
 }

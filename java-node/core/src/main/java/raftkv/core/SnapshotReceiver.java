@@ -1,12 +1,11 @@
 package raftkv.core;
 
-import java.util.Arrays;
-
 /**
  * A follower's side of a snapshot transfer: assembles InstallSnapshot chunks into a whole snapshot
  * (receiver rules 2–5 of dissertation Figure 5.3 / extended Raft paper Figure 13). The "snapshot
- * file" of those rules is a buffer in memory here: the core does no I/O, and a crash mid-transfer
- * simply loses it (the leader's retransmit timer then starts it again from offset 0).
+ * file" of those rules is a {@link SnapshotSink} (a temporary file in the server), which only buffers:
+ * a crash mid-transfer simply loses it (the leader's retransmit timer then starts it again from
+ * offset 0). This class keeps the offsets; the bytes go straight to the sink.
  *
  * <p>Chunks may be lost, duplicated, reordered or arrive late from an earlier transfer. The buffer
  * only ever grows by the chunk at its end, so a chunk that is not that one is ignored, never a
@@ -36,8 +35,12 @@ final class SnapshotReceiver {
     private long leaderTerm;
     private long index;
     private long term;
-    private byte[] buffer = new byte[0];
-    private int size;
+    private long size;
+    private final SnapshotSink sink;
+
+    SnapshotReceiver(SnapshotSink sink) {
+        this.sink = sink;
+    }
 
     Outcome accept(Message.InstallSnapshot m) {
         if (!receiving(m)) {
@@ -56,6 +59,7 @@ final class SnapshotReceiver {
             index = m.lastIncludedIndex();
             term = m.lastIncludedTerm();
             size = 0;
+            sink.begin(index, term, m.members());
         }
         // "3. Write data into snapshot file at given offset" — where that is the file's end. The leader
         // sends the chunks in order, so a chunk before the end is a duplicate and one past it overtook a
@@ -64,19 +68,15 @@ final class SnapshotReceiver {
             return new Outcome.Ignored(size);
         }
         byte[] data = m.data();
-        int end = Math.toIntExact(m.offset() + data.length);
-        if (end > buffer.length) {
-            buffer = Arrays.copyOf(buffer, Math.max(end, buffer.length * 2));
-        }
-        System.arraycopy(data, 0, buffer, size, data.length);
-        size = end;
+        sink.append(data);
+        size += data.length;
         // "4. Reply and wait for more data chunks if done is false"
         if (!m.done()) {
             return new Outcome.Accepted(size);
         }
         // "5. Save snapshot file, discard any existing or partial snapshot with a smaller index"
-        Snapshot snapshot = new Snapshot(index, term, m.members(), Arrays.copyOf(buffer, end));
-        discard();
+        Snapshot snapshot = new Snapshot(index, term, m.members(), sink.finish());
+        forget();
         return new Outcome.Complete(snapshot);
     }
 
@@ -92,15 +92,20 @@ final class SnapshotReceiver {
      */
     void discardThrough(long committedIndex) {
         if (index != 0 && index <= committedIndex) {
-            discard();
+            sink.discard();
+            forget();
         }
     }
 
-    private void discard() {
+    /** A complete snapshot will not be installed after all (the log holds its entries already, rule 6). */
+    void discardComplete(Snapshot complete) {
+        sink.drop(complete.data());
+    }
+
+    private void forget() {
         leaderTerm = 0;
         index = 0;
         term = 0;
         size = 0;
-        buffer = new byte[0];
     }
 }

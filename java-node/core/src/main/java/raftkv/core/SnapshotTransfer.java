@@ -8,8 +8,9 @@ package raftkv.core;
  * newer one meanwhile: restarting at offset 0 with every new snapshot could keep a follower from ever
  * finishing under steady writes. The follower then catches up from the pinned snapshot's index, by
  * AppendEntries or, if those entries were compacted too, by a second transfer. Holding the
- * {@link Snapshot} here keeps its bytes alive; {@link Progress} drops it when the transfer ends, and
- * with the {@link Leader} when the leadership ends.
+ * {@link Snapshot} here keeps its data readable (in the server, its file open, even once a newer
+ * snapshot replaced it on disk); {@link Progress} drops it when the transfer ends, and with the
+ * {@link Leader} when the leadership ends. Each chunk is read from the data as it is sent.
  *
  * <p>Chunks go out as the follower's replies make room in the window, never with heartbeats. A lost
  * chunk (or a lost reply) is found by silence: with no progress for a retransmit timeout the transfer
@@ -54,7 +55,7 @@ final class SnapshotTransfer {
         if (!windowHasRoom()) {
             throw new IllegalStateException("no room for another chunk: " + this);
         }
-        byte[] data = snapshot.chunk(next, chunkBytes);
+        byte[] data = snapshot.data().read(next, chunkBytes);
         Chunk chunk = new Chunk(next, data, next + data.length >= snapshot.size());
         next += data.length;
         lastChunkSent = chunk.done();

@@ -19,14 +19,17 @@ public interface StableStorage {
 
     /**
      * Makes {@code snapshot} durable (this node took it, dissertation §5.1), then drops the log
-     * entries before {@code firstKeptIndex}. Returns once the snapshot would survive a power loss;
-     * a crash at any point leaves either the old or the new snapshot, with a log that continues it.
+     * entries before {@code firstKeptIndex}. Usually the snapshot is durable already: the driver's
+     * {@link SnapshotWriter} wrote it (and the core compacts only then), so only the log is cut.
+     * Returns once the snapshot would survive a power loss; a crash at any point leaves either the
+     * old or the new snapshot, with a log that continues it.
      */
     void saveSnapshot(Snapshot snapshot, long firstKeptIndex) throws IOException;
 
     /**
-     * Makes {@code snapshot} (sent by the leader) durable and discards the entire log: the log now
-     * continues after the snapshot's last included index (InstallSnapshot, Figure 5.3).
+     * Makes {@code snapshot} (sent by the leader, its data as the {@link SnapshotSink} finished it)
+     * durable and discards the entire log: the log now continues after the snapshot's last included
+     * index (InstallSnapshot, Figure 5.3).
      */
     void installSnapshot(Snapshot snapshot) throws IOException;
 }

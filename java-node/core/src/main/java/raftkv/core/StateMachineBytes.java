@@ -1,7 +1,5 @@
 package raftkv.core;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -10,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Writing and reading the pieces of a {@link KvStore} snapshot: strings (length-prefixed UTF-8, so
- * values of any size fit) and the recorded {@link Result}s of the session table. Byte arrays only;
+ * values of any size fit) and the recorded {@link Result}s of the session table, on data streams;
  * the storage module adds the checksums and files. The tags are part of the format: never renumber.
  */
 final class StateMachineBytes {
@@ -29,16 +27,6 @@ final class StateMachineBytes {
 
     private StateMachineBytes() {}
 
-    /** A DataOutputStream over a growing byte array; writing to it cannot fail. */
-    static final class Writer {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final DataOutputStream out = new DataOutputStream(bytes);
-
-        byte[] toByteArray() {
-            return bytes.toByteArray();
-        }
-    }
-
     static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(utf8.length);
@@ -47,10 +35,15 @@ final class StateMachineBytes {
 
     static String readString(DataInputStream in) throws IOException {
         int length = in.readInt();
-        if (length < 0 || length > in.available()) {
+        if (length < 0) {
             throw new IOException("bad string length " + length);
         }
-        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        // readNBytes allocates as the bytes arrive, so a corrupt length cannot ask for a huge buffer.
+        byte[] utf8 = in.readNBytes(length);
+        if (utf8.length != length) {
+            throw new IOException("the data ends inside a string of " + length + " bytes");
+        }
+        return new String(utf8, StandardCharsets.UTF_8);
     }
 
     static void writeResult(DataOutputStream out, Result result) throws IOException {
@@ -100,10 +93,6 @@ final class StateMachineBytes {
             case QUOTA_EXCEEDED -> new Result.QuotaExceeded(in.readLong(), in.readLong());
             default -> throw new IOException("unknown result tag " + tag);
         };
-    }
-
-    static DataInputStream reader(byte[] data) {
-        return new DataInputStream(new ByteArrayInputStream(data));
     }
 
     static UncheckedIOException cannotFail(IOException e) {

@@ -84,7 +84,7 @@ class SnapshotTest {
         KvStore kv = new KvStore();
         kv.apply(new LogEntry(1, 1, new Command.OpenSession(), null));
         KvStore restored = new KvStore();
-        restored.restore(new Snapshot(1, 1, THREE, kv.snapshotBytesWithoutSessions()));
+        restored.restore(new Snapshot(1, 1, THREE, kv.freezeWithoutSessions().toBytes()));
         assertThat(restored.sessionCount()).isZero();
     }
 

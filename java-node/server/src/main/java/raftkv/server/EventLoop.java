@@ -22,11 +22,11 @@ import raftkv.core.ReadResult;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
-import raftkv.core.StableStorage;
 import raftkv.core.Status;
 import raftkv.core.TransferResult;
 import raftkv.server.transport.StreamTransport;
 import raftkv.server.transport.Transport;
+import raftkv.storage.DiskStorage;
 
 /**
  * The one thread that owns a node's {@link RaftNode} and {@link KvStore}.
@@ -53,6 +53,9 @@ import raftkv.server.transport.Transport;
  *   <li>take <em>every</em> queued peer message (at most the peer queue's capacity, so a turn ends)
  *       and {@code step} it: a heartbeat or an acknowledgement never waits behind client work, and
  *       client load cannot make a leader miss its quorum (CheckQuorum, dissertation §6.2);
+ *   <li>take the snapshot the {@link SnapshotWriterThread} finished writing, if any: the log is
+ *       compacted only now that it is durable (the writer serialized it from a frozen view of the
+ *       state machine while this thread went on, dissertation §5.2);
  *   <li>take a bounded batch of client events: writes to {@code propose}; reads that arrive in the
  *       same turn share one ReadIndex request, since one leadership check covers them all;
  *   <li>let the shared {@link Driver} handle the node's {@code Ready}, in the order its contract
@@ -164,19 +167,20 @@ public final class EventLoop {
     private final LoopObserver observer;
     private final Thread thread;
     private final LoopInbox<ClientEvent> inbox;
+    private final SnapshotWriterThread snapshotWriter;
     private volatile boolean running = true;
     private volatile NodeStatus status;
 
     // Owned by the loop thread.
     private List<Read<?>> readsThisTurn = new ArrayList<>();
 
-    public EventLoop(RaftNode node, StableStorage storage, Transport transport, long tickMillis,
+    public EventLoop(RaftNode node, DiskStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal) {
         this(node, new KvStore(), storage, transport, tickMillis, onFatal, LoopObserver.NONE);
     }
 
     /** A loop whose client queue fits the default limits ({@link NodeConfig.Limits#DEFAULTS}). */
-    public EventLoop(RaftNode node, KvStore kv, StableStorage storage, Transport transport, long tickMillis,
+    public EventLoop(RaftNode node, KvStore kv, DiskStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal, LoopObserver observer) {
         this(node, kv, storage, transport, tickMillis, onFatal, observer,
                 NodeConfig.Limits.DEFAULTS.clientQueueCapacity());
@@ -184,16 +188,12 @@ public final class EventLoop {
 
     /**
      * @param kv the state machine, restored from the snapshot {@code node} restarted from (if any)
+     * @param storage where the loop persists, and where its snapshot-writer thread writes snapshots
      * @param observer told what each turn did (metrics); called on the loop thread
      * @param clientQueueCapacity client events queued at most; see {@link NodeConfig.Limits#clientQueueCapacity()}
      */
-    public EventLoop(RaftNode node, KvStore kv, StableStorage storage, Transport transport, long tickMillis,
+    public EventLoop(RaftNode node, KvStore kv, DiskStorage storage, Transport transport, long tickMillis,
             Consumer<Throwable> onFatal, LoopObserver observer, int clientQueueCapacity) {
-        // Request ids travel to the leader in forwards: starting from the boot time keeps them apart
-        // from any earlier run's, whose replies may still be on their way.
-        long firstRequestId = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
-        this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer),
-                firstRequestId);
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMillis);
         this.onFatal = onFatal;
         this.observer = observer;
@@ -201,6 +201,17 @@ public final class EventLoop {
         // What every peer can have queued for us: their transports hold no more than this each.
         int peers = Math.max(1, node.config().members().size() - 1);
         this.inbox = new LoopInbox<>(thread, StreamTransport.QUEUE_CAPACITY * peers, clientQueueCapacity);
+        // Snapshots are serialized and written on a thread of their own; the loop takes the durable
+        // snapshot back from its inbox and only then compacts the log.
+        this.snapshotWriter = new SnapshotWriterThread(node.id(), storage::writeSnapshot, (snapshot, nanos) -> {
+            observer.snapshotWritten(snapshot, nanos);
+            inbox.offerSnapshotWritten(snapshot);
+        }, onFatal);
+        // Request ids travel to the leader in forwards: starting from the boot time keeps them apart
+        // from any earlier run's, whose replies may still be on their way.
+        long firstRequestId = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+        this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer),
+                firstRequestId, snapshotWriter);
         publishStatus();
     }
 
@@ -214,14 +225,14 @@ public final class EventLoop {
      */
     public void stop() throws InterruptedException {
         running = false;
-        if (thread.getState() == Thread.State.NEW) {
-            return; // never started
+        if (thread.getState() != Thread.State.NEW) { // else never started
+            thread.interrupt();
+            if (!thread.join(STOP_TIMEOUT)) {
+                throw new IllegalStateException("event loop of " + driver.node().id() + " did not stop within "
+                        + STOP_TIMEOUT.toSeconds() + " s (stuck in a write?)");
+            }
         }
-        thread.interrupt();
-        if (!thread.join(STOP_TIMEOUT)) {
-            throw new IllegalStateException("event loop of " + driver.node().id() + " did not stop within "
-                    + STOP_TIMEOUT.toSeconds() + " s (stuck in a write?)");
-        }
+        snapshotWriter.close(); // a snapshot under way is abandoned, like a crash
     }
 
     // ---------------------------------------------------------------- called from any thread
@@ -295,6 +306,7 @@ public final class EventLoop {
                     nextTick = Math.max(nextTick + tickNanos, now);
                 }
                 inbox.takePeerMessages(driver::step); // all of them, and first
+                inbox.takeSnapshotWritten(driver::snapshotWritten); // the log is compacted in this turn's Ready
                 inbox.takeClientEvents(MAX_CLIENT_EVENTS_PER_TURN, this::handle);
                 registerReads();
                 driver.handleReady();

@@ -10,7 +10,9 @@ import raftkv.core.Snapshot;
 
 /**
  * Hands the driver's steps to the event loop's observer (metrics), times the snapshots this node
- * takes (the core has no clock), and logs them and an installed snapshot. Loop thread only.
+ * takes (the core has no clock: from the freeze to the snapshot being durable and back on the loop,
+ * most of it spent on the snapshot-writer thread), and logs them and an installed snapshot. Loop
+ * thread only.
  */
 final class LoggingObserver implements Driver.Observer {
 
@@ -24,14 +26,16 @@ final class LoggingObserver implements Driver.Observer {
     }
 
     @Override
-    public void snapshotStarted() {
+    public void snapshotStarted(long index) {
         snapshotStartedAt = System.nanoTime();
+        observer.snapshotStarted(index);
     }
 
     @Override
     public void snapshotSaved(Snapshot snapshot) {
         long nanos = System.nanoTime() - snapshotStartedAt;
         log.info("took {} in {} ms", snapshot, nanos / 1_000_000);
+        observer.snapshotSaved(snapshot);
         observer.snapshotTaken(snapshot, nanos);
     }
 

@@ -3,14 +3,16 @@ package raftkv.server;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import raftkv.core.Message;
+import raftkv.core.Snapshot;
 
 /**
- * The event loop's two channels and its {@code select}: a bounded queue of peer messages, a
- * bounded queue of client events, and the wake-up that lets one thread wait on both and on its
- * clock at once.
+ * The event loop's channels and its {@code select}: a bounded queue of peer messages, a bounded
+ * queue of client events, a slot for the snapshot writer's completion (one snapshot is written at a
+ * time), and the wake-up that lets one thread wait on all of them and on its clock at once.
  *
  * <p>Java has no select over several queues, so this does what a select does underneath: whoever
  * queues something then {@linkplain LockSupport#unpark unparks} the loop thread, and the loop,
@@ -28,6 +30,7 @@ final class LoopInbox<C> {
     private final BlockingQueue<Message> peerMessages;
     private final BlockingQueue<C> clientEvents;
     private final AtomicLong peerMessagesLost = new AtomicLong();
+    private final AtomicReference<Snapshot> snapshotWritten = new AtomicReference<>();
 
     /** @param loop the one thread that takes from this inbox, and the one a new event wakes */
     LoopInbox(Thread loop, int peerCapacity, int clientCapacity) {
@@ -51,6 +54,25 @@ final class LoopInbox<C> {
         return offer(clientEvents, event);
     }
 
+    /**
+     * The snapshot writer made {@code snapshot} durable. The slot holds one: the writer has one job
+     * at a time, and the loop empties the slot before it can start the next.
+     */
+    void offerSnapshotWritten(Snapshot snapshot) {
+        if (!snapshotWritten.compareAndSet(null, snapshot)) {
+            throw new IllegalStateException("a written snapshot is queued already: " + snapshotWritten.get());
+        }
+        LockSupport.unpark(loop);
+    }
+
+    /** Hands the written snapshot, if there is one, to {@code handle}. */
+    void takeSnapshotWritten(Consumer<Snapshot> handle) {
+        Snapshot snapshot = snapshotWritten.getAndSet(null);
+        if (snapshot != null) {
+            handle.accept(snapshot);
+        }
+    }
+
     private <E> boolean offer(BlockingQueue<E> queue, E event) {
         if (!queue.offer(event)) {
             return false;
@@ -70,7 +92,8 @@ final class LoopInbox<C> {
      */
     void awaitEventUntil(long deadlineNanos) {
         long wait;
-        while (peerMessages.isEmpty() && clientEvents.isEmpty() && !loop.isInterrupted()
+        while (peerMessages.isEmpty() && clientEvents.isEmpty() && snapshotWritten.get() == null
+                && !loop.isInterrupted()
                 && (wait = deadlineNanos - System.nanoTime()) > 0) {
             LockSupport.parkNanos(this, wait);
         }

@@ -5,8 +5,8 @@ import raftkv.core.Snapshot;
 
 /**
  * What the event loop tells an onlooker (the metrics): the driver's Ready steps, plus what only the
- * loop sees. Called on the loop thread, so an implementation must be quick and must not block;
- * it only reads what it is given and never touches the Raft state.
+ * loop sees. Called on the loop thread (all but {@link #snapshotWritten}), so an implementation must
+ * be quick and must not block; it only reads what it is given and never touches the Raft state.
  */
 public interface LoopObserver extends Driver.Observer {
 
@@ -22,10 +22,17 @@ public interface LoopObserver extends Driver.Observer {
     default void turnFinished(long nanos) {}
 
     /**
-     * This node took {@code snapshot} and made it durable, {@code nanos} after it started to take it
-     * (serializing the state machine and saving it: the time a snapshot holds the loop today).
+     * This node took {@code snapshot} and made it durable, {@code nanos} after it started to take it:
+     * from freezing the state machine, through the snapshot-writer thread's write, until the loop had
+     * the durable snapshot back (the loop itself spends only the freeze and the thaw on it).
      */
     default void snapshotTaken(Snapshot snapshot, long nanos) {}
+
+    /**
+     * The snapshot-writer thread wrote {@code snapshot} (streamed the frozen state to a file, fsynced,
+     * renamed) in {@code nanos}. The one call made <em>on the writer thread</em>, not the loop's.
+     */
+    default void snapshotWritten(Snapshot snapshot, long nanos) {}
 
     /** The status published at the end of a turn; {@code previous} is the one before it. */
     default void published(NodeStatus previous, NodeStatus current) {}

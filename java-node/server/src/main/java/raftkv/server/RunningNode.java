@@ -59,13 +59,11 @@ public final class RunningNode implements AutoCloseable {
         // The quota is part of the state machine: a node with another quota would refuse other writes.
         log.info("node {}: state quota {} bytes (--max-state-bytes); every node must use the same", config.id(),
                 config.quota().maxBytes());
+        // It streams from the snapshot's file; the core keeps the snapshot to send, read from the file too.
         KvStore kv = new KvStore(config.sessions(), config.quota());
-        RaftNode node = storage.recoveredSnapshot().map(snapshot -> {
-            kv.restore(snapshot);
-            return RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), snapshot,
-                    storage.recoveredEntries(), random);
-        }).orElseGet(() -> RaftNode.restart(config.raftConfig(), storage.recoveredHardState(),
-                storage.recoveredEntries(), random));
+        storage.recoveredSnapshot().ifPresent(kv::restore);
+        RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
+                storage.recoveredEntries(), random, storage.snapshotSink());
         StreamTransport transport = new StreamTransport(config.id(), config.peers(), config.clusterToken(), metrics);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());

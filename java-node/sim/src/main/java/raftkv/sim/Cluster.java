@@ -92,6 +92,8 @@ final class Cluster implements SimNode.Wiring, Client.World {
         // Likewise each node's inflight window: 1 to 8 messages, small enough beside the mixes' bursts
         // that a leader often finds a follower paused and must rely on its acks and heartbeats.
         SplittableRandom windowSettings = new SplittableRandom(seed ^ 0x1F11_6475L);
+        // And how long each snapshot write takes on each node (SimNode.MAX_SNAPSHOT_WRITE_MS at most).
+        SplittableRandom writeDelays = new SplittableRandom(seed ^ 0x3B1D_F0A7L);
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
@@ -101,7 +103,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
                     .withSnapshotChunkBytes(snapshotSettings.nextInt(8, 65))
                     .withMaxInflightMessages(windowSettings.nextInt(1, 9))
                     .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
-            nodes.put(id, new SimNode(config, sessions, quota, random.split(), this));
+            nodes.put(id, new SimNode(config, sessions, quota, random.split(), writeDelays.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -160,6 +162,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
                 }
             }
             case Event.ToClient toClient -> clients.get(toClient.reply().client()).receive(toClient.reply());
+            case Event.SnapshotWritten written -> written.written().run();
             case Event.Timer timer -> timer.action().run();
         }
         if (!(event instanceof Event.Timer || event instanceof Event.ToClient)) {
@@ -279,6 +282,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
                 nodes.values().stream().mapToLong(n -> n.disk().snapshotsInstalled()).sum(),
                 nodes.values().stream().mapToLong(n -> n.disk().powerCutsInSnapshots()).sum(),
                 network.snapshotChunks());
+    }
+
+    @Override
+    public void snapshotStarted(SimNode node, long delayMs, Runnable written) {
+        scheduler.after(delayMs, new Event.SnapshotWritten(node.id(), written));
     }
 
     @Override

@@ -17,6 +17,9 @@ sealed interface Event {
     /** A node's answer reaches a client. */
     record ToClient(ClientMessage.Reply reply) implements Event {}
 
+    /** A node's snapshot writer is done: the snapshot is written, and the node compacts its log. */
+    record SnapshotWritten(String node, Runnable written) implements Event {}
+
     /** Anything else the simulation scheduled: a client timer, a fault, a check. */
     record Timer(String label, Runnable action) implements Event {}
 }

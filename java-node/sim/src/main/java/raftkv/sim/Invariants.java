@@ -50,7 +50,7 @@ final class Invariants {
     private final Map<String, Long> commitSeen = new HashMap<>();
     private final List<Integer> commitChanges = new ArrayList<>(); // slots of committed, in order of change
     private final Map<String, LeaderCheck> leaderChecks = new HashMap<>();
-    private final Map<Long, Snapshot> snapshots = new HashMap<>(); // the first snapshot seen at each index
+    private final Map<Long, byte[]> snapshots = new HashMap<>(); // the bytes of the first snapshot seen at each index
     private Violation violation;
 
     Invariants(Scheduler clock) {
@@ -96,10 +96,12 @@ final class Invariants {
      * snapshot of index i, taken anywhere or installed from a leader, must be the same.
      */
     private void sameSnapshot(SimNode node, Snapshot snapshot) {
-        Snapshot first = snapshots.putIfAbsent(snapshot.lastIncludedIndex(), snapshot);
-        if (first != null && !Arrays.equals(first.data(), snapshot.data())) {
+        // A copy: the snapshot's data lives in a file of the node's disk, which a crash takes away.
+        byte[] bytes = snapshot.data().readAll();
+        byte[] first = snapshots.putIfAbsent(snapshot.lastIncludedIndex(), bytes);
+        if (first != null && !Arrays.equals(first, bytes)) {
             fail("State Machine Safety", node.id() + " holds a snapshot of index " + snapshot.lastIncludedIndex()
-                    + " that differs from another node's (" + snapshot.size() + " vs " + first.size() + " bytes)");
+                    + " that differs from another node's (" + bytes.length + " vs " + first.length + " bytes)");
         }
     }
 

@@ -9,6 +9,8 @@ import java.util.random.RandomGenerator;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
 import raftkv.core.Snapshot;
+import raftkv.core.SnapshotJob;
+import raftkv.core.SnapshotSink;
 import raftkv.core.StableStorage;
 import raftkv.storage.DiskStorage;
 import raftkv.storage.fs.StrictMemFileSystem;
@@ -68,11 +70,30 @@ final class SimDisk implements StableStorage {
         return storage.recoveredSnapshot();
     }
 
+    /**
+     * Writes a snapshot the node froze, as the server's snapshot-writer thread does (the simulator
+     * calls it when the seeded delay of the write is over): streamed to a temporary file, published.
+     */
+    Snapshot writeSnapshot(SnapshotJob job) throws IOException {
+        try {
+            Snapshot written = storage.writeSnapshot(job);
+            snapshotsSaved++;
+            return written;
+        } catch (PowerCutFileSystem.PowerCut cut) {
+            powerCutsInSnapshots++;
+            throw cut;
+        }
+    }
+
+    /** Where the node receives a leader's snapshot: a temporary file of this disk, as in the server. */
+    SnapshotSink snapshotSink() {
+        return storage.snapshotSink();
+    }
+
     @Override
     public void saveSnapshot(Snapshot snapshot, long firstKeptIndex) throws IOException {
         try {
             storage.saveSnapshot(snapshot, firstKeptIndex);
-            snapshotsSaved++;
         } catch (PowerCutFileSystem.PowerCut cut) {
             powerCutsInSnapshots++;
             throw cut;
@@ -90,7 +111,7 @@ final class SimDisk implements StableStorage {
         }
     }
 
-    /** Snapshots this node took and saved, installed from a leader, and power cuts in the middle of either. */
+    /** Snapshots this node wrote, installed from a leader, and power cuts in the middle of either (or of a cut). */
     int snapshotsSaved() {
         return snapshotsSaved;
     }

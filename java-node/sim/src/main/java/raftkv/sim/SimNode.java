@@ -2,8 +2,11 @@ package raftkv.sim;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import raftkv.core.Driver;
+import raftkv.core.HardState;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
@@ -17,6 +20,8 @@ import raftkv.core.Session;
 import raftkv.core.SessionLimits;
 import raftkv.core.StateQuota;
 import raftkv.core.Snapshot;
+import raftkv.core.SnapshotJob;
+import raftkv.core.SnapshotWriter;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Call;
 import raftkv.sim.ClientMessage.Request;
@@ -45,24 +50,35 @@ final class SimNode {
 
         /** The power went out in the middle of an fsync: the node is down from now on. */
         void poweredOff(SimNode node);
+
+        /** The node handed a snapshot to its writer: run {@code written} after {@code delayMs} of virtual time. */
+        void snapshotStarted(SimNode node, long delayMs, Runnable written);
     }
+
+    /** Virtual milliseconds a snapshot write may take at most: beyond an election timeout, sometimes. */
+    static final long MAX_SNAPSHOT_WRITE_MS = 300;
 
     private final RaftConfig config;
     private final SessionLimits sessions;
     private final StateQuota quota;
     private final Wiring wiring;
     private final SimDisk disk;
+    private final SplittableRandom snapshotDelays;
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
     private long incarnation; // restarts so far: keeps the driver's request ids apart across restarts
     private boolean up = true;
 
-    SimNode(RaftConfig config, SessionLimits sessions, StateQuota quota, SplittableRandom random, Wiring wiring) {
+    /** @param snapshotDelays draws how long each snapshot write takes, in virtual time */
+    SimNode(RaftConfig config, SessionLimits sessions, StateQuota quota, SplittableRandom random,
+            SplittableRandom snapshotDelays, Wiring wiring) {
         this.config = config;
         this.sessions = sessions;
         this.quota = quota;
         this.wiring = wiring;
+        this.snapshotDelays = snapshotDelays;
         this.disk = new SimDisk(config.id(), random.split());
-        this.driver = newDriver(RaftNode.create(config, random), new KvStore(sessions, quota));
+        this.driver = newDriver(RaftNode.restart(config, HardState.INITIAL, Optional.empty(), List.of(), random,
+                disk.snapshotSink()), new KvStore(sessions, quota));
     }
 
     private Driver<Request, Request> newDriver(RaftNode raft, KvStore kv) {
@@ -129,7 +145,35 @@ final class SimNode {
             }
         };
         return new Driver<>(raft, kv, disk, messages -> messages.forEach(wiring::send),
-                answers, observer, incarnation * 1_000_000_000L + 1);
+                answers, observer, incarnation * 1_000_000_000L + 1, this::startSnapshot);
+    }
+
+    /**
+     * The server writes a snapshot on a thread of its own while the node goes on; here the write is
+     * done, whole, after a seeded virtual delay, so writes, crashes, elections and InstallSnapshot
+     * fall in between by seed.
+     */
+    private SnapshotWriter.Started startSnapshot(SnapshotJob job) {
+        long startedIn = incarnation;
+        wiring.snapshotStarted(this, snapshotDelays.nextLong(MAX_SNAPSHOT_WRITE_MS + 1), () -> {
+            if (up && incarnation == startedIn) {
+                snapshotWritten(job);
+            } // else the process died with its writer: the restart recovers from the older snapshot and the WAL
+        });
+        return new SnapshotWriter.Started.Writing();
+    }
+
+    private void snapshotWritten(SnapshotJob job) {
+        try {
+            Snapshot written = disk.writeSnapshot(job);
+            driver.snapshotWritten(written);
+            driver.handleReady();
+        } catch (PowerCutFileSystem.PowerCut cut) {
+            crash(); // mid-write or mid-cut: the older snapshot and the WAL are what a restart finds
+            wiring.poweredOff(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException("simulated storage failed on " + id(), e);
+        }
     }
 
     String id() {
@@ -176,10 +220,9 @@ final class SimNode {
     void restart(SplittableRandom random) {
         disk.boot();
         KvStore kv = new KvStore(sessions, quota);
-        RaftNode raft = disk.recoveredSnapshot().map(snapshot -> {
-            kv.restore(snapshot);
-            return RaftNode.restart(config, disk.recoveredHardState(), snapshot, disk.recoveredEntries(), random);
-        }).orElseGet(() -> RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredEntries(), random));
+        disk.recoveredSnapshot().ifPresent(kv::restore);
+        RaftNode raft = RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredSnapshot(),
+                disk.recoveredEntries(), random, disk.snapshotSink());
         incarnation++;
         driver = newDriver(raft, kv);
         up = true;

@@ -10,6 +10,8 @@ import org.slf4j.LoggerFactory;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
 import raftkv.core.Snapshot;
+import raftkv.core.SnapshotJob;
+import raftkv.core.SnapshotSink;
 import raftkv.core.StableStorage;
 import raftkv.storage.fs.FileSystem;
 
@@ -36,6 +38,7 @@ public final class DiskStorage implements StableStorage, Closeable {
     private final HardState recoveredHardState;
     private final Wal wal;
     private final SnapshotFiles snapshots;
+    private final SnapshotFileSink sink;
     private final Snapshot recoveredSnapshot; // or null
     private final List<LogEntry> recoveredEntries;
 
@@ -45,6 +48,7 @@ public final class DiskStorage implements StableStorage, Closeable {
         this.recoveredHardState = hardState;
         this.wal = wal;
         this.snapshots = snapshots;
+        this.sink = new SnapshotFileSink(snapshots);
         this.recoveredSnapshot = recoveredSnapshot;
         this.recoveredEntries = List.copyOf(recoveredEntries);
     }
@@ -188,24 +192,53 @@ public final class DiskStorage implements StableStorage, Closeable {
         }
     }
 
-    /** Saves the snapshot, cuts the WAL before {@code firstKeptIndex}, then deletes older snapshots. */
+    /**
+     * Writes the frozen state machine of {@code job} as a snapshot file, streaming, and returns it
+     * once durable, its data read back from the file on demand. Meant for the snapshot-writer thread:
+     * it touches only its own (temporary, then new) file, never the WAL or the hard state, so the loop
+     * may persist meanwhile. A crash before it returns leaves the previous snapshots and the WAL as
+     * they were, plus a temporary file the next open deletes.
+     */
+    public Snapshot writeSnapshot(SnapshotJob job) throws IOException {
+        return snapshots.write(job.lastIncludedIndex(), job.lastIncludedTerm(), job.members(), job.state()::writeTo);
+    }
+
+    /** Where the chunks of a snapshot the leader sends go: a temporary file in the data directory. */
+    public SnapshotSink snapshotSink() {
+        return sink;
+    }
+
+    /**
+     * Saves the snapshot unless {@link #writeSnapshot} made it durable already, cuts the WAL before
+     * {@code firstKeptIndex}, then deletes older snapshots.
+     */
     @Override
     public void saveSnapshot(Snapshot snapshot, long firstKeptIndex) throws IOException {
-        snapshots.save(snapshot);
+        if (!snapshots.isPublished(snapshot)) {
+            snapshots.save(snapshot);
+        }
         wal.cutBefore(firstKeptIndex);
         snapshots.deleteOld();
     }
 
-    /** Saves the leader's snapshot, empties the WAL (the log continues after it), deletes older snapshots. */
+    /**
+     * Saves the leader's snapshot (publishing the file {@link #snapshotSink()} received it into),
+     * empties the WAL (the log continues after it), deletes older snapshots.
+     */
     @Override
     public void installSnapshot(Snapshot snapshot) throws IOException {
-        snapshots.save(snapshot);
+        if (sink.holds(snapshot)) {
+            sink.publish();
+        } else if (!snapshots.isPublished(snapshot)) {
+            snapshots.save(snapshot);
+        }
         wal.discardAll(snapshot.lastIncludedIndex());
         snapshots.deleteOld();
     }
 
     @Override
     public void close() throws IOException {
+        sink.close();
         wal.close();
     }
 }

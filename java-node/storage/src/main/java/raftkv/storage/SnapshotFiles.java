@@ -1,13 +1,16 @@
 package raftkv.storage;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -18,20 +21,28 @@ import org.slf4j.LoggerFactory;
 import raftkv.core.Snapshot;
 import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.FileSystem;
+import raftkv.storage.fs.ReadableFile;
 
 /**
  * The snapshot files of a data directory, {@code snapshot-<lastIncludedIndex>.snap}, each written
- * whole and then published atomically: write a temporary file, fsync it, rename it, fsync the
+ * as a stream and then published atomically: write a temporary file, fsync it, rename it, fsync the
  * directory. A crash leaves a complete snapshot or none (a leftover temporary file is deleted at
- * open). Every file carries a CRC, checked on load.
+ * open). Every file carries a CRC, checked on load by reading the file through once; the data is
+ * then read from the file on demand ({@link SnapshotFileData}), never loaded whole.
  *
- * <pre>  "RKSN" version:int(1) lastIncludedIndex:long lastIncludedTerm:long members:int (UTF)* length:int data crc32c:int</pre>
+ * <pre>  "RKSN" version:int(2) lastIncludedIndex:long lastIncludedTerm:long members:int (UTF)* data dataLength:long crc32c:int</pre>
+ *
+ * The data's length comes after it, so that the data can be streamed out as it is serialized.
+ * (Version 1, still read, had {@code length:int} before the data.)
  */
 final class SnapshotFiles {
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotFiles.class);
     private static final int MAGIC = 0x52_4B_53_4E; // "RKSN"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int VERSION_1 = 1;
+    private static final int HEAD_BYTES_READ = 64 * 1024; // enough for any header: member ids are short
+    private static final int BUFFER_BYTES = 256 * 1024;
     private static final Pattern NAME = Pattern.compile("snapshot-(\\d{20})\\.snap");
     static final String TEMP_SUFFIX = ".tmp";
     /** Older snapshots kept: if the newest is damaged, one of these may still continue the WAL. */
@@ -56,23 +67,126 @@ final class SnapshotFiles {
         record Damaged(long index, Path file, String why) implements Found {}
     }
 
+    /** What writes a snapshot's data to the file being written. */
+    @FunctionalInterface
+    interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     static String nameOf(long index) {
         return String.format("snapshot-%020d.snap", index);
     }
 
-    /** Writes {@code snapshot} durably; when this returns it survives a power loss. */
-    void save(Snapshot snapshot) throws IOException {
-        Path file = dir.resolve(nameOf(snapshot.lastIncludedIndex()));
-        Path temp = dir.resolve(file.getFileName() + TEMP_SUFFIX);
-        try (FileHandle handle = fs.openTruncated(temp)) {
-            handle.write(encode(snapshot));
-            handle.sync(); // the bytes first: a rename that survives must never name lost bytes
-        }
-        fs.rename(temp, file);
-        fs.syncDirectory(dir); // the new name is an entry of the directory
+    Path fileOf(long index) {
+        return dir.resolve(nameOf(index));
     }
 
-    /** Every snapshot file, newest first, each read and checked; leftover temporary files are deleted. */
+    /** True if {@code snapshot}'s data is its published file in this directory: it is durable already. */
+    boolean isPublished(Snapshot snapshot) {
+        return snapshot.data() instanceof SnapshotFileData data && data.file().equals(fileOf(snapshot.lastIncludedIndex()));
+    }
+
+    /**
+     * Writes a snapshot durably, its data streamed from {@code body} (through a buffer, never whole in
+     * memory); when this returns it survives a power loss. Safe to call from another thread than the
+     * one that persists the log: it touches only its own files.
+     */
+    Snapshot write(long index, long term, List<String> members, Body body) throws IOException {
+        Writing writing = begin(index, term, members);
+        try {
+            body.writeTo(writing.data());
+            return writing.publish();
+        } catch (IOException | RuntimeException e) {
+            writing.abandon();
+            throw e;
+        }
+    }
+
+    /** Writes {@code snapshot}, whose data is anywhere else (memory, another file), durably here. */
+    Snapshot save(Snapshot snapshot) throws IOException {
+        return write(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.members(), out -> {
+            try (InputStream in = snapshot.data().open()) {
+                in.transferTo(out);
+            }
+        });
+    }
+
+    /** Starts the temporary file of a snapshot: the header now, the data as it comes. */
+    Writing begin(long index, long term, List<String> members) throws IOException {
+        return new Writing(index, term, members);
+    }
+
+    /** A snapshot file being written: header, data, then at {@link #publish()} the trailer and the rename. */
+    final class Writing {
+        private final long index;
+        private final long term;
+        private final List<String> members;
+        private final Path temp;
+        private final FileHandle handle;
+        private final ChecksummedOutput out;
+        private final long dataOffset;
+
+        private Writing(long index, long term, List<String> members) throws IOException {
+            this.index = index;
+            this.term = term;
+            this.members = List.copyOf(members);
+            this.temp = dir.resolve(nameOf(index) + TEMP_SUFFIX);
+            this.handle = fs.openTruncated(temp);
+            this.out = new ChecksummedOutput(handle);
+            DataOutputStream header = new DataOutputStream(out);
+            header.writeInt(MAGIC);
+            header.writeInt(VERSION);
+            header.writeLong(index);
+            header.writeLong(term);
+            header.writeInt(members.size());
+            for (String member : members) {
+                header.writeUTF(member);
+            }
+            this.dataOffset = out.count();
+        }
+
+        /** Where the data goes: appended, checksummed, buffered. */
+        OutputStream data() {
+            return out;
+        }
+
+        /** The data as it will be read once published: the bytes written so far, in the final file. */
+        SnapshotFileData publishedData() {
+            return new SnapshotFileData(fs, fileOf(index), dataOffset, out.count() - dataOffset);
+        }
+
+        /** Trailer, fsync, rename, directory fsync: when this returns, the snapshot survives a power loss. */
+        Snapshot publish() throws IOException {
+            return publish(publishedData());
+        }
+
+        Snapshot publish(SnapshotFileData data) throws IOException {
+            if (data.size() != out.count() - dataOffset) {
+                throw new IllegalStateException("data written after " + data + " was handed out");
+            }
+            new DataOutputStream(out).writeLong(data.size());
+            out.finish(); // the CRC, and the buffer to the file
+            handle.sync(); // the bytes first: a rename that survives must never name lost bytes
+            handle.close();
+            fs.rename(temp, fileOf(index));
+            fs.syncDirectory(dir); // the new name is an entry of the directory
+            return new Snapshot(index, term, members, data);
+        }
+
+        /** Gives up: the temporary file goes (a crash would have left it for the next open to delete). */
+        void abandon() {
+            try {
+                handle.close();
+                fs.delete(temp);
+            } catch (NoSuchFileException e) {
+                // gone already
+            } catch (IOException e) {
+                log.warn("could not delete the abandoned snapshot file {}: {}", temp, e.toString());
+            }
+        }
+    }
+
+    /** Every snapshot file, newest first, each checked; leftover temporary files are deleted. */
     List<Found> loadAll() throws IOException {
         List<Found> found = new ArrayList<>();
         for (Path path : fs.list(dir)) {
@@ -105,59 +219,131 @@ final class SnapshotFiles {
         }
     }
 
-    private static byte[] encode(Snapshot snapshot) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(snapshot.size() + 64);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(MAGIC);
-        out.writeInt(VERSION);
-        out.writeLong(snapshot.lastIncludedIndex());
-        out.writeLong(snapshot.lastIncludedTerm());
-        out.writeInt(snapshot.members().size());
-        for (String member : snapshot.members()) {
-            out.writeUTF(member);
-        }
-        byte[] data = snapshot.data();
-        out.writeInt(data.length);
-        out.write(data);
-        out.flush();
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
-        return bytes.toByteArray();
-    }
-
     private Found read(long index, Path file) throws IOException {
-        byte[] bytes = fs.readAllBytes(file);
-        if (bytes.length < 4) {
-            return new Found.Damaged(index, file, "truncated to " + bytes.length + " bytes");
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
-            return new Found.Damaged(index, file, "checksum mismatch");
-        }
-        try {
-            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+        try (ReadableFile in = fs.openForReading(file)) {
+            long size = in.size();
+            if (size < 4) {
+                return new Found.Damaged(index, file, "truncated to " + size + " bytes");
+            }
+            byte[] stored = new byte[4];
+            in.readFully(size - 4, stored, 0, 4);
+            if (checksum(in, size - 4) != ByteBuffer.wrap(stored).getInt()) {
+                return new Found.Damaged(index, file, "checksum mismatch");
+            }
+            byte[] head = new byte[(int) Math.min(HEAD_BYTES_READ, size - 4)];
+            in.readFully(0, head, 0, head.length);
+            DataInputStream header = new DataInputStream(new ByteArrayInputStream(head));
+            int magic = header.readInt();
+            int version = header.readInt();
+            if (magic != MAGIC || (version != VERSION && version != VERSION_1)) {
                 return new Found.Damaged(index, file, "not a version " + VERSION + " raftkv snapshot");
             }
-            long lastIndex = in.readLong();
-            long lastTerm = in.readLong();
+            long lastIndex = header.readLong();
+            long lastTerm = header.readLong();
             List<String> members = new ArrayList<>();
-            for (int n = in.readInt(); n > 0; n--) {
-                members.add(in.readUTF());
+            for (int n = header.readInt(); n > 0; n--) {
+                members.add(header.readUTF());
             }
-            int length = in.readInt();
-            if (length < 0 || length != in.available()) {
-                return new Found.Damaged(index, file, "bad data length " + length);
+            long dataOffset = head.length - header.available();
+            long length;
+            if (version == VERSION_1) {
+                length = header.readInt();
+                dataOffset += 4;
+                if (length != size - 4 - dataOffset) {
+                    return new Found.Damaged(index, file, "bad data length " + length);
+                }
+            } else {
+                byte[] trailer = new byte[8];
+                in.readFully(size - 12, trailer, 0, 8);
+                length = ByteBuffer.wrap(trailer).getLong();
+                if (length < 0 || length != size - 12 - dataOffset) {
+                    return new Found.Damaged(index, file, "bad data length " + length);
+                }
             }
-            Snapshot snapshot = new Snapshot(lastIndex, lastTerm, members, in.readNBytes(length));
             if (lastIndex != index) {
                 return new Found.Damaged(index, file, "holds index " + lastIndex);
             }
-            return new Found.Valid(index, file, snapshot);
+            return new Found.Valid(index, file,
+                    new Snapshot(lastIndex, lastTerm, members, new SnapshotFileData(fs, file, dataOffset, length)));
         } catch (IOException | RuntimeException e) {
             return new Found.Damaged(index, file, "malformed: " + e.getMessage());
+        }
+    }
+
+    /** The CRC-32C of the file's first {@code length} bytes, read through a buffer. */
+    private static int checksum(ReadableFile in, long length) throws IOException {
+        CRC32C crc = new CRC32C();
+        byte[] buffer = new byte[(int) Math.min(BUFFER_BYTES, Math.max(1, length))];
+        for (long position = 0; position < length; ) {
+            int n = in.read(position, buffer, 0, (int) Math.min(buffer.length, length - position));
+            if (n < 0) {
+                throw new java.io.EOFException("the file ends at " + position);
+            }
+            crc.update(buffer, 0, n);
+            position += n;
+        }
+        return (int) crc.getValue();
+    }
+
+    /**
+     * Appends to a file through a buffer, keeping the CRC-32C and the count of every byte; {@link #finish}
+     * adds the CRC (not itself checksummed) and writes out the buffer.
+     */
+    private static final class ChecksummedOutput extends OutputStream {
+        private final FileHandle handle;
+        private final CRC32C crc = new CRC32C();
+        private final byte[] buffer = new byte[BUFFER_BYTES];
+        private int buffered;
+        private long count;
+
+        ChecksummedOutput(FileHandle handle) {
+            this.handle = handle;
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (buffered == buffer.length) {
+                drain();
+            }
+            buffer[buffered++] = (byte) b;
+            crc.update(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            crc.update(bytes, offset, length);
+            count += length;
+            while (length > 0) {
+                if (buffered == buffer.length) {
+                    drain();
+                }
+                int n = Math.min(length, buffer.length - buffered);
+                System.arraycopy(bytes, offset, buffer, buffered, n);
+                buffered += n;
+                offset += n;
+                length -= n;
+            }
+        }
+
+        void finish() throws IOException {
+            byte[] value = ByteBuffer.allocate(4).putInt((int) crc.getValue()).array();
+            if (buffered + 4 > buffer.length) {
+                drain();
+            }
+            System.arraycopy(value, 0, buffer, buffered, 4);
+            buffered += 4;
+            drain();
+        }
+
+        private void drain() throws IOException {
+            // The handle writes the bytes before it returns and keeps no reference: the buffer is reused.
+            handle.write(buffered == buffer.length ? buffer : Arrays.copyOf(buffer, buffered));
+            buffered = 0;
         }
     }
 }

@@ -29,6 +29,12 @@ class SnapshotStorageTest {
         return new Snapshot(index, 1, MEMBERS, ("state at " + index).getBytes());
     }
 
+    /** A recovered snapshot, its data (read from its file) in memory: comparable with {@link #snapshot}. */
+    private static Snapshot inMemory(Snapshot snapshot) {
+        return new Snapshot(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.members(),
+                snapshot.data().readAll());
+    }
+
     private static Path snapshotFile(long index) {
         return DIR.resolve(SnapshotFiles.nameOf(index));
     }
@@ -50,7 +56,7 @@ class SnapshotStorageTest {
         storage.persist(null, 0, WalFixture.entries(1, 11, 12));
         fs.crash();
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
-            assertThat(reopened.recoveredSnapshot()).contains(snapshot(8));
+            assertThat(reopened.recoveredSnapshot().map(SnapshotStorageTest::inMemory)).contains(snapshot(8));
             // The WAL keeps 7..12 (two trailing entries behind the snapshot); the node restarts after it.
             assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 9, 12));
         }
@@ -69,8 +75,11 @@ class SnapshotStorageTest {
         fs.createDirectoriesDurably(DIR);
         new SnapshotFiles(fs, DIR).save(snapshot(8));
         fs.crash();
-        assertThat(new SnapshotFiles(fs, DIR).loadAll())
-                .containsExactly(new SnapshotFiles.Found.Valid(8, snapshotFile(8), snapshot(8)));
+        List<SnapshotFiles.Found> found = new SnapshotFiles(fs, DIR).loadAll();
+        assertThat(found).singleElement().isInstanceOfSatisfying(SnapshotFiles.Found.Valid.class, valid -> {
+            assertThat(valid.file()).isEqualTo(snapshotFile(8));
+            assertThat(inMemory(valid.snapshot())).isEqualTo(snapshot(8));
+        });
     }
 
     @Test
@@ -151,7 +160,7 @@ class SnapshotStorageTest {
         }
         fs.crash();
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
-            assertThat(reopened.recoveredSnapshot()).contains(snapshot(20));
+            assertThat(reopened.recoveredSnapshot().map(SnapshotStorageTest::inMemory)).contains(snapshot(20));
             assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 21, 21));
         }
     }
@@ -185,10 +194,10 @@ class SnapshotStorageTest {
             try (DiskStorage recovered = DiskStorage.open(fs.disk, DIR)) {
                 Snapshot snapshot = recovered.recoveredSnapshot().orElseThrow();
                 if (acknowledged || snapshot.lastIncludedIndex() == 8) {
-                    assertThat(snapshot).as("crash at %d", crashAt).isEqualTo(installed);
+                    assertThat(inMemory(snapshot)).as("crash at %d", crashAt).isEqualTo(installed);
                     assertThat(recovered.recoveredEntries()).as("crash at %d", crashAt).isEmpty();
                 } else {
-                    assertThat(snapshot).as("crash at %d", crashAt).isEqualTo(snapshot(4));
+                    assertThat(inMemory(snapshot)).as("crash at %d", crashAt).isEqualTo(snapshot(4));
                     assertThat(recovered.recoveredEntries()).as("crash at %d", crashAt)
                             .isEqualTo(WalFixture.entries(1, 5, 10));
                 }
@@ -202,7 +211,7 @@ class SnapshotStorageTest {
                 recovered.persist(null, 0, List.of(new LogEntry(2, 9, new Command.Noop(), null)));
             }
             try (DiskStorage again = DiskStorage.open(fs.disk, DIR)) {
-                assertThat(again.recoveredSnapshot()).as("crash at %d", crashAt).contains(installed);
+                assertThat(again.recoveredSnapshot().map(SnapshotStorageTest::inMemory)).as("crash at %d", crashAt).contains(installed);
                 assertThat(again.recoveredEntries()).extracting(LogEntry::index, LogEntry::term)
                         .as("crash at %d", crashAt).containsExactly(tuple(9L, 2L));
             }
@@ -255,7 +264,7 @@ class SnapshotStorageTest {
         }
         corrupt(fs, snapshotFile(8));
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
-            assertThat(reopened.recoveredSnapshot()).contains(snapshot(4));
+            assertThat(reopened.recoveredSnapshot().map(SnapshotStorageTest::inMemory)).contains(snapshot(4));
             assertHoldsEveryEntry(reopened, 10);
         }
     }

@@ -52,6 +52,7 @@ class MetricsTest extends OneNodeClusterTest {
                 Map.entry("raftkv_append_entries_rejected_total", "counter"),
                 Map.entry("raftkv_event_loop_turn_seconds", "histogram"),
                 Map.entry("raftkv_snapshot_seconds", "histogram"),
+                Map.entry("raftkv_snapshot_write_seconds", "histogram"),
                 Map.entry("raftkv_state_keys", "gauge"),
                 Map.entry("raftkv_state_bytes", "gauge"),
                 Map.entry("raftkv_state_quota_bytes", "gauge"),

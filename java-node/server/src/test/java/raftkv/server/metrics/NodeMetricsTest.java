@@ -103,6 +103,16 @@ class NodeMetricsTest {
     }
 
     @Test
+    void theWriterThreadsPartOfASnapshotIsTimedApartFromTheWhole() {
+        Snapshot snapshot = new Snapshot(10, 1, List.of("n1"), new byte[100]);
+        metrics.snapshotWritten(snapshot, 400_000_000); // streamed, fsynced, renamed
+        metrics.snapshotTaken(snapshot, 500_000_000); // from the freeze until back on the loop
+        assertThat(sample("raftkv_snapshot_write_seconds_count")).isEqualTo(1);
+        assertThat(sample("raftkv_snapshot_write_seconds_sum")).isEqualTo(0.4);
+        assertThat(sample("raftkv_snapshot_seconds_sum")).isEqualTo(0.5);
+    }
+
+    @Test
     void snapshotChunksSentAreCountedInBytesPerFollower() {
         var chunk = new Message.InstallSnapshot(2, "n1", "n2", 10, 1, List.of("n1", "n2"), 0, new byte[300], false);
         var last = new Message.InstallSnapshot(2, "n1", "n2", 10, 1, List.of("n1", "n2"), 300, new byte[50], true);

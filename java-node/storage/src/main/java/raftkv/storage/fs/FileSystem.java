@@ -44,6 +44,9 @@ public interface FileSystem {
 
     byte[] readAllBytes(Path file) throws IOException;
 
+    /** Opens {@code file} to read at any position (a snapshot, too big to read whole). */
+    ReadableFile openForReading(Path file) throws IOException;
+
     /** Opens {@code file} for appending, creating it empty if it does not exist. */
     FileHandle openAppending(Path file) throws IOException;
 

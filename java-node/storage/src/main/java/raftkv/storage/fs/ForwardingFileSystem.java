@@ -43,6 +43,11 @@ public abstract class ForwardingFileSystem implements FileSystem {
     }
 
     @Override
+    public ReadableFile openForReading(Path file) throws IOException {
+        return inner.openForReading(file);
+    }
+
+    @Override
     public FileHandle openAppending(Path file) throws IOException {
         return wrap(inner.openAppending(file), file);
     }

@@ -34,6 +34,27 @@ public final class RealFileSystem implements FileSystem {
     }
 
     @Override
+    public ReadableFile openForReading(Path file) throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        return new ReadableFile() {
+            @Override
+            public long size() throws IOException {
+                return channel.size();
+            }
+
+            @Override
+            public int read(long position, byte[] buffer, int offset, int length) throws IOException {
+                return channel.read(ByteBuffer.wrap(buffer, offset, length), position); // positional: no shared cursor
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
+    }
+
+    @Override
     public FileHandle openAppending(Path file) throws IOException {
         return open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     }

@@ -81,6 +81,51 @@ public final class StrictMemFileSystem implements FileSystem {
         return Arrays.copyOf(memFile.data, memFile.length);
     }
 
+    /** Reads what the file holds now, synced or not; like a POSIX descriptor, it outlives a deletion. */
+    @Override
+    public synchronized ReadableFile openForReading(Path file) throws IOException {
+        MemFile memFile = file(file);
+        long openedIn = generation;
+        return new ReadableFile() {
+            private boolean closed;
+
+            @Override
+            public long size() throws IOException {
+                synchronized (StrictMemFileSystem.this) {
+                    check();
+                    return memFile.length;
+                }
+            }
+
+            @Override
+            public int read(long position, byte[] buffer, int offset, int length) throws IOException {
+                synchronized (StrictMemFileSystem.this) {
+                    check();
+                    if (position >= memFile.length) {
+                        return length == 0 ? 0 : -1;
+                    }
+                    int n = (int) Math.min(length, memFile.length - position);
+                    System.arraycopy(memFile.data, (int) position, buffer, offset, n);
+                    return n;
+                }
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+
+            private void check() throws IOException {
+                if (closed) {
+                    throw new IOException("file is closed");
+                }
+                if (openedIn != generation) {
+                    throw new IOException("file was opened before a crash");
+                }
+            }
+        };
+    }
+
     @Override
     public synchronized FileHandle openAppending(Path file) throws IOException {
         return new MemHandle(fileCreatingIt(file), generation);

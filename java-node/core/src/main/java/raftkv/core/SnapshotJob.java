@@ -1,0 +1,24 @@
+package raftkv.core;
+
+import java.util.List;
+
+/**
+ * A snapshot to write: the frozen state machine and what Raft records with it (dissertation §5.1,
+ * Figure 5.1: the last included index and term, the configuration).
+ *
+ * @param state the state machine as of {@code lastIncludedIndex}, safe to read from another thread
+ */
+public record SnapshotJob(long lastIncludedIndex, long lastIncludedTerm, List<String> members, KvStore.Frozen state) {
+
+    public SnapshotJob {
+        members = List.copyOf(members);
+        if (state.index() != lastIncludedIndex) {
+            throw new IllegalArgumentException("the state is at " + state.index() + ", not " + lastIncludedIndex);
+        }
+    }
+
+    /** The snapshot with its data in memory: for tests and small states. */
+    public Snapshot inMemory() {
+        return new Snapshot(lastIncludedIndex, lastIncludedTerm, members, state.toBytes());
+    }
+}
