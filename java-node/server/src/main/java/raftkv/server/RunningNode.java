@@ -89,16 +89,17 @@ public final class RunningNode implements AutoCloseable {
         return loop;
     }
 
-    /** The HTTP port actually bound (useful when the configuration asked for port 0). */
-    /** Client requests holding a place, and waiting for one, now (admission control; docs/api.md). */
+    /** Client requests holding a place now (admission control; docs/api.md). */
     public int inflightRequests() {
         return api.inflightRequests();
     }
 
+    /** Client requests waiting for a place now (admission control). */
     public int waitingRequests() {
         return api.waitingRequests();
     }
 
+    /** The HTTP port actually bound (useful when the configuration asked for port 0). */
     public int port() {
         return api.port();
     }
