@@ -66,7 +66,8 @@ DATA=$DIR/data
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 container() { echo "raftkv-$1"; }
-peers() { local p="" n; for n in "${NODES[@]}"; do p+="${p:+,}$n=http://$n:8080"; done; echo "$p"; }
+# Every node's client URL (--peers), or with "8081", its peer URL (--peer-urls).
+peers() { local p="" n port=${1:-8080}; for n in "${NODES[@]}"; do p+="${p:+,}$n=http://$n:$port"; done; echo "$p"; }
 
 # `docker compose` (v2) if the docker CLI has it, else docker-compose (1.29 works).
 COMPOSE=()
@@ -239,7 +240,7 @@ start_node() {
     echo \"\$(date -Is) cluster.sh starting raftkv (\${cds:-no class-data archive for this jar})\" >> $LOGFILE; \
     start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
       --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS \$cds -jar \$jar \
-      --id $n --listen 0.0.0.0:8080 --peers $(peers) --data-dir $DATA --cluster-token $(cluster_token) $bug \
+      --id $n --listen 0.0.0.0:8080 --peers $(peers) --listen-peers 0.0.0.0:8081 --peer-urls $(peers 8081) --data-dir $DATA --cluster-token $(cluster_token) $bug \
       >> $LOGFILE 2>&1"
 }
 

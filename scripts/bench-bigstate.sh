@@ -26,7 +26,7 @@
 #   RESTART_AT [60]      % of KEYS in when it is restarted
 #   NODE_JAVA_OPTS [-Xmx512m]  JVM options of the nodes (-XX:+ExitOnOutOfMemoryError is always added)
 #   NODE_OPTS []         extra node options, e.g. "--snapshot-entries 2000" or "--max-state-bytes 50000000"
-#   BASE_PORT [9500]     nodes on 127.0.0.1:BASE_PORT+1..3
+#   BASE_PORT [9500]     nodes on 127.0.0.1:BASE_PORT+1..3, their peer ports BASE_PORT+11..13
 #   LOAD_LIMIT [1800]    seconds the load may take at most     CATCHUP_LIMIT [300] seconds after the restart
 #   PAGE [10000]         ids per page of the GET /kv and /debug/kv walks
 #   KEEP_DATA=1          keep the nodes' data directories      NO_INSTALL=1  do not apt-get install wrk/jq
@@ -78,8 +78,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     || { $sudo apt-get update -q >&2 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >&2; } \
     || die "could not install ${need_pkgs[*]}: apt-get install ${need_pkgs[*]}"
 fi
-for i in 1 2 3; do
-  ss -Hltn "sport = :$((BASE_PORT + i))" | grep -q . && die "port $((BASE_PORT + i)) is already in use (set BASE_PORT)"
+for p in $((BASE_PORT + 1)) $((BASE_PORT + 2)) $((BASE_PORT + 3)) $((BASE_PORT + 11)) $((BASE_PORT + 12)) $((BASE_PORT + 13)); do
+  ss -Hltn "sport = :$p" | grep -q . && die "port $p is already in use (set BASE_PORT)"
 done
 
 # ---- processes ------------------------------------------------------------------------------------
@@ -120,13 +120,15 @@ mkdir -p "$OUT/data" "$OUT/logs"
 
 port() { echo $((BASE_PORT + ${1#n})); }
 url() { echo "http://127.0.0.1:$(port "$1")"; }
+peer_port() { echo $((BASE_PORT + 10 + ${1#n})); }
 peers() { local n l=""; for n in "${NODES[@]}"; do l+="${l:+,}$n=$(url "$n")"; done; echo "$l"; }
+peer_urls() { local n l=""; for n in "${NODES[@]}"; do l+="${l:+,}$n=http://127.0.0.1:$(peer_port "$n")"; done; echo "$l"; }
 
 # start_node NODE LOGNAME
 start_node() {
   # shellcheck disable=SC2086 # option lists
   "$JAVA" -XX:+ExitOnOutOfMemoryError $NODE_JAVA_OPTS -jar "$NODE_JAR" --id "$1" --listen "127.0.0.1:$(port "$1")" \
-    --peers "$(peers)" --data-dir "$OUT/data/$1" $NODE_OPTS >"$OUT/logs/$2.log" 2>&1 &
+    --peers "$(peers)" --listen-peers "127.0.0.1:$(peer_port "$1")" --peer-urls "$(peer_urls)" --data-dir "$OUT/data/$1" $NODE_OPTS >"$OUT/logs/$2.log" 2>&1 &
   PID[$1]=$!
   echo "$!" >>"$OUT/pids"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a 3-node raftkv cluster on this machine, on 127.0.0.1 only.
 #
-#   scripts/local-cluster.sh start   # nodes n1..n3 on ports BASE_PORT+1..+3 (default 9001-9003)
+#   scripts/local-cluster.sh start   # nodes n1..n3 on ports BASE_PORT+1..+3 (default 9001-9003),
+#                                    # their peer ports on PEER_BASE_PORT+1..+3 (default BASE_PORT+10: 9011-9013)
 #   scripts/local-cluster.sh stop    # stops them, by the pids recorded at start
 #   scripts/local-cluster.sh status  # each node's /status
 #
@@ -16,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BASE_PORT=${BASE_PORT:-9000}
+PEER_BASE_PORT=${PEER_BASE_PORT:-$((BASE_PORT + 10))}
 RUN_DIR=${RUN_DIR:-run/local}
 NODE_JAR=${NODE_JAR:-java-node/server/target/raftkv-node.jar}
 NODE_OPTS=${NODE_OPTS:-}
@@ -24,10 +26,13 @@ JAVA_HOME=${JAVA_HOME:-$(scripts/find-jdk.sh)}
 JAVA="$JAVA_HOME/bin/java"
 
 port_of() { echo $((BASE_PORT + ${1#n})); }
+peer_port_of() { echo $((PEER_BASE_PORT + ${1#n})); }
 
+# Every node's client URL (--peers), or with "peer", its peer URL (--peer-urls).
 peers() {
-  local list="" n
-  for n in "${NODES[@]}"; do list+="${list:+,}$n=http://127.0.0.1:$(port_of "$n")"; done
+  local list="" n port=port_of
+  [ "${1:-}" = peer ] && port=peer_port_of
+  for n in "${NODES[@]}"; do list+="${list:+,}$n=http://127.0.0.1:$($port "$n")"; done
   echo "$list"
 }
 
@@ -64,7 +69,7 @@ start() {
     mkdir -p "$RUN_DIR/$n"
     # shellcheck disable=SC2086 # NODE_OPTS is a list of options
     nohup "$JAVA" -Xmx256m -XX:+ExitOnOutOfMemoryError -jar "$NODE_JAR" --id "$n" --listen "127.0.0.1:$(port_of "$n")" \
-      --peers "$(peers)" --data-dir "$RUN_DIR/$n" --cluster-token "$token" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
+      --peers "$(peers)" --listen-peers "127.0.0.1:$(peer_port_of "$n")" --peer-urls "$(peers peer)" --data-dir "$RUN_DIR/$n" --cluster-token "$token" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
     echo $! >"$RUN_DIR/$n.pid"
   done
   for n in "${NODES[@]}"; do

@@ -48,7 +48,8 @@ cluster_prerequisites() {
 
   for p in $((ETCD_CLIENT_BASE + 1)) $((ETCD_CLIENT_BASE + 2)) $((ETCD_CLIENT_BASE + 3)) \
            $((ETCD_PEER_BASE + 1)) $((ETCD_PEER_BASE + 2)) $((ETCD_PEER_BASE + 3)) \
-           $((RAFTKV_BASE + 1)) $((RAFTKV_BASE + 2)) $((RAFTKV_BASE + 3)); do
+           $((RAFTKV_BASE + 1)) $((RAFTKV_BASE + 2)) $((RAFTKV_BASE + 3)) \
+           $((RAFTKV_BASE + 11)) $((RAFTKV_BASE + 12)) $((RAFTKV_BASE + 13)); do
     if ss -Hltn "sport = :$p" | grep -q .; then die "port $p on this machine is already in use"; fi
   done
 }

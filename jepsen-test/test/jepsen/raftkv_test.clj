@@ -197,6 +197,7 @@
            (take 4 (db/node-args (assoc test :node-java-opts " -Xmx256m  -XX:+UseSerialGC") "n1"))))
     (is (= ["-jar" "/opt/raftkv/raftkv-node.jar" "--id" "n2" "--listen" "0.0.0.0:8080"
             "--peers" "n1=http://n1:8080,n2=http://n2:8080,n3=http://n3:8080"
+            "--listen-peers" "0.0.0.0:8081" "--peer-urls" "n1=http://n1:8081,n2=http://n2:8081,n3=http://n3:8081"
             "--data-dir" "/opt/raftkv/data" "--request-timeout-ms" "2000"]
            (db/node-args test "n2")))
     (is (= ["--request-timeout-ms" "4500"]

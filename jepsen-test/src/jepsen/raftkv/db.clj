@@ -3,7 +3,7 @@
 
   Conventions (shared with the Docker setup): on each node the jar lives at
   /opt/raftkv/raftkv-node.jar, the pidfile is /opt/raftkv/raftkv.pid, the log
-  /opt/raftkv/raftkv.log, the data /opt/raftkv/data, HTTP on port 8080.
+  /opt/raftkv/raftkv.log, the data /opt/raftkv/data, HTTP on port 8080, peers on port 8081.
 
   Every signal goes to the pid in the pidfile (or, as a last resort during setup, to the pid
   listening on port 8080): never to processes matched by name."
@@ -29,11 +29,22 @@
   "Deliberate Raft violations the node can be started with (--bug NAME)."
   #{"stale-read" "commit-previous-term" "forget-vote" "ack-before-commit" "snapshot-drops-sessions"})
 
+(def peer-port
+  "The port raftkv nodes take their peers' Raft streams on (--listen-peers), apart from clients."
+  8081)
+
 (defn peers-arg
   "The --peers argument: n1=http://n1:8080,n2=http://n2:8080,..."
   [nodes]
   (->> nodes
        (map (fn [node] (str node "=" (client/node-url node))))
+       (str/join ",")))
+
+(defn peer-urls-arg
+  "The --peer-urls argument: n1=http://n1:8081,n2=http://n2:8081,..."
+  [nodes]
+  (->> nodes
+       (map (fn [node] (str node "=http://" node ":" peer-port)))
        (str/join ",")))
 
 (defn random-token
@@ -59,6 +70,8 @@
              "--id" node
              "--listen" (str "0.0.0.0:" client/port)
              "--peers" (peers-arg (:nodes test))
+             "--listen-peers" (str "0.0.0.0:" peer-port)
+             "--peer-urls" (peer-urls-arg (:nodes test))
              "--data-dir" data-dir
              "--request-timeout-ms" (str (node-request-timeout-ms test))])
       ; Peers present it on /raft/*, operators on /admin/* (a node without one refuses /admin/*).

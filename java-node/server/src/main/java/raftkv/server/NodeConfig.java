@@ -30,6 +30,9 @@ import raftkv.core.StateQuota;
  *     state machine too, so the same on every node ({@code --max-state-bytes})
  * @param limits how much client work the node holds at once ({@link Limits})
  * @param connections how the HTTP server bounds connections and slow clients ({@link Connections})
+ * @param peerPort where this node takes its peers' Raft streams and where it sends its own ({@link PeerPort})
+ *
+ * <p>Built with {@link #builder}: nineteen positional arguments would be read by nobody.
  */
 public record NodeConfig(
         String id,
@@ -49,12 +52,13 @@ public record NodeConfig(
         SessionLimits sessions,
         StateQuota quota,
         Limits limits,
-        Connections connections) {
+        Connections connections,
+        PeerPort peerPort) {
 
     /**
-     * The HTTP server's bounds on connections, against floods and slow clients (slowloris). One
-     * port serves clients and peers, so these apply to both, except that a peer stream, once its
-     * token is checked, has no deadline (it is a request whose body never ends, by design).
+     * The HTTP server's bounds on connections, against floods and slow clients (slowloris), on the
+     * client port (and on the peers' port when they share it). A peer stream, once its token is
+     * checked, has no deadline: it is a request whose body never ends, by design.
      *
      * @param maxConnections open connections at most; at the bound Jetty stops accepting, and new
      *     connections wait in the kernel's backlog until one closes
@@ -78,7 +82,7 @@ public record NodeConfig(
     /**
      * The bounds that keep a node alive under more load than it can serve: beyond them it refuses
      * work ({@code 429}, definite) instead of holding it. Grouped here, not as positional fields of
-     * the config, so that new limits are added by name ({@code with...}).
+     * the config, so that new limits are added by name.
      *
      * @param maxInflightRequests client requests a node holds at once: writes awaiting commit, reads
      *     awaiting a read index, requests waiting for or forwarded to a leader ({@code --max-inflight-requests})
@@ -106,13 +110,21 @@ public record NodeConfig(
 
         /**
          * A waiting request holds no body and no event, only its connection's buffers and a parked
-         * virtual thread: a few KiB (docs/api.md, "Admission control", has the measurement). 8,192
-         * of them fit beside the in-flight ones in the 256 MiB heap.
+         * virtual thread: a few KiB (docs/api.md, "Admission control", has the measurement). 16,384:
+         * more than {@link Connections#DEFAULT}'s connections, and an HTTP/1.1 connection has one
+         * request at a time, so with the default bounds the room is never full; every client waits
+         * its turn instead. (At 8,192 the requests of 10,000 connections that found it full were
+         * refused, sent again at once, and their refusals took the CPU the writes needed.)
          */
-        public static final int DEFAULT_MAX_WAITING_REQUESTS = 8_192;
+        public static final int DEFAULT_MAX_WAITING_REQUESTS = 16_384;
 
-        /** One second, the {@code Retry-After} a refused request is told: waiting here is no worse. */
-        public static final int DEFAULT_ADMISSION_WAIT_MS = 1_000;
+        /**
+         * Five seconds, the default {@code --request-timeout-ms}: a place goes first come, first
+         * served, so a request waits about (requests ahead of it) / (requests answered per second),
+         * 1.5-2 s at 10,000 connections of writes on a 2-core machine. A shorter wait refused the
+         * tail of that queue, whose clients came straight back.
+         */
+        public static final int DEFAULT_ADMISSION_WAIT_MS = 5_000;
 
         public static final Limits DEFAULTS = new Limits(DEFAULT_MAX_INFLIGHT_REQUESTS, DEFAULT_MAX_INFLIGHT_BODY_KIB,
                 DEFAULT_MAX_WAITING_REQUESTS, DEFAULT_ADMISSION_WAIT_MS);
@@ -164,24 +176,6 @@ public record NodeConfig(
         return StateQuota.halfOfHeap(Runtime.getRuntime().maxMemory());
     }
 
-    /** The configuration with the default session limits, quota, limits and connection bounds. */
-    public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
-            int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
-            String clusterToken, int requestTimeoutMs, int snapshotEntries, int snapshotTrailingEntries) {
-        this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
-                heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries,
-                SessionLimits.DEFAULT, defaultQuota(), Limits.DEFAULTS, Connections.DEFAULT);
-    }
-
-    /** The configuration with the default snapshot settings and limits. */
-    public NodeConfig(String id, String listenHost, int listenPort, SortedMap<String, URI> members, Path dataDir,
-            int tickMs, int electionTimeoutMinMs, int electionTimeoutMaxMs, int heartbeatMs, Set<Bug> bugs,
-            String clusterToken, int requestTimeoutMs) {
-        this(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs, electionTimeoutMaxMs,
-                heartbeatMs, bugs, clusterToken, requestTimeoutMs, RaftConfig.DEFAULT_SNAPSHOT_ENTRIES,
-                RaftConfig.DEFAULT_SNAPSHOT_TRAILING_ENTRIES);
-    }
-
     public NodeConfig {
         Objects.requireNonNull(id, "id");
         members = new TreeMap<>(members);
@@ -190,6 +184,11 @@ public record NodeConfig(
         Objects.requireNonNull(quota, "quota");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(peerPort, "peerPort");
+        if (peerPort instanceof PeerPort.Own own && !own.urls().keySet().equals(members.keySet())) {
+            throw new IllegalArgumentException("--peer-urls must name the same nodes as --peers: "
+                    + own.urls().keySet() + " vs " + members.keySet());
+        }
         if (!members.containsKey(id)) {
             throw new IllegalArgumentException("--peers must include this node's own id '" + id + "'");
         }
@@ -217,39 +216,140 @@ public record NodeConfig(
         }
     }
 
-    /** The same configuration with other session limits. */
-    public NodeConfig withSessions(SessionLimits newSessions) {
-        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
-                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, newSessions, quota, limits, connections);
-    }
-
-    /** The same configuration with another state quota. */
-    public NodeConfig withQuota(StateQuota newQuota) {
-        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
-                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, sessions, newQuota, limits, connections);
-    }
-
-    /** The same configuration with other limits on the client work held at once. */
-    public NodeConfig withLimits(Limits newLimits) {
-        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
-                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, sessions, quota, newLimits, connections);
-    }
-
-    /** The same configuration with other connection bounds. */
-    public NodeConfig withConnections(Connections newConnections) {
-        return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
-                electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                snapshotTrailingEntries, sessions, quota, limits, newConnections);
-    }
-
-    /** The peers' URLs: every member but this node. */
+    /** The peers' client URLs (every member but this node): where client requests are forwarded. */
     public Map<String, URI> peers() {
         Map<String, URI> peers = new TreeMap<>(members);
         peers.remove(id);
         return peers;
+    }
+
+    /** Where this node streams Raft messages to each peer: their peer ports, or their client URLs. */
+    public Map<String, URI> peerStreamUrls() {
+        Map<String, URI> urls = new TreeMap<>(switch (peerPort) {
+            case PeerPort.SharedWithClients shared -> members;
+            case PeerPort.Own own -> own.urls();
+        });
+        urls.remove(id);
+        return urls;
+    }
+
+    /** A builder for a node {@code id} of the cluster {@code members} (client URLs), keeping its data in {@code dataDir}. */
+    public static Builder builder(String id, SortedMap<String, URI> members, Path dataDir) {
+        return new Builder(id, members, dataDir);
+    }
+
+    /** A builder holding this configuration, to change a setting or two (tests, benchmarks). */
+    public Builder toBuilder() {
+        return new Builder(id, members, dataDir)
+                .listen(listenHost, listenPort)
+                .timing(tickMs, electionTimeoutMinMs, electionTimeoutMaxMs, heartbeatMs)
+                .bugs(bugs)
+                .clusterToken(clusterToken)
+                .requestTimeoutMs(requestTimeoutMs)
+                .snapshots(snapshotEntries, snapshotTrailingEntries)
+                .sessions(sessions)
+                .quota(quota)
+                .limits(limits)
+                .connections(connections)
+                .peerPort(peerPort);
+    }
+
+    /** Builds a {@link NodeConfig}; every setting has the default {@code raftkv-node --help} shows. */
+    public static final class Builder {
+        private final String id;
+        private final SortedMap<String, URI> members;
+        private final Path dataDir;
+        private String listenHost = "127.0.0.1";
+        private int listenPort;
+        private int tickMs = 10;
+        private int electionTimeoutMinMs = 300;
+        private int electionTimeoutMaxMs = 600;
+        private int heartbeatMs = 50;
+        private Set<Bug> bugs = Set.of();
+        private String clusterToken;
+        private int requestTimeoutMs = 5_000;
+        private int snapshotEntries = RaftConfig.DEFAULT_SNAPSHOT_ENTRIES;
+        private int snapshotTrailingEntries = RaftConfig.DEFAULT_SNAPSHOT_TRAILING_ENTRIES;
+        private SessionLimits sessions = SessionLimits.DEFAULT;
+        private StateQuota quota = defaultQuota();
+        private Limits limits = Limits.DEFAULTS;
+        private Connections connections = Connections.DEFAULT;
+        private PeerPort peerPort = new PeerPort.SharedWithClients();
+
+        private Builder(String id, SortedMap<String, URI> members, Path dataDir) {
+            this.id = id;
+            this.members = members;
+            this.dataDir = dataDir;
+        }
+
+        /** Where clients connect (port 0: any free port, for tests). */
+        public Builder listen(String host, int port) {
+            this.listenHost = host;
+            this.listenPort = port;
+            return this;
+        }
+
+        /** The Raft clock period, the randomized election timeout's range and the heartbeat period. */
+        public Builder timing(int tick, int electionMinMs, int electionMaxMs, int heartbeat) {
+            this.tickMs = tick;
+            this.electionTimeoutMinMs = electionMinMs;
+            this.electionTimeoutMaxMs = electionMaxMs;
+            this.heartbeatMs = heartbeat;
+            return this;
+        }
+
+        public Builder bugs(Set<Bug> enabled) {
+            this.bugs = enabled;
+            return this;
+        }
+
+        /** The shared secret of peers and operators; null: none (local tests only). */
+        public Builder clusterToken(String token) {
+            this.clusterToken = token;
+            return this;
+        }
+
+        public Builder requestTimeoutMs(int millis) {
+            this.requestTimeoutMs = millis;
+            return this;
+        }
+
+        public Builder snapshots(int entries, int trailingEntries) {
+            this.snapshotEntries = entries;
+            this.snapshotTrailingEntries = trailingEntries;
+            return this;
+        }
+
+        public Builder sessions(SessionLimits newSessions) {
+            this.sessions = newSessions;
+            return this;
+        }
+
+        public Builder quota(StateQuota newQuota) {
+            this.quota = newQuota;
+            return this;
+        }
+
+        public Builder limits(Limits newLimits) {
+            this.limits = newLimits;
+            return this;
+        }
+
+        public Builder connections(Connections newConnections) {
+            this.connections = newConnections;
+            return this;
+        }
+
+        public Builder peerPort(PeerPort newPeerPort) {
+            this.peerPort = newPeerPort;
+            return this;
+        }
+
+        public NodeConfig build() {
+            return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
+                    electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
+                    snapshotTrailingEntries, sessions, quota, limits, connections, peerPort);
+        }
     }
 
     public RaftConfig raftConfig() {

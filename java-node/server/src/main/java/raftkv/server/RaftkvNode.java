@@ -43,12 +43,24 @@ public final class RaftkvNode implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "This node's id; must appear in --peers.")
     String id;
 
-    @Option(names = "--listen", required = true, description = "HOST:PORT to serve clients and peers on.")
+    @Option(names = "--listen", required = true,
+            description = "HOST:PORT to serve clients on (and peers, without --listen-peers).")
     String listen;
 
     @Option(names = "--peers", required = true,
-            description = "Every node, this one included: ID=URL,ID=URL,... e.g. n1=http://n1:8080")
+            description = "Every node, this one included, and its client URL: ID=URL,ID=URL,... e.g. n1=http://n1:8080."
+                    + " Followers forward client requests there; without --peer-urls, peers stream Raft messages there too.")
     String peers;
+
+    @Option(names = "--listen-peers",
+            description = "HOST:PORT to serve the peers' Raft streams on, apart from clients (on platform threads, so"
+                    + " that no client load delays a heartbeat). Needs --peer-urls. Default: the --listen port.")
+    String listenPeers;
+
+    @Option(names = "--peer-urls",
+            description = "Every node's peer URL (its --listen-peers): ID=URL,... e.g. n1=http://n1:8081; same ids as"
+                    + " --peers. Needs --listen-peers.")
+    String peerUrls;
 
     @Option(names = "--data-dir", required = true, description = "Directory for the WAL and the hard state.")
     Path dataDir;
@@ -247,10 +259,7 @@ public final class RaftkvNode implements Callable<Integer> {
         if (!ID.matcher(id).matches()) {
             throw new IllegalArgumentException("--id must match " + ID.pattern());
         }
-        Matcher hostPort = HOST_PORT.matcher(listen);
-        if (!hostPort.matches() || Integer.parseInt(hostPort.group(2)) > 65535) {
-            throw new IllegalArgumentException("--listen must be HOST:PORT, got '" + listen + "'");
-        }
+        Matcher hostPort = hostPort("--listen", listen);
         Matcher range = RANGE.matcher(electionTimeout);
         if (!range.matches()) {
             throw new IllegalArgumentException("--election-timeout-ms must be MIN-MAX, got '" + electionTimeout + "'");
@@ -266,33 +275,59 @@ public final class RaftkvNode implements Callable<Integer> {
         for (String flag : bugs) {
             enabled.add(Bug.fromFlag(flag));
         }
-        return new NodeConfig(id, hostPort.group(1), Integer.parseInt(hostPort.group(2)), parsePeers(peers),
-                dataDir, tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs,
-                enabled, clusterToken, requestTimeoutMs, snapshotEntries, snapshotTrailingEntries)
-                .withSessions(new SessionLimits(maxSessions, sessionIdleEntries))
-                .withQuota(maxStateBytes == null ? NodeConfig.defaultQuota() : new StateQuota(maxStateBytes))
-                .withLimits(new NodeConfig.Limits(maxInflightRequests, maxInflightBodyKiB, maxWaitingRequests, admissionWaitMs))
-                .withConnections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs));
+        return NodeConfig.builder(id, parseUrls("--peers", peers), dataDir)
+                .listen(hostPort.group(1), Integer.parseInt(hostPort.group(2)))
+                .timing(tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs)
+                .bugs(enabled)
+                .clusterToken(clusterToken)
+                .requestTimeoutMs(requestTimeoutMs)
+                .snapshots(snapshotEntries, snapshotTrailingEntries)
+                .sessions(new SessionLimits(maxSessions, sessionIdleEntries))
+                .quota(maxStateBytes == null ? NodeConfig.defaultQuota() : new StateQuota(maxStateBytes))
+                .limits(new NodeConfig.Limits(maxInflightRequests, maxInflightBodyKiB, maxWaitingRequests, admissionWaitMs))
+                .connections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs))
+                .peerPort(peerPort())
+                .build();
     }
 
-    static TreeMap<String, URI> parsePeers(String spec) {
+    private PeerPort peerPort() {
+        if (listenPeers == null && peerUrls == null) {
+            return new PeerPort.SharedWithClients();
+        }
+        if (listenPeers == null || peerUrls == null) {
+            throw new IllegalArgumentException("--listen-peers and --peer-urls go together: give both or neither");
+        }
+        Matcher hostPort = hostPort("--listen-peers", listenPeers);
+        return new PeerPort.Own(hostPort.group(1), Integer.parseInt(hostPort.group(2)), parseUrls("--peer-urls", peerUrls));
+    }
+
+    private static Matcher hostPort(String option, String value) {
+        Matcher hostPort = HOST_PORT.matcher(value);
+        if (!hostPort.matches() || Integer.parseInt(hostPort.group(2)) > 65535) {
+            throw new IllegalArgumentException(option + " must be HOST:PORT, got '" + value + "'");
+        }
+        return hostPort;
+    }
+
+    /** {@code ID=URL,ID=URL,...}, checked: {@code --peers} or {@code --peer-urls}. */
+    static TreeMap<String, URI> parseUrls(String option, String spec) {
         TreeMap<String, URI> members = new TreeMap<>();
         for (String part : spec.split(",")) {
             String[] idAndUrl = part.trim().split("=", 2);
             if (idAndUrl.length != 2 || !ID.matcher(idAndUrl[0]).matches()) {
-                throw new IllegalArgumentException("--peers entries must be ID=URL, got '" + part + "'");
+                throw new IllegalArgumentException(option + " entries must be ID=URL, got '" + part + "'");
             }
             URI uri;
             try {
                 uri = URI.create(idAndUrl[1]);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--peers: bad URL '" + idAndUrl[1] + "'");
+                throw new IllegalArgumentException(option + ": bad URL '" + idAndUrl[1] + "'");
             }
             if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
-                throw new IllegalArgumentException("--peers: URL must be http://HOST:PORT, got '" + idAndUrl[1] + "'");
+                throw new IllegalArgumentException(option + ": URL must be http://HOST:PORT, got '" + idAndUrl[1] + "'");
             }
             if (members.put(idAndUrl[0], uri) != null) {
-                throw new IllegalArgumentException("--peers: duplicate id '" + idAndUrl[0] + "'");
+                throw new IllegalArgumentException(option + ": duplicate id '" + idAndUrl[0] + "'");
             }
         }
         return members;

@@ -64,7 +64,7 @@ public final class RunningNode implements AutoCloseable {
         storage.recoveredSnapshot().ifPresent(kv::restore);
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink());
-        StreamTransport transport = new StreamTransport(config.id(), config.peers(), config.clusterToken(), metrics);
+        StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(), metrics);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());
         metrics.watch(loop::status);
@@ -102,6 +102,11 @@ public final class RunningNode implements AutoCloseable {
     /** The HTTP port actually bound (useful when the configuration asked for port 0). */
     public int port() {
         return api.port();
+    }
+
+    /** The port peers stream to: the peers' own ({@link PeerPort.Own}), or the client port. */
+    public int peerPort() {
+        return api.peerPort();
     }
 
     /**

@@ -178,13 +178,17 @@ class EventLoopPriorityTest {
 
     private List<RunningNode> startCluster(Path dataDir, int size) throws IOException {
         TreeMap<String, URI> members = new TreeMap<>();
+        TreeMap<String, URI> peerUrls = new TreeMap<>(); // a port of their own, as every launcher starts nodes
         for (int i = 1; i <= size; i++) {
             members.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
+            peerUrls.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
         }
         List<RunningNode> nodes = new ArrayList<>();
         for (String id : members.keySet()) {
-            NodeConfig config = new NodeConfig(id, "127.0.0.1", members.get(id).getPort(), members,
-                    dataDir.resolve(id), 10, 300, 600, 50, Set.of(), null, 5_000);
+            NodeConfig config = NodeConfig.builder(id, members, dataDir.resolve(id))
+                    .listen("127.0.0.1", members.get(id).getPort())
+                    .peerPort(new PeerPort.Own("127.0.0.1", peerUrls.get(id).getPort(), peerUrls))
+                    .build();
             RunningNode node = RunningNode.start(config, new SplittableRandom(id.hashCode()), e -> {
                 throw new AssertionError("event loop of " + id + " failed", e);
             });

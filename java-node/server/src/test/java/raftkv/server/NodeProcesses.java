@@ -38,6 +38,8 @@ final class NodeProcesses implements AutoCloseable {
     private final Path jar;
     private final Path workDir;
     private final Map<String, URI> urls = new LinkedHashMap<>();
+    /** Each node's peer port, apart from its client port, as every launcher starts nodes. */
+    private final Map<String, URI> peerUrls = new LinkedHashMap<>();
     private final Map<String, Process> running = new LinkedHashMap<>();
     private final List<String> extraArgs = new ArrayList<>();
     private final HttpClient client = HttpClient.newBuilder()
@@ -51,6 +53,7 @@ final class NodeProcesses implements AutoCloseable {
         this.workDir = workDir;
         for (int i = 1; i <= size; i++) {
             urls.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
+            peerUrls.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
         }
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
@@ -142,12 +145,15 @@ final class NodeProcesses implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String peers = urls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
+        String peerUrlList = peerUrls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
         Path dataDir = Files.createDirectories(workDir.resolve(id));
         // As every launcher starts a node: an OutOfMemoryError anywhere ends the process at once.
         List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+ExitOnOutOfMemoryError",
                 "-XX:TieredStopAtLevel=1"));
         command.addAll(launch);
         command.addAll(List.of("--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
+                "--listen-peers", "127.0.0.1:" + peerUrls.get(id).getPort(), "--peer-urls", peerUrlList,
                 "--data-dir", dataDir.toString(),
                 "--election-timeout-ms", ELECTION_MIN_MS + "-" + ELECTION_MAX_MS, "--heartbeat-ms", "50",
                 "--cluster-token", CLUSTER_TOKEN));

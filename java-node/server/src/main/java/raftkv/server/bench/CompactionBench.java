@@ -42,8 +42,10 @@ public final class CompactionBench {
         long writes = args.length > 1 ? Long.parseLong(args[1]) : 1_000_000;
         int snapshotEntries = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
         int trailing = args.length > 3 ? Integer.parseInt(args[3]) : 1_000;
-        NodeConfig config = new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(Map.of("n1", URI.create("http://127.0.0.1:1"))),
-                dataDir, 5, 100, 200, 20, Set.of(), null, 5_000, snapshotEntries, trailing);
+        NodeConfig config = NodeConfig.builder("n1", new TreeMap<>(Map.of("n1", URI.create("http://127.0.0.1:1"))), dataDir)
+                .timing(5, 100, 200, 20)
+                .snapshots(snapshotEntries, trailing)
+                .build();
 
         RunningNode node = start(config);
         while (!"leader".equals(node.loop().status().role())) {

@@ -54,8 +54,12 @@ final class Admission {
 
     Admission(NodeConfig.Limits limits) {
         this.limits = limits;
-        this.permits = new Semaphore(limits.maxInflightRequests());
-        this.bodyKiB = new Semaphore(limits.maxInflightBodyKiB());
+        // Fair, and taken only with the timed tryAcquire (a zero wait for the first try), which honours
+        // fairness: places go first come, first served. With barging, a request that had just arrived
+        // took the place a waiting one was due, the longest waits grew without bound, and at 10,000
+        // connections the p99 was twice the p50.
+        this.permits = new Semaphore(limits.maxInflightRequests(), true);
+        this.bodyKiB = new Semaphore(limits.maxInflightBodyKiB(), true);
     }
 
     /** Adds the before- and after-handlers; call before any other before-handler of these paths. */
@@ -90,15 +94,21 @@ final class Admission {
         return (int) Math.max(1, (bytes + 1023) / 1024);
     }
 
+    /** A place now, if one is free and nobody waits for one before us. */
     private boolean tryPlace(int kib) {
-        if (!permits.tryAcquire()) {
+        try {
+            if (!permits.tryAcquire(0, TimeUnit.SECONDS)) {
+                return false;
+            }
+            if (bodyKiB.tryAcquire(kib, 0, TimeUnit.SECONDS)) {
+                return true;
+            }
+            permits.release();
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
-        if (bodyKiB.tryAcquire(kib)) {
-            return true;
-        }
-        permits.release();
-        return false;
     }
 
     /** Waits in the waiting room for a place; false if the room is full or the wait ran out. */

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -23,6 +24,7 @@ import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
+import raftkv.server.PeerPort;
 import raftkv.server.ReadOutcome;
 import raftkv.server.metrics.NodeMetrics;
 import raftkv.server.transport.StreamTransport;
@@ -48,6 +50,9 @@ public final class HttpApi {
     /** Acceptor, selectors and Jetty's housekeeping; request handlers run on virtual threads. */
     private static final int JETTY_MAX_PLATFORM_THREADS = 16;
     private static final int JETTY_MIN_PLATFORM_THREADS = 4;
+    /** The peers' port: acceptor, selector, a few JSON requests; plus four per peer for its streams. */
+    private static final int PEER_THREADS_BASE = 8;
+    private static final int PEER_CONNECTIONS_BASE = 16;
 
     private final Javalin app;
     private final Admission admission;
@@ -84,10 +89,15 @@ public final class HttpApi {
             javalin.jetty.host = config.listenHost();
             javalin.jetty.port = config.listenPort();
             javalin.jetty.addConnector((server, http) -> connector(server, http, config, slowClients));
+            if (config.peerPort() instanceof PeerPort.Own own) {
+                javalin.jetty.addConnector((server, http) -> peerConnector(server, http, config, own, slowClients));
+            }
             // Requests Jetty refuses before routing (bad URI, oversized headers) get JSON errors too.
             javalin.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
 
-            admission.register(javalin); // first: a request refused 429 has nothing read or checked
+            PeerPortGate gate = PeerPortGate.of(config.peerPort());
+            javalin.routes.before(gate::check); // first: a request on the wrong port is refused before all else
+            admission.register(javalin); // next: a request refused 429 has nothing read or checked
             javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
             javalin.routes.before("/sessions", ClientRequests::checkContentLength);
             javalin.routes.post("/sessions", kv::openSession);
@@ -150,6 +160,12 @@ public final class HttpApi {
         // connections (measured with jcmd GC.class_histogram under make overload). Clients send a
         // handful of short headers; parsing them without a cache costs little.
         http.setHeaderCacheSize(HEADER_CACHE_BYTES);
+        // Connection buffers on the heap, not direct: Jetty's direct buffers live outside -Xmx, and
+        // at 10,000 connections they were 81 MiB of native memory beside a heap with room to spare
+        // (jcmd VM.native_memory, "Other"), pushing the node's RSS past 512 MiB. On the heap they
+        // are bounded by -Xmx and reclaimed by the collector like everything else.
+        http.setUseInputDirectByteBuffers(false);
+        http.setUseOutputDirectByteBuffers(false);
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.listenHost());
         connector.setPort(config.listenPort());
@@ -157,6 +173,35 @@ public final class HttpApi {
         connector.addBean(slowClients); // started and stopped with the connector, told of each connection
         server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         return connector;
+    }
+
+    /**
+     * The peers' own port ({@link PeerPort.Own}): a connector of its own with a small pool of
+     * platform threads, which Jetty uses for everything on it (selecting, parsing, the handlers),
+     * so that no client work on the virtual threads delays a heartbeat. At most
+     * {@link #peerConnections} connections: a stream from each peer, a superseded one closing, and
+     * room for the JSON route and curl; the slow-client deadlines and the idle timeout apply as on
+     * the client port (a stream, once its token is checked, is exempt).
+     */
+    private static ServerConnector peerConnector(Server server, HttpConfiguration http, NodeConfig config,
+            PeerPort.Own own, SlowClientGuard slowClients) {
+        int peers = config.peers().size();
+        QueuedThreadPool pool = new QueuedThreadPool(PEER_THREADS_BASE + 4 * peers, 4);
+        pool.setName("peers");
+        pool.setReservedThreads(0); // no threads parked for bursts: the peers' traffic is a few streams
+        ServerConnector connector = new ServerConnector(server, pool, null, null, 1, 1, new HttpConnectionFactory(http));
+        connector.setName(PeerPortGate.PEER_CONNECTOR);
+        connector.setHost(own.host());
+        connector.setPort(own.port());
+        connector.setIdleTimeout(config.connections().idleTimeoutMs());
+        connector.addBean(slowClients);
+        server.addBean(new NetworkConnectionLimit(peerConnections(peers), connector));
+        return connector;
+    }
+
+    /** Open connections at most on the peers' port. */
+    static int peerConnections(int peers) {
+        return PEER_CONNECTIONS_BASE + 4 * peers;
     }
 
     /** Client requests holding a place now (admission control). */
@@ -171,6 +216,16 @@ public final class HttpApi {
 
     public int port() {
         return app.port();
+    }
+
+    /** The port peers stream to: the peers' own, or the client port. */
+    public int peerPort() {
+        for (Connector connector : app.jettyServer().server().getConnectors()) {
+            if (PeerPortGate.PEER_CONNECTOR.equals(connector.getName()) && connector instanceof ServerConnector peer) {
+                return peer.getLocalPort();
+            }
+        }
+        return port();
     }
 
     public void stop() {

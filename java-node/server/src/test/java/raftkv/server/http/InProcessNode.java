@@ -34,7 +34,7 @@ final class InProcessNode implements AutoCloseable {
     /** As above, with {@code limits} (e.g. a small admission bound). */
     InProcessNode(Path dataDir, NodeConfig.Limits limits, String clusterToken, int requestTimeoutMs,
             String... otherMembers) throws IOException {
-        this(config(dataDir, clusterToken, requestTimeoutMs, otherMembers).withLimits(limits));
+        this(config(dataDir, clusterToken, requestTimeoutMs, otherMembers).toBuilder().limits(limits).build());
     }
 
     /** A node started with {@code config}, e.g. {@link #config} with some setting changed. */
@@ -53,8 +53,17 @@ final class InProcessNode implements AutoCloseable {
         for (int i = 0; i < otherMembers.length; i++) {
             members.put(otherMembers[i], URI.create("http://127.0.0.1:" + (2 + i))); // closed ports
         }
-        return new NodeConfig("n1", "127.0.0.1", 0, new TreeMap<>(members), dataDir, 5, 100, 200, 20, Set.of(),
-                clusterToken, requestTimeoutMs);
+        return NodeConfig.builder("n1", new TreeMap<>(members), dataDir)
+                .listen("127.0.0.1", 0)
+                .timing(5, 100, 200, 20)
+                .clusterToken(clusterToken)
+                .requestTimeoutMs(requestTimeoutMs)
+                .build();
+    }
+
+    /** The base URL peers stream to: the node's peer port, or its client port when they share it. */
+    URI peerBase() {
+        return URI.create("http://127.0.0.1:" + node.peerPort());
     }
 
     int inflightRequests() {

@@ -35,7 +35,7 @@ class QuotaExceededTest {
 
     @Test
     void aWriteBeyondTheQuotaIsADefinite507AndReadsAndDeletesKeepWorking() throws Exception {
-        node = new InProcessNode(InProcessNode.config(dataDir, null, 2_000).withQuota(new StateQuota(2 * ENTRY)));
+        node = new InProcessNode(InProcessNode.config(dataDir, null, 2_000).toBuilder().quota(new StateQuota(2 * ENTRY)).build());
         node.awaitRole("leader");
         assertThat(node.send("PUT", "/kv/1", "{\"name\":\"Ada\"}").statusCode()).isEqualTo(200);
         assertThat(node.send("PUT", "/kv/2", "{\"name\":\"Bob\"}").statusCode()).isEqualTo(200);

@@ -40,7 +40,7 @@ class SessionTableFullTest {
     @Test
     void aRegistrationFindingOnlySessionsInUseIsADefinite429AndTheSessionsKeepWorking_6_3() throws Exception {
         // Two sessions; one may be expired only after 3 entries that did not use it.
-        node = new InProcessNode(InProcessNode.config(dataDir, null, 2_000).withSessions(new SessionLimits(2, 3)));
+        node = new InProcessNode(InProcessNode.config(dataDir, null, 2_000).toBuilder().sessions(new SessionLimits(2, 3)).build());
         node.awaitRole("leader");
         String a = openSession();
         String b = openSession();

@@ -48,7 +48,7 @@ class SlowClientTest {
     void start() throws Exception {
         // n2 and n3 do not exist: n1 never leads, but n2 may open a peer stream to it.
         node = new InProcessNode(InProcessNode.config(dir, TOKEN, REQUEST_TIMEOUT_MS, "n2", "n3")
-                .withConnections(new NodeConfig.Connections(MAX_CONNECTIONS, 30_000, READ_TIMEOUT_MS)));
+                .toBuilder().connections(new NodeConfig.Connections(MAX_CONNECTIONS, 30_000, READ_TIMEOUT_MS)).build());
     }
 
     @AfterEach
