@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Drives one {@link RaftNode} and its {@link KvStore} through the {@link Ready} contract: persist →
@@ -75,7 +74,10 @@ public final class Driver<P, R> {
          */
         default void persisted(Ready ready) {}
 
-        /** The state machine was reset from a snapshot the leader sent (InstallSnapshot). */
+        /**
+         * The state machine was reset from a snapshot the leader sent (InstallSnapshot), once the
+         * {@link SnapshotRestorer} had decoded it; entries committed meanwhile are applied next.
+         */
         default void restored(Snapshot snapshot) {}
 
         /** A committed entry was applied to the state machine. */
@@ -98,9 +100,6 @@ public final class Driver<P, R> {
         default void snapshotSaved(Snapshot snapshot) {}
     }
 
-    /** A client's proposal, appended at its index in {@code term}: it took effect iff that term commits there. */
-    private record Pending<P>(long term, Session session, P proposal) {}
-
     /** A proposal forwarded to the leader, waiting to learn where it was appended. */
     private record Forward<P>(Session session, P proposal) {}
 
@@ -114,17 +113,20 @@ public final class Driver<P, R> {
     private final Answers<P, R> answers;
     private final Observer observer;
     private final SnapshotPolicy snapshots;
+    private final ApplyPath<P> applyPath;
 
-    private final TreeMap<Long, List<Pending<P>>> proposals = new TreeMap<>();
     private final Map<Long, Forward<P>> forwards = new HashMap<>();
     private final Map<Long, R> readsAwaitingConfirmation = new HashMap<>();
     private final List<ConfirmedReads<R>> readsAwaitingApply = new ArrayList<>();
     private long nextRequestId;
 
-    /** For tests: request ids from 1 (never restarted), snapshots written at once ({@link SnapshotWriter#IN_MEMORY}). */
+    /**
+     * For tests: request ids from 1 (never restarted), snapshots written at once
+     * ({@link SnapshotWriter#IN_MEMORY}) and received ones restored at once ({@link SnapshotRestorer#IN_PLACE}).
+     */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
             Observer observer) {
-        this(node, kv, storage, sender, answers, observer, 1, SnapshotWriter.IN_MEMORY);
+        this(node, kv, storage, sender, answers, observer, 1, SnapshotWriter.IN_MEMORY, SnapshotRestorer.IN_PLACE);
     }
 
     /**
@@ -133,10 +135,13 @@ public final class Driver<P, R> {
      *     this node used: the server starts from its boot time in microseconds, the simulator from its
      *     restart count times a billion.
      * @param snapshotWriter who writes the snapshots (the server: its snapshot-writer thread)
+     * @param snapshotRestorer who decodes the snapshots the leader sends (the server: its
+     *     snapshot-restorer thread)
      */
     public Driver(RaftNode node, KvStore kv, StableStorage storage, Sender sender, Answers<P, R> answers,
-            Observer observer, long firstRequestId, SnapshotWriter snapshotWriter) {
+            Observer observer, long firstRequestId, SnapshotWriter snapshotWriter, SnapshotRestorer snapshotRestorer) {
         this.snapshots = new SnapshotPolicy(node, kv, snapshotWriter, observer);
+        this.applyPath = new ApplyPath<>(kv, answers, observer, snapshotRestorer);
         this.nextRequestId = firstRequestId;
         this.node = node;
         this.kv = kv;
@@ -156,7 +161,7 @@ public final class Driver<P, R> {
 
     /** Proposals appended and not yet settled (waiting for their index to commit). */
     public int proposalsWaiting() {
-        return proposals.values().stream().mapToInt(List::size).sum();
+        return applyPath.proposalsWaiting();
     }
 
     /** Proposals forwarded to the leader that have not yet learnt where they were appended. */
@@ -167,6 +172,14 @@ public final class Driver<P, R> {
     /** The index of the snapshot the {@link SnapshotWriter} is writing, or 0 if none. */
     public long snapshotBeingWritten() {
         return snapshots.beingWritten();
+    }
+
+    /**
+     * The snapshot from the leader the {@link SnapshotRestorer} is decoding, or null: until it is
+     * installed, committed entries wait and no read is served.
+     */
+    public Snapshot snapshotBeingRestored() {
+        return applyPath.beingRestored();
     }
 
     /** Reads registered and not yet served or dropped. */
@@ -192,17 +205,14 @@ public final class Driver<P, R> {
     public ProposalResult propose(Command command, Session session, P proposal) {
         ProposalResult result = node.proposeOrForward(command, session, nextRequestId++);
         switch (result) {
-            case ProposalResult.Appended appended -> awaitCommit(appended.index(), appended.term(), session, proposal);
+            case ProposalResult.Appended appended ->
+                    applyPath.awaitCommit(appended.index(), appended.term(), session, proposal);
             case ProposalResult.Forwarded forwarded ->
                     forwards.put(forwarded.proposalId(), new Forward<>(session, proposal));
             case ProposalResult.NotLeader notLeader -> {}
             case ProposalResult.TransferringLeadership transfer -> {}
         }
         return result;
-    }
-
-    private void awaitCommit(long index, long term, Session session, P proposal) {
-        proposals.computeIfAbsent(index, i -> new ArrayList<>(1)).add(new Pending<>(term, session, proposal));
     }
 
     /**
@@ -249,12 +259,14 @@ public final class Driver<P, R> {
             // 3. Send the rest: only now may votes and acknowledgements leave the node.
             sender.send(promiseNothing.size() == ready.messages().size() ? List.of()
                     : ready.messages().stream().filter(m -> !promisesNothingDurable(m)).toList());
-            // 4. Apply committed entries in order, then answer what the applied state allows.
+            // 4. Apply committed entries in order, then answer what the applied state allows. A
+            // snapshot from the leader is restored by the SnapshotRestorer (its decoding may take a
+            // while, elsewhere): the entries committed after it wait for it in the ApplyPath.
             if (ready.snapshot() instanceof SnapshotChange.Installed installed) {
-                restore(installed.snapshot());
+                applyPath.install(installed.snapshot());
             }
             settleForwards(ready);
-            ready.committedEntries().forEach(this::apply);
+            applyPath.committed(ready.committedEntries());
             for (ReadState state : ready.readStates()) {
                 readsAwaitingApply.add(new ConfirmedReads<>(state.readIndex(), awaitingConfirmation(state.requestId())));
             }
@@ -265,7 +277,9 @@ public final class Driver<P, R> {
             // 5. Tell the core all of the above is done.
             node.advance();
             observer.advanced();
-            snapshots.maybeStart();
+            if (!applyPath.restoring()) { // a state machine that lags its log is no snapshot of it
+                snapshots.maybeStart();
+            }
         }
     }
 
@@ -280,18 +294,17 @@ public final class Driver<P, R> {
         snapshots.written(snapshot);
     }
 
-    /** "8. Reset state machine using snapshot contents" (InstallSnapshot receiver, Figure 5.3). */
-    private void restore(Snapshot snapshot) {
-        kv.restore(snapshot);
-        observer.restored(snapshot);
-        // Proposals this node appended at indexes the snapshot replaced will never be applied here.
-        var covered = proposals.headMap(snapshot.lastIncludedIndex(), true);
-        for (List<Pending<P>> waiting : covered.values()) {
-            for (Pending<P> pending : waiting) {
-                answers.compactedAway(pending.proposal(), pending.session(), kv);
-            }
-        }
-        covered.clear();
+    /**
+     * The {@link SnapshotRestorer} decoded {@code snapshot}, a snapshot from the leader: "8. Reset
+     * state machine using snapshot contents" (InstallSnapshot receiver, Figure 13) now, in O(1), then
+     * apply the entries committed meanwhile and serve the reads they allow. Call on the driver's
+     * thread, then {@link #handleReady()}.
+     *
+     * @throws IllegalStateException if {@code snapshot} is not the one being restored
+     */
+    public void snapshotRestored(Snapshot snapshot, RestoredState state) {
+        applyPath.restored(snapshot, state);
+        serveAppliedReads();
     }
 
     /**
@@ -303,7 +316,7 @@ public final class Driver<P, R> {
             Forward<P> forward = forwards.remove(answer.proposalId());
             switch (answer.outcome()) {
                 case ForwardOutcome.Appended appended when appended.index() > kv.lastApplied() ->
-                        awaitCommit(appended.index(), appended.term(), forward.session(), forward.proposal());
+                        applyPath.awaitCommit(appended.index(), appended.term(), forward.session(), forward.proposal());
                 // The entry was applied here before the leader's answer arrived (messages overtook each
                 // other): its result is gone, so only the session table can still tell.
                 case ForwardOutcome.Appended appended ->
@@ -345,31 +358,13 @@ public final class Driver<P, R> {
         return read;
     }
 
-    private void apply(LogEntry entry) {
-        // All servers: "If commitIndex > lastApplied: increment lastApplied, apply log[lastApplied]
-        // to state machine (§5.3)" — KvStore refuses anything out of order.
-        Result result = kv.apply(entry);
-        observer.applied(entry, result);
-        List<Pending<P>> waiting = proposals.remove(entry.index());
-        if (waiting == null) {
-            return; // proposed through another node, or before this process started
-        }
-        for (Pending<P> pending : waiting) {
-            // The proposal took effect iff the entry committed at its index is the one it appended.
-            if (pending.term() == entry.term()) {
-                answers.applied(pending.proposal(), result);
-            } else {
-                answers.superseded(pending.proposal(), pending.session(), entry, kv);
-            }
-        }
-    }
-
     private void serveAppliedReads() {
         Iterator<ConfirmedReads<R>> it = readsAwaitingApply.iterator();
         while (it.hasNext()) {
             ConfirmedReads<R> confirmed = it.next();
-            // §6.4 step 4: wait until the state machine has applied up to the read index.
-            if (confirmed.readIndex() <= kv.lastApplied()) {
+            // §6.4 step 4: wait until the state machine has applied up to the read index — and while
+            // a snapshot is being restored, until it is installed and the entries after it applied.
+            if (!applyPath.restoring() && confirmed.readIndex() <= kv.lastApplied()) {
                 it.remove();
                 answers.serveRead(confirmed.read(), kv);
             }

@@ -1,11 +1,8 @@
 package raftkv.core;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -323,39 +320,30 @@ public final class KvStore {
 
     /**
      * Replaces the whole state with the snapshot's ("Reset state machine using snapshot contents",
-     * dissertation Figure 5.3), reading its data as a stream (it may be a file far larger than a
-     * buffer). Nothing changes if the bytes are malformed. A {@link Frozen} view that is out keeps
-     * the state it froze.
+     * dissertation Figure 5.3): decodes it here, then installs it. Nothing changes if the bytes are
+     * malformed. A {@link Frozen} view that is out keeps the state it froze.
      *
      * @throws IllegalArgumentException if the data is not a state machine snapshot of its index
      */
     public void restore(Snapshot snapshot) {
-        TreeMap<String, String> newNames = new TreeMap<>();
-        long newBytes = 0;
-        SessionTable newSessions;
-        try (InputStream raw = snapshot.data().open();
-                DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 1 << 16))) {
-            if (in.readInt() != StateMachineBytes.MAGIC || in.readLong() != snapshot.lastIncludedIndex()) {
-                throw new IOException("not the state machine at index " + snapshot.lastIncludedIndex());
-            }
-            for (int n = in.readInt(); n > 0; n--) {
-                String id = StateMachineBytes.readString(in);
-                String name = StateMachineBytes.readString(in);
-                newNames.put(id, name);
-                // Not in the snapshot: recomputed, so it is the same on every node and after every restore.
-                newBytes += StateQuota.entryBytes(id, name);
-            }
-            newSessions = SessionTable.read(in, limits);
-            if (in.read() != -1) {
-                throw new IOException("bytes left over after the session table");
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("malformed state machine snapshot " + snapshot + ": " + e.getMessage(), e);
-        }
-        names.replace(newNames);
-        stateBytes = newBytes;
-        sessions = newSessions;
-        lastApplied = snapshot.lastIncludedIndex();
+        restore(RestoredState.decode(snapshot, limits));
+    }
+
+    /**
+     * Installs a state decoded beforehand (perhaps on another thread, {@link SnapshotRestorer}), in
+     * O(1): the map, its size in state bytes, the session table and the applied index all become the
+     * snapshot's. A {@link Frozen} view that is out keeps the state it froze.
+     */
+    public void restore(RestoredState state) {
+        names.replace(state.names);
+        stateBytes = state.stateBytes;
+        sessions = state.sessions;
+        lastApplied = state.index;
+    }
+
+    /** The session limits this store was made with: what a snapshot decoded for it must use. */
+    public SessionLimits limits() {
+        return limits;
     }
 
     /** Number of client sessions remembered. */

@@ -225,6 +225,7 @@ final class Leader {
         p.recentlyActive = true;
         p.ackedRound = Math.max(p.ackedRound, m.round());
         if (p.mode == Progress.Mode.SNAPSHOT) {
+            p.snapshotTransfer.heardFrom(); // it is up: no longer back off its retransmits
             onReplyDuringTransfer(m.from(), p, m);
             return;
         }

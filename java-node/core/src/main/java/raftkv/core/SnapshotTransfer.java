@@ -15,6 +15,12 @@ package raftkv.core;
  * <p>Chunks go out as the follower's replies make room in the window, never with heartbeats. A lost
  * chunk (or a lost reply) is found by silence: with no progress for a retransmit timeout the transfer
  * rewinds to the offset the follower last reported and sends from there.
+ *
+ * <p>A follower that stays silent through a rewind is probably down, and every rewind costs the
+ * leader a window of chunk reads: so each silent rewind doubles the wait before the next, up to
+ * {@link #MAX_BACKOFF} retransmit timeouts (a bounded exponential backoff, in ticks). Any word from
+ * the follower (a reply to a chunk or to a heartbeat, {@link #heardFrom()}) brings the wait back to
+ * one retransmit timeout, so a follower that restarts is served as soon as it answers.
  */
 final class SnapshotTransfer {
 
@@ -29,6 +35,10 @@ final class SnapshotTransfer {
     private boolean lastChunkSent; // the chunk with done=true is on its way (since the last rewind)
     private long lastReported; // the offset in the follower's latest reply: where a rewind starts
     private int silentTicks; // ticks since the follower last acknowledged new bytes, or since a rewind
+    private int backoff = 1; // the retransmit timeouts to wait before the next rewind: 1, 2, 4 .. MAX_BACKOFF
+
+    /** The longest wait between two rewinds, in retransmit timeouts, while the follower says nothing. */
+    static final int MAX_BACKOFF = 8;
 
     SnapshotTransfer(Snapshot snapshot, int chunkBytes, int chunksInFlight) {
         this.snapshot = snapshot;
@@ -68,6 +78,7 @@ final class SnapshotTransfer {
      * restarted): only a rewind acts on it, after a silence.
      */
     void acknowledged(long nextOffset) {
+        heardFrom();
         lastReported = nextOffset;
         if (nextOffset > acked) {
             acked = nextOffset;
@@ -78,16 +89,23 @@ final class SnapshotTransfer {
         }
     }
 
+    /** The follower answered something: it is up, so the next rewind waits one retransmit timeout again. */
+    void heardFrom() {
+        backoff = 1;
+    }
+
     /**
      * One tick. After {@code retransmitTicks} ticks without progress a chunk or its reply was lost
      * (or the follower restarted): rewind to the follower's last word and return true, so the leader
-     * sends the window again from there.
+     * sends the window again from there. Without a word from the follower since the last rewind, the
+     * wait is {@code retransmitTicks} times the backoff, which doubles at each rewind (class comment).
      */
     boolean tickRewinds(int retransmitTicks) {
-        if (++silentTicks < retransmitTicks) {
+        if (++silentTicks < (long) retransmitTicks * backoff) {
             return false;
         }
         silentTicks = 0;
+        backoff = Math.min(backoff * 2, MAX_BACKOFF);
         acked = lastReported;
         next = lastReported;
         lastChunkSent = false;
@@ -96,6 +114,6 @@ final class SnapshotTransfer {
 
     @Override
     public String toString() {
-        return "SnapshotTransfer[" + snapshot + ", acked " + acked + ", next " + next + "]";
+        return "SnapshotTransfer[" + snapshot + ", acked " + acked + ", next " + next + ", backoff " + backoff + "]";
     }
 }

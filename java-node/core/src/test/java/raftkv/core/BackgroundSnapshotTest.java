@@ -54,7 +54,7 @@ class BackgroundSnapshotTest {
 
     private Driver<String, String> driver(RaftNode node) {
         return new Driver<>(node, new KvStore(), storage, messages -> {}, TracingAnswers.withoutForwards(trace),
-                observer, 1, holdingWriter);
+                observer, 1, holdingWriter, SnapshotRestorer.IN_PLACE);
     }
 
     /** A one-node leader that snapshots every 5 entries, keeping none behind. */

@@ -36,7 +36,8 @@ class FollowerDriverTest {
     /** n2 of three, following n1 in term 1, request ids from 1000. */
     private Driver<String, String> follower() throws Exception {
         Driver<String, String> driver = new Driver<>(Harness.node("n2", THREE), new KvStore(), storage,
-                sent::addAll, answers, Driver.Observer.NONE, 1000, SnapshotWriter.IN_MEMORY);
+                sent::addAll, answers, Driver.Observer.NONE, 1000, SnapshotWriter.IN_MEMORY,
+                SnapshotRestorer.IN_PLACE);
         driver.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, 1));
         driver.handleReady();
         sent.clear();

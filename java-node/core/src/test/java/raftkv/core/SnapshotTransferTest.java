@@ -184,6 +184,59 @@ class SnapshotTransferTest {
         assertThat(resent).containsExactly(0L, 4L);
     }
 
+    /** One tick of n1 with n2 down: only n3 answers. Returns the offsets of the chunks n1 sent. */
+    private static List<Long> tickWithN2Down(RaftNode n1) {
+        n1.tick();
+        Ready ready = drain(n1);
+        for (Message.AppendEntries ae : sent(ready, Message.AppendEntries.class)) {
+            if (ae.to().equals("n3")) {
+                n1.step(Harness.ack(n1, "n3", ae.prevLogIndex() + ae.entries().size(), ae.round()));
+            }
+        }
+        return offsets(sent(ready, Message.InstallSnapshot.class));
+    }
+
+    /** Ticks n1 (n2 down) until it sends chunks again; returns how many ticks that took. */
+    private static int ticksUntilResent(RaftNode n1) {
+        for (int ticks = 1; ticks <= 100 * n1.config().electionTimeoutMinTicks(); ticks++) {
+            if (!tickWithN2Down(n1).isEmpty()) {
+                return ticks;
+            }
+        }
+        throw new AssertionError("never resent");
+    }
+
+    @Test
+    void resendsToASilentFollowerBackOffExponentiallyUpToABound() {
+        RaftNode n1 = leader(2, FORTY);
+        assertThat(offsets(startTransfer(n1))).containsExactly(0L, 4L); // and n2 goes down
+        int timeout = n1.config().electionTimeoutMinTicks();
+        List<Integer> waits = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            waits.add(ticksUntilResent(n1));
+        }
+        assertThat(waits).containsExactly(timeout, 2 * timeout, 4 * timeout, 8 * timeout, 8 * timeout, 8 * timeout);
+        assertThat(SnapshotTransfer.MAX_BACKOFF).isEqualTo(8);
+    }
+
+    @Test
+    void aWordFromTheSilentFollowerEndsTheBackoff() {
+        RaftNode n1 = leader(2, FORTY);
+        startTransfer(n1);
+        int timeout = n1.config().electionTimeoutMinTicks();
+        for (int i = 0; i < 4; i++) {
+            ticksUntilResent(n1); // backed off to 8 timeouts
+        }
+        // n2 restarted and rejects a heartbeat (its log is empty): it is up again.
+        n1.step(new Message.AppendEntriesReply(2, "n2", "n1", false, 0, 0, 1, 1));
+        drain(n1);
+        assertThat(ticksUntilResent(n1)).isEqualTo(timeout);
+        // A reply to a chunk counts too.
+        ticksUntilResent(n1);
+        assertThat(afterReply(n1, 0)).isEmpty();
+        assertThat(ticksUntilResent(n1)).isEqualTo(timeout);
+    }
+
     /**
      * n2 (a real follower with an empty log) gets chunk 0 of the snapshot at 6; then n1 commits entries
      * up to 10 and snapshots at {@code newSnapshotAt}. Returns the InstallSnapshot messages n1 sends

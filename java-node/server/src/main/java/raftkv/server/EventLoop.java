@@ -55,7 +55,9 @@ import raftkv.storage.DiskStorage;
  *       client load cannot make a leader miss its quorum (CheckQuorum, dissertation §6.2);
  *   <li>take the snapshot the {@link SnapshotWriterThread} finished writing, if any: the log is
  *       compacted only now that it is durable (the writer serialized it from a frozen view of the
- *       state machine while this thread went on, dissertation §5.2);
+ *       state machine while this thread went on, dissertation §5.2), and the snapshot from the
+ *       leader the {@link SnapshotRestorerThread} finished decoding, if any: it is installed now (in
+ *       O(1)), and the entries committed while it was decoded are applied after it;
  *   <li>take a bounded batch of client events: writes to {@code propose}; reads that arrive in the
  *       same turn share one ReadIndex request, since one leadership check covers them all;
  *   <li>let the shared {@link Driver} handle the node's {@code Ready}, in the order its contract
@@ -168,6 +170,7 @@ public final class EventLoop {
     private final Thread thread;
     private final LoopInbox<ClientEvent> inbox;
     private final SnapshotWriterThread snapshotWriter;
+    private final SnapshotRestorerThread snapshotRestorer;
     private volatile boolean running = true;
     private volatile NodeStatus status;
 
@@ -207,11 +210,17 @@ public final class EventLoop {
             observer.snapshotWritten(snapshot, nanos);
             inbox.offerSnapshotWritten(snapshot);
         }, onFatal);
+        // Snapshots the leader sends are decoded on a thread of their own too: the loop answers
+        // heartbeats meanwhile, and installs the decoded state (O(1)) when it comes back.
+        this.snapshotRestorer = new SnapshotRestorerThread(node.id(), (snapshot, state, nanos) -> {
+            observer.snapshotRestored(snapshot, nanos);
+            inbox.offerSnapshotRestored(snapshot, state);
+        }, onFatal);
         // Request ids travel to the leader in forwards: starting from the boot time keeps them apart
         // from any earlier run's, whose replies may still be on their way.
         long firstRequestId = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
         this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer),
-                firstRequestId, snapshotWriter);
+                firstRequestId, snapshotWriter, snapshotRestorer);
         publishStatus();
     }
 
@@ -233,6 +242,7 @@ public final class EventLoop {
             }
         }
         snapshotWriter.close(); // a snapshot under way is abandoned, like a crash
+        snapshotRestorer.close(); // the received snapshot is durable: a restart restores it
     }
 
     // ---------------------------------------------------------------- called from any thread
@@ -307,6 +317,7 @@ public final class EventLoop {
                 }
                 inbox.takePeerMessages(driver::step); // all of them, and first
                 inbox.takeSnapshotWritten(driver::snapshotWritten); // the log is compacted in this turn's Ready
+                inbox.takeSnapshotRestored(r -> driver.snapshotRestored(r.snapshot(), r.state()));
                 inbox.takeClientEvents(MAX_CLIENT_EVENTS_PER_TURN, this::handle);
                 registerReads();
                 driver.handleReady();

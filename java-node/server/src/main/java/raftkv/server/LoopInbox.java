@@ -7,12 +7,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import raftkv.core.Message;
+import raftkv.core.RestoredState;
 import raftkv.core.Snapshot;
 
 /**
  * The event loop's channels and its {@code select}: a bounded queue of peer messages, a bounded
  * queue of client events, a slot for the snapshot writer's completion (one snapshot is written at a
- * time), and the wake-up that lets one thread wait on all of them and on its clock at once.
+ * time), one for the snapshot restorer's (one received snapshot is decoded at a time), and the wake-up that lets one thread wait on all of them and on its clock at once.
  *
  * <p>Java has no select over several queues, so this does what a select does underneath: whoever
  * queues something then {@linkplain LockSupport#unpark unparks} the loop thread, and the loop,
@@ -31,6 +32,10 @@ final class LoopInbox<C> {
     private final BlockingQueue<C> clientEvents;
     private final AtomicLong peerMessagesLost = new AtomicLong();
     private final AtomicReference<Snapshot> snapshotWritten = new AtomicReference<>();
+    private final AtomicReference<SnapshotRestored> snapshotRestored = new AtomicReference<>();
+
+    /** A snapshot from the leader, decoded by the restorer thread, to install on the loop. */
+    record SnapshotRestored(Snapshot snapshot, RestoredState state) {}
 
     /** @param loop the one thread that takes from this inbox, and the one a new event wakes */
     LoopInbox(Thread loop, int peerCapacity, int clientCapacity) {
@@ -73,6 +78,26 @@ final class LoopInbox<C> {
         }
     }
 
+    /**
+     * The snapshot restorer decoded {@code snapshot}. The slot holds one: the restorer has one job at
+     * a time, and the loop empties the slot before it can start the next.
+     */
+    void offerSnapshotRestored(Snapshot snapshot, RestoredState state) {
+        SnapshotRestored restored = new SnapshotRestored(snapshot, state);
+        if (!snapshotRestored.compareAndSet(null, restored)) {
+            throw new IllegalStateException("a restored snapshot is queued already: " + snapshotRestored.get());
+        }
+        LockSupport.unpark(loop);
+    }
+
+    /** Hands the restored snapshot, if there is one, to {@code handle}. */
+    void takeSnapshotRestored(Consumer<SnapshotRestored> handle) {
+        SnapshotRestored restored = snapshotRestored.getAndSet(null);
+        if (restored != null) {
+            handle.accept(restored);
+        }
+    }
+
     private <E> boolean offer(BlockingQueue<E> queue, E event) {
         if (!queue.offer(event)) {
             return false;
@@ -93,7 +118,7 @@ final class LoopInbox<C> {
     void awaitEventUntil(long deadlineNanos) {
         long wait;
         while (peerMessages.isEmpty() && clientEvents.isEmpty() && snapshotWritten.get() == null
-                && !loop.isInterrupted()
+                && snapshotRestored.get() == null && !loop.isInterrupted()
                 && (wait = deadlineNanos - System.nanoTime()) > 0) {
             LockSupport.parkNanos(this, wait);
         }

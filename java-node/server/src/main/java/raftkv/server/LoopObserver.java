@@ -5,7 +5,7 @@ import raftkv.core.Snapshot;
 
 /**
  * What the event loop tells an onlooker (the metrics): the driver's Ready steps, plus what only the
- * loop sees. Called on the loop thread (all but {@link #snapshotWritten}), so an implementation must
+ * loop sees. Called on the loop thread (all but {@link #snapshotWritten} and {@link #snapshotRestored}), so an implementation must
  * be quick and must not block; it only reads what it is given and never touches the Raft state.
  */
 public interface LoopObserver extends Driver.Observer {
@@ -33,6 +33,12 @@ public interface LoopObserver extends Driver.Observer {
      * renamed) in {@code nanos}. The one call made <em>on the writer thread</em>, not the loop's.
      */
     default void snapshotWritten(Snapshot snapshot, long nanos) {}
+
+    /**
+     * The snapshot-restorer thread decoded {@code snapshot}, received from the leader, into a new
+     * state machine in {@code nanos}; the loop installs it next. Called <em>on the restorer thread</em>.
+     */
+    default void snapshotRestored(Snapshot snapshot, long nanos) {}
 
     /** The status published at the end of a turn; {@code previous} is the one before it. */
     default void published(NodeStatus previous, NodeStatus current) {}

@@ -94,6 +94,8 @@ final class Cluster implements SimNode.Wiring, Client.World {
         SplittableRandom windowSettings = new SplittableRandom(seed ^ 0x1F11_6475L);
         // And how long each snapshot write takes on each node (SimNode.MAX_SNAPSHOT_WRITE_MS at most).
         SplittableRandom writeDelays = new SplittableRandom(seed ^ 0x3B1D_F0A7L);
+        // And how long decoding each snapshot received from a leader takes (SimNode.MAX_SNAPSHOT_RESTORE_MS at most).
+        SplittableRandom restoreDelays = new SplittableRandom(seed ^ 0x6E57_0BEDL);
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
@@ -103,7 +105,8 @@ final class Cluster implements SimNode.Wiring, Client.World {
                     .withSnapshotChunkBytes(snapshotSettings.nextInt(8, 65))
                     .withMaxInflightMessages(windowSettings.nextInt(1, 9))
                     .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
-            nodes.put(id, new SimNode(config, sessions, quota, random.split(), writeDelays.split(), this));
+            nodes.put(id, new SimNode(config, sessions, quota, random.split(), writeDelays.split(), restoreDelays.split(),
+                    this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -163,6 +166,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
             }
             case Event.ToClient toClient -> clients.get(toClient.reply().client()).receive(toClient.reply());
             case Event.SnapshotWritten written -> written.written().run();
+            case Event.SnapshotRestored restored -> restored.restored().run();
             case Event.Timer timer -> timer.action().run();
         }
         if (!(event instanceof Event.Timer || event instanceof Event.ToClient)) {
@@ -266,14 +270,16 @@ final class Cluster implements SimNode.Wiring, Client.World {
 
     /**
      * Snapshots taken and saved, installed from a leader, power cuts in the middle of saving either,
-     * and InstallSnapshot chunks sent.
+     * InstallSnapshot chunks sent, snapshots from a leader restored after a delay (off the loop, in
+     * the server) and the Raft messages their nodes handled while restoring.
      */
-    record SnapshotCounts(long saved, long installed, long cutMidSnapshot, long chunksSent) {
-        static final SnapshotCounts NONE = new SnapshotCounts(0, 0, 0, 0);
+    record SnapshotCounts(long saved, long installed, long cutMidSnapshot, long chunksSent, long restored,
+            long stepsWhileRestoring) {
+        static final SnapshotCounts NONE = new SnapshotCounts(0, 0, 0, 0, 0, 0);
 
         SnapshotCounts plus(SnapshotCounts o) {
             return new SnapshotCounts(saved + o.saved, installed + o.installed, cutMidSnapshot + o.cutMidSnapshot,
-                    chunksSent + o.chunksSent);
+                    chunksSent + o.chunksSent, restored + o.restored, stepsWhileRestoring + o.stepsWhileRestoring);
         }
     }
 
@@ -281,12 +287,18 @@ final class Cluster implements SimNode.Wiring, Client.World {
         return new SnapshotCounts(nodes.values().stream().mapToLong(n -> n.disk().snapshotsSaved()).sum(),
                 nodes.values().stream().mapToLong(n -> n.disk().snapshotsInstalled()).sum(),
                 nodes.values().stream().mapToLong(n -> n.disk().powerCutsInSnapshots()).sum(),
-                network.snapshotChunks());
+                network.snapshotChunks(), nodes.values().stream().mapToLong(SimNode::restores).sum(),
+                nodes.values().stream().mapToLong(SimNode::stepsWhileRestoring).sum());
     }
 
     @Override
     public void snapshotStarted(SimNode node, long delayMs, Runnable written) {
         scheduler.after(delayMs, new Event.SnapshotWritten(node.id(), written));
+    }
+
+    @Override
+    public void restoreStarted(SimNode node, long delayMs, Runnable restored) {
+        scheduler.after(delayMs, new Event.SnapshotRestored(node.id(), restored));
     }
 
     @Override

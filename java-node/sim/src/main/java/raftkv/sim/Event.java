@@ -20,6 +20,9 @@ sealed interface Event {
     /** A node's snapshot writer is done: the snapshot is written, and the node compacts its log. */
     record SnapshotWritten(String node, Runnable written) implements Event {}
 
+    /** A node's snapshot restorer is done: the snapshot from the leader is decoded, the node installs it. */
+    record SnapshotRestored(String node, Runnable restored) implements Event {}
+
     /** Anything else the simulation scheduled: a client timer, a fault, a check. */
     record Timer(String label, Runnable action) implements Event {}
 }

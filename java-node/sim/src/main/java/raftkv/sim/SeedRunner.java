@@ -25,10 +25,11 @@ final class SeedRunner {
             return String.format(
                     "%d seeds: %d passed, %d failed; %,d client operations, %,d events, %,d power cuts mid-fsync"
                             + " (%,d torn WAL tails cut at restart); %,d snapshots taken, %,d installed from a"
-                            + " leader (%,d chunks sent), %,d power cuts mid-snapshot; in %.1f s (%,.0f simulated"
-                            + " ops/s)",
+                            + " leader (%,d chunks sent; %,d restored after a delay, %,d Raft messages handled"
+                            + " meanwhile), %,d power cuts mid-snapshot; in %.1f s (%,.0f simulated ops/s)",
                     seeds, seeds - failures.size(), failures.size(), operations, events, powerCuts, tornTailsCut,
-                    snapshots.saved(), snapshots.installed(), snapshots.chunksSent(), snapshots.cutMidSnapshot(),
+                    snapshots.saved(), snapshots.installed(), snapshots.chunksSent(), snapshots.restored(),
+                    snapshots.stepsWhileRestoring(), snapshots.cutMidSnapshot(),
                     wallNanos / 1e9, operationsPerSecond());
         }
     }

@@ -1,6 +1,7 @@
 package raftkv.sim;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
@@ -14,6 +15,7 @@ import raftkv.core.ProposalResult;
 import raftkv.core.RaftConfig;
 import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
+import raftkv.core.RestoredState;
 import raftkv.core.Ready;
 import raftkv.core.Result;
 import raftkv.core.Session;
@@ -21,6 +23,7 @@ import raftkv.core.SessionLimits;
 import raftkv.core.StateQuota;
 import raftkv.core.Snapshot;
 import raftkv.core.SnapshotJob;
+import raftkv.core.SnapshotRestorer;
 import raftkv.core.SnapshotWriter;
 import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Call;
@@ -53,10 +56,16 @@ final class SimNode {
 
         /** The node handed a snapshot to its writer: run {@code written} after {@code delayMs} of virtual time. */
         void snapshotStarted(SimNode node, long delayMs, Runnable written);
+
+        /** The node handed a received snapshot to its restorer: run {@code restored} after {@code delayMs}. */
+        void restoreStarted(SimNode node, long delayMs, Runnable restored);
     }
 
     /** Virtual milliseconds a snapshot write may take at most: beyond an election timeout, sometimes. */
     static final long MAX_SNAPSHOT_WRITE_MS = 300;
+
+    /** Virtual milliseconds decoding a received snapshot may take at most: beyond an election timeout, sometimes. */
+    static final long MAX_SNAPSHOT_RESTORE_MS = 300;
 
     private final RaftConfig config;
     private final SessionLimits sessions;
@@ -64,18 +73,25 @@ final class SimNode {
     private final Wiring wiring;
     private final SimDisk disk;
     private final SplittableRandom snapshotDelays;
+    private final SplittableRandom restoreDelays;
+    private long restores; // snapshots from a leader restored after a delay
+    private long stepsWhileRestoring; // Raft messages this node handled while one was being restored
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
     private long incarnation; // restarts so far: keeps the driver's request ids apart across restarts
     private boolean up = true;
 
-    /** @param snapshotDelays draws how long each snapshot write takes, in virtual time */
+    /**
+     * @param snapshotDelays draws how long each snapshot write takes, in virtual time
+     * @param restoreDelays draws how long decoding each snapshot from a leader takes, in virtual time
+     */
     SimNode(RaftConfig config, SessionLimits sessions, StateQuota quota, SplittableRandom random,
-            SplittableRandom snapshotDelays, Wiring wiring) {
+            SplittableRandom snapshotDelays, SplittableRandom restoreDelays, Wiring wiring) {
         this.config = config;
         this.sessions = sessions;
         this.quota = quota;
         this.wiring = wiring;
         this.snapshotDelays = snapshotDelays;
+        this.restoreDelays = restoreDelays;
         this.disk = new SimDisk(config.id(), random.split());
         this.driver = newDriver(RaftNode.restart(config, HardState.INITIAL, Optional.empty(), List.of(), random,
                 disk.snapshotSink()), new KvStore(sessions, quota));
@@ -145,7 +161,8 @@ final class SimNode {
             }
         };
         return new Driver<>(raft, kv, disk, messages -> messages.forEach(wiring::send),
-                answers, observer, incarnation * 1_000_000_000L + 1, this::startSnapshot);
+                answers, observer, incarnation * 1_000_000_000L + 1, this::startSnapshot,
+                this::startRestore);
     }
 
     /**
@@ -161,6 +178,35 @@ final class SimNode {
             } // else the process died with its writer: the restart recovers from the older snapshot and the WAL
         });
         return new SnapshotWriter.Started.Writing();
+    }
+
+    /**
+     * The server decodes a snapshot from the leader on a thread of its own while the node goes on
+     * answering AppendEntries and heartbeats; here the decode is done, whole, after a seeded virtual
+     * delay, so entries committed, reads, elections and crashes fall in between by seed. The data is
+     * opened now, as the server's restorer opens it on the loop.
+     */
+    private SnapshotRestorer.Started startRestore(SnapshotRestorer.Job job) {
+        long startedIn = incarnation;
+        InputStream data = job.snapshot().data().open();
+        wiring.restoreStarted(this, restoreDelays.nextLong(MAX_SNAPSHOT_RESTORE_MS + 1), () -> {
+            if (up && incarnation == startedIn) {
+                restores++;
+                RestoredState state = RestoredState.decode(job.snapshot(), data, job.limits());
+                driver.snapshotRestored(job.snapshot(), state);
+                handleReady();
+            } // else the process died with its restorer: the restart restores the snapshot from disk
+        });
+        return new SnapshotRestorer.Started.Restoring();
+    }
+
+    /** Snapshots from a leader restored after a delay, and the Raft messages handled meanwhile. */
+    long restores() {
+        return restores;
+    }
+
+    long stepsWhileRestoring() {
+        return stepsWhileRestoring;
     }
 
     private void snapshotWritten(SnapshotJob job) {
@@ -236,6 +282,9 @@ final class SimNode {
     }
 
     void step(Message message) {
+        if (driver.snapshotBeingRestored() != null) {
+            stepsWhileRestoring++;
+        }
         driver.step(message);
         handleReady();
     }

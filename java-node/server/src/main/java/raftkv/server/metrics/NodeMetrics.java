@@ -65,6 +65,7 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     private final Timer loopTurn;
     private final Timer snapshotTaken;
     private final Timer snapshotWrite;
+    private final Timer snapshotRestore;
     private String lastKnownLeader; // loop thread only
 
     public NodeMetrics(String nodeId) {
@@ -83,6 +84,8 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
                 "taking a snapshot (§5.1): from freezing the state machine until the loop has it back durable");
         snapshotWrite = snapshotTimer("raftkv.snapshot.write",
                 "the snapshot-writer thread's part of a snapshot: streaming the frozen state to a file, fsync, rename");
+        snapshotRestore = snapshotTimer("raftkv.snapshot.restore",
+                "the snapshot-restorer thread's decoding of a snapshot the leader sent, off the loop");
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -198,6 +201,11 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     @Override
     public void snapshotWritten(Snapshot snapshot, long nanos) {
         snapshotWrite.record(Duration.ofNanos(nanos)); // on the writer thread: a Timer is thread-safe
+    }
+
+    @Override
+    public void snapshotRestored(Snapshot snapshot, long nanos) {
+        snapshotRestore.record(Duration.ofNanos(nanos)); // on the restorer thread
     }
 
     @Override
