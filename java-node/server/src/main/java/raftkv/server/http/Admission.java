@@ -1,155 +1,235 @@
 package raftkv.server.http;
 
-import io.javalin.config.JavalinConfig;
-import io.javalin.http.Context;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import raftkv.server.Json;
 import raftkv.server.NodeConfig;
 
 /**
  * Admission control: a node holds at most {@code --max-inflight-requests} client requests at once
  * (writes awaiting commit, reads awaiting a read index, requests waiting for a leader or forwarded
  * to it). A request takes a place before anything else is done with it, before its body is read,
- * and gives it back once it is answered.
+ * and gives it back once its exchange is complete, whatever the answer (Jetty's completion listener:
+ * no place can leak).
  *
  * <p>When every place is taken, the request waits for one in a bounded waiting room
- * ({@code --max-waiting-requests}), at most {@code --admission-wait-ms}, its body still unread: a
- * parked virtual thread and its connection, a few KiB. This is the backpressure: a client that
- * sends more than the node can commit is slowed down to the node's pace, as a full channel slows a
- * Go sender, instead of being told "no" in a millisecond and sending again at once (a closed-loop
- * client that ignores {@code Retry-After} would then spend the node's CPU on refusals). A request
- * that finds the waiting room full, or waits out its time, is answered {@code 429 overloaded},
- * definite (nothing was proposed), with {@code Retry-After}. Every bound is fixed, so the node's
- * memory is too, whatever the number of clients.
+ * ({@code --max-waiting-requests}), at most {@code --admission-wait-ms}, its body still unread.
+ * Places go first come, first served. This is the backpressure: a client that sends more than the
+ * node can commit is slowed down to the node's pace, as a full channel slows a Go sender, instead
+ * of being told "no" in a millisecond and sending again at once (a closed-loop client that ignores
+ * {@code Retry-After} would then spend the node's CPU on refusals). A request that finds the
+ * waiting room full, or waits out its time, is answered {@code 429 overloaded}, definite (nothing
+ * was proposed), with {@code Retry-After}.
  *
- * <p>One bound for every kind of request, not one per kind: a request is exactly one of those
- * things at any moment, and what it costs the node while it waits (its body, its virtual thread,
- * its event in the loop's client queue, a forward's connection to the leader) is about the same.
- * Writes a follower forwards on the peer stream are held by the leader's core, beyond this bound:
- * at most each follower's bound of them.
+ * <p>A waiting request holds <em>no thread</em>: this is a Jetty handler in front of Javalin, and a
+ * request without a place is parked as a queue entry (its request, response and callback) while
+ * the virtual thread that parsed it ends. When a place comes back, the oldest entry is handed to
+ * Javalin on a new virtual thread. Parking the thread instead (a semaphore in a Javalin
+ * before-handler, as this class first did) kept each waiting request's stack, some 7 KiB deep in
+ * Jetty and Javalin: 72 MiB of a 256 MiB heap at 10,000 connections, and the node spent its time
+ * in full collections. Jetty's own {@code QoSHandler} works this way too, but resumes requests on
+ * the server's few platform threads, where raftkv's blocking handlers would starve each other.
  *
- * <p>No place can leak: it is taken in a before-handler and given back in an after-handler, and
- * Javalin runs the after-handlers of every request whose before-handlers ran, whether the endpoint
- * answered, threw (a 400 or 413 from validation, any other exception) or was never reached. The
- * place lives on the request and is given back once, even if two patterns match the path.
+ * <p>Only client requests on the client port are admitted; {@code /status}, {@code /metrics},
+ * the dashboard, {@code /admin/*} and the peers pass straight through.
  */
-final class Admission {
+final class Admission extends Handler.Wrapper {
 
-    /** The routes that hold client work; {@code /status}, {@code /metrics} and peers are never refused. */
-    static final List<String> CLIENT_PATHS = List.of("/kv", "/kv/*", "/sessions", "/debug/*");
+    private static final Logger log = LoggerFactory.getLogger(Admission.class);
+    private static final long SWEEP_MILLIS = 20;
 
-    private static final String PERMIT = "raftkv.admission.permit";
-
-    /** What an admitted request holds, given back once. */
-    private record Held(int bodyKiB, AtomicBoolean held) {}
+    /** One request waiting for a place: all Jetty needs to go on with it later. */
+    private record Waiting(Request request, Response response, Callback callback, int bodyKiB, long deadlineNanos) {}
 
     private final NodeConfig.Limits limits;
-    private final Semaphore permits;
-    /** The bodies admitted requests may hold together, in KiB: each reserves what it may read. */
-    private final Semaphore bodyKiB;
-    private final AtomicInteger waiting = new AtomicInteger();
+    private final ReentrantLock lock = new ReentrantLock(); // not synchronized: virtual threads take it
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>(); // oldest first, guarded by lock
+    private int inflight; // guarded by lock
+    private int bodyKiBHeld; // guarded by lock
+    private ScheduledExecutorService sweeper;
 
     Admission(NodeConfig.Limits limits) {
         this.limits = limits;
-        // Fair, and taken only with the timed tryAcquire (a zero wait for the first try), which honours
-        // fairness: places go first come, first served. With barging, a request that had just arrived
-        // took the place a waiting one was due, the longest waits grew without bound, and at 10,000
-        // connections the p99 was twice the p50.
-        this.permits = new Semaphore(limits.maxInflightRequests(), true);
-        this.bodyKiB = new Semaphore(limits.maxInflightBodyKiB(), true);
     }
 
-    /** Adds the before- and after-handlers; call before any other before-handler of these paths. */
-    void register(JavalinConfig javalin) {
-        for (String path : CLIENT_PATHS) {
-            javalin.routes.before(path, this::admit);
-            javalin.routes.after(path, this::release);
-        }
+    /** The paths that hold client work. */
+    static boolean isClientPath(String path) {
+        return path.equals("/kv") || path.startsWith("/kv/") || path.equals("/sessions") || path.startsWith("/debug/");
     }
 
-    private void admit(Context ctx) {
-        if (ctx.attribute(PERMIT) != null) {
-            return; // a second pattern matched this path: one permit per request
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        if (!isClientPath(Request.getPathInContext(request)) || onPeerPort(request)) {
+            return super.handle(request, response, callback);
         }
-        int kib = reservedKiB(ctx);
-        if (!(tryPlace(kib) || awaitPlace(kib))) {
-            throw new ApiException(ErrorCode.OVERLOADED, "this node holds " + limits.maxInflightRequests()
-                    + " client requests (or " + limits.maxInflightBodyKiB() + " KiB of their bodies) already and "
-                    + limits.maxWaitingRequests() + " may wait for a place; nothing was done: retry after the"
-                    + " Retry-After delay, or ask another node");
+        int kib = reservedKiB(request);
+        lock.lock();
+        try {
+            if (waiting.isEmpty() && fits(kib)) { // nobody waits before us: take the place now
+                take(kib);
+            } else if (waiting.size() < limits.maxWaitingRequests() && limits.admissionWaitMs() > 0) {
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.admissionWaitMs());
+                waiting.addLast(new Waiting(request, response, callback, kib, deadline));
+                return true; // handled later: by admit() when a place comes back, or by expire()
+            } else {
+                refuse(response, callback);
+                return true;
+            }
+        } finally {
+            lock.unlock();
         }
-        ctx.attribute(PERMIT, new Held(kib, new AtomicBoolean(true)));
+        return handleAdmitted(request, response, callback, kib);
+    }
+
+    private static boolean onPeerPort(Request request) {
+        return PeerPortGate.PEER_CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName());
     }
 
     /**
      * What the request's body may take while it is held: its declared length, or, for a chunked body
      * whose length nobody knows yet, the most a client body may be (64 KiB); at least 1 KiB.
      */
-    private static int reservedKiB(Context ctx) {
-        long declared = ctx.contentLength();
+    private static int reservedKiB(Request request) {
+        long declared = request.getLength();
         long bytes = declared < 0 || declared > ClientRequests.MAX_BODY_BYTES ? ClientRequests.MAX_BODY_BYTES : declared;
         return (int) Math.max(1, (bytes + 1023) / 1024);
     }
 
-    /** A place now, if one is free and nobody waits for one before us. */
-    private boolean tryPlace(int kib) {
+    private boolean fits(int kib) {
+        return inflight < limits.maxInflightRequests() && bodyKiBHeld + kib <= limits.maxInflightBodyKiB();
+    }
+
+    private void take(int kib) {
+        inflight++;
+        bodyKiBHeld += kib;
+    }
+
+    /** Hands an admitted request on to Javalin; its place comes back when its exchange completes. */
+    private boolean handleAdmitted(Request request, Response response, Callback callback, int kib) throws Exception {
+        Request.addCompletionListener(request, failure -> release(kib));
+        boolean handled = super.handle(request, response, callback);
+        if (!handled) {
+            Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+        }
+        return true;
+    }
+
+    private void release(int kib) {
+        List<Waiting> admitted = new ArrayList<>();
+        lock.lock();
         try {
-            if (!permits.tryAcquire(0, TimeUnit.SECONDS)) {
-                return false;
+            inflight--;
+            bodyKiBHeld -= kib;
+            while (!waiting.isEmpty() && fits(waiting.peekFirst().bodyKiB())) {
+                Waiting next = waiting.pollFirst();
+                take(next.bodyKiB());
+                admitted.add(next);
             }
-            if (bodyKiB.tryAcquire(kib, 0, TimeUnit.SECONDS)) {
-                return true;
-            }
-            permits.release();
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        } finally {
+            lock.unlock();
+        }
+        // A new virtual thread each: the handlers block (awaiting commit), and the thread that gave
+        // the place back is finishing another request's exchange.
+        admitted.forEach(next -> Thread.ofVirtual().name("http-admitted").start(() -> resume(next)));
+    }
+
+    private void resume(Waiting next) {
+        try {
+            handleAdmitted(next.request(), next.response(), next.callback(), next.bodyKiB());
+        } catch (Throwable failure) {
+            log.error("admitted request {} failed", next.request().getHttpURI(), failure);
+            Response.writeError(next.request(), next.response(), next.callback(), failure);
         }
     }
 
-    /** Waits in the waiting room for a place; false if the room is full or the wait ran out. */
-    private boolean awaitPlace(int kib) {
-        if (waiting.incrementAndGet() > limits.maxWaitingRequests()) {
-            waiting.decrementAndGet();
-            return false;
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.admissionWaitMs());
+    /** Refuses the requests that waited out their time; oldest first, so they are at the front. */
+    private void expire() {
+        List<Waiting> expired = new ArrayList<>();
+        long now = System.nanoTime();
+        lock.lock();
         try {
-            if (!permits.tryAcquire(limits.admissionWaitMs(), TimeUnit.MILLISECONDS)) {
-                return false;
+            while (!waiting.isEmpty() && now - waiting.peekFirst().deadlineNanos() >= 0) {
+                expired.add(waiting.pollFirst());
             }
-            if (bodyKiB.tryAcquire(kib, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                return true;
-            }
-            permits.release();
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         } finally {
-            waiting.decrementAndGet();
+            lock.unlock();
         }
+        expired.forEach(w -> refuse(w.response(), w.callback()));
+    }
+
+    /** {@code 429 overloaded}, definite, with {@code Retry-After}; written without blocking. */
+    private void refuse(Response response, Callback callback) {
+        ApiException e = new ApiException(ErrorCode.OVERLOADED, "this node holds " + limits.maxInflightRequests()
+                + " client requests (or " + limits.maxInflightBodyKiB() + " KiB of their bodies) already and "
+                + limits.maxWaitingRequests() + " may wait for a place; nothing was done: retry after the"
+                + " Retry-After delay, or ask another node");
+        byte[] body;
+        try {
+            body = Json.MAPPER.writeValueAsBytes(e.body());
+        } catch (Exception impossible) {
+            callback.failed(impossible);
+            return;
+        }
+        response.setStatus(e.code().status());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        e.code().retryAfterSeconds().ifPresent(s -> response.getHeaders().put(HttpHeader.RETRY_AFTER, String.valueOf(s)));
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 
     /** Requests holding a place now. */
     int inflight() {
-        return limits.maxInflightRequests() - permits.availablePermits();
+        lock.lock();
+        try {
+            return inflight;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Requests waiting for a place now. */
     int waiting() {
-        return waiting.get();
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    private void release(Context ctx) {
-        Held held = ctx.attribute(PERMIT);
-        if (held != null && held.held().compareAndSet(true, false)) {
-            bodyKiB.release(held.bodyKiB());
-            permits.release();
-        }
+    @Override
+    protected void doStart() throws Exception {
+        sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "admission-expiry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                expire();
+            } catch (RuntimeException e) { // an exception would end the scheduled sweeps for good
+                log.error("expiring waiting requests", e);
+            }
+        }, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        sweeper.shutdownNow();
+        super.doStop();
     }
 }

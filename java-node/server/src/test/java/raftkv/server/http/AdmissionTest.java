@@ -187,6 +187,7 @@ class AdmissionTest {
     void aRefusedRequestIsAnsweredBeforeItsBodyIsRead() throws Exception {
         startLeaderless(1, 3_000);
         CompletableFuture<Timed> holder = sendAsync("PUT", "/kv/held", "{\"name\":\"v\"}");
+        awaitInflight(1);
         // Headers announcing 10 MiB and not one byte of body: the answer can only come before the
         // body is read. With the permit free, the same request is refused 413 (too large) instead;
         // so ask until the holder has the permit.
