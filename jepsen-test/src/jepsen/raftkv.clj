@@ -115,9 +115,13 @@
    [nil "--node-java-opts OPTS" "JVM options for raftkv on the nodes (space-separated); keep -XX:+ExitOnOutOfMemoryError, so that a node out of memory ends instead of living on serving nothing."
     :default "-Xmx512m -XX:+ExitOnOutOfMemoryError"]
 
-   [nil "--max-inflight-requests NUM" "Start every node with --max-inflight-requests NUM (admission control: beyond NUM client requests held at once a node answers 429 overloaded, definite, which the client records as :fail). Small values make the 429 path part of the run."
+   [nil "--max-inflight-requests NUM" "Start every node with --max-inflight-requests NUM (admission control: beyond NUM client requests held at once a request waits for a place, and is answered 429 overloaded, definite, which the client records as :fail, when the waiting room is full or its wait runs out). Small values make the 429 path part of the run."
     :parse-fn parse-long
     :validate [#(and % (pos? %)) "Must be a positive integer."]]
+
+   [nil "--max-waiting-requests NUM" "Start every node with --max-waiting-requests NUM: how many requests may wait for a place (0: none, a request that finds every place taken is refused 429 at once). With a small --max-inflight-requests, 0 makes refusals frequent."
+    :parse-fn parse-long
+    :validate [#(and % (not (neg? %))) "Must be a non-negative integer."]]
 
    [nil "--nemesis FAULTS" "Faults: none, partition, kill, pause, all (= mixed: every kind, one at a time), or a comma-separated list (e.g. partition,kill)."
     :default  #{}

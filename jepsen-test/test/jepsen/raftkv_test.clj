@@ -206,6 +206,8 @@
     (is (= ["--cluster-token" "t0k"] (take-last 2 (db/node-args (assoc test :cluster-token "t0k") "n1"))))
     (is (= ["--max-inflight-requests" "8"]
            (take-last 2 (db/node-args (assoc test :max-inflight-requests 8) "n1"))))
+    (is (= ["--max-waiting-requests" "0"]
+           (take-last 2 (db/node-args (assoc test :max-waiting-requests 0) "n1"))))
     (is (= ["--snapshot-entries" "20" "--snapshot-trailing-entries" "0"]
            (take-last 4 (db/node-args (assoc test :snapshot-entries 20) "n1"))))
     (is (= ["--snapshot-entries" "20" "--snapshot-trailing-entries" "5"]

@@ -79,6 +79,8 @@
       (cond-> (:bug test) (into ["--bug" (:bug test)]))
       (cond-> (:max-inflight-requests test)
         (into ["--max-inflight-requests" (str (:max-inflight-requests test))]))
+      (cond-> (:max-waiting-requests test)
+        (into ["--max-waiting-requests" (str (:max-waiting-requests test))]))
       ; Log compaction: a small threshold makes nodes snapshot often, so a node killed for a while
       ; falls behind the leader's compacted prefix and catches up through InstallSnapshot.
       (cond-> (:snapshot-entries test)
