@@ -26,8 +26,10 @@ import java.util.function.Predicate;
  * after an election timeout, a waiting write is given up as unanswered (it may have been appended:
  * an unknown outcome) and a waiting read is dropped (a read changes nothing).
  *
- * <p>The ids come from the caller (the driver), which never reuses one, not even across restarts: a
- * reply to an earlier incarnation's forward must not answer a new one.
+ * <p>The ids come from the caller (the driver), which never reuses one within a boot of the process.
+ * Every request and reply also carries this boot's {@code incarnation}, a random number the driver's
+ * owner draws at start: a reply to an earlier boot's forward must not answer one of this boot, and
+ * the leader takes in each boot's forwards separately ({@link Leader#firstDelivery}).
  */
 final class Forwarding {
 
@@ -36,13 +38,15 @@ final class Forwarding {
 
     private final NodeState state;
     private final BiFunction<Command, Session, ProposalResult> proposeAsLeader;
+    private final long incarnation;
     private final Map<Long, Waiting> proposals = new LinkedHashMap<>();
     private final Map<Long, Waiting> reads = new LinkedHashMap<>();
     private long ticks;
 
-    Forwarding(NodeState state, BiFunction<Command, Session, ProposalResult> proposeAsLeader) {
+    Forwarding(NodeState state, BiFunction<Command, Session, ProposalResult> proposeAsLeader, long incarnation) {
         this.state = state;
         this.proposeAsLeader = proposeAsLeader;
+        this.incarnation = incarnation;
     }
 
     // ---------------------------------------------------------------- the follower's side
@@ -51,7 +55,7 @@ final class Forwarding {
     ProposalResult forwardProposal(Command command, Session session, long proposalId) {
         proposals.put(proposalId, waitingForLeader());
         state.outbox.send(new Message.ForwardedProposal(state.currentTerm, state.config.id(), state.leaderId,
-                proposalId, command, session));
+                incarnation, proposalId, command, session));
         return new ProposalResult.Forwarded(proposalId, state.leaderId);
     }
 
@@ -59,7 +63,7 @@ final class Forwarding {
     ReadResult forwardRead(long requestId) {
         reads.put(requestId, waitingForLeader());
         state.outbox.send(new Message.ReadIndexRequest(state.currentTerm, state.config.id(), state.leaderId,
-                requestId));
+                incarnation, requestId));
         return new ReadResult.Registered();
     }
 
@@ -74,8 +78,8 @@ final class Forwarding {
      */
     void handleProposalReply(Message.ForwardedProposalReply m) {
         Waiting waiting = proposals.get(m.proposalId());
-        if (waiting == null || !waiting.leader().equals(m.from())) {
-            return; // given up on already (the client heard "unknown"), or not ours
+        if (m.incarnation() != incarnation || waiting == null || !waiting.leader().equals(m.from())) {
+            return; // an earlier boot's, given up on already (the client heard "unknown"), or not ours
         }
         proposals.remove(m.proposalId());
         state.outbox.forwardAnswers().add(new ForwardAnswer(m.proposalId(), m.outcome()));
@@ -87,8 +91,9 @@ final class Forwarding {
      */
     void handleReadIndexReply(Message.ReadIndexReply m) {
         Waiting waiting = reads.get(m.requestId());
-        if (waiting == null || !waiting.leader().equals(m.from()) || waiting.term() != m.term()) {
-            return; // dropped already, or not ours
+        if (m.incarnation() != incarnation || waiting == null || !waiting.leader().equals(m.from())
+                || waiting.term() != m.term()) {
+            return; // an earlier boot's, dropped already, or not ours
         }
         reads.remove(m.requestId());
         state.outbox.readStates().add(new ReadState(m.requestId(), m.readIndex()));
@@ -170,7 +175,7 @@ final class Forwarding {
 
     /** The leader of the forward's term: append a first delivery, say nothing to a copy. */
     private void appendAsLeader(Message.ForwardedProposal m) {
-        if (!state.leader.firstDelivery(m.from(), m.proposalId())) {
+        if (!state.leader.firstDelivery(m.from(), m.incarnation(), m.proposalId())) {
             if (state.config.has(Bug.RETRY_REFUSED_FORWARD)) {
                 reply(m, new ForwardOutcome.Refused(state.leaderId)); // BUG retry-refused-forward
             }
@@ -192,7 +197,7 @@ final class Forwarding {
 
     private void reply(Message.ForwardedProposal m, ForwardOutcome outcome) {
         state.outbox.send(new Message.ForwardedProposalReply(state.currentTerm, state.config.id(), m.from(),
-                m.proposalId(), outcome));
+                m.incarnation(), m.proposalId(), outcome));
     }
 
     /**
@@ -204,6 +209,6 @@ final class Forwarding {
         if (state.role != Role.LEADER || m.term() != state.currentTerm) {
             return;
         }
-        state.leader.registerForwardedRead(m.from(), m.requestId());
+        state.leader.registerForwardedRead(m.from(), m.incarnation(), m.requestId());
     }
 }

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
  */
 class ForwardRefusalTest {
 
+    /** The incarnation of every node here: they boot once ({@link RaftNode#SINGLE_BOOT}). */
+    private static final long BOOT = RaftNode.SINGLE_BOOT;
+
     private static final Command PUT = new Command.Put("1", "Ada");
 
     /** n1 of three, leader of term 1, that appended n2's forward 77 at index 2 (after its no-op). */
@@ -31,7 +34,7 @@ class ForwardRefusalTest {
     }
 
     private static Message.ForwardedProposal forward77() {
-        return new Message.ForwardedProposal(1, "n2", "n1", 77, PUT, null);
+        return new Message.ForwardedProposal(1, "n2", "n1", BOOT, 77, PUT, null);
     }
 
     /** CheckQuorum (dissertation §6.2): no follower answers, so n1 steps down, still in term 1. */
@@ -94,9 +97,9 @@ class ForwardRefusalTest {
         RaftNode n3 = node("n3", THREE);
         n3.step(new Message.AppendEntries(1, "n1", "n3", 0, 0, List.of(), 0, 1));
         drain(n3);
-        n3.step(new Message.ForwardedProposal(1, "n2", "n3", 5, PUT, null));
+        n3.step(new Message.ForwardedProposal(1, "n2", "n3", BOOT, 5, PUT, null));
         assertThat(sent(drain(n3), Message.ForwardedProposalReply.class))
-                .containsExactly(new Message.ForwardedProposalReply(1, "n3", "n2", 5, new ForwardOutcome.Refused("n1")));
+                .containsExactly(new Message.ForwardedProposalReply(1, "n3", "n2", BOOT, 5, new ForwardOutcome.Refused("n1")));
         assertThat(n3.log()).isEmpty();
     }
 
@@ -104,7 +107,7 @@ class ForwardRefusalTest {
     void aCandidateOfTheForwardsTermStaysSilent_5_2() {
         // n1 voted for itself in term 1: as far as it can tell from its persistent state, it may have led it.
         RaftNode n1 = Harness.restarted("n1", THREE, new HardState(1, "n1"), List.of());
-        n1.step(new Message.ForwardedProposal(1, "n2", "n1", 5, PUT, null));
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", BOOT, 5, PUT, null));
         assertNoAnswerAndNothingAppended(n1, 0);
     }
 
