@@ -44,8 +44,9 @@ public final class Driver<P, R> {
         void compactedAway(P proposal, Session session, KvStore kv);
 
         /**
-         * This node forwarded the proposal to the leader, which refused it (it no longer leads, or is
-         * handing leadership over, §3.10): nothing was appended. {@code leaderHint} may be null.
+         * This node forwarded the proposal to a node that refused it (it never led the forward's term,
+         * or leads it and is handing leadership over, §3.10): nothing was appended, and never will be,
+         * so the caller may send the command again. {@code leaderHint} may be null.
          */
         void forwardRefused(P proposal, String leaderHint);
 

@@ -14,9 +14,14 @@ import raftkv.sim.ClientMessage.Reply;
 import raftkv.sim.ClientMessage.Request;
 
 /**
- * A simulated client: one Jepsen process issuing one operation at a time. Writes and cas carry a
- * session (clientId, sequence) that stays the same across retries of one operation, so however
- * many copies reach the log it applies at most once (dissertation §6.3).
+ * A simulated client: one Jepsen process issuing one operation at a time. Most writes and cas carry
+ * a session (clientId, sequence) that stays the same across retries of one operation, so however
+ * many copies reach the log it applies at most once (dissertation §6.3). One in
+ * {@link #SESSIONLESS_ONE_IN} goes without a session, as a plain HTTP client's may: nothing in the
+ * state machine would stop a second copy from applying, so the client sends another copy only after
+ * a definite "not appended" (NotLeader, or its entry overwritten), never after silence. A node that
+ * answered "not appended" falsely would thus let a command apply twice, which the linearizability
+ * checker sees.
  *
  * <p>Before its first write the client registers its session: it proposes
  * {@link Command.OpenSession} (retried, at any node, until one copy commits) and uses the client id
@@ -31,7 +36,8 @@ import raftkv.sim.ClientMessage.Request;
  *   <li>a node that is not the leader answers NotLeader: a definite "not appended"; the client
  *       retries at the hinted leader, or at a random node;
  *   <li>an attempt with no answer within {@link #ATTEMPT_TIMEOUT_MS} is retried elsewhere, with the
- *       same session; the lost attempt may still take effect;
+ *       same session; the lost attempt may still take effect. A write or cas without a session is
+ *       not retried: it waits for that attempt's answer or the operation's timeout;
  *   <li>at {@link #OP_TIMEOUT_MS} the client gives up: a read is {@code :fail} (it changed
  *       nothing), a write or cas is {@code :info} if some attempt may still be in a log, and
  *       {@code :fail} if every attempt was definitely refused. After an {@code :info} the process
@@ -44,6 +50,7 @@ final class Client {
     static final long OP_TIMEOUT_MS = 1_000;
     static final long BACKOFF_MS = 10;
     static final long REGISTER_BACKOFF_MS = 100;
+    static final int SESSIONLESS_ONE_IN = 3;
 
     /** What the client needs from the simulation. */
     interface World {
@@ -152,7 +159,8 @@ final class Client {
             return;
         }
         long opId = ++opCount;
-        Session session = op.f() == Op.F.READ ? null : new Session(clientId, ++sequence);
+        boolean withoutSession = op.f() == Op.F.READ || random.nextInt(SESSIONLESS_ONE_IN) == 0;
+        Session session = withoutSession ? null : new Session(clientId, ++sequence);
         current = new InFlight(opId, op, session);
         world.history().add(History.Type.INVOKE, process, op, world.scheduler().now());
         world.scheduler().after(OP_TIMEOUT_MS, new Event.Timer("c" + index + " op timeout", () -> giveUp(opId)));
@@ -226,6 +234,9 @@ final class Client {
         long opId = current.opId;
         world.scheduler().after(ATTEMPT_TIMEOUT_MS, new Event.Timer("c" + index + " attempt timeout", () -> {
             if (current != null && current.opId == opId && current.lastRequest == requestId) {
+                if (current.session == null && current.op.f() != Op.F.READ) {
+                    return; // no answer, no session: another copy might apply twice; wait for this one's fate
+                }
                 // No answer: the attempt stays unresolved (it may yet take effect); try elsewhere.
                 String next = randomNode();
                 world.retrying(process, current.op, next, "no answer from " + node + " within " + ATTEMPT_TIMEOUT_MS

@@ -157,7 +157,8 @@ final class Demo implements Cluster.Observer {
     @Override
     public void clientRetries(long timeMs, int process, Op op, String node, String why) {
         say(timeMs, "client " + process + ": " + why + "; retries " + op + " at " + node
-                + (op.f() == Op.F.READ ? "" : " with the same session, so it applies at most once"));
+                + (op.f() == Op.F.READ ? "" : ", which applies at most once: by its session, or, having none,"
+                        + " because it is sent again only once no earlier copy can apply"));
     }
 
     @Override

@@ -63,6 +63,15 @@ class BugDetectionTest {
     }
 
     @Test
+    void retryRefusedForwardIsCaughtAsACommandAppliedTwice() {
+        // A copy of a forward the network duplicated (or held back past a step-down) is refused by a
+        // node that appended the original: the follower's client, told "not appended", sends its
+        // sessionless write or cas again, and both copies apply.
+        Simulation.Outcome failure = firstFailure(Bug.RETRY_REFUSED_FORWARD, FaultMix.MIXED);
+        assertThat(failure.failure()).startsWith("Linearizability");
+    }
+
+    @Test
     void theReplayLineNamesSeedBugAndFaults() {
         Simulation.Settings settings = Simulation.Settings.of(1234).withBugs(Set.of(Bug.FORGET_VOTE))
                 .withMix(FaultMix.ELECTION_CRASHES);
