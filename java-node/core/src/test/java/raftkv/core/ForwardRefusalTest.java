@@ -104,7 +104,7 @@ class ForwardRefusalTest {
     }
 
     @Test
-    void aCandidateOfTheForwardsTermStaysSilent_5_2() {
+    void aNodeThatVotedForItselfInTheForwardsTermStaysSilent_5_2() {
         // n1 voted for itself in term 1: as far as it can tell from its persistent state, it may have led it.
         RaftNode n1 = Harness.restarted("n1", THREE, new HardState(1, "n1"), List.of());
         n1.step(new Message.ForwardedProposal(1, "n2", "n1", BOOT, 5, PUT, null));
