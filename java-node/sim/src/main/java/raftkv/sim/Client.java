@@ -14,14 +14,14 @@ import raftkv.sim.ClientMessage.Reply;
 import raftkv.sim.ClientMessage.Request;
 
 /**
- * A simulated client: one Jepsen process issuing one operation at a time. Most writes and cas carry
- * a session (clientId, sequence) that stays the same across retries of one operation, so however
- * many copies reach the log it applies at most once (dissertation §6.3). One in
- * {@link #SESSIONLESS_ONE_IN} goes without a session, as a plain HTTP client's may: nothing in the
- * state machine would stop a second copy from applying, so the client sends another copy only after
- * a definite "not appended" (NotLeader, or its entry overwritten), never after silence. A node that
- * answered "not appended" falsely would thus let a command apply twice, which the linearizability
- * checker sees.
+ * A simulated client: one Jepsen process issuing one operation at a time. A write or cas with a
+ * session (clientId, sequence), the same across retries of one operation, applies at most once
+ * however many copies reach the log (dissertation §6.3). Under {@link Sessions#HALF} (the
+ * simulation's clients) half of them go without a session, as a plain HTTP client's may: enough for a
+ * false "not appended" to show within a few hundred seeds. Nothing in the state machine would stop a second copy of it from
+ * applying, so the client sends another copy only after a definite "not appended" (NotLeader, or its
+ * entry overwritten), never after silence; a node that said "not appended" falsely would let it
+ * apply twice, which the linearizability checker sees.
  *
  * <p>Before its first write the client registers its session: it proposes
  * {@link Command.OpenSession} (retried, at any node, until one copy commits) and uses the client id
@@ -50,7 +50,14 @@ final class Client {
     static final long OP_TIMEOUT_MS = 1_000;
     static final long BACKOFF_MS = 10;
     static final long REGISTER_BACKOFF_MS = 100;
-    static final int SESSIONLESS_ONE_IN = 3;
+
+    /** Which writes and cas carry a session. */
+    enum Sessions {
+        /** Every one: the demo's story has a write retried at the new leader after silence. */
+        ALWAYS,
+        /** Half of them, drawn at random; the others are sent again only after a definite "not appended". */
+        HALF
+    }
 
     /** What the client needs from the simulation. */
     interface World {
@@ -110,6 +117,7 @@ final class Client {
     private final World world;
     private final RandomGenerator random;
     private final Supplier<Op> workload;
+    private final Sessions sessions;
     private int process;
     private long sequence;
     private long opCount;
@@ -122,14 +130,16 @@ final class Client {
     /**
      * @param home the node this client talks to first (Jepsen binds each client to one node)
      * @param workload the next operation, or null when this client has nothing more to do
+     * @param sessions which of its writes and cas carry a session
      */
-    Client(int index, String home, World world, RandomGenerator random, Supplier<Op> workload) {
+    Client(int index, String home, World world, RandomGenerator random, Supplier<Op> workload, Sessions sessions) {
         this.index = index;
         this.process = index;
         this.home = home;
         this.world = world;
         this.random = random;
         this.workload = workload;
+        this.sessions = sessions;
     }
 
     void start(long thinkMs) {
@@ -159,7 +169,7 @@ final class Client {
             return;
         }
         long opId = ++opCount;
-        boolean withoutSession = op.f() == Op.F.READ || random.nextInt(SESSIONLESS_ONE_IN) == 0;
+        boolean withoutSession = op.f() == Op.F.READ || (sessions == Sessions.HALF && random.nextBoolean());
         Session session = withoutSession ? null : new Session(clientId, ++sequence);
         current = new InFlight(opId, op, session);
         world.history().add(History.Type.INVOKE, process, op, world.scheduler().now());

@@ -26,7 +26,7 @@ final class Demo implements Cluster.Observer {
         for (SimNode node : cluster.all()) {
             Deque<Op> queue = new ArrayDeque<>();
             queues.put(node.id(), queue);
-            clientOf.put(node.id(), cluster.addClient(node.id(), queue::poll));
+            clientOf.put(node.id(), cluster.addClient(node.id(), queue::poll, Client.Sessions.ALWAYS));
         }
         cluster.observe(this);
     }
@@ -157,8 +157,7 @@ final class Demo implements Cluster.Observer {
     @Override
     public void clientRetries(long timeMs, int process, Op op, String node, String why) {
         say(timeMs, "client " + process + ": " + why + "; retries " + op + " at " + node
-                + (op.f() == Op.F.READ ? "" : ", which applies at most once: by its session, or, having none,"
-                        + " because it is sent again only once no earlier copy can apply"));
+                + (op.f() == Op.F.READ ? "" : " with the same session, so it applies at most once"));
     }
 
     @Override

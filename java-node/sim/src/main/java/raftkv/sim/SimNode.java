@@ -74,6 +74,7 @@ final class SimNode {
     private final SimDisk disk;
     private final SplittableRandom snapshotDelays;
     private final SplittableRandom restoreDelays;
+    private final SplittableRandom incarnations;
     private long restores; // snapshots from a leader restored after a delay
     private long stepsWhileRestoring; // Raft messages this node handled while one was being restored
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
@@ -83,18 +84,22 @@ final class SimNode {
     /**
      * @param snapshotDelays draws how long each snapshot write takes, in virtual time
      * @param restoreDelays draws how long decoding each snapshot from a leader takes, in virtual time
+     * @param incarnations draws each boot's incarnation ({@link RaftNode#restart(RaftConfig, HardState,
+     *     Optional, List, java.util.random.RandomGenerator, raftkv.core.SnapshotSink, long)})
      */
     SimNode(RaftConfig config, SessionLimits sessions, StateQuota quota, SplittableRandom random,
-            SplittableRandom snapshotDelays, SplittableRandom restoreDelays, Wiring wiring) {
+            SplittableRandom snapshotDelays, SplittableRandom restoreDelays, SplittableRandom incarnations,
+            Wiring wiring) {
         this.config = config;
         this.sessions = sessions;
         this.quota = quota;
         this.wiring = wiring;
         this.snapshotDelays = snapshotDelays;
         this.restoreDelays = restoreDelays;
+        this.incarnations = incarnations;
         this.disk = new SimDisk(config.id(), random.split());
         this.driver = newDriver(RaftNode.restart(config, HardState.INITIAL, Optional.empty(), List.of(), random,
-                disk.snapshotSink(), random.nextLong()), new KvStore(sessions, quota));
+                disk.snapshotSink(), incarnations.nextLong()), new KvStore(sessions, quota));
     }
 
     private Driver<Request, Request> newDriver(RaftNode raft, KvStore kv) {
@@ -267,11 +272,11 @@ final class SimNode {
         disk.boot();
         KvStore kv = new KvStore(sessions, quota);
         disk.recoveredSnapshot().ifPresent(kv::restore);
-        // Every boot draws its incarnation, as the server does, from the run's seed here; its request
+        // Every boot draws its incarnation, as the server does (here from the run's seed); its request
         // ids start again from 1, so only the incarnation keeps a late reply to the last boot's forward
         // (or the leader's record of its ids) from being taken for this one's.
         RaftNode raft = RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredSnapshot(),
-                disk.recoveredEntries(), random, disk.snapshotSink(), random.nextLong());
+                disk.recoveredEntries(), random, disk.snapshotSink(), incarnations.nextLong());
         boots++;
         driver = newDriver(raft, kv);
         up = true;
