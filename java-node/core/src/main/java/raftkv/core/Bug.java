@@ -22,7 +22,14 @@ public enum Bug {
      * the sessions are part of the state machine, so a node restored from such a snapshot executes
      * commands its peers refuse, and answers retries differently).
      */
-    SNAPSHOT_DROPS_SESSIONS("snapshot-drops-sessions");
+    SNAPSHOT_DROPS_SESSIONS("snapshot-drops-sessions"),
+    /**
+     * A node answers {@code Refused} to a copy of a forwarded proposal it may have appended: a
+     * duplicate while it leads, or any copy after it stopped leading the forward's term (breaks
+     * exactly-once: the follower reports a definite failure, its client retries, and the entry may
+     * still commit, so a command without a session applies twice).
+     */
+    RETRY_REFUSED_FORWARD("retry-refused-forward");
 
     private final String flag;
 

@@ -44,8 +44,9 @@ public final class Driver<P, R> {
         void compactedAway(P proposal, Session session, KvStore kv);
 
         /**
-         * This node forwarded the proposal to the leader, which refused it (it no longer leads, or is
-         * handing leadership over, §3.10): nothing was appended. {@code leaderHint} may be null.
+         * This node forwarded the proposal to a node that refused it (it never led the forward's term,
+         * or leads it and is handing leadership over, §3.10): nothing was appended, and never will be,
+         * so the caller may send the command again. {@code leaderHint} may be null.
          */
         void forwardRefused(P proposal, String leaderHint);
 
@@ -130,10 +131,11 @@ public final class Driver<P, R> {
     }
 
     /**
-     * @param firstRequestId the first id this driver gives a read or a forwarded proposal. Replies to
-     *     forwards travel between nodes, so an id must never repeat one that an earlier incarnation of
-     *     this node used: the server starts from its boot time in microseconds, the simulator from its
-     *     restart count times a billion.
+     * @param firstRequestId the first id this driver gives a read or a forwarded proposal; ids grow from
+     *     there. They need to be unique within this boot only: the node's forwards also carry its
+     *     incarnation, a random number per boot ({@link RaftNode#restart(RaftConfig, HardState,
+     *     java.util.Optional, List, java.util.random.RandomGenerator, SnapshotSink, long)}), which keeps
+     *     them apart from an earlier boot's. The simulator starts every boot from 1.
      * @param snapshotWriter who writes the snapshots (the server: its snapshot-writer thread)
      * @param snapshotRestorer who decodes the snapshots the leader sends (the server: its
      *     snapshot-restorer thread)

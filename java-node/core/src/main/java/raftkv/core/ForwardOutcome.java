@@ -10,8 +10,9 @@ public sealed interface ForwardOutcome {
     record Appended(long index, long term) implements ForwardOutcome {}
 
     /**
-     * Not appended: the recipient is not the leader of the sender's term, or is handing leadership
-     * over (§3.10). {@code leaderHint} (may be null) is whom to ask instead.
+     * Not appended, and never will be: the recipient never led the sender's term, or leads it and is
+     * handing leadership over (§3.10). A node that may have appended the forward never says this; it
+     * stays silent. {@code leaderHint} (may be null) is whom to ask instead.
      */
     record Refused(String leaderHint) implements ForwardOutcome {}
 }

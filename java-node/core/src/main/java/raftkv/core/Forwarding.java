@@ -26,8 +26,10 @@ import java.util.function.Predicate;
  * after an election timeout, a waiting write is given up as unanswered (it may have been appended:
  * an unknown outcome) and a waiting read is dropped (a read changes nothing).
  *
- * <p>The ids come from the caller (the driver), which never reuses one, not even across restarts: a
- * reply to an earlier incarnation's forward must not answer a new one.
+ * <p>The ids come from the caller (the driver), which never reuses one within a boot of the process.
+ * Every request and reply also carries this boot's {@code incarnation}, a random number the driver's
+ * owner draws at start: a reply to an earlier boot's forward must not answer one of this boot, and
+ * the leader takes in each boot's forwards separately ({@link Leader#firstDelivery}).
  */
 final class Forwarding {
 
@@ -36,13 +38,15 @@ final class Forwarding {
 
     private final NodeState state;
     private final BiFunction<Command, Session, ProposalResult> proposeAsLeader;
+    private final long incarnation;
     private final Map<Long, Waiting> proposals = new LinkedHashMap<>();
     private final Map<Long, Waiting> reads = new LinkedHashMap<>();
     private long ticks;
 
-    Forwarding(NodeState state, BiFunction<Command, Session, ProposalResult> proposeAsLeader) {
+    Forwarding(NodeState state, BiFunction<Command, Session, ProposalResult> proposeAsLeader, long incarnation) {
         this.state = state;
         this.proposeAsLeader = proposeAsLeader;
+        this.incarnation = incarnation;
     }
 
     // ---------------------------------------------------------------- the follower's side
@@ -51,7 +55,7 @@ final class Forwarding {
     ProposalResult forwardProposal(Command command, Session session, long proposalId) {
         proposals.put(proposalId, waitingForLeader());
         state.outbox.send(new Message.ForwardedProposal(state.currentTerm, state.config.id(), state.leaderId,
-                proposalId, command, session));
+                incarnation, proposalId, command, session));
         return new ProposalResult.Forwarded(proposalId, state.leaderId);
     }
 
@@ -59,7 +63,7 @@ final class Forwarding {
     ReadResult forwardRead(long requestId) {
         reads.put(requestId, waitingForLeader());
         state.outbox.send(new Message.ReadIndexRequest(state.currentTerm, state.config.id(), state.leaderId,
-                requestId));
+                incarnation, requestId));
         return new ReadResult.Registered();
     }
 
@@ -68,13 +72,14 @@ final class Forwarding {
     }
 
     /**
-     * Where the leader appended our forward, or why it did not. Either is a fact whatever our term
-     * is now, so it settles the forward as long as we still wait for it.
+     * Where the leader appended our forward, or that it never will. Either is a fact whatever our
+     * term is now (a node answers only what it knows, see {@link #handleProposal}), so it settles the
+     * forward as long as we still wait for it.
      */
     void handleProposalReply(Message.ForwardedProposalReply m) {
         Waiting waiting = proposals.get(m.proposalId());
-        if (waiting == null || !waiting.leader().equals(m.from())) {
-            return; // given up on already (the client heard "unknown"), or not ours
+        if (m.incarnation() != incarnation || waiting == null || !waiting.leader().equals(m.from())) {
+            return; // an earlier boot's, given up on already (the client heard "unknown"), or not ours
         }
         proposals.remove(m.proposalId());
         state.outbox.forwardAnswers().add(new ForwardAnswer(m.proposalId(), m.outcome()));
@@ -86,8 +91,9 @@ final class Forwarding {
      */
     void handleReadIndexReply(Message.ReadIndexReply m) {
         Waiting waiting = reads.get(m.requestId());
-        if (waiting == null || !waiting.leader().equals(m.from()) || waiting.term() != m.term()) {
-            return; // dropped already, or not ours
+        if (m.incarnation() != incarnation || waiting == null || !waiting.leader().equals(m.from())
+                || waiting.term() != m.term()) {
+            return; // an earlier boot's, dropped already, or not ours
         }
         reads.remove(m.requestId());
         state.outbox.readStates().add(new ReadState(m.requestId(), m.readIndex()));
@@ -136,30 +142,62 @@ final class Forwarding {
     /**
      * Appends a follower's forwarded command under the same rules as a client's own (§5.3; refused
      * while transferring leadership, §3.10), and tells the follower where.
+     *
+     * <p>Only certain answers are definite. {@code Refused} tells the follower "never appended, never
+     * will be": its client may then retry the command elsewhere, so it must be a fact. A node that may
+     * have appended this forward (or a copy of it) says nothing instead, and the follower's forward
+     * ends unknown when its leader changes or after an election timeout.
      */
     void handleProposal(Message.ForwardedProposal m) {
-        if (state.role == Role.LEADER && m.term() == state.currentTerm
-                && !state.leader.firstDelivery(m.from(), m.proposalId())) {
-            return; // a duplicate: appended (or refused) once already
+        if (state.role == Role.LEADER && m.term() == state.currentTerm) {
+            appendAsLeader(m);
+            return;
         }
-        ForwardOutcome outcome;
-        if (m.term() < state.currentTerm) {
-            // Reply false if term < currentTerm (§5.1): the follower forwarded to a leader of an older
-            // term; refusing definitely lets it retry with the leader it will learn from our reply.
-            outcome = new ForwardOutcome.Refused(state.leaderId);
-        } else {
-            outcome = switch (proposeAsLeader.apply(m.command(), m.session())) {
-                case ProposalResult.Appended appended -> {
-                    state.leader.appendedForwarded(m.from(), appended.index());
-                    yield new ForwardOutcome.Appended(appended.index(), appended.term());
-                }
-                case ProposalResult.NotLeader notLeader -> new ForwardOutcome.Refused(notLeader.leaderHint());
-                case ProposalResult.TransferringLeadership transfer -> new ForwardOutcome.Refused(transfer.transferee());
-                case ProposalResult.Forwarded forwarded -> throw new AssertionError("a leader never forwards");
-            };
+        // Only the leader of the forward's term can have appended it: a leader takes in forwards of
+        // its own term only (above), and a term has at most one leader (Election Safety, §5.2).
+        if (!mayHaveLed(m.term())) {
+            reply(m, new ForwardOutcome.Refused(state.leaderId)); // never appended, and never will be
+        } else if (state.config.has(Bug.RETRY_REFUSED_FORWARD)) {
+            reply(m, new ForwardOutcome.Refused(state.leaderId)); // BUG retry-refused-forward
         }
+        // Otherwise we may have appended it while we led that term: no answer we could stand by.
+    }
+
+    /**
+     * Could this node have led {@code term}? Of its current term it knows: a leader voted for itself
+     * (§5.2), and votedFor is persistent, so this holds across a restart and after stepping down
+     * (CheckQuorum, §6.2). Of an earlier term it keeps no record ("Reply false if term < currentTerm
+     * (§5.1)" is not enough here: we may have led that term and appended the forward then).
+     */
+    private boolean mayHaveLed(long term) {
+        return term < state.currentTerm || state.config.id().equals(state.votedFor);
+    }
+
+    /** The leader of the forward's term: append a first delivery, say nothing to a copy. */
+    private void appendAsLeader(Message.ForwardedProposal m) {
+        if (!state.leader.firstDelivery(m.from(), m.incarnation(), m.proposalId())) {
+            if (state.config.has(Bug.RETRY_REFUSED_FORWARD)) {
+                reply(m, new ForwardOutcome.Refused(state.leaderId)); // BUG retry-refused-forward
+            }
+            return; // a duplicate: appended (or refused) once already, and answered then
+        }
+        ForwardOutcome outcome = switch (proposeAsLeader.apply(m.command(), m.session())) {
+            case ProposalResult.Appended appended -> {
+                state.leader.appendedForwarded(m.from(), appended.index());
+                yield new ForwardOutcome.Appended(appended.index(), appended.term());
+            }
+            // §3.10: "The prior leader stops accepting new client requests." Definite: the forward's id
+            // is recorded above, so no copy of it is appended after the transfer ends either.
+            case ProposalResult.TransferringLeadership transfer -> new ForwardOutcome.Refused(transfer.transferee());
+            case ProposalResult.NotLeader notLeader -> throw new AssertionError("checked: we lead this term");
+            case ProposalResult.Forwarded forwarded -> throw new AssertionError("a leader never forwards");
+        };
+        reply(m, outcome);
+    }
+
+    private void reply(Message.ForwardedProposal m, ForwardOutcome outcome) {
         state.outbox.send(new Message.ForwardedProposalReply(state.currentTerm, state.config.id(), m.from(),
-                m.proposalId(), outcome));
+                m.incarnation(), m.proposalId(), outcome));
     }
 
     /**
@@ -171,6 +209,6 @@ final class Forwarding {
         if (state.role != Role.LEADER || m.term() != state.currentTerm) {
             return;
         }
-        state.leader.registerForwardedRead(m.from(), m.requestId());
+        state.leader.registerForwardedRead(m.from(), m.incarnation(), m.requestId());
     }
 }

@@ -79,17 +79,20 @@ final class Leader {
     }
 
     /**
-     * True the first time {@code follower}'s forward {@code id} arrives. A follower numbers its
-     * forwards in increasing order, so an id at or below one already taken is a duplicate (or was
-     * overtaken by a later one): appending it again would apply a command without a session twice.
-     * It gets no answer; the follower gives it up as unknown.
+     * True the first time forward {@code id} of {@code follower}'s boot {@code incarnation} arrives.
+     * Each boot numbers its forwards in increasing order, so an id at or below one already taken from
+     * the same boot is a duplicate (or was overtaken by a later one): appending it again would apply
+     * a command without a session twice. It gets no answer; the follower gives it up as unknown.
+     * Another boot's ids are its own: a follower whose clock stepped back, or whose counter started
+     * again, is not mistaken for a duplicate.
      */
-    boolean firstDelivery(String follower, long id) {
-        Progress p = followers.get(follower);
-        if (id <= p.lastForwardId) {
+    boolean firstDelivery(String follower, long incarnation, long id) {
+        Map<Long, Long> lastIds = followers.get(follower).lastForwardIds;
+        Long last = lastIds.get(incarnation);
+        if (last != null && id <= last) {
             return false;
         }
-        p.lastForwardId = id;
+        lastIds.put(incarnation, id);
         return true;
     }
 
@@ -358,8 +361,8 @@ final class Leader {
     }
 
     /** A follower asks for a read index (§6.4, "Followers can also serve reads"): confirm as for our own. */
-    void registerForwardedRead(String follower, long requestId) {
-        reads.registerForwarded(follower, requestId, nextRound);
+    void registerForwardedRead(String follower, long incarnation, long requestId) {
+        reads.registerForwarded(follower, incarnation, requestId, nextRound);
         readHeartbeatDue = true;
     }
 
@@ -372,8 +375,9 @@ final class Leader {
                     }
 
                     @Override
-                    public void forwarded(String follower, long requestId, long readIndex) {
-                        outbox.send(new Message.ReadIndexReply(term, config.id(), follower, requestId, readIndex));
+                    public void forwarded(String follower, long incarnation, long requestId, long readIndex) {
+                        outbox.send(new Message.ReadIndexReply(term, config.id(), follower, incarnation, requestId,
+                                readIndex));
                     }
                 });
     }

@@ -165,17 +165,27 @@ public sealed interface Message {
      * and answers with a {@link ForwardedProposalReply}; the follower then answers its client from
      * its own state machine once the entry is applied there.
      *
-     * @param proposalId the follower's number for this forward, echoed in the reply
+     * @param incarnation the follower's number for this boot of its process, drawn at random at start
+     *     (a clock may step back across a restart; a random 64-bit number practically never repeats):
+     *     the leader takes in the forwards of each incarnation separately, and the follower knows its
+     *     own replies by it
+     * @param proposalId the follower's number for this forward within its incarnation, growing,
+     *     echoed in the reply
      */
-    record ForwardedProposal(long term, String from, String to, long proposalId, Command command, Session session)
+    record ForwardedProposal(long term, String from, String to, long incarnation, long proposalId, Command command,
+            Session session)
             implements Message {
         public ForwardedProposal {
             java.util.Objects.requireNonNull(command, "command");
         }
     }
 
-    /** Leader to follower: where the forwarded proposal {@code proposalId} was appended, or why not. */
-    record ForwardedProposalReply(long term, String from, String to, long proposalId, ForwardOutcome outcome)
+    /**
+     * Leader to follower: where the forwarded proposal ({@code incarnation}, {@code proposalId}) was
+     * appended, or that it never will be.
+     */
+    record ForwardedProposalReply(long term, String from, String to, long incarnation, long proposalId,
+            ForwardOutcome outcome)
             implements Message {
         public ForwardedProposalReply {
             java.util.Objects.requireNonNull(outcome, "outcome");
@@ -185,14 +195,16 @@ public sealed interface Message {
     /**
      * Follower to leader: "what is your commit index, once you have confirmed you still lead?"
      * (dissertation §6.4: "Followers can also serve reads ... the follower would issue a request to
-     * the leader to learn the current read index").
+     * the leader to learn the current read index"). {@code incarnation} as in {@link ForwardedProposal}:
+     * a reply to an earlier boot's request must not serve a read of this one.
      */
-    record ReadIndexRequest(long term, String from, String to, long requestId) implements Message {}
+    record ReadIndexRequest(long term, String from, String to, long incarnation, long requestId) implements Message {}
 
     /**
      * Leader to follower: after a heartbeat round confirmed its leadership, the leader's commit index
      * for read {@code requestId} (§6.4 steps 1-3). The follower serves the read once it has applied
      * up to {@code readIndex} (step 4).
      */
-    record ReadIndexReply(long term, String from, String to, long requestId, long readIndex) implements Message {}
+    record ReadIndexReply(long term, String from, String to, long incarnation, long requestId, long readIndex)
+            implements Message {}
 }

@@ -1,5 +1,8 @@
 package raftkv.core;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * What a leader knows about one follower: Figure 2's "volatile state on leaders" (nextIndex,
  * matchIndex), plus flow control in the style of etcd-io/raft and the evidence CheckQuorum and
@@ -50,8 +53,12 @@ final class Progress {
     /** The leaderCommit of the last AppendEntries sent to this follower. */
     long commitSent;
 
-    /** The highest forward id of this follower's this leader has taken in; ids only grow per follower. */
-    long lastForwardId;
+    /**
+     * Per boot of this follower (its incarnation), the highest forward id this leader has taken in;
+     * ids only grow within one boot. One entry per boot seen during this leadership: a follower
+     * restarts rarely, and the whole map goes when the leadership ends.
+     */
+    final Map<Long, Long> lastForwardIds = new HashMap<>();
 
     /** The highest index at which this leader appended a proposal the follower forwarded; 0 if none. */
     long forwardedIndex;

@@ -36,7 +36,7 @@ public final class RaftNode {
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
     private RaftNode(RaftConfig config, HardState hardState, Snapshot snapshot, List<LogEntry> entries,
-            RandomGenerator random, SnapshotSink sink) {
+            RandomGenerator random, SnapshotSink sink, long incarnation) {
         this.state = new NodeState(config, hardState, snapshot, entries, random);
         this.config = config;
         this.log = state.log;
@@ -45,8 +45,15 @@ public final class RaftNode {
         this.elections = new Elections(state, replication);
         this.compaction = new LogCompaction(state, replication, sink);
         this.transfer = new LeadershipTransfer(state, elections);
-        this.forwarding = new Forwarding(state, this::propose);
+        this.forwarding = new Forwarding(state, this::propose, incarnation);
     }
+
+    /**
+     * The incarnation of a node made by the factories that take none (tests, one boot only). A
+     * process that restarts passes a random one of its own to
+     * {@link #restart(RaftConfig, HardState, Optional, List, RandomGenerator, SnapshotSink, long)}.
+     */
+    public static final long SINGLE_BOOT = 0;
 
     /** A brand-new node with an empty log, in term 0; it receives snapshots in memory. */
     public static RaftNode create(RaftConfig config, RandomGenerator random) {
@@ -60,22 +67,33 @@ public final class RaftNode {
     public static RaftNode restart(RaftConfig config, HardState hardState, Snapshot snapshot,
             List<LogEntry> entries, RandomGenerator random) {
         return new RaftNode(config, hardState, Objects.requireNonNull(snapshot, "snapshot"), entries, random,
-                SnapshotSink.inMemory());
+                SnapshotSink.inMemory(), SINGLE_BOOT);
     }
 
     /** A node restarting from what it persisted; all volatile state starts afresh (Figure 2). */
     public static RaftNode restart(
             RaftConfig config, HardState hardState, List<LogEntry> entries, RandomGenerator random) {
-        return new RaftNode(config, hardState, null, entries, random, SnapshotSink.inMemory());
+        return new RaftNode(config, hardState, null, entries, random, SnapshotSink.inMemory(), SINGLE_BOOT);
+    }
+
+    /** As below, for a node that boots once only (tests): incarnation {@link #SINGLE_BOOT}. */
+    public static RaftNode restart(RaftConfig config, HardState hardState, Optional<Snapshot> snapshot,
+            List<LogEntry> entries, RandomGenerator random, SnapshotSink sink) {
+        return restart(config, hardState, snapshot, entries, random, sink, SINGLE_BOOT);
     }
 
     /**
      * A node restarting from what its storage recovered: the newest snapshot if there is one, and
      * the log entries after (or around) it. Snapshots the leader sends go to {@code sink}.
+     *
+     * @param incarnation this boot's number, drawn at random by the caller at every start (the core
+     *     has no randomness of its own but {@code random}, which may be seeded): the requests this node
+     *     forwards carry it, so the leader keeps them apart from an earlier boot's
+     *     ({@link Message.ForwardedProposal})
      */
     public static RaftNode restart(RaftConfig config, HardState hardState, Optional<Snapshot> snapshot,
-            List<LogEntry> entries, RandomGenerator random, SnapshotSink sink) {
-        return new RaftNode(config, hardState, snapshot.orElse(null), entries, random, sink);
+            List<LogEntry> entries, RandomGenerator random, SnapshotSink sink, long incarnation) {
+        return new RaftNode(config, hardState, snapshot.orElse(null), entries, random, sink, incarnation);
     }
 
     // ---------------------------------------------------------------- inputs

@@ -30,20 +30,23 @@ final class ReadIndexTracker {
     interface Confirmations {
         void own(long requestId, long readIndex);
 
-        void forwarded(String follower, long requestId, long readIndex);
+        void forwarded(String follower, long incarnation, long requestId, long readIndex);
     }
 
-    /** @param follower the follower that asked for the read index, or null for the leader's own read */
-    private record PendingRead(String follower, long requestId, long firstRound) {}
+    /**
+     * @param follower the follower that asked for the read index, or null for the leader's own read
+     * @param incarnation the boot of the follower that asked (see {@link Message.ReadIndexRequest}); 0 for our own
+     */
+    private record PendingRead(String follower, long incarnation, long requestId, long firstRound) {}
 
     private final List<PendingRead> pending = new ArrayList<>();
 
     void register(long requestId, long nextRound) {
-        pending.add(new PendingRead(null, requestId, nextRound));
+        pending.add(new PendingRead(null, 0, requestId, nextRound));
     }
 
-    void registerForwarded(String follower, long requestId, long nextRound) {
-        pending.add(new PendingRead(follower, requestId, nextRound));
+    void registerForwarded(String follower, long incarnation, long requestId, long nextRound) {
+        pending.add(new PendingRead(follower, incarnation, requestId, nextRound));
     }
 
     /**
@@ -72,7 +75,7 @@ final class ReadIndexTracker {
                 if (read.follower() == null) {
                     out.own(read.requestId(), commitIndex);
                 } else {
-                    out.forwarded(read.follower(), read.requestId(), commitIndex);
+                    out.forwarded(read.follower(), read.incarnation(), read.requestId(), commitIndex);
                 }
                 it.remove();
             }

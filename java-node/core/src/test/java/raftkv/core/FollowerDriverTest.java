@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
  */
 class FollowerDriverTest {
 
+    /** The incarnation of every node here: they boot once ({@link RaftNode#SINGLE_BOOT}). */
+    private static final long BOOT = RaftNode.SINGLE_BOOT;
+
     private final List<String> trace = new ArrayList<>();
     private final List<Message> sent = new ArrayList<>();
 
@@ -58,7 +61,7 @@ class FollowerDriverTest {
         assertThat(n2.propose(ADA.command(), null, "w1")).isEqualTo(new ProposalResult.Forwarded(1000, "n1"));
         n2.handleReady();
         long id = lastSent(Message.ForwardedProposal.class).proposalId();
-        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", id, new ForwardOutcome.Appended(2, 1)));
+        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", BOOT, id, new ForwardOutcome.Appended(2, 1)));
         n2.handleReady();
         assertThat(trace).isEmpty();
         assertThat(n2.proposalsWaiting()).isEqualTo(1);
@@ -75,7 +78,7 @@ class FollowerDriverTest {
         n2.propose(ADA.command(), null, "w1");
         n2.handleReady();
         long id = lastSent(Message.ForwardedProposal.class).proposalId();
-        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", id, new ForwardOutcome.Appended(2, 1)));
+        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", BOOT, id, new ForwardOutcome.Appended(2, 1)));
         n2.handleReady();
         n2.step(append(2, "n3", Harness.entries(2, 2), 2));
         n2.handleReady();
@@ -90,7 +93,7 @@ class FollowerDriverTest {
         long id = lastSent(Message.ForwardedProposal.class).proposalId();
         n2.step(append(1, "n1", List.of(NOOP, ADA), 2)); // overtook the leader's answer
         n2.handleReady();
-        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", id, new ForwardOutcome.Appended(2, 1)));
+        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", BOOT, id, new ForwardOutcome.Appended(2, 1)));
         n2.handleReady();
         assertThat(trace).containsExactly("unanswered w1");
         assertThat(n2.proposalsWaiting()).as("never registered at an index already applied").isZero();
@@ -102,7 +105,7 @@ class FollowerDriverTest {
         n2.propose(ADA.command(), null, "w1");
         n2.handleReady();
         long id = lastSent(Message.ForwardedProposal.class).proposalId();
-        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", id, new ForwardOutcome.Refused("n3")));
+        n2.step(new Message.ForwardedProposalReply(1, "n1", "n2", BOOT, id, new ForwardOutcome.Refused("n3")));
         n2.handleReady();
         assertThat(trace).containsExactly("refused w1, ask n3");
         assertThat(n2.forwardsWaiting()).isZero();
@@ -129,7 +132,7 @@ class FollowerDriverTest {
         Message.ReadIndexRequest request = lastSent(Message.ReadIndexRequest.class);
         assertThat(request.to()).isEqualTo("n1");
         // The leader's commit index is 2 (a write acknowledged before the read began): n2 has applied 0.
-        n2.step(new Message.ReadIndexReply(1, "n1", "n2", request.requestId(), 2));
+        n2.step(new Message.ReadIndexReply(1, "n1", "n2", BOOT, request.requestId(), 2));
         n2.handleReady();
         assertThat(trace).as("§6.4 step 4: not before applying up to the read index").isEmpty();
         n2.step(append(1, "n1", List.of(NOOP), 1));

@@ -16,6 +16,9 @@ import org.junit.jupiter.api.Test;
  */
 class SnapshotRestoreTest {
 
+    /** The incarnation of every node here: they boot once ({@link RaftNode#SINGLE_BOOT}). */
+    private static final long BOOT = RaftNode.SINGLE_BOOT;
+
     private static final LogEntry A = new LogEntry(2, 3, new Command.Put("a", "1"), null);
     private static final LogEntry B = new LogEntry(2, 4, new Command.Put("b", "2"), null);
 
@@ -147,7 +150,7 @@ class SnapshotRestoreTest {
         assertThat(n2.read("r1")).isEqualTo(new ReadResult.Registered());
         n2.handleReady();
         Message.ReadIndexRequest request = (Message.ReadIndexRequest) lastSent();
-        n2.step(new Message.ReadIndexReply(2, "n1", "n2", request.requestId(), 3));
+        n2.step(new Message.ReadIndexReply(2, "n1", "n2", BOOT, request.requestId(), 3));
         n2.step(append(2, List.of(A), 3));
         n2.handleReady();
         assertThat(trace).noneMatch(line -> line.startsWith("serve"));
@@ -165,7 +168,7 @@ class SnapshotRestoreTest {
         n2.read("r1");
         n2.handleReady();
         Message.ReadIndexRequest request = (Message.ReadIndexRequest) lastSent();
-        n2.step(new Message.ReadIndexReply(2, "n1", "n2", request.requestId(), 1)); // applied 1 holds it
+        n2.step(new Message.ReadIndexReply(2, "n1", "n2", BOOT, request.requestId(), 1)); // applied 1 holds it
         n2.handleReady();
         assertThat(trace).noneMatch(line -> line.startsWith("serve"));
         finishRestore(n2);
@@ -181,7 +184,7 @@ class SnapshotRestoreTest {
         n2.handleReady();
         long id = ((Message.ForwardedProposal) lastSent()).proposalId();
         n2.step(snapshot(2)); // the leader's snapshot covers the entry it appended
-        n2.step(new Message.ForwardedProposalReply(2, "n1", "n2", id, new ForwardOutcome.Appended(2, 2)));
+        n2.step(new Message.ForwardedProposalReply(2, "n1", "n2", BOOT, id, new ForwardOutcome.Appended(2, 2)));
         n2.handleReady();
         assertThat(trace).noneMatch(line -> line.startsWith("compacted"));
         finishRestore(n2);

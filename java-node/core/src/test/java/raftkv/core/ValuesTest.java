@@ -74,7 +74,8 @@ class ValuesTest {
             assertThat(Bug.fromFlag(bug.flag())).isEqualTo(bug);
         }
         assertThat(Bug.STALE_READ.flag()).isEqualTo("stale-read");
-        assertThat(Bug.allFlags()).isEqualTo("stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions");
+        assertThat(Bug.allFlags()).isEqualTo(
+                "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions, retry-refused-forward");
         assertThatThrownBy(() -> Bug.fromFlag("no-such-bug")).hasMessageContaining("stale-read");
     }
 

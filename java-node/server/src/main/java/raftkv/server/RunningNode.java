@@ -1,6 +1,7 @@
 package raftkv.server;
 
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +63,11 @@ public final class RunningNode implements AutoCloseable {
         // It streams from the snapshot's file; the core keeps the snapshot to send, read from the file too.
         KvStore kv = new KvStore(config.sessions(), config.quota());
         storage.recoveredSnapshot().ifPresent(kv::restore);
+        // A random number for this boot: the requests this node forwards carry it, so the leader keeps
+        // them apart from an earlier boot's even if the clock stepped back (issue 19).
+        long incarnation = new SecureRandom().nextLong();
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
-                storage.recoveredEntries(), random, storage.snapshotSink());
+                storage.recoveredEntries(), random, storage.snapshotSink(), incarnation);
         StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(), metrics);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());

@@ -14,9 +14,14 @@ import raftkv.sim.ClientMessage.Reply;
 import raftkv.sim.ClientMessage.Request;
 
 /**
- * A simulated client: one Jepsen process issuing one operation at a time. Writes and cas carry a
- * session (clientId, sequence) that stays the same across retries of one operation, so however
- * many copies reach the log it applies at most once (dissertation §6.3).
+ * A simulated client: one Jepsen process issuing one operation at a time. A write or cas with a
+ * session (clientId, sequence), the same across retries of one operation, applies at most once
+ * however many copies reach the log (dissertation §6.3). Under {@link Sessions#HALF} (the
+ * simulation's clients) half of them go without a session, as a plain HTTP client's may: enough for a
+ * false "not appended" to show within a few hundred seeds. Nothing in the state machine would stop a second copy of it from
+ * applying, so the client sends another copy only after a definite "not appended" (NotLeader, or its
+ * entry overwritten), never after silence; a node that said "not appended" falsely would let it
+ * apply twice, which the linearizability checker sees.
  *
  * <p>Before its first write the client registers its session: it proposes
  * {@link Command.OpenSession} (retried, at any node, until one copy commits) and uses the client id
@@ -31,7 +36,8 @@ import raftkv.sim.ClientMessage.Request;
  *   <li>a node that is not the leader answers NotLeader: a definite "not appended"; the client
  *       retries at the hinted leader, or at a random node;
  *   <li>an attempt with no answer within {@link #ATTEMPT_TIMEOUT_MS} is retried elsewhere, with the
- *       same session; the lost attempt may still take effect;
+ *       same session; the lost attempt may still take effect. A write or cas without a session is
+ *       not retried: it waits for that attempt's answer or the operation's timeout;
  *   <li>at {@link #OP_TIMEOUT_MS} the client gives up: a read is {@code :fail} (it changed
  *       nothing), a write or cas is {@code :info} if some attempt may still be in a log, and
  *       {@code :fail} if every attempt was definitely refused. After an {@code :info} the process
@@ -44,6 +50,14 @@ final class Client {
     static final long OP_TIMEOUT_MS = 1_000;
     static final long BACKOFF_MS = 10;
     static final long REGISTER_BACKOFF_MS = 100;
+
+    /** Which writes and cas carry a session. */
+    enum Sessions {
+        /** Every one: the demo's story has a write retried at the new leader after silence. */
+        ALWAYS,
+        /** Half of them, drawn at random; the others are sent again only after a definite "not appended". */
+        HALF
+    }
 
     /** What the client needs from the simulation. */
     interface World {
@@ -103,6 +117,7 @@ final class Client {
     private final World world;
     private final RandomGenerator random;
     private final Supplier<Op> workload;
+    private final Sessions sessions;
     private int process;
     private long sequence;
     private long opCount;
@@ -115,14 +130,16 @@ final class Client {
     /**
      * @param home the node this client talks to first (Jepsen binds each client to one node)
      * @param workload the next operation, or null when this client has nothing more to do
+     * @param sessions which of its writes and cas carry a session
      */
-    Client(int index, String home, World world, RandomGenerator random, Supplier<Op> workload) {
+    Client(int index, String home, World world, RandomGenerator random, Supplier<Op> workload, Sessions sessions) {
         this.index = index;
         this.process = index;
         this.home = home;
         this.world = world;
         this.random = random;
         this.workload = workload;
+        this.sessions = sessions;
     }
 
     void start(long thinkMs) {
@@ -152,7 +169,8 @@ final class Client {
             return;
         }
         long opId = ++opCount;
-        Session session = op.f() == Op.F.READ ? null : new Session(clientId, ++sequence);
+        boolean withoutSession = op.f() == Op.F.READ || (sessions == Sessions.HALF && random.nextBoolean());
+        Session session = withoutSession ? null : new Session(clientId, ++sequence);
         current = new InFlight(opId, op, session);
         world.history().add(History.Type.INVOKE, process, op, world.scheduler().now());
         world.scheduler().after(OP_TIMEOUT_MS, new Event.Timer("c" + index + " op timeout", () -> giveUp(opId)));
@@ -226,6 +244,9 @@ final class Client {
         long opId = current.opId;
         world.scheduler().after(ATTEMPT_TIMEOUT_MS, new Event.Timer("c" + index + " attempt timeout", () -> {
             if (current != null && current.opId == opId && current.lastRequest == requestId) {
+                if (current.session == null && current.op.f() != Op.F.READ) {
+                    return; // no answer, no session: another copy might apply twice; wait for this one's fate
+                }
                 // No answer: the attempt stays unresolved (it may yet take effect); try elsewhere.
                 String next = randomNode();
                 world.retrying(process, current.op, next, "no answer from " + node + " within " + ATTEMPT_TIMEOUT_MS

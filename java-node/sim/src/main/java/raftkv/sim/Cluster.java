@@ -96,6 +96,8 @@ final class Cluster implements SimNode.Wiring, Client.World {
         SplittableRandom writeDelays = new SplittableRandom(seed ^ 0x3B1D_F0A7L);
         // And how long decoding each snapshot received from a leader takes (SimNode.MAX_SNAPSHOT_RESTORE_MS at most).
         SplittableRandom restoreDelays = new SplittableRandom(seed ^ 0x6E57_0BEDL);
+        // And each boot's incarnation, the random number its forwards carry (as the server draws one).
+        SplittableRandom incarnations = new SplittableRandom(seed ^ 0x2B07_1D3CL);
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
@@ -106,7 +108,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
                     .withMaxInflightMessages(windowSettings.nextInt(1, 9))
                     .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
             nodes.put(id, new SimNode(config, sessions, quota, random.split(), writeDelays.split(), restoreDelays.split(),
-                    this));
+                    incarnations.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -227,8 +229,13 @@ final class Cluster implements SimNode.Wiring, Client.World {
 
     // ---------------------------------------------------------------- clients
 
+    /** A client of which half the writes and cas go without a session ({@link Client.Sessions#HALF}). */
     Client addClient(String home, Supplier<Op> workload) {
-        Client client = new Client(clients.size(), home, this, random.split(), workload);
+        return addClient(home, workload, Client.Sessions.HALF);
+    }
+
+    Client addClient(String home, Supplier<Op> workload, Client.Sessions sessions) {
+        Client client = new Client(clients.size(), home, this, random.split(), workload, sessions);
         clients.add(client);
         return client;
     }

@@ -26,7 +26,7 @@ final class Demo implements Cluster.Observer {
         for (SimNode node : cluster.all()) {
             Deque<Op> queue = new ArrayDeque<>();
             queues.put(node.id(), queue);
-            clientOf.put(node.id(), cluster.addClient(node.id(), queue::poll));
+            clientOf.put(node.id(), cluster.addClient(node.id(), queue::poll, Client.Sessions.ALWAYS));
         }
         cluster.observe(this);
     }

@@ -74,27 +74,32 @@ final class SimNode {
     private final SimDisk disk;
     private final SplittableRandom snapshotDelays;
     private final SplittableRandom restoreDelays;
+    private final SplittableRandom incarnations;
     private long restores; // snapshots from a leader restored after a delay
     private long stepsWhileRestoring; // Raft messages this node handled while one was being restored
     private Driver<Request, Request> driver; // volatile state: replaced at every restart
-    private long incarnation; // restarts so far: keeps the driver's request ids apart across restarts
+    private long boots; // restarts so far: a writer or restorer of an earlier boot finds the node replaced
     private boolean up = true;
 
     /**
      * @param snapshotDelays draws how long each snapshot write takes, in virtual time
      * @param restoreDelays draws how long decoding each snapshot from a leader takes, in virtual time
+     * @param incarnations draws each boot's incarnation ({@link RaftNode#restart(RaftConfig, HardState,
+     *     Optional, List, java.util.random.RandomGenerator, raftkv.core.SnapshotSink, long)})
      */
     SimNode(RaftConfig config, SessionLimits sessions, StateQuota quota, SplittableRandom random,
-            SplittableRandom snapshotDelays, SplittableRandom restoreDelays, Wiring wiring) {
+            SplittableRandom snapshotDelays, SplittableRandom restoreDelays, SplittableRandom incarnations,
+            Wiring wiring) {
         this.config = config;
         this.sessions = sessions;
         this.quota = quota;
         this.wiring = wiring;
         this.snapshotDelays = snapshotDelays;
         this.restoreDelays = restoreDelays;
+        this.incarnations = incarnations;
         this.disk = new SimDisk(config.id(), random.split());
         this.driver = newDriver(RaftNode.restart(config, HardState.INITIAL, Optional.empty(), List.of(), random,
-                disk.snapshotSink()), new KvStore(sessions, quota));
+                disk.snapshotSink(), incarnations.nextLong()), new KvStore(sessions, quota));
     }
 
     private Driver<Request, Request> newDriver(RaftNode raft, KvStore kv) {
@@ -161,7 +166,7 @@ final class SimNode {
             }
         };
         return new Driver<>(raft, kv, disk, messages -> messages.forEach(wiring::send),
-                answers, observer, incarnation * 1_000_000_000L + 1, this::startSnapshot,
+                answers, observer, 1, this::startSnapshot,
                 this::startRestore);
     }
 
@@ -171,9 +176,9 @@ final class SimNode {
      * fall in between by seed.
      */
     private SnapshotWriter.Started startSnapshot(SnapshotJob job) {
-        long startedIn = incarnation;
+        long startedIn = boots;
         wiring.snapshotStarted(this, snapshotDelays.nextLong(MAX_SNAPSHOT_WRITE_MS + 1), () -> {
-            if (up && incarnation == startedIn) {
+            if (up && boots == startedIn) {
                 snapshotWritten(job);
             } // else the process died with its writer: the restart recovers from the older snapshot and the WAL
         });
@@ -187,10 +192,10 @@ final class SimNode {
      * opened now, as the server's restorer opens it on the loop.
      */
     private SnapshotRestorer.Started startRestore(SnapshotRestorer.Job job) {
-        long startedIn = incarnation;
+        long startedIn = boots;
         InputStream data = job.snapshot().data().open();
         wiring.restoreStarted(this, restoreDelays.nextLong(MAX_SNAPSHOT_RESTORE_MS + 1), () -> {
-            if (up && incarnation == startedIn) {
+            if (up && boots == startedIn) {
                 restores++;
                 RestoredState state = RestoredState.decode(job.snapshot(), data, job.limits());
                 driver.snapshotRestored(job.snapshot(), state);
@@ -267,9 +272,12 @@ final class SimNode {
         disk.boot();
         KvStore kv = new KvStore(sessions, quota);
         disk.recoveredSnapshot().ifPresent(kv::restore);
+        // Every boot draws its incarnation, as the server does (here from the run's seed); its request
+        // ids start again from 1, so only the incarnation keeps a late reply to the last boot's forward
+        // (or the leader's record of its ids) from being taken for this one's.
         RaftNode raft = RaftNode.restart(config, disk.recoveredHardState(), disk.recoveredSnapshot(),
-                disk.recoveredEntries(), random, disk.snapshotSink());
-        incarnation++;
+                disk.recoveredEntries(), random, disk.snapshotSink(), incarnations.nextLong());
+        boots++;
         driver = newDriver(raft, kv);
         up = true;
     }

@@ -123,28 +123,34 @@ public final class MessageCodec {
                     (h, in) -> new Message.TimeoutNow(h.term(), h.from(), h.to())),
             new Kind<>(10, Message.ForwardedProposal.class,
                     (m, out) -> {
+                        out.writeLong(m.incarnation());
                         out.writeLong(m.proposalId());
                         EntryCodec.writeCommand(m.command(), m.session(), out);
                     },
-                    (h, in) -> new Message.ForwardedProposal(h.term(), h.from(), h.to(), in.readLong(),
+                    (h, in) -> new Message.ForwardedProposal(h.term(), h.from(), h.to(), in.readLong(), in.readLong(),
                             EntryCodec.readCommand(in), EntryCodec.readSession(in))),
             new Kind<>(11, Message.ForwardedProposalReply.class,
                     (m, out) -> {
+                        out.writeLong(m.incarnation());
                         out.writeLong(m.proposalId());
                         writeOutcome(m.outcome(), out);
                     },
                     (h, in) -> new Message.ForwardedProposalReply(h.term(), h.from(), h.to(), in.readLong(),
-                            readOutcome(in))),
+                            in.readLong(), readOutcome(in))),
             new Kind<>(12, Message.ReadIndexRequest.class,
-                    (m, out) -> out.writeLong(m.requestId()),
-                    (h, in) -> new Message.ReadIndexRequest(h.term(), h.from(), h.to(), in.readLong())),
+                    (m, out) -> {
+                        out.writeLong(m.incarnation());
+                        out.writeLong(m.requestId());
+                    },
+                    (h, in) -> new Message.ReadIndexRequest(h.term(), h.from(), h.to(), in.readLong(), in.readLong())),
             new Kind<>(13, Message.ReadIndexReply.class,
                     (m, out) -> {
+                        out.writeLong(m.incarnation());
                         out.writeLong(m.requestId());
                         out.writeLong(m.readIndex());
                     },
                     (h, in) -> new Message.ReadIndexReply(h.term(), h.from(), h.to(), in.readLong(),
-                            in.readLong())));
+                            in.readLong(), in.readLong())));
 
     private static final byte APPENDED = 1;
     private static final byte REFUSED = 2;

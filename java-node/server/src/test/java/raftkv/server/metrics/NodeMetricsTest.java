@@ -68,8 +68,8 @@ class NodeMetricsTest {
 
     @Test
     void requestsAFollowerForwardsOnThePeerStreamAreCountedByType() {
-        var write = new Message.ForwardedProposal(2, "n2", "n1", 7, new Command.Put("1", "Ada"), null);
-        var read = new Message.ReadIndexRequest(2, "n2", "n1", 8);
+        var write = new Message.ForwardedProposal(2, "n2", "n1", 0x5eedL, 7, new Command.Put("1", "Ada"), null);
+        var read = new Message.ReadIndexRequest(2, "n2", "n1", 0x5eedL, 8);
         metrics.persisted(new Ready(null, 0, List.of(), List.of(write, read, read), List.of(), List.of(), List.of()));
         assertThat(sentOfType("forwarded_proposal")).isEqualTo(1);
         assertThat(sentOfType("read_index_request")).isEqualTo(2);

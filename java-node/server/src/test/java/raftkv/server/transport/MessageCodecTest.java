@@ -38,14 +38,14 @@ class MessageCodecTest {
             new Message.InstallSnapshot(7, "n1", "n2", 300, 6, List.of("n1", "n2", "n3"), 1029, new byte[0], true),
             new Message.InstallSnapshotReply(7, "n2", "n1", 300, 1029, 300),
             new Message.TimeoutNow(8, "n1", "n3"),
-            new Message.ForwardedProposal(7, "n2", "n1", 1_000_001, new Command.Cas("bob", "Bob", "Rob ✓"),
-                    new Session("c-9", 4)),
-            new Message.ForwardedProposal(7, "n3", "n1", 2, new Command.OpenSession(), null),
-            new Message.ForwardedProposalReply(7, "n1", "n2", 1_000_001, new ForwardOutcome.Appended(46, 7)),
-            new Message.ForwardedProposalReply(7, "n1", "n3", 2, new ForwardOutcome.Refused("n2")),
-            new Message.ForwardedProposalReply(7, "n1", "n3", 3, new ForwardOutcome.Refused(null)),
-            new Message.ReadIndexRequest(7, "n2", "n1", 17),
-            new Message.ReadIndexReply(7, "n1", "n2", 17, 45));
+            new Message.ForwardedProposal(7, "n2", "n1", -7_046_029_254_386_353_131L, 1_000_001,
+                    new Command.Cas("bob", "Bob", "Rob ✓"), new Session("c-9", 4)),
+            new Message.ForwardedProposal(7, "n3", "n1", 42L, 2, new Command.OpenSession(), null),
+            new Message.ForwardedProposalReply(7, "n1", "n2", 42L, 1_000_001, new ForwardOutcome.Appended(46, 7)),
+            new Message.ForwardedProposalReply(7, "n1", "n3", 42L, 2, new ForwardOutcome.Refused("n2")),
+            new Message.ForwardedProposalReply(7, "n1", "n3", -1L, 3, new ForwardOutcome.Refused(null)),
+            new Message.ReadIndexRequest(7, "n2", "n1", Long.MIN_VALUE, 17),
+            new Message.ReadIndexReply(7, "n1", "n2", Long.MAX_VALUE, 17, 45));
 
     @Test
     void everyMessageRecordHasABinaryForm() {
@@ -117,26 +117,26 @@ class MessageCodecTest {
 
     @Test
     void anUnknownForwardOutcomeIsRefused() {
-        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposalReply(7, "n1", "n2", 5,
+        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposalReply(7, "n1", "n2", 3L, 5,
                 new ForwardOutcome.Appended(46, 7)));
-        // The outcome's tag follows tag(1) term(8) "n1"(2+2) "n2"(2+2) proposalId(8).
-        frame[1 + 8 + 4 + 4 + 8] = 9;
+        // The outcome's tag follows tag(1) term(8) "n1"(2+2) "n2"(2+2) incarnation(8) proposalId(8).
+        frame[1 + 8 + 4 + 4 + 8 + 8] = 9;
         assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
                 .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("outcome tag 9");
     }
 
     @Test
     void aForwardedProposalWithAnUnknownCommandIsRefused() {
-        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposal(7, "n2", "n1", 5,
+        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposal(7, "n2", "n1", 3L, 5,
                 new Command.Delete("x"), null));
-        frame[1 + 8 + 4 + 4 + 8] = 42; // the command's tag
+        frame[1 + 8 + 4 + 4 + 8 + 8] = 42; // the command's tag, after incarnation(8) and proposalId(8)
         assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
                 .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("command tag 42");
     }
 
     @Test
     void aForwardedProposalWithAnInvalidSessionIsRefused() {
-        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposal(7, "n2", "n1", 5,
+        byte[] frame = MessageCodec.toBytes(new Message.ForwardedProposal(7, "n2", "n1", 3L, 5,
                 new Command.Delete("x"), new Session("c", 1)));
         // The session's sequence is the last 8 bytes: 0 is not a sequence number.
         Arrays.fill(frame, frame.length - 8, frame.length, (byte) 0);
