@@ -3,6 +3,7 @@ package raftkv.server;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -64,7 +65,11 @@ public final class RunningNode implements AutoCloseable {
         storage.recoveredSnapshot().ifPresent(kv::restore);
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink());
-        StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(), metrics);
+        // Raised at every start, so that the peers can tell this process's streams from an earlier one's.
+        long incarnation = StreamTransport.StreamId.incarnation(BootCounter.next(config.dataDir()),
+                ThreadLocalRandom.current().nextInt());
+        StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(),
+                incarnation, metrics);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());
         metrics.watch(loop::status);
