@@ -5,13 +5,10 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Sends a client request that reached a follower on to the leader, and brings back its answer.
@@ -58,11 +55,13 @@ final class Forwarder {
     private static final long MAX_IDLE_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final String selfId;
-    /** Idle kept-alive connections per node: a forward reuses one, so it costs no connection setup. */
-    private final Map<URI, Deque<HttpExchange>> idle = new ConcurrentHashMap<>();
+    /** Idle kept-alive connections: a forward reuses one, so it costs no connection setup. */
+    private final ConnectionPool idle;
 
-    Forwarder(String selfId) {
+    /** @param maxIdle idle connections kept at most (no more forwards are in flight at once than requests) */
+    Forwarder(String selfId, int maxIdle) {
         this.selfId = selfId;
+        this.idle = new ConnectionPool(maxIdle, MAX_IDLE_NANOS, System::nanoTime);
     }
 
     Outcome forward(Context ctx, URI leader, long deadlineNanos) throws InterruptedException {
@@ -84,7 +83,7 @@ final class Forwarder {
         byte[] body = ClientRequests.body(ctx); // read (and limited) before a connection is taken
         HttpExchange connection;
         try {
-            connection = idleConnection(leader);
+            connection = idle.take(leader);
             if (connection == null) {
                 connection = HttpExchange.connect(leader, (int) Math.min(CONNECT_TIMEOUT.toMillis(), remainingMillis));
             }
@@ -94,11 +93,7 @@ final class Forwarder {
         try {
             HttpExchange.Response response = connection.exchange(ctx.method().name(), target, leader, headers,
                     body, (int) Math.min(Integer.MAX_VALUE, remainingMillis));
-            if (connection.reusable()) {
-                idle.computeIfAbsent(leader, l -> new ConcurrentLinkedDeque<>()).push(connection);
-            } else {
-                connection.close();
-            }
+            idle.giveBack(leader, connection);
             return new Outcome.Answered(response.status(),
                     response.headers().getOrDefault("content-type", "application/json"), response.body(),
                     response.headers().containsKey(NOT_LEADER_HEADER.toLowerCase(Locale.ROOT)),
@@ -108,29 +103,8 @@ final class Forwarder {
             return new Outcome.TimedOut();
         } catch (IOException e) {
             connection.close();
-            closeIdle(leader); // the node may have restarted: its other kept connections are likely dead too
+            idle.closeAll(leader); // the node may have restarted: its other kept connections are likely dead too
             return new Outcome.Failed(e.toString());
         }
-    }
-
-    private void closeIdle(URI node) {
-        Deque<HttpExchange> connections = idle.get(node);
-        HttpExchange connection;
-        while (connections != null && (connection = connections.poll()) != null) {
-            connection.close();
-        }
-    }
-
-    /** The most recently used idle connection to {@code node}, closing any kept too long. */
-    private HttpExchange idleConnection(URI node) {
-        Deque<HttpExchange> connections = idle.get(node);
-        HttpExchange connection;
-        while (connections != null && (connection = connections.poll()) != null) {
-            if (connection.reusable() && connection.idleNanos() < MAX_IDLE_NANOS) {
-                return connection;
-            }
-            connection.close();
-        }
-        return null;
     }
 }

@@ -61,7 +61,7 @@ final class KvRoutes {
     KvRoutes(NodeConfig config, EventLoop loop) {
         this.config = config;
         this.loop = loop;
-        this.forwarder = new Forwarder(config.id());
+        this.forwarder = new Forwarder(config.id(), config.limits().maxInflightRequests());
     }
 
     // ---------------------------------------------------------------- routes
