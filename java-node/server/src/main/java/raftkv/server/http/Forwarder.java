@@ -15,9 +15,10 @@ import java.util.Optional;
  *
  * <p>The request goes out as the client sent it — method, path, body and session headers — plus
  * {@value #FORWARDED_BY_HEADER}, so the receiver knows not to forward it again (no loops when two
- * nodes disagree about the leader). A follower does not invent a session for a client that sent
- * none: instead it retries only when the request provably never reached the leader (the connection
- * was refused), which cannot apply anything twice.
+ * nodes disagree about the leader). A write the client sent without a session goes with the session
+ * this node lent it ({@link ServerSessions}), so every copy carries the same id and a retry cannot
+ * apply it twice; reads and the client's own sessions' writes are retried only when the request
+ * provably never reached the leader (the connection was refused).
  *
  * <p>Connections to the leader are kept alive and reused ({@link HttpExchange}), so a forward costs
  * one loopback round trip on top of the leader's own work, not a connection setup.
@@ -64,7 +65,12 @@ final class Forwarder {
         this.idle = new ConnectionPool(maxIdle, MAX_IDLE_NANOS, System::nanoTime);
     }
 
-    Outcome forward(Context ctx, URI leader, long deadlineNanos) throws InterruptedException {
+    /**
+     * @param lentHeaders the session this node lent a sessionless write ({@link ServerSessions}), so
+     *     that the leader proposes every copy with it; empty for reads and the client's own sessions
+     */
+    Outcome forward(Context ctx, URI leader, long deadlineNanos, Map<String, String> lentHeaders)
+            throws InterruptedException {
         long remainingMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
         if (remainingMillis < 1) {
             return new Outcome.TimedOut();
@@ -80,6 +86,7 @@ final class Forwarder {
                 headers.put(header, value);
             }
         }
+        headers.putAll(lentHeaders);
         byte[] body = ClientRequests.body(ctx); // read (and limited) before a connection is taken
         HttpExchange connection;
         try {

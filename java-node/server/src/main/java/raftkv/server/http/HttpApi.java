@@ -312,7 +312,7 @@ public final class HttpApi {
             case ReadOutcome.Served<LocalPage> served -> {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("lastApplied", served.value().lastApplied());
-                body.putAll(KvRoutes.pageBody(served.value().page()));
+                body.putAll(Answers.pageBody(served.value().page()));
                 ctx.json(body);
             }
             default -> render(ctx, new ApiException(ErrorCode.OVERLOADED, "event queue full"));
