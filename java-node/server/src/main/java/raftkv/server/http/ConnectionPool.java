@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
  *       recently used connection to the node asked for, so the busy ones stay warm.
  *   <li>Every call first closes, from the other end, the connections idle longer than
  *       {@code maxIdleNanos} (the list is in the order they became idle, so those are all at the
- *       tail): nothing sits unlooked-at in {@code CLOSE_WAIT}, and the connections to a node that no
- *       longer leads go within that time.
+ *       tail), and so does {@link #evictIdle} when no forward comes (forwards are rare: a leadership
+ *       transfer): nothing sits unlooked-at in {@code CLOSE_WAIT}, and the connections to a node
+ *       that no longer leads go within that time.
  *   <li>At most {@code maxIdle} connections are kept; the least recently used go first.
  *   <li>A connection is handed out only if it {@linkplain HttpExchange#looksOpen() looks open}: one
  *       the other node closed or reset while it sat idle (it restarted, or its idle timeout struck)
@@ -91,6 +92,31 @@ final class ConnectionPool {
                     closing.add(entry.connection());
                 }
             }
+        } finally {
+            lock.unlock();
+        }
+        closing.forEach(HttpExchange::close);
+    }
+
+    /** Closes the connections idle too long; {@link Forwarder}'s sweeper calls it when no forward does. */
+    void evictIdle() {
+        List<HttpExchange> closing = new ArrayList<>();
+        lock.lock();
+        try {
+            evictExpired(nanoTime.getAsLong(), closing);
+        } finally {
+            lock.unlock();
+        }
+        closing.forEach(HttpExchange::close);
+    }
+
+    /** Closes every idle connection. */
+    void clear() {
+        List<HttpExchange> closing = new ArrayList<>();
+        lock.lock();
+        try {
+            idle.forEach(entry -> closing.add(entry.connection()));
+            idle.clear();
         } finally {
             lock.unlock();
         }

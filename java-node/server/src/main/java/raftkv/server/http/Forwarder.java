@@ -28,7 +28,7 @@ import java.util.Optional;
  * connections kept, than {@code --max-inflight-requests}. The leader admits the forwarded request
  * like any other; its {@code 429} comes back to the client as it is, {@code Retry-After} included.
  */
-final class Forwarder {
+final class Forwarder implements AutoCloseable {
 
     static final String FORWARDED_BY_HEADER = "X-Raftkv-Forwarded-By";
     /** Set on a 503 by a node that got a forwarded request but is not the leader (any more). */
@@ -59,10 +59,30 @@ final class Forwarder {
     /** Idle kept-alive connections: a forward reuses one, so it costs no connection setup. */
     private final ConnectionPool idle;
 
+    /** Closes idle connections that no forward came to take, at half the idle limit. */
+    private final Thread sweeper;
+
     /** @param maxIdle idle connections kept at most (no more forwards are in flight at once than requests) */
     Forwarder(String selfId, int maxIdle) {
         this.selfId = selfId;
         this.idle = new ConnectionPool(maxIdle, MAX_IDLE_NANOS, System::nanoTime);
+        this.sweeper = Thread.ofVirtual().name("forwarder-sweeper-" + selfId).start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(MAX_IDLE_NANOS / 2_000_000);
+                    idle.evictIdle();
+                }
+            } catch (InterruptedException e) {
+                // closed
+            }
+        });
+    }
+
+    /** Stops the sweeper and closes every idle connection. */
+    @Override
+    public void close() {
+        sweeper.interrupt();
+        idle.clear();
     }
 
     /**

@@ -80,6 +80,11 @@ final class KvRoutes {
                 config.sessions().idleEntries());
     }
 
+    /** Closes the HTTP fallback's idle connections. */
+    void close() {
+        forwarder.close();
+    }
+
     // ---------------------------------------------------------------- routes
 
     void get(Context ctx) throws InterruptedException {

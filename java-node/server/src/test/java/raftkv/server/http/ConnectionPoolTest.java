@@ -100,6 +100,21 @@ class ConnectionPoolTest {
     }
 
     @Test
+    void connectionsIdleTooLongAreClosedWhenNoForwardComes() throws Exception {
+        HttpExchange connection = connect(leader);
+        pool.giveBack(uri(leader), connection);
+
+        now.addAndGet(MAX_IDLE_NANOS - 1);
+        pool.evictIdle();
+        assertThat(pool.size()).isEqualTo(1);
+        now.addAndGet(1);
+        pool.evictIdle(); // the forwarder's sweeper
+
+        assertThat(pool.size()).isZero();
+        assertThat(connection.reusable()).isFalse();
+    }
+
+    @Test
     void atMostTheBoundIsKeptAndTheLeastRecentlyUsedGoFirst() throws Exception {
         List<HttpExchange> connections = List.of(connect(leader), connect(leader), connect(oldLeader),
                 connect(leader));
