@@ -1,9 +1,9 @@
 package raftkv.server;
 
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -63,12 +63,15 @@ public final class RunningNode implements AutoCloseable {
         // It streams from the snapshot's file; the core keeps the snapshot to send, read from the file too.
         KvStore kv = new KvStore(config.sessions(), config.quota());
         storage.recoveredSnapshot().ifPresent(kv::restore);
-        // A random number for this boot: the requests this node forwards carry it, so the leader keeps
-        // them apart from an earlier boot's even if the clock stepped back (issue 19).
-        long incarnation = new SecureRandom().nextLong();
+        // This process's incarnation, raised at every start: the peers tell its streams from an earlier
+        // one's by it, and the leader keeps the requests it forwards apart from an earlier boot's,
+        // even if the clock stepped back (issue 19). A boot count in the high half, random in the low.
+        long incarnation = StreamTransport.StreamId.incarnation(BootCounter.next(config.dataDir()),
+                ThreadLocalRandom.current().nextInt());
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink(), incarnation);
-        StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(), metrics);
+        StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(),
+                incarnation, metrics);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());
         metrics.watch(loop::status);

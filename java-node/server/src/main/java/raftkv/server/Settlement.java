@@ -1,11 +1,13 @@
 package raftkv.server;
 
+import java.util.Optional;
 import raftkv.core.CommandStatus;
 import raftkv.core.KvStore;
 import raftkv.core.Session;
 
 /**
- * What a client is told when another entry commits at the index of its proposal — one pure function.
+ * What a client is told when its own copy of a write does not take effect, or its fate is unknown here:
+ * pure functions of the session table.
  *
  * <p>A proposal appended at (index, term) took effect if and only if the entry committed at that
  * index has that term (Figure 2, Log Matching; the {@link raftkv.core.Driver} checks this). If it has
@@ -13,7 +15,9 @@ import raftkv.core.Session;
  * the session (dissertation §6.3):
  *
  * <ul>
- *   <li>without a session, every request is its own operation: it definitely did not happen;
+ *   <li>without a session, every request is its own operation: it definitely did not happen (only
+ *       registrations, {@code POST /sessions}, go without one: every other write the server proposes
+ *       carries the client's session or one the node lent it, {@code ServerSessions});
  *   <li>with a session, the client may have sent other copies (retries) of the same operation, and
  *       one of them may have executed or may still commit. The state machine's session table says
  *       which: if it recorded this (clientId, sequence) as executed, the operation took effect with
@@ -25,18 +29,26 @@ public final class Settlement {
     private Settlement() {}
 
     /**
-     * @param session the superseded proposal's session, or null if it was sent without one
-     * @param kv the state machine, with the entry that superseded it applied
+     * Our copy will not take effect: another entry committed at its index, or a snapshot that
+     * replaced the index (so it is not known which entry committed there) says it did not execute.
+     *
+     * @param session the proposal's session, or null if it was sent without one
+     * @param kv the state machine, with the entry (or snapshot) that replaced ours applied
      */
-    public static WriteOutcome superseded(Session session, KvStore kv) {
+    public static WriteOutcome overwritten(Session session, KvStore kv) {
         if (session == null) {
             return new WriteOutcome.Superseded();
         }
+        return recorded(session, kv).orElseGet(WriteOutcome.OutcomeUnknown::new);
+    }
+
+    /** The result the session table recorded for this (clientId, sequence), if a copy of it executed. */
+    public static Optional<WriteOutcome> recorded(Session session, KvStore kv) {
         return switch (kv.lookup(session)) {
-            case CommandStatus.Executed executed -> new WriteOutcome.Applied(executed.result());
-            case CommandStatus.NotExecuted notExecuted -> new WriteOutcome.OutcomeUnknown();
-            case CommandStatus.MovedOn movedOn -> new WriteOutcome.OutcomeUnknown();
-            case CommandStatus.Expired expired -> new WriteOutcome.OutcomeUnknown();
+            case CommandStatus.Executed executed -> Optional.of(new WriteOutcome.Applied(executed.result()));
+            case CommandStatus.NotExecuted notExecuted -> Optional.empty();
+            case CommandStatus.MovedOn movedOn -> Optional.empty();
+            case CommandStatus.Expired expired -> Optional.empty();
         };
     }
 }

@@ -10,7 +10,7 @@ import raftkv.core.Result;
 import raftkv.core.Session;
 
 /**
- * {@link Settlement#superseded}: what a client hears when another entry commits at its proposal's
+ * {@link Settlement#overwritten}: what a client hears when another entry commits at its proposal's
  * index (its own copy committing is {@code DriverTest}'s case). The log: session "1" opened at index 1.
  */
 class SettlementTest {
@@ -35,7 +35,7 @@ class SettlementTest {
     /** Commits {@code committed} at our index, where our copy (appended in an older term) was. */
     private WriteOutcome settleWith(LogEntry committed, Session ours) {
         kv.apply(committed);
-        return Settlement.superseded(ours, kv);
+        return Settlement.overwritten(ours, kv);
     }
 
     @Test

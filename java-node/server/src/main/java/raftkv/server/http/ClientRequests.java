@@ -22,6 +22,9 @@ final class ClientRequests {
     static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
     static final String CLIENT_ID_HEADER = "X-Client-Id";
     static final String CLIENT_SEQ_HEADER = "X-Client-Seq";
+    /** A session a follower lent to a sessionless write it forwards over HTTP ({@link ServerSessions}). */
+    static final String LENT_ID_HEADER = "X-Raftkv-Lent-Client-Id";
+    static final String LENT_SEQ_HEADER = "X-Raftkv-Lent-Client-Seq";
     private static final String BODY_ATTRIBUTE = "raftkv.body";
 
     private ClientRequests() {}
@@ -159,16 +162,29 @@ final class ClientRequests {
      * machine ({@code session_expired}), not here.
      */
     static Session session(Context ctx) {
-        String clientId = ctx.header(CLIENT_ID_HEADER);
-        String sequence = ctx.header(CLIENT_SEQ_HEADER);
+        return session(ctx, CLIENT_ID_HEADER, CLIENT_SEQ_HEADER);
+    }
+
+    /**
+     * The session a follower lent to a sessionless write it forwarded here over HTTP
+     * ({@link ServerSessions}), or null: with it, every copy of the write carries the same id.
+     */
+    static Session lentSession(Context ctx) {
+        return session(ctx, LENT_ID_HEADER, LENT_SEQ_HEADER);
+    }
+
+    private static Session session(Context ctx, String idHeader, String seqHeader) {
+        String clientId = ctx.header(idHeader);
+        String sequence = ctx.header(seqHeader);
         if (clientId == null && sequence == null) {
             return null;
         }
         if (clientId == null || sequence == null) {
-            throw new ApiException(ErrorCode.INVALID_SESSION, "send both X-Client-Id and X-Client-Seq, or neither");
+            throw new ApiException(ErrorCode.INVALID_SESSION, "send both " + idHeader + " and " + seqHeader
+                    + ", or neither");
         }
         if (!ID.matcher(clientId).matches()) {
-            throw new ApiException(ErrorCode.INVALID_SESSION, "X-Client-Id must be 1-128 characters of A-Z a-z 0-9 _ . -");
+            throw new ApiException(ErrorCode.INVALID_SESSION, idHeader + " must be 1-128 characters of A-Z a-z 0-9 _ . -");
         }
         long seq;
         try {
@@ -177,7 +193,7 @@ final class ClientRequests {
             seq = 0;
         }
         if (seq < 1) {
-            throw new ApiException(ErrorCode.INVALID_SESSION, "X-Client-Seq must be an integer >= 1");
+            throw new ApiException(ErrorCode.INVALID_SESSION, seqHeader + " must be an integer >= 1");
         }
         return new Session(clientId, seq);
     }

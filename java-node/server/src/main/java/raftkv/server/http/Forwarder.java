@@ -5,22 +5,20 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
  * Sends a client request that reached a follower on to the leader, and brings back its answer.
  *
  * <p>The request goes out as the client sent it — method, path, body and session headers — plus
  * {@value #FORWARDED_BY_HEADER}, so the receiver knows not to forward it again (no loops when two
- * nodes disagree about the leader). A follower does not invent a session for a client that sent
- * none: instead it retries only when the request provably never reached the leader (the connection
- * was refused), which cannot apply anything twice.
+ * nodes disagree about the leader). A write the client sent without a session goes with the session
+ * this node lent it ({@link ServerSessions}), so every copy carries the same id and a retry cannot
+ * apply it twice; reads and the client's own sessions' writes are retried only when the request
+ * provably never reached the leader (the connection was refused).
  *
  * <p>Connections to the leader are kept alive and reused ({@link HttpExchange}), so a forward costs
  * one loopback round trip on top of the leader's own work, not a connection setup.
@@ -30,7 +28,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * connections kept, than {@code --max-inflight-requests}. The leader admits the forwarded request
  * like any other; its {@code 429} comes back to the client as it is, {@code Retry-After} included.
  */
-final class Forwarder {
+final class Forwarder implements AutoCloseable {
 
     static final String FORWARDED_BY_HEADER = "X-Raftkv-Forwarded-By";
     /** Set on a 503 by a node that got a forwarded request but is not the leader (any more). */
@@ -58,14 +56,41 @@ final class Forwarder {
     private static final long MAX_IDLE_NANOS = Duration.ofSeconds(10).toNanos();
 
     private final String selfId;
-    /** Idle kept-alive connections per node: a forward reuses one, so it costs no connection setup. */
-    private final Map<URI, Deque<HttpExchange>> idle = new ConcurrentHashMap<>();
+    /** Idle kept-alive connections: a forward reuses one, so it costs no connection setup. */
+    private final ConnectionPool idle;
 
-    Forwarder(String selfId) {
+    /** Closes idle connections that no forward came to take, at half the idle limit. */
+    private final Thread sweeper;
+
+    /** @param maxIdle idle connections kept at most (no more forwards are in flight at once than requests) */
+    Forwarder(String selfId, int maxIdle) {
         this.selfId = selfId;
+        this.idle = new ConnectionPool(maxIdle, MAX_IDLE_NANOS, System::nanoTime);
+        this.sweeper = Thread.ofVirtual().name("forwarder-sweeper-" + selfId).start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(MAX_IDLE_NANOS / 2_000_000);
+                    idle.evictIdle();
+                }
+            } catch (InterruptedException e) {
+                // closed
+            }
+        });
     }
 
-    Outcome forward(Context ctx, URI leader, long deadlineNanos) throws InterruptedException {
+    /** Stops the sweeper and closes every idle connection. */
+    @Override
+    public void close() {
+        sweeper.interrupt();
+        idle.clear();
+    }
+
+    /**
+     * @param lentHeaders the session this node lent a sessionless write ({@link ServerSessions}), so
+     *     that the leader proposes every copy with it; empty for reads and the client's own sessions
+     */
+    Outcome forward(Context ctx, URI leader, long deadlineNanos, Map<String, String> lentHeaders)
+            throws InterruptedException {
         long remainingMillis = (deadlineNanos - System.nanoTime()) / 1_000_000;
         if (remainingMillis < 1) {
             return new Outcome.TimedOut();
@@ -81,10 +106,11 @@ final class Forwarder {
                 headers.put(header, value);
             }
         }
+        headers.putAll(lentHeaders);
         byte[] body = ClientRequests.body(ctx); // read (and limited) before a connection is taken
         HttpExchange connection;
         try {
-            connection = idleConnection(leader);
+            connection = idle.take(leader);
             if (connection == null) {
                 connection = HttpExchange.connect(leader, (int) Math.min(CONNECT_TIMEOUT.toMillis(), remainingMillis));
             }
@@ -94,11 +120,7 @@ final class Forwarder {
         try {
             HttpExchange.Response response = connection.exchange(ctx.method().name(), target, leader, headers,
                     body, (int) Math.min(Integer.MAX_VALUE, remainingMillis));
-            if (connection.reusable()) {
-                idle.computeIfAbsent(leader, l -> new ConcurrentLinkedDeque<>()).push(connection);
-            } else {
-                connection.close();
-            }
+            idle.giveBack(leader, connection);
             return new Outcome.Answered(response.status(),
                     response.headers().getOrDefault("content-type", "application/json"), response.body(),
                     response.headers().containsKey(NOT_LEADER_HEADER.toLowerCase(Locale.ROOT)),
@@ -108,29 +130,8 @@ final class Forwarder {
             return new Outcome.TimedOut();
         } catch (IOException e) {
             connection.close();
-            closeIdle(leader); // the node may have restarted: its other kept connections are likely dead too
+            idle.closeAll(leader); // the node may have restarted: its other kept connections are likely dead too
             return new Outcome.Failed(e.toString());
         }
-    }
-
-    private void closeIdle(URI node) {
-        Deque<HttpExchange> connections = idle.get(node);
-        HttpExchange connection;
-        while (connections != null && (connection = connections.poll()) != null) {
-            connection.close();
-        }
-    }
-
-    /** The most recently used idle connection to {@code node}, closing any kept too long. */
-    private HttpExchange idleConnection(URI node) {
-        Deque<HttpExchange> connections = idle.get(node);
-        HttpExchange connection;
-        while (connections != null && (connection = connections.poll()) != null) {
-            if (connection.reusable() && connection.idleNanos() < MAX_IDLE_NANOS) {
-                return connection;
-            }
-            connection.close();
-        }
-        return null;
     }
 }

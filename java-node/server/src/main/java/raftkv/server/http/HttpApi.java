@@ -65,10 +65,12 @@ public final class HttpApi {
 
     private final Javalin app;
     private final Admission admission;
+    private final KvRoutes kv;
 
-    private HttpApi(Javalin app, Admission admission) {
+    private HttpApi(Javalin app, Admission admission, KvRoutes kv) {
         this.app = app;
         this.admission = admission;
+        this.kv = kv;
     }
 
     public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics) {
@@ -138,8 +140,13 @@ public final class HttpApi {
             javalin.routes.error(405, ctx -> fillIfEmpty(ctx, ErrorCode.METHOD_NOT_ALLOWED,
                     ctx.method() + " is not allowed on " + ctx.path()));
         });
-        app.start();
-        return new HttpApi(app, admission);
+        try {
+            app.start();
+        } catch (RuntimeException e) { // e.g. the port is taken
+            kv.close();
+            throw e;
+        }
+        return new HttpApi(app, admission, kv);
     }
 
     /**
@@ -244,6 +251,7 @@ public final class HttpApi {
 
     public void stop() {
         app.stop();
+        kv.close();
     }
 
     private static void render(Context ctx, ApiException e) {
@@ -312,7 +320,7 @@ public final class HttpApi {
             case ReadOutcome.Served<LocalPage> served -> {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("lastApplied", served.value().lastApplied());
-                body.putAll(KvRoutes.pageBody(served.value().page()));
+                body.putAll(Answers.pageBody(served.value().page()));
                 ctx.json(body);
             }
             default -> render(ctx, new ApiException(ErrorCode.OVERLOADED, "event queue full"));

@@ -9,7 +9,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,37 +32,62 @@ final class HttpExchange implements AutoCloseable {
     private static final int MAX_HEAD_LINE = 8192;
     private static final int MAX_BODY = 16 << 20;
 
+    // A channel, used in blocking mode through its socket's streams, so that looksOpen() can peek
+    // without blocking.
+    private final SocketChannel channel;
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
-    private long idleSinceNanos = System.nanoTime();
     private boolean reusable = true;
 
-    private HttpExchange(Socket socket) throws IOException {
-        this.socket = socket;
+    private HttpExchange(SocketChannel channel) throws IOException {
+        this.channel = channel;
+        this.socket = channel.socket();
         this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
         this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
     }
 
     static HttpExchange connect(URI node, int timeoutMillis) throws IOException {
-        Socket socket = new Socket();
+        SocketChannel channel = SocketChannel.open();
         try {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(node.getHost(), node.getPort()), timeoutMillis);
-            return new HttpExchange(socket);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.socket().connect(new InetSocketAddress(node.getHost(), node.getPort()), timeoutMillis);
+            return new HttpExchange(channel);
         } catch (IOException e) {
-            socket.close();
+            channel.close();
             throw e;
         }
     }
 
-    /** Nanoseconds since this connection last finished an exchange. */
-    long idleNanos() {
-        return System.nanoTime() - idleSinceNanos;
+    /** The last response was read whole and did not ask to close: another request may follow. */
+    boolean reusable() {
+        return reusable && channel.isOpen();
     }
 
-    boolean reusable() {
-        return reusable && !socket.isClosed();
+    /**
+     * Whether an idle connection is still open at the other end: nothing arrived on it, not even the
+     * end of the stream (the other node closed it, e.g. at its idle timeout or when it stopped) or
+     * a reset. Checked without blocking, before a request is written to a kept connection: a request
+     * written to a connection the other end already closed fails after it was sent, and its outcome
+     * would be unknown although it never arrived.
+     */
+    boolean looksOpen() {
+        if (!reusable()) {
+            return false;
+        }
+        try {
+            if (in.available() > 0) {
+                return false; // bytes nobody asked for: the connection is out of step
+            }
+            channel.configureBlocking(false);
+            try {
+                return channel.read(ByteBuffer.allocate(1)) == 0; // -1: closed; 1: out of step
+            } finally {
+                channel.configureBlocking(true);
+            }
+        } catch (IOException e) { // reset
+            return false;
+        }
     }
 
     /**
@@ -101,7 +129,6 @@ final class HttpExchange implements AutoCloseable {
         }
         byte[] responseBody = readBody(responseHeaders);
         reusable = !"close".equalsIgnoreCase(responseHeaders.get("connection"));
-        idleSinceNanos = System.nanoTime();
         return new Response(status, responseHeaders, responseBody);
     }
 
@@ -170,7 +197,7 @@ final class HttpExchange implements AutoCloseable {
     @Override
     public void close() {
         try {
-            socket.close();
+            channel.close();
         } catch (IOException e) {
             // nothing left to do with it
         }

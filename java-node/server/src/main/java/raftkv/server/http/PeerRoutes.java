@@ -36,8 +36,11 @@ final class PeerRoutes {
     private final Consumer<String> heardFrom;
     private final SlowClientGuard slowClients;
     private final ClusterToken token;
+    /** The newest stream of each peer, and whether it has ended. */
+    private record Current(StreamId id, boolean ended) {}
+
     /** The newest stream of each peer; only it may deliver (guarded by {@link #streamsLock}). */
-    private final Map<String, StreamId> currentStreams = new HashMap<>();
+    private final Map<String, Current> currentStreams = new HashMap<>();
     /**
      * A lock, not {@code synchronized}: this code runs on virtual threads, and on Java 21 a virtual
      * thread that blocks inside {@code synchronized} pins its carrier thread. Delivering means
@@ -102,6 +105,8 @@ final class PeerRoutes {
                 case RuntimeException re -> throw re;
                 default -> throw new IllegalStateException(e.getCause());
             }
+        } finally {
+            ended(from, stream);
         }
         ctx.status(204); // the sender closed the stream between frames, or a newer stream took over
     }
@@ -136,7 +141,7 @@ final class PeerRoutes {
             heardFrom.accept(from);
             streamsLock.lock();
             try {
-                if (!stream.equals(currentStreams.get(from))) {
+                if (!stream.equals(currentStreams.get(from).id())) {
                     return; // a newer stream took over: this one's leftovers are stale, deliver none
                 }
                 loop.deliver(message); // false: the peer queue is full and the message is lost (§5.1)
@@ -146,14 +151,35 @@ final class PeerRoutes {
         }
     }
 
+    /**
+     * Whether {@code stream} may become {@code from}'s current one: a later stream of the same
+     * incarnation, or a stream of a later incarnation (the peer restarted), takes over; a stream of
+     * an earlier incarnation, a late connection of a process that has since died, never takes over
+     * from a live stream of a later one. It may only once that stream has ended: a node whose data
+     * directory was wiped starts counting its incarnations anew, and must not be shut out for good by
+     * the streams of its previous life.
+     */
     private boolean takeOver(String from, StreamId stream) {
         streamsLock.lock();
         try {
-            if (!stream.supersedes(currentStreams.get(from))) {
-                return false;
+            Current current = currentStreams.get(from);
+            boolean takesOver = current == null || stream.newerThan(current.id())
+                    || current.ended() && stream.earlierIncarnationThan(current.id());
+            if (takesOver) {
+                currentStreams.put(from, new Current(stream, false));
             }
-            currentStreams.put(from, stream);
-            return true;
+            return takesOver;
+        } finally {
+            streamsLock.unlock();
+        }
+    }
+
+    /** {@code stream} of {@code from} ended; if it is still the current one, say so. */
+    private void ended(String from, StreamId stream) {
+        streamsLock.lock();
+        try {
+            currentStreams.computeIfPresent(from, (peer, current) ->
+                    current.id().equals(stream) ? new Current(stream, true) : current);
         } finally {
             streamsLock.unlock();
         }

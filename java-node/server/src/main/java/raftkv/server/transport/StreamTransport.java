@@ -66,16 +66,27 @@ public final class StreamTransport implements Transport {
 
     private final String selfId;
     private final String token;
-    private final long incarnation = System.currentTimeMillis() ^ System.nanoTime();
+    private final long incarnation;
     private final Map<String, PeerLink> links = new TreeMap<>();
     private final TransportObserver observer;
 
+    /**
+     * A transport for a process that keeps no boot count (tests): its incarnation is read from the
+     * monotonic clock, so that within one JVM a transport made later counts as a later incarnation.
+     */
     public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken) {
-        this(selfId, peers, clusterToken, TransportObserver.NONE);
+        this(selfId, peers, clusterToken, System.nanoTime() & Long.MAX_VALUE, TransportObserver.NONE);
     }
 
-    /** @param observer told of failed writes and dropped messages (metrics); must not block */
-    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, TransportObserver observer) {
+    /**
+     * @param incarnation this process's place among the node's starts, higher for a later one
+     *     ({@link raftkv.server.BootCounter}): a receiver never lets a stream of an earlier
+     *     incarnation take over from a later one's
+     * @param observer told of failed writes and dropped messages (metrics); must not block
+     */
+    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, long incarnation,
+            TransportObserver observer) {
+        this.incarnation = incarnation;
         this.observer = observer;
         this.selfId = selfId;
         this.token = clusterToken;
@@ -311,9 +322,10 @@ public final class StreamTransport implements Transport {
     }
 
     /**
-     * Names a stream: a random-ish number per process and a counter per peer link. The receiver
-     * delivers only from the newest stream of each peer: a higher counter of the same incarnation,
-     * or any stream of another incarnation (the peer restarted).
+     * Names a stream: the sending process's incarnation (its node's boot count) and a counter per
+     * peer link. Streams are ordered by incarnation, then counter ({@link #newerThan}); a receiver
+     * delivers only from the newest stream of each peer, so a stale connection of this process, or a
+     * late one of a process that died, can neither reorder nor repeat anything.
      */
     public record StreamId(long incarnation, long counter) {
 
@@ -325,9 +337,27 @@ public final class StreamTransport implements Transport {
             return new StreamId(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
         }
 
-        /** Whether a stream named this may take over from {@code current} (null: none yet). */
-        public boolean supersedes(StreamId current) {
-            return current == null || incarnation != current.incarnation || counter > current.counter;
+        /**
+         * The incarnation of a process: its node's boot count ({@link raftkv.server.BootCounter}) in
+         * the high half, so a later start is a higher number whatever the clocks say, and a random
+         * number in the low half, which tells apart two processes that claim the same count (a node
+         * whose data directory was wiped counts from 1 again).
+         */
+        public static long incarnation(long bootCount, int nonce) {
+            if (bootCount < 1 || bootCount > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("boot count out of range: " + bootCount);
+            }
+            return bootCount << 32 | Integer.toUnsignedLong(nonce);
+        }
+
+        /** A later incarnation, or a later stream of the same one. */
+        public boolean newerThan(StreamId other) {
+            return incarnation != other.incarnation ? incarnation > other.incarnation : counter > other.counter;
+        }
+
+        /** Of an earlier incarnation than {@code other}: a process that started before it. */
+        public boolean earlierIncarnationThan(StreamId other) {
+            return incarnation < other.incarnation;
         }
 
         @Override

@@ -54,9 +54,21 @@ class FollowerForwardingTest {
     @Test
     void aForwardedWriteWhoseLeaderChangesBeforeItAnswersIsIndefinite() throws Exception {
         heartbeat(1, "n2");
+        // n2 registers session "1" for the client, committed (n1 then proposes the write with it, as
+        // it is; a write without a session would first need this node's own session registered).
+        post("append-entries", "{\"term\":1,\"from\":\"n2\",\"to\":\"n1\",\"prevLogIndex\":0,\"prevLogTerm\":0,"
+                + "\"entries\":[{\"term\":1,\"index\":1,\"command\":{\"type\":\"open_session\"}}],\"leaderCommit\":1,"
+                + "\"round\":2}");
+        long applied = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (node.loop().status().lastApplied() < 1) {
+            if (System.nanoTime() > applied) {
+                throw new AssertionError("n1 did not apply the registration");
+            }
+            Thread.sleep(2);
+        }
         CompletableFuture<HttpResponse<String>> put = CompletableFuture.supplyAsync(() -> {
             try {
-                return node.send("PUT", "/kv/a", "{\"name\":\"A\"}");
+                return node.send("PUT", "/kv/a", "{\"name\":\"A\"}", "X-Client-Id", "1", "X-Client-Seq", "1");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -69,5 +81,17 @@ class FollowerForwardingTest {
         JsonNode body = Json.MAPPER.readTree(response.body());
         assertThat(body.get("error").asText()).isEqualTo("forward_failed");
         assertThat(body.get("definite").asBoolean()).as("it may have been appended").isFalse();
+    }
+
+    @Test
+    void aSessionlessWriteWhoseNodeSessionCannotBeOpenedFailsDefinitely() throws Exception {
+        heartbeat(1, "n2"); // n2 never answers the forwarded registration: nothing else is ever proposed
+
+        HttpResponse<String> response = node.send("PUT", "/kv/a", "{\"name\":\"A\"}");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        JsonNode body = Json.MAPPER.readTree(response.body());
+        assertThat(body.get("error").asText()).isEqualTo("no_leader");
+        assertThat(body.get("definite").asBoolean()).as("the write itself was never proposed").isTrue();
     }
 }

@@ -185,8 +185,43 @@ class NoQuorumTest {
         }
     }
 
+    /** n2 says its log matches n1's up to {@code matchIndex}: with n1, a majority, so n1 commits that far. */
+    private void n2Acknowledges(long term, long matchIndex) throws Exception {
+        post("append-entries-reply", "{\"term\":" + term + ",\"from\":\"n2\",\"to\":\"n1\",\"success\":true,"
+                + "\"matchIndex\":" + matchIndex + ",\"conflictTerm\":0,\"conflictIndex\":0,\"round\":0}");
+    }
+
+    /**
+     * Gives n1 a session of its own for writes without one (it registers one with the first such
+     * write): elects n1 and acknowledges its log as n2 until a sessionless write commits.
+     */
+    private void openNodeSession() throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            long term = electN1();
+            CompletableFuture<HttpResponse<String>> response = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return node.send("PUT", "/kv/warm", "{\"name\":\"up\"}");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            while (!response.isDone()) {
+                n2Acknowledges(term, node.loop().status().logSize());
+                Thread.sleep(5);
+            }
+            if (response.get().statusCode() == 200) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("n1 could not commit a write within " + WAIT + ": " + response.get().body());
+            }
+        }
+    }
+
     @Test
     void aWriteThatCannotCommitTimesOutIndefinitely() throws Exception {
+        openNodeSession();
         electN1();
 
         // Appended to the leader's log, or refused if CheckQuorum deposed n1 first; never committed.
@@ -199,6 +234,7 @@ class NoQuorumTest {
 
     @Test
     void aWriteWithoutASessionOverwrittenByANewLeaderFailsDefinitely() throws Exception {
+        openNodeSession(); // the write then carries n1's session, and only this one copy was sent
         // The write sits uncommitted after n1's no-op (at index 2, unless n1 had to campaign twice).
         Pending write = appendAsLeader("/kv/mine", "{\"name\":\"lost\"}");
 

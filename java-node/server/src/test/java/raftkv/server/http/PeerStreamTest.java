@@ -22,6 +22,7 @@ import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.server.transport.MessageCodec;
 import raftkv.server.transport.StreamTransport;
+import raftkv.server.transport.TransportObserver;
 
 /**
  * The peer stream end to end: a {@link StreamTransport} posing as n2 sends to a real n1 (which can
@@ -90,6 +91,31 @@ class PeerStreamTest {
         assertThat(older.statusCode()).isEqualTo(400);
         assertThat(older.body()).contains("not its newest");
         assertThat(stream("6.1", new byte[0]).statusCode()).isEqualTo(204); // n2 restarted
+    }
+
+    @Test
+    void aLateStreamOfAnEarlierIncarnationNeverDisplacesTheLiveOne() throws Exception {
+        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN, 7, TransportObserver.NONE);
+        transport.send(List.of(append(0, 1, "a")));
+        await(() -> node.loop().status().logSize() == 1); // stream 7.1 is open and delivering
+
+        // A connection n2's previous process (incarnation 6) opened before it died, arriving late.
+        HttpResponse<String> late = stream("6.9", framed(MessageCodec.toBytes(append(1, 2, "b"))));
+
+        assertThat(late.statusCode()).isEqualTo(400);
+        assertThat(late.body()).contains("not its newest");
+        transport.send(List.of(append(1, 3, "c")));
+        await(() -> node.loop().status().logSize() == 2);
+        assertThat(node.loop().status().lastLogTerm()).isEqualTo(100);
+    }
+
+    @Test
+    void aStreamOfAnEarlierIncarnationMayTakeOverOnlyOnceTheLaterOneEnded() throws Exception {
+        assertThat(stream("9.1", new byte[0]).statusCode()).isEqualTo(204); // ended at once
+        // n2's data directory was wiped: it counts its starts from 1 again, and is not shut out.
+        assertThat(stream("1.1", framed(MessageCodec.toBytes(append(0, 1, "a")))).statusCode()).isEqualTo(204);
+        await(() -> node.loop().status().logSize() == 1);
+        assertThat(stream("1.1", new byte[0]).statusCode()).as("still no repeats").isEqualTo(400);
     }
 
     @Test
