@@ -72,7 +72,8 @@ final class FakeLeader implements AutoCloseable {
 
     /** Tells n1 what became of its forward {@code proposal}. */
     void answer(Message.ForwardedProposal proposal, ForwardOutcome outcome) {
-        toFollower.send(List.of(new Message.ForwardedProposalReply(TERM, "n2", "n1", proposal.proposalId(), outcome)));
+        toFollower.send(List.of(new Message.ForwardedProposalReply(TERM, "n2", "n1", proposal.incarnation(),
+                proposal.proposalId(), outcome)));
     }
 
     /** The next proposal n1 forwards (other messages, e.g. AppendEntries replies, are skipped). */
