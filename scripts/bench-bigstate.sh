@@ -337,12 +337,21 @@ probe_delete=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -XDELETE "$(url "$le
 # ---- per node, at the very end: RSS, heap after a forced GC, data dir, snapshots -------------------
 
 rows=""
+# The term before the forced full GCs of the heap column: a full collection of a few hundred MiB
+# pauses a node for some 300 ms, enough for an election; the table says whether one happened.
+term_before_gc=$(status "$leader" | jq -r '.term // 0')
+declare -A ROLE KEYCOUNT STATE
+for n in "${NODES[@]}"; do # every node's status before any forced GC
+  s=$(status "$n"); ROLE[$n]=$(echo "$s" | jq -r .role); KEYCOUNT[$n]=$(echo "$s" | jq -r .keys)
+  STATE[$n]=$(echo "$s" | jq -r '.stateBytes // 0')
+done
 for i in 0 1 2; do
   n=${NODES[$i]}
   if ! alive "$n"; then rows+="| $n | dead | | | | | | | |"$'\n'; continue; fi
   pid=${PID[$n]}
   rss=$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
   hwm=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+  role=${ROLE[$n]}; keys=${KEYCOUNT[$n]}; state=${STATE[$n]}
   "$JCMD" "$pid" GC.run >/dev/null 2>&1
   heap=$(mib "$(metric_sum "$n" jvm_memory_used_bytes 'area="heap"')")
   du_mib=$(mib "$(du -sb "$OUT/data/$n" | cut -f1)")
@@ -356,13 +365,13 @@ for i in 0 1 2; do
   else
     snap="0"
   fi
-  role=$(status "$n" | jq -r .role)
-  keys=$(status "$n" | jq -r .keys)
-  state=$(status "$n" | jq -r '.stateBytes // 0')
   loop_ms=$(awk -v s="${loop_max[$i]}" 'BEGIN { printf "%.0f", s * 1000 }')
   gc_ms=$(awk -v s="${gc_max[$i]}" 'BEGIN { printf "%.0f", s * 1000 }')
   rows+="| $n$([ "$n" = "$stopped" ] && echo ' (restarted)') | $role | $keys ($(mib "$state") MiB state) | $rss / $hwm | $heap | $du_mib | $snap | $loop_ms / $gc_ms | ${HASH[$n]} |"$'\n'
 done
+
+sleep 2
+term_after_gc=$(for n in "${NODES[@]}"; do status "$n" | jq -r '.term // 0'; done | sort -n | tail -1)
 
 read -r ok s507 s429 other p50_us p99_us max_us < <(sed -n 's/^BIGSTATE ok=\([0-9]*\) s507=\([0-9]*\) s429=\([0-9]*\) other=\([0-9]*\) p50_us=\([0-9]*\) p99_us=\([0-9]*\) max_us=\([0-9]*\)$/\1 \2 \3 \4 \5 \6 \7/p' "$OUT/wrk.txt")
 if [ -z "${ok:-}" ]; then
@@ -391,6 +400,7 @@ oom=$(grep -l "OutOfMemoryError" "$OUT"/logs/*.log 2>/dev/null | xargs -r -n1 ba
   echo "| maps (/debug/kv$([ "$paged_debug" = yes ] && echo ", paginated")) | **$([ "$identical" = yes ] && echo identical || echo DIFFERENT)** on all nodes (all applied the same index: $converged) |"
   echo "| after the load | PUT of a new id → $probe_put, GET → $probe_get, DELETE → $probe_delete |"
   echo "| OutOfMemoryError | ${oom:-none}; nodes that died: ${died:-none} |"
+  echo "| elections during the forced full GCs of the heap column (after everything else was measured) | $((term_after_gc - term_before_gc)) (term $term_before_gc → $term_after_gc) |"
   echo
   echo "| node | role | keys (state) | RSS / peak RSS MiB | heap after GC MiB | data dir MiB | snapshots: count, p50 / max ms | longest loop turn / GC pause ms | map |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
