@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code --listen-peers} and {@code --peer-urls}: both or neither, naming the same nodes as {@code --peers}. */
 class PeerPortOptionTest {
@@ -13,13 +12,7 @@ class PeerPortOptionTest {
     private static final String PEERS = "n1=http://127.0.0.1:9401,n2=http://127.0.0.1:9402";
 
     private static NodeConfig configOf(String... extra) {
-        String[] required = {"--id", "n1", "--listen", "127.0.0.1:9401", "--peers", PEERS, "--data-dir", "/tmp/unused"};
-        String[] args = new String[required.length + extra.length];
-        System.arraycopy(required, 0, args, 0, required.length);
-        System.arraycopy(extra, 0, args, required.length, extra.length);
-        RaftkvNode options = new RaftkvNode();
-        new CommandLine(options).parseArgs(args);
-        return options.toConfig();
+        return CommandLineConfigs.configOf(PEERS, extra);
     }
 
     @Test
