@@ -216,9 +216,11 @@ public final class EventLoop {
             observer.snapshotRestored(snapshot, nanos);
             inbox.offerSnapshotRestored(snapshot, state);
         }, onFatal);
-        // Request ids travel to the leader in forwards: starting from the boot time keeps them apart
-        // from any earlier run's, whose replies may still be on their way.
-        long firstRequestId = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+        // Request ids need only be unique within this boot: a forward carries the boot's incarnation,
+        // the leader keeps each incarnation's ids apart, and a reply meant for an earlier boot carries
+        // that boot's incarnation and is ignored (issue 19). No clock: one that steps back across a
+        // restart cannot make this boot's ids look old.
+        long firstRequestId = 1;
         this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer),
                 firstRequestId, snapshotWriter, snapshotRestorer);
         publishStatus();

@@ -1,5 +1,6 @@
 package raftkv.server.http;
 
+import io.javalin.http.Context;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -23,8 +25,8 @@ import raftkv.server.NodeConfig;
  * Admission control: a node holds at most {@code --max-inflight-requests} client requests at once
  * (writes awaiting commit, reads awaiting a read index, requests waiting for a leader or forwarded
  * to it). A request takes a place before anything else is done with it, before its body is read,
- * and gives it back once its exchange is complete, whatever the answer (Jetty's completion listener:
- * no place can leak).
+ * and gives it back once it is answered, whatever the answer (Javalin's after-handler, and Jetty's
+ * completion listener for a request that never reached it: no place can leak).
  *
  * <p>When every place is taken, the request waits for one in a bounded waiting room
  * ({@code --max-waiting-requests}), at most {@code --admission-wait-ms}, its body still unread.
@@ -51,6 +53,12 @@ final class Admission extends Handler.Wrapper {
 
     private static final Logger log = LoggerFactory.getLogger(Admission.class);
     private static final long SWEEP_MILLIS = 20;
+
+    /** The request attribute holding an admitted request's place. */
+    static final String PLACE = "raftkv.admission.place";
+
+    /** An admitted request's place, given back once: by Javalin's after-handler, or at the latest on completion. */
+    private record Place(int bodyKiB, AtomicBoolean held) {}
 
     /** One request waiting for a place: all Jetty needs to go on with it later. */
     private record Waiting(Request request, Response response, Callback callback, int bodyKiB, long deadlineNanos) {}
@@ -118,14 +126,35 @@ final class Admission extends Handler.Wrapper {
         bodyKiBHeld += kib;
     }
 
-    /** Hands an admitted request on to Javalin; its place comes back when its exchange completes. */
+    /**
+     * Hands an admitted request on to Javalin. Its place comes back in Javalin's after-handler
+     * ({@link #giveBack}), before the answer is sent, so that a client which sends its next request
+     * as soon as it has the answer finds the place free; Jetty's completion listener gives it back
+     * if no after-handler ran (the request never reached Javalin's routing, or failed before it).
+     */
     private boolean handleAdmitted(Request request, Response response, Callback callback, int kib) throws Exception {
-        Request.addCompletionListener(request, failure -> release(kib));
+        Place place = new Place(kib, new AtomicBoolean(true));
+        request.setAttribute(PLACE, place);
+        Request.addCompletionListener(request, failure -> giveBack(place));
+
         boolean handled = super.handle(request, response, callback);
         if (!handled) {
             Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
         }
         return true;
+    }
+
+    /** Javalin's after-handler for the client paths: gives the request's place back, once. */
+    void giveBack(Context ctx) {
+        if (ctx.req().getAttribute(PLACE) instanceof Place place) {
+            giveBack(place);
+        }
+    }
+
+    private void giveBack(Place place) {
+        if (place.held().compareAndSet(true, false)) {
+            release(place.bodyKiB());
+        }
     }
 
     private void release(int kib) {

@@ -111,6 +111,9 @@ public final class HttpApi {
 
             PeerPortGate gate = PeerPortGate.of(config.peerPort());
             javalin.routes.before(gate::check); // first: a request on the wrong port is refused before all else
+            for (String path : new String[] {"/kv", "/kv/*", "/sessions", "/debug/*"}) {
+                javalin.routes.after(path, admission::giveBack); // the place, back before the answer leaves
+            }
             javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
             javalin.routes.before("/sessions", ClientRequests::checkContentLength);
             javalin.routes.post("/sessions", kv::openSession);
