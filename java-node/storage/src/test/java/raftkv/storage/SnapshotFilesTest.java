@@ -1,6 +1,7 @@
 package raftkv.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -168,5 +169,26 @@ class SnapshotFilesTest {
             handle.write(new byte[3]);
         }
         assertThat(damage()).contains("truncated to 3 bytes");
+    }
+
+    @Test
+    void aSnapshotsDataIsReadOnlyWithinItsBounds() throws IOException {
+        files.write(5, 2, MEMBERS, out -> out.write(new byte[] {1, 2, 3}));
+        Snapshot snapshot = loadOnly();
+
+        assertThat(snapshot.data().read(2, 5)).as("what is left").containsExactly(3);
+        assertThat(snapshot.data().read(3, 5)).as("at the end").isEmpty();
+        assertThatThrownBy(() -> snapshot.data().read(-1, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> snapshot.data().read(4, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> snapshot.data().read(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
+
+        try (InputStream in = snapshot.data().open()) {
+            byte[] buffer = new byte[8];
+            assertThat(in.read(buffer, 0, 0)).as("nothing asked").isZero();
+            assertThat(in.read(buffer, 1, 8 - 1)).isEqualTo(3);
+            assertThat(buffer).startsWith(0, 1, 2, 3);
+            assertThat(in.read(buffer, 0, 8)).as("the data ends before the file's trailer").isEqualTo(-1);
+            assertThat(in.read()).isEqualTo(-1);
+        }
     }
 }
