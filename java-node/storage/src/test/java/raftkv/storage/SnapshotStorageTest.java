@@ -326,4 +326,35 @@ class SnapshotStorageTest {
         fs.list(DIR).forEach(p -> names.add(p.getFileName().toString()));
         assertThat(names).noneMatch(n -> n.endsWith(".tmp"));
     }
+
+    @Test
+    void damagedSnapshotsBeforeAWalThatStartsAtEntryOneAreReplacedByTheWholeWal() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(4), 1); // nothing cut: the WAL keeps entry 1 on
+            storage.saveSnapshot(snapshot(8), 1);
+        }
+        corrupt(fs, snapshotFile(4));
+        corrupt(fs, snapshotFile(8));
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot()).isEmpty();
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 1, 10));
+        }
+    }
+
+    @Test
+    void theErrorNamesEveryDamagedSnapshot() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(4), 5);
+            storage.saveSnapshot(snapshot(8), 9);
+        }
+        corrupt(fs, snapshotFile(4));
+        corrupt(fs, snapshotFile(8));
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+                .hasMessageStartingWith("snapshot ").hasMessageContaining("(checksum mismatch); snapshot ")
+                .hasMessageContaining("starts at entry 9");
+    }
 }
