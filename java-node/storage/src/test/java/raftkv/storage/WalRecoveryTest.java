@@ -172,4 +172,24 @@ class WalRecoveryTest {
             assertThat(open.tornTailBytes()).as("nothing left to cut").isZero();
         }
     }
+
+    @Test
+    void aTruncationFirstInAWalThatHoldsNoEntryIsReplayed() throws IOException {
+        record(8, truncate(21)); // after an installed snapshot at 20 emptied the WAL, a new leader's suffix
+        record(8, entry(put(3, 21, "u")));
+
+        assertThat(replay()).containsExactly(put(3, 21, "u"));
+    }
+
+    @Test
+    void aRecordWithADamagedMagicIsNotARecordThoughItsChecksumHolds() throws IOException {
+        record(8, entry(put(1, 1, "a")));
+        int second = record(8, entry(put(1, 2, "b")));
+        byte[] bytes = file.toByteArray();
+        bytes[second] ^= 0x01; // the checksum does not cover the magic
+        file.reset();
+        file.writeBytes(bytes);
+
+        assertThat(replay()).containsExactly(put(1, 1, "a"));
+    }
 }
