@@ -22,7 +22,7 @@ help:
 	@echo "make test            all tests: java-node unit + simulation + multi-process, then jepsen-test's lein test"
 	@echo "make demo [SEED=n]   a 5-node cluster simulated in one process, narrated; SEED replays a run"
 	@echo "make sim [SEEDS=n] [BUG=name] [FAULTS=mix]   the randomized simulation over many seeds, with a summary"
-	@echo "make mutation        PIT mutation testing of the core against its unit tests (java-node/core/target/pit-reports)"
+	@echo "make mutation        PIT mutation testing of core and storage against their unit tests (java-node/{core,storage}/target/pit-reports)"
 	@echo "make mutation-sim [SEEDS=n] [CLASSES=raftkv.core.LogReplication]   the same mutants against n simulator seeds (slow)"
 	@echo "make cluster-local   3 real nodes on 127.0.0.1:9001-9003, dashboard on http://127.0.0.1:9001/ (make stop-local stops them)"
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
@@ -70,7 +70,7 @@ sim: $(SIM_JAR)
 
 # Mutation testing (not part of `make test`): see docs/how-it-works.md, "Mutation testing".
 mutation: java
-	cd java-node && $(MVN) $(MVN_FLAGS) -Pmutation -pl core test
+	cd java-node && $(MVN) $(MVN_FLAGS) -Pmutation -pl core,storage test
 
 mutation-sim: java
 	cd java-node && $(MVN) $(MVN_FLAGS) -Pmutation-sim -pl sim -am test -Dsim.seeds=$(or $(SEEDS),50) \

@@ -37,6 +37,11 @@ class DriverContractTest {
         assertThatThrownBy(() -> n2.transferLeadership(null)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> n2.compact(1, new byte[0])).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("advance()");
+        assertThatThrownBy(() -> n2.compact(new Snapshot(1, 1, List.of("n2"), new byte[0])))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("advance()");
+        assertThatThrownBy(() -> n2.proposeOrForward(new Command.Noop(), null, 1))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> n2.readOrForward(1)).isInstanceOf(IllegalStateException.class);
         n2.advance();
         assertThat(n2.currentTerm()).isEqualTo(1);
     }

@@ -184,4 +184,28 @@ class SnapshotTest {
         assertThat(sent(drain(n), Message.AppendEntriesReply.class)).containsExactly(
                 new Message.AppendEntriesReply(2, "n2", "n1", true, 3, 0, 0, 8));
     }
+
+    @Test
+    void aDriversSnapshotMustEndWithACommittedEntryOfTheLogsTerm_5_1() {
+        RaftConfig config = Harness.config("n1", List.of("n1")).withTiming(10, 11, 2).withSnapshots(5, 2);
+        RaftNode n1 = RaftNode.create(config, new SplittableRandom(1));
+        while (n1.role() != Role.LEADER) {
+            n1.tick();
+            drain(n1);
+        }
+        for (int i = 0; i < 4; i++) {
+            n1.propose(new Command.Put("k" + i, "v"), null);
+            drain(n1);
+        }
+        assertThat(n1.commitIndex()).isEqualTo(5);
+
+        assertThatThrownBy(() -> n1.compact(new Snapshot(6, 1, List.of("n1"), new byte[0])))
+                .as("past the commit index").hasMessageContaining("cannot snapshot at 6");
+        assertThatThrownBy(() -> n1.compact(new Snapshot(5, 2, List.of("n1"), new byte[0])))
+                .as("another term than the log's entry 5").hasMessageContaining("does not end with");
+        assertThat(n1.snapshotIndex()).as("neither was taken").isZero();
+
+        n1.compact(new Snapshot(5, 1, List.of("n1"), new byte[] {7}));
+        assertThat(n1.snapshotIndex()).isEqualTo(5);
+    }
 }

@@ -105,4 +105,29 @@ class ValuesTest {
         assertThat(new Ready(null, 1, List.of(), List.of(), List.of(), List.of(), List.of()).mustPersist()).isTrue();
         assertThat(new Ready(null, 0, List.of(E), List.of(), List.of(), List.of(), List.of()).mustPersist()).isTrue();
     }
+
+    @Test
+    void installSnapshotMessagesAreEqualOnlyIfEveryFieldIs() {
+        Message.InstallSnapshot m = new Message.InstallSnapshot(3, "n1", "n2", 10, 2, List.of("n1", "n2"), 64,
+                new byte[] {1, 2}, false);
+        Message.InstallSnapshot same = new Message.InstallSnapshot(3, "n1", "n2", 10, 2, List.of("n1", "n2"), 64,
+                new byte[] {1, 2}, false);
+        assertThat(m).isEqualTo(same).hasSameHashCodeAs(same);
+        assertThat(m.toString()).contains("term=3", "lastIncludedIndex=10", "offset=64", "2 bytes", "done=false");
+
+        List<Message.InstallSnapshot> others = List.of(
+                new Message.InstallSnapshot(4, "n1", "n2", 10, 2, List.of("n1", "n2"), 64, new byte[] {1, 2}, false),
+                new Message.InstallSnapshot(3, "n3", "n2", 10, 2, List.of("n1", "n2"), 64, new byte[] {1, 2}, false),
+                new Message.InstallSnapshot(3, "n1", "n3", 10, 2, List.of("n1", "n2"), 64, new byte[] {1, 2}, false),
+                new Message.InstallSnapshot(3, "n1", "n2", 11, 2, List.of("n1", "n2"), 64, new byte[] {1, 2}, false),
+                new Message.InstallSnapshot(3, "n1", "n2", 10, 3, List.of("n1", "n2"), 64, new byte[] {1, 2}, false),
+                new Message.InstallSnapshot(3, "n1", "n2", 10, 2, List.of("n1"), 64, new byte[] {1, 2}, false),
+                new Message.InstallSnapshot(3, "n1", "n2", 10, 2, List.of("n1", "n2"), 65, new byte[] {1, 2}, false),
+                new Message.InstallSnapshot(3, "n1", "n2", 10, 2, List.of("n1", "n2"), 64, new byte[] {1, 3}, false),
+                new Message.InstallSnapshot(3, "n1", "n2", 10, 2, List.of("n1", "n2"), 64, new byte[] {1, 2}, true));
+        for (Message.InstallSnapshot other : others) {
+            assertThat(m).as("differs from %s", other).isNotEqualTo(other);
+        }
+        assertThat(m).isNotEqualTo(new Message.TimeoutNow(3, "n1", "n2"));
+    }
 }

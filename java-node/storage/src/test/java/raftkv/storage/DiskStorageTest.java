@@ -74,4 +74,19 @@ class DiskStorageTest {
                 .hasMessageContaining(DiskStorage.HARD_STATE_FILE)
                 .hasMessageContaining("Refusing to start");
     }
+
+    @Test
+    void aTruncationWithNoNewEntriesIsPersistedToo() throws IOException {
+        DiskStorage storage = DiskStorage.open(fs, dataDir);
+        storage.persist(new HardState(2, "n1"), 0, WalFixture.entries(2, 1, 3));
+        storage.persist(null, 2, List.of()); // a new leader's log ends at 1: only the truncation
+
+        fs.crash();
+
+        try (DiskStorage reopened = DiskStorage.open(fs, dataDir)) {
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(2, 1, 1));
+            assertThat(reopened.recoveredHardState()).as("no hard state to save: the old one stays")
+                    .isEqualTo(new HardState(2, "n1"));
+        }
+    }
 }

@@ -3,9 +3,12 @@ package raftkv.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import raftkv.core.HardState;
 import raftkv.storage.fs.FileHandle;
@@ -86,5 +89,55 @@ class HardStateFileTest {
                     .isInstanceOf(WalCorruptedException.class)
                     .hasMessageContaining("Refusing to start");
         }
+    }
+
+    /** A file whose checksum is right, so that only the field checks can refuse it. */
+    private static byte[] checksummed(int magic, long term, String vote, byte[] trailing) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(magic);
+        out.writeLong(term);
+        out.writeBoolean(vote != null);
+        if (vote != null) {
+            out.writeUTF(vote);
+        }
+        out.write(trailing);
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int) crc.getValue());
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void aWellChecksummedFileIsReadFieldByField() throws IOException {
+        overwrite(checksummed(0x48_53_54_31, 9, "n2", new byte[0]));
+
+        assertThat(file().load()).isEqualTo(new HardState(9, "n2"));
+    }
+
+    @Test
+    void aFileOfAnotherKindIsRefusedEvenWithAValidChecksum() throws IOException {
+        overwrite(checksummed(0x52_4B_56_57, 9, "n2", new byte[0])); // a WAL's magic
+
+        assertThatThrownBy(() -> file().load()).isInstanceOf(WalCorruptedException.class)
+                .hasMessageContaining("unknown magic");
+    }
+
+    @Test
+    void aNegativeTermOrTrailingBytesAreRefusedEvenWithAValidChecksum() throws IOException {
+        overwrite(checksummed(0x48_53_54_31, -1, "n2", new byte[0]));
+        assertThatThrownBy(() -> file().load()).as("term -1").isInstanceOf(WalCorruptedException.class)
+                .hasMessageContaining("is malformed");
+
+        overwrite(checksummed(0x48_53_54_31, 9, "n2", new byte[] {7}));
+        assertThatThrownBy(() -> file().load()).as("a byte after the vote").isInstanceOf(WalCorruptedException.class)
+                .hasMessageContaining("is malformed");
+    }
+
+    @Test
+    void termZeroIsAValidTerm() throws IOException {
+        overwrite(checksummed(0x48_53_54_31, 0, null, new byte[0]));
+
+        assertThat(file().load()).isEqualTo(new HardState(0, null));
     }
 }

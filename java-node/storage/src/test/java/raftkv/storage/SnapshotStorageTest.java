@@ -7,7 +7,10 @@ import static org.assertj.core.api.Assertions.tuple;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import raftkv.core.Command;
@@ -17,6 +20,9 @@ import raftkv.core.RaftConfig;
 import raftkv.core.RaftNode;
 import raftkv.core.Snapshot;
 import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.FileSystem;
+import raftkv.storage.fs.ForwardingFileHandle;
+import raftkv.storage.fs.ForwardingFileSystem;
 import raftkv.storage.fs.StrictMemFileSystem;
 
 /** Snapshot files and the WAL cut after them: durable, checked, and crash-safe at every step. */
@@ -325,5 +331,111 @@ class SnapshotStorageTest {
         List<String> names = new ArrayList<>();
         fs.list(DIR).forEach(p -> names.add(p.getFileName().toString()));
         assertThat(names).noneMatch(n -> n.endsWith(".tmp"));
+    }
+
+    @Test
+    void damagedSnapshotsBeforeAWalThatStartsAtEntryOneAreReplacedByTheWholeWal() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(4), 1); // nothing cut: the WAL keeps entry 1 on
+            storage.saveSnapshot(snapshot(8), 1);
+        }
+        corrupt(fs, snapshotFile(4));
+        corrupt(fs, snapshotFile(8));
+        try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
+            assertThat(reopened.recoveredSnapshot()).isEmpty();
+            assertThat(reopened.recoveredEntries()).isEqualTo(WalFixture.entries(1, 1, 10));
+        }
+    }
+
+    @Test
+    void theErrorNamesEveryDamagedSnapshot() throws IOException {
+        StrictMemFileSystem fs = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(4), 5);
+            storage.saveSnapshot(snapshot(8), 9);
+        }
+        corrupt(fs, snapshotFile(4));
+        corrupt(fs, snapshotFile(8));
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+                .hasMessageStartingWith("snapshot ").hasMessageContaining("(checksum mismatch); snapshot ")
+                .hasMessageContaining("starts at entry 9");
+    }
+
+    /** A file system that keeps the handles it gave out and has not seen closed. */
+    private static final class HandleCounting extends ForwardingFileSystem {
+        final Set<FileHandle> open = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        HandleCounting(FileSystem inner) {
+            super(inner);
+        }
+
+        @Override
+        protected FileHandle wrap(FileHandle handle, Path file) {
+            FileHandle wrapped = new ForwardingFileHandle(handle) {
+                @Override
+                public void close() throws IOException {
+                    open.remove(this);
+                    super.close();
+                }
+            };
+            open.add(wrapped);
+            return wrapped;
+        }
+    }
+
+    @Test
+    void everyFileOpenedIsClosedAgain_onlyTheWalStaysOpenWhileTheNodeRuns() throws IOException {
+        StrictMemFileSystem mem = new StrictMemFileSystem();
+        HandleCounting fs = new HandleCounting(mem);
+        try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+            storage.persist(new HardState(1, "n1"), 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(4), 5);
+            storage.installSnapshot(snapshot(20));
+            storage.snapshotSink().begin(30, 1, MEMBERS);
+            storage.snapshotSink().append(new byte[] {1});
+            assertThat(fs.open).as("the WAL and the snapshot being received").hasSize(2);
+        }
+        assertThat(fs.open).as("after close").isEmpty();
+    }
+
+    @Test
+    void aDataDirectoryThatRefusesToOpenLeavesNoFileOpen() throws IOException {
+        StrictMemFileSystem mem = new StrictMemFileSystem();
+        try (DiskStorage storage = DiskStorage.open(mem, DIR)) {
+            storage.persist(null, 0, WalFixture.entries(1, 1, 10));
+            storage.saveSnapshot(snapshot(8), 9);
+        }
+        corrupt(mem, snapshotFile(8));
+        HandleCounting fs = new HandleCounting(mem);
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).as("a damaged snapshot the WAL needs")
+                .isInstanceOf(WalCorruptedException.class);
+        assertThat(fs.open).isEmpty();
+
+        try (FileHandle handle = mem.openTruncated(DIR.resolve(DiskStorage.WAL_FILE))) {
+            handle.write(new byte[64]);
+            handle.sync();
+        }
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).as("a WAL of zeros")
+                .isInstanceOf(WalCorruptedException.class);
+        assertThat(fs.open).isEmpty();
+    }
+
+    @Test
+    void aSnapshotWriteThatFailsClosesAndRemovesItsFile() throws IOException {
+        StrictMemFileSystem mem = new StrictMemFileSystem();
+        HandleCounting fs = new HandleCounting(mem);
+        mem.createDirectoriesDurably(DIR);
+        SnapshotFiles files = new SnapshotFiles(fs, DIR);
+
+        assertThatThrownBy(() -> files.write(5, 1, MEMBERS, out -> {
+            out.write(1);
+            throw new IOException("the state machine failed");
+        })).hasMessageContaining("state machine failed");
+
+        assertThat(fs.open).isEmpty();
+        assertThat(mem.list(DIR)).isEmpty();
     }
 }

@@ -189,4 +189,16 @@ class WalTest {
             assertThatThrownBy(() -> open.append(0, entries(1, 4, 4))).isInstanceOf(IllegalArgumentException.class);
         }
     }
+
+    @Test
+    void appendRefusesATruncationBeyondTheLogsEnd() throws IOException {
+        try (Wal open = wal.open()) {
+            open.append(0, entries(1, 1, 2));
+            assertThatThrownBy(() -> open.append(4, List.of())).isInstanceOf(IllegalArgumentException.class);
+
+            open.append(3, entries(2, 3, 3)); // from just past the end: nothing to drop, and allowed
+            open.sync();
+        }
+        assertThat(wal.reopen()).isEqualTo(concat(entries(1, 1, 2), entries(2, 3, 3)));
+    }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
@@ -220,5 +223,80 @@ class StrictMemFileSystemTest {
         fs.createDirectory(dir.resolve("sub"));
         fs.openAppending(dir.resolve("sub/x")).close();
         assertThatThrownBy(() -> fs.delete(dir.resolve("sub"))).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void eachMisuseFailsAsTheRealFileSystemWould() throws IOException {
+        createDurably(filled(1, 1));
+        Path sub = dir.resolve("sub");
+        fs.createDirectory(sub);
+
+        assertThatThrownBy(() -> fs.createDirectory(sub)).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> fs.delete(dir.resolve("missing"))).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> fs.rename(dir.resolve("missing"), dir.resolve("g")))
+                .isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> fs.rename(file, sub)).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> fs.openAppending(sub)).isInstanceOf(IOException.class)
+                .hasMessageContaining("is a directory");
+        assertThatThrownBy(() -> fs.openTruncated(Path.of("/"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("root has no parent");
+        assertThat(fs.exists(file.resolve("below-a-file"))).as("a file has no entries").isFalse();
+        assertThat(fs.readAllBytes(file)).as("the failed rename left the file").containsExactly(1);
+
+        fs.openAppending(sub.resolve("x")).close();
+        assertThatThrownBy(() -> fs.delete(sub)).isInstanceOf(DirectoryNotEmptyException.class);
+        fs.delete(sub.resolve("x"));
+        fs.delete(sub);
+        assertThat(fs.exists(sub)).as("an empty directory can be deleted").isFalse();
+    }
+
+    @Test
+    void aClosedHandleRefusesEveryOperation() throws IOException {
+        FileHandle handle = fs.openAppending(file);
+        handle.close();
+
+        assertThatThrownBy(() -> handle.write(filled(1, 1))).hasMessageContaining("closed");
+        assertThatThrownBy(() -> handle.truncate(0)).hasMessageContaining("closed");
+        assertThatThrownBy(handle::sync).hasMessageContaining("closed");
+        assertThatThrownBy(handle::size).hasMessageContaining("closed");
+    }
+
+    @Test
+    void aReaderSeesTheCurrentBytesUntilClosedOrAPowerLoss() throws IOException {
+        createDurably(new byte[] {1, 2, 3});
+        ReadableFile in = fs.openForReading(file);
+        byte[] buffer = new byte[4];
+
+        assertThat(in.size()).isEqualTo(3);
+        assertThat(in.read(1, buffer, 0, 4)).as("only what is left after position 1").isEqualTo(2);
+        assertThat(buffer).startsWith(2, 3);
+        assertThat(in.read(3, buffer, 0, 4)).as("at the end").isEqualTo(-1);
+        assertThat(in.read(3, buffer, 0, 0)).as("nothing asked at the end").isZero();
+        in.close();
+        assertThatThrownBy(in::size).hasMessageContaining("closed");
+        assertThatThrownBy(() -> in.read(0, buffer, 0, 1)).hasMessageContaining("closed");
+
+        ReadableFile again = fs.openForReading(file);
+        fs.crash();
+        assertThatThrownBy(again::size).hasMessageContaining("before a crash");
+        assertThatThrownBy(() -> again.read(0, buffer, 0, 1)).hasMessageContaining("before a crash");
+    }
+
+    @Test
+    void truncatingToMoreThanTheLengthChangesNothingAndWritesGrowTheFile() throws IOException {
+        try (FileHandle handle = fs.openAppending(file)) {
+            handle.write(filled(3, 1));
+            handle.truncate(10);
+            assertThat(handle.size()).isEqualTo(3);
+            handle.truncate(3);
+            assertThat(handle.size()).isEqualTo(3);
+            for (int i = 0; i < 40; i++) {
+                handle.write(filled(i, i)); // past each reallocation
+            }
+            assertThat(handle.size()).isEqualTo(3 + 39 * 40 / 2);
+        }
+        byte[] bytes = fs.readAllBytes(file);
+        assertThat(bytes[3 + 38 * 39 / 2]).isEqualTo((byte) 39);
+        assertThat(bytes[bytes.length - 1]).isEqualTo((byte) 39);
     }
 }

@@ -1,0 +1,194 @@
+package raftkv.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+import raftkv.core.Snapshot;
+import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.StrictMemFileSystem;
+
+/**
+ * The snapshot file format on its own: data streamed through the write buffer in any pattern reads
+ * back byte for byte, and a file whose checksum is right but whose fields cannot be a snapshot's is
+ * reported damaged, never used.
+ */
+class SnapshotFilesTest {
+
+    private static final int BUFFER = 256 * 1024; // SnapshotFiles.BUFFER_BYTES
+    private static final List<String> MEMBERS = List.of("n1");
+    private static final int HEADER = 4 + 4 + 8 + 8 + 4 + 2 + 2; // magic version index term count "n1"
+    private static final int TRAILER = 8; // the data length, before the CRC
+
+    private final StrictMemFileSystem fs = new StrictMemFileSystem();
+    private final Path dir = Path.of("/data");
+    private final SnapshotFiles files;
+
+    SnapshotFilesTest() throws IOException {
+        fs.createDirectoriesDurably(dir);
+        files = new SnapshotFiles(fs, dir);
+    }
+
+    private static byte[] pattern(int size) {
+        byte[] bytes = new byte[size];
+        for (int i = 0; i < size; i++) {
+            bytes[i] = (byte) (i * 31 + 7);
+        }
+        return bytes;
+    }
+
+    private Snapshot loadOnly() throws IOException {
+        List<SnapshotFiles.Found> found = files.loadAll();
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst()).isInstanceOf(SnapshotFiles.Found.Valid.class);
+        return ((SnapshotFiles.Found.Valid) found.getFirst()).snapshot();
+    }
+
+    private static byte[] readByteByByte(Snapshot snapshot) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (InputStream in = snapshot.data().open()) {
+            for (int b = in.read(); b != -1; b = in.read()) {
+                all.write(b);
+            }
+        }
+        return all.toByteArray();
+    }
+
+    @Test
+    void dataWrittenByteByByteAcrossTheBufferReadsBackByteByByte() throws IOException {
+        byte[] data = pattern(BUFFER + 1000);
+        files.write(5, 2, MEMBERS, out -> {
+            for (byte b : data) {
+                out.write(b);
+            }
+        });
+
+        Snapshot snapshot = loadOnly();
+        assertThat(snapshot.size()).isEqualTo(data.length);
+        assertThat(readByteByByte(snapshot)).isEqualTo(data);
+    }
+
+    @Test
+    void theChecksumFitsOrFollowsAFullBufferAtEveryOffsetNearItsEnd() throws IOException {
+        for (int left = 0; left <= 5; left++) { // bytes left in the buffer when the CRC is added
+            int size = BUFFER - HEADER - TRAILER - left;
+            byte[] data = pattern(size);
+            long index = 10 + left;
+            files.write(index, 2, MEMBERS, out -> out.write(data));
+            fs.crash();
+
+            List<SnapshotFiles.Found> found = files.loadAll();
+            assertThat(found.getFirst()).as("%d bytes left", left).isInstanceOf(SnapshotFiles.Found.Valid.class);
+            Snapshot snapshot = ((SnapshotFiles.Found.Valid) found.getFirst()).snapshot();
+            assertThat(snapshot.lastIncludedIndex()).isEqualTo(index);
+            assertThat(snapshot.data().read(0, size)).as("%d bytes left", left).isEqualTo(data);
+        }
+    }
+
+    /** A version 2 file with a correct CRC over whatever the fields say. */
+    private void craft(long nameIndex, int magic, int version, long index, byte[] data, long lengthField)
+            throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(magic);
+        out.writeInt(version);
+        out.writeLong(index);
+        out.writeLong(3);
+        out.writeInt(1);
+        out.writeUTF("n1");
+        out.write(data);
+        out.writeLong(lengthField);
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int) crc.getValue());
+        try (FileHandle handle = fs.openTruncated(files.fileOf(nameIndex))) {
+            handle.write(bytes.toByteArray());
+            handle.sync();
+        }
+    }
+
+    private String damage() throws IOException {
+        List<SnapshotFiles.Found> found = files.loadAll();
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst()).isInstanceOf(SnapshotFiles.Found.Damaged.class);
+        return ((SnapshotFiles.Found.Damaged) found.getFirst()).why();
+    }
+
+    private static final int MAGIC = 0x52_4B_53_4E;
+
+    @Test
+    void aCraftedFileWithEveryFieldRightIsValid() throws IOException {
+        craft(7, MAGIC, 2, 7, new byte[] {1, 2, 3}, 3);
+
+        Snapshot snapshot = loadOnly();
+        assertThat(snapshot.lastIncludedTerm()).isEqualTo(3);
+        assertThat(snapshot.data().read(0, 3)).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aFileOfAnotherKindOrVersionIsDamagedDespiteItsChecksum() throws IOException {
+        craft(7, 0x52_4B_56_57, 2, 7, new byte[] {1}, 1);
+        assertThat(damage()).contains("not a version 2");
+
+        craft(7, MAGIC, 3, 7, new byte[] {1}, 1);
+        assertThat(damage()).contains("not a version 2");
+    }
+
+    @Test
+    void aFileHoldingAnotherIndexThanItsNameIsDamaged() throws IOException {
+        craft(7, MAGIC, 2, 8, new byte[] {1}, 1);
+
+        assertThat(damage()).contains("holds index 8");
+    }
+
+    @Test
+    void aDataLengthThatDisagreesWithTheFileIsDamaged() throws IOException {
+        craft(7, MAGIC, 2, 7, new byte[] {1, 2}, 1);
+        assertThat(damage()).contains("bad data length 1");
+
+        craft(7, MAGIC, 2, 7, new byte[] {1, 2}, -1);
+        assertThat(damage()).contains("bad data length -1");
+    }
+
+    @Test
+    void aFileShorterThanItsChecksumIsDamaged() throws IOException {
+        for (int size = 0; size <= 4; size++) {
+            try (FileHandle handle = fs.openTruncated(files.fileOf(7))) {
+                handle.write(new byte[size]);
+            }
+            assertThat(damage()).as("%d bytes", size).isNotEmpty();
+        }
+        try (FileHandle handle = fs.openTruncated(files.fileOf(7))) {
+            handle.write(new byte[3]);
+        }
+        assertThat(damage()).contains("truncated to 3 bytes");
+    }
+
+    @Test
+    void aSnapshotsDataIsReadOnlyWithinItsBounds() throws IOException {
+        files.write(5, 2, MEMBERS, out -> out.write(new byte[] {1, 2, 3}));
+        Snapshot snapshot = loadOnly();
+
+        assertThat(snapshot.data().read(2, 5)).as("what is left").containsExactly(3);
+        assertThat(snapshot.data().read(3, 5)).as("at the end").isEmpty();
+        assertThatThrownBy(() -> snapshot.data().read(-1, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> snapshot.data().read(4, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> snapshot.data().read(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
+
+        try (InputStream in = snapshot.data().open()) {
+            byte[] buffer = new byte[8];
+            assertThat(in.read(buffer, 0, 0)).as("nothing asked").isZero();
+            assertThat(in.read(buffer, 1, 8 - 1)).isEqualTo(3);
+            assertThat(buffer).startsWith(0, 1, 2, 3);
+            assertThat(in.read(buffer, 0, 8)).as("the data ends before the file's trailer").isEqualTo(-1);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+    }
+}
