@@ -22,16 +22,30 @@ GEN=$BUILD/gen
 BENCH_MD=$BUILD/bench.md
 BENCH_COMPARE=${BENCH_COMPARE:-run/bench-compare/results.md}
 JEPSEN_SVG=${JEPSEN_SVG:-$PAPER/figures/jepsen-ack-before-commit-key0-linear.svg}
-PKGS="pandoc texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-lang-german lmodern fonts-lmodern fonts-dejavu-core librsvg2-bin poppler-utils"
+GC_MD=${GC_MD:-$BUILD/gc.md}
+# Everything the PDFs need on a clean Debian machine. texlive-fonts-recommended holds pzdr.tfm,
+# which hyperref's XeTeX driver loads for links (without it: "Font \XeTeXLink@font=pzdr ... not
+# loadable"); fonts-lmodern and fonts-dejavu-core hold the fonts metadata.yaml and the talk name.
+PKGS="pandoc texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-lang-german lmodern fonts-lmodern fonts-dejavu-core librsvg2-bin poppler-utils"
+TEX_FILES="fvextra.sty ngerman.ldf beamer.cls pzdr.tfm tcolorbox.sty caption.sty float.sty etoolbox.sty titling.sty lmroman10-regular.otf"
+FONTS="Latin Modern Roman|Latin Modern Sans|DejaVu Sans|DejaVu Sans Mono"
 say() { echo "paper: $*" >&2; }
 die() { say "$*"; exit 1; }
 warn() { printf '\npaper: WARNING: %s\n\n' "$*" >&2; }
 
 # ---- tools ---------------------------------------------------------------------------------------
-missing=""
-for c in pandoc xelatex rsvg-convert pdfinfo perl; do command -v "$c" >/dev/null || missing="$missing $c"; done
-for f in fvextra.sty ngerman.ldf beamer.cls; do command -v kpsewhich >/dev/null && kpsewhich "$f" >/dev/null || missing="$missing $f"; done
-case "$(fc-list 2>/dev/null)" in *"DejaVu Sans Mono"*) ;; *) missing="$missing DejaVuSansMono" ;; esac
+what_is_missing() {
+  local m="" c f
+  for c in pandoc xelatex kpsewhich fc-list rsvg-convert pdfinfo pdftoppm perl; do command -v "$c" >/dev/null || m="$m $c"; done
+  for f in $TEX_FILES; do command -v kpsewhich >/dev/null && kpsewhich "$f" >/dev/null || m="$m $f"; done
+  local fams; fams=$(fc-list : family 2>/dev/null | tr ',' '\n' || true)
+  local IFS='|'; for f in $FONTS; do printf '%s\n' "$fams" | grep -qx "$f" || m="$m font:'$f'"; done
+  if command -v pandoc >/dev/null; then
+    pandoc --version | head -1 | awk '{ split($2, v, "."); exit !(v[1] > 2 || (v[1] == 2 && v[2] >= 11)) }' || m="$m pandoc>=2.11"
+  fi
+  echo "$m"
+}
+missing=$(what_is_missing)
 if [ -n "$missing" ]; then
   line="apt-get install -y --no-install-recommends $PKGS"
   [ "${NO_INSTALL:-}" != 1 ] || die "missing:$missing. Install with: $line"
@@ -40,138 +54,229 @@ if [ -n "$missing" ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PKGS >&2 \
     || { $sudo apt-get update -q >&2 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $PKGS >&2; } \
     || die "could not install; run as root: $line"
+  missing=$(what_is_missing)
+  [ -z "$missing" ] || die "still missing after the install:$missing"
 fi
 
 mkdir -p "$GEN"
 MISSING=""
+export PAPER_GEN="$ROOT/$GEN"
 
 # ---- generated parts: measured tables (or a loud placeholder), the Jepsen figure -----------------
-placeholder() { # $1 = what is missing, $2 = the command that makes it
-  printf '::: {.missing}\n**%s fehlt:** beim Bauen gab es keine Messdaten. Erzeugen mit `%s`, dann `make paper` erneut.\n:::\n' "$1" "$2"
+# Each placeholder sits in a labelled Div of the Markdown (::: {#tbl:bench}), so it takes the table
+# number the table would have had: no later number changes when a measurement is missing.
+placeholder() { # $1 = what is missing (the caption of the placeholder), $2 = the command that makes it
+  printf '::: {.missing what="%s"}\n**Messung fehlt:** beim Bauen gab es keine Messdaten. Erzeugen mit `%s`, dann `make paper` erneut.\n:::\n' "$1" "$2"
+}
+
+# German number formatting of a generated Markdown table: in table rows, a decimal point becomes a
+# comma (only where it cannot be a German thousands separator: 1, 2 or 4+ digits after it) and
+# integers of 4 digits or more get thousands separators; in the caption only two-decimal figures
+# such as a load average ("3.82" -> "3,82"). Versions ("21.0.8", "go1.24.4") stay as they are.
+german() {
+  perl -CSD -pe '
+    if (/^\|/) {
+      s/(?<![\w.,])(\d+)\.(\d{1,2}|\d{4,})(?![\d.,]*\d)/$1,$2/g;
+      s/(?<![\w.,])(\d{4,})(?![\d.,]*\d)/ my $n = $1; 1 while $n =~ s{^(\d+)(\d{3})}{$1.$2}; $n /ge;
+    } elsif (/^: /) {
+      s/(?<![\w.,])(\d+)\.(\d{2})(?![\w.]*\d)/$1,$2/g;
+    }'
 }
 
 if [ -s "$BENCH_MD" ]; then
-  cp "$BENCH_MD" "$GEN/bench.md"
+  german < "$BENCH_MD" > "$GEN/bench.md"
   cp "$PAPER/variable/deutung-bench.md" "$GEN/deutung-bench.md"
   say "Java-vs-Go table from $BENCH_MD"
 else
   [ "${STRICT:-}" != 1 ] || die "no $BENCH_MD: run 'make paper-bench' first"
   warn "no $BENCH_MD: the paper shows a placeholder instead of the Java-vs-Go table (run 'make paper-bench')"
-  placeholder "Tabelle Java gegen Go" "make paper-bench" > "$GEN/bench.md"
+  placeholder "Java gegen Go (Benchmark-Paar)" "make paper-bench" > "$GEN/bench.md"
   : > "$GEN/deutung-bench.md"   # no reading of numbers that are not there
   MISSING="$MISSING 'make paper-bench'"
 fi
 
+# The GC pauses of a raftkv node and of etcd during make bench-compare (a Markdown fragment with a
+# figure or a table, made by the benchmark scripts; build.sh labels it fig:gc).
+if [ -s "$GC_MD" ]; then
+  (cd "$(dirname "$GC_MD")" && cp -f ./*.svg ./*.png ./*.pdf "$ROOT/$GEN/" 2>/dev/null || true)
+  cp "$GC_MD" "$GEN/gc.md"
+  say "GC pauses from $GC_MD"
+else
+  [ "${STRICT:-}" != 1 ] || die "no $GC_MD: the GC pause figure is missing"
+  warn "no $GC_MD: the paper shows a placeholder instead of the GC pause figure"
+  placeholder "GC-Pausen von raftkv und etcd während make bench-compare" "make bench-compare" > "$GEN/gc.md"
+  MISSING="$MISSING 'GC pauses ($GC_MD)'"
+fi
+
 if [ -s "$BENCH_COMPARE" ]; then
-  # Pick the columns that fit a page, by header name, from scripts/bench-compare.sh's table; its
-  # header bullets become the caption. Nothing is typed in: every cell is copied from the file.
+  # Pick the columns that fit a page, by header name, from scripts/bench-compare.sh's table. The
+  # caption is short and German; the script's header (machine, load, versions, settings) and its
+  # notes go to the appendix (gen/compare-env.md). Nothing is typed in: every cell is copied.
   perl -CSD -e '
-    use utf8; my ($file) = @ARGV; open(my $fh, "<:encoding(UTF-8)", $file) or die;
+    use utf8; my ($file, $envfile) = @ARGV; open(my $fh, "<:encoding(UTF-8)", $file) or die;
     my (@bul, @hdr, @rows, @after, $intable, $title);
     while (<$fh>) { chomp;
       if (/^# (.*)/) { $title = $1; next }
       if (/^\|/) { my @c = map { s/^\s+|\s+$//gr } split /\|/, substr($_, 1); $intable = 1;
                    if (!@hdr) { @hdr = @c } elsif ($c[0] !~ /^-+$/) { push @rows, [@c] } next }
       if (/^- (.*)/) { if ($intable) { push @after, $1 } else { push @bul, $1 } }
+      elsif ($intable && /\S/) { push @after, $_ }
     }
     my %want = ("load"=>"Last", "etcd ops/s"=>"etcd ops/s", "raftkv ops/s"=>"raftkv ops/s",
                 "etcd p50"=>"etcd p50", "raftkv p50"=>"raftkv p50", "etcd p99"=>"etcd p99", "raftkv p99"=>"raftkv p99",
                 "non-2xx etcd / raftkv"=>"Fehler (non-2xx)", "socket errors etcd / raftkv"=>"Socket-Fehler");
     my @keep; for my $i (0..$#hdr) { push @keep, $i if exists $want{$hdr[$i]} }
     die "no known columns in $file\n" if @keep < 5 || !@rows;
-    # the ratio right after raftkv ops/s
     my ($opsr) = grep { $hdr[$_] eq "raftkv ops/s" } 0..$#hdr;
     my @cols = map { $_ == $opsr ? ($_, $opsr + 1) : ($_) } @keep;
     my @names = map { $_ == $opsr + 1 ? "raftkv/etcd" : $want{$hdr[$_]} } @cols;
-    # the error columns only when some run had errors; otherwise the caption says there were none
     my @err = grep { $names[$_] =~ /Fehler/ } 0..$#names;
     my $clean = !grep { my $r = $_; grep { ($r->[$cols[$_]] // "") ne "0 / 0" } @err } @rows;
     if ($clean) { my %drop = map { $_ => 1 } @err; @cols = @cols[grep { !$drop{$_} } 0..$#cols]; @names = @names[grep { !$drop{$_} } 0..$#names] }
+    my %de = ("write"=>"Schreiben", "read"=>"Lesen", "leader"=>"Leader", "follower"=>"Follower");
     print "| ", join(" | ", @names), " |\n";
     print "| ", join(" | ", map { $_ == 0 ? "-" x 24 : "-" x 10 . ":" } 0..$#names), " |\n";
-    for my $r (@rows) { print "| ", join(" | ", map { $r->[$_] // "" } @cols), " |\n" }
-    print "\n: raftkv neben etcd, Ausgabe von `make bench-compare` ($title). ";
-    print join(" ", map { s/\.?$/./r } @bul), " Median über die Runden; die Spalte raftkv/etcd ist das Verhältnis der ops/s. ";
-    print join(" ", map { s/\.?$/./r } @after);
-    print " In keinem Lauf gab es Fehlerantworten oder Socket-Fehler." if $clean; print "\n";
-  ' "$BENCH_COMPARE" > "$GEN/compare.md" || die "cannot read the table in $BENCH_COMPARE"
+    for my $r (@rows) { print "| ", join(" | ", map { my $v = $r->[$cols[$_]] // ""; $_ == 0 ? ($v =~ s/\b(write|read|leader|follower)\b/$de{$1}/gr) : $v } 0..$#cols), " |\n" }
+    my ($load) = join(" ", @bul) =~ /load average before the runs:\s*([\d.]+)/; my $cores = `nproc` + 0;
+    my $busy = defined $load && $cores && $load > $cores / 2;
+    print STDERR "paper: WARNING: Table 2 was measured at load $load on $cores cores (more than half the cores busy)\n" if $busy;
+    die "STRICT: Table 2 measured on a busy machine\n" if $busy && $ENV{STRICT};
+    my ($rounds) = join(" ", @bul) =~ /(\d+)\s+rounds?/i; my ($secs) = join(" ", @bul) =~ /(\d+) s per run/;
+    print "\n: raftkv neben etcd auf derselben Maschine, je drei Knoten mit `fsync`, derselbe Lastgenerator (wrk); ",
+          "Last: Verbindungen (c) und Ziel. Median über ", ($rounds // "die"), ($rounds && $rounds == 1 ? " Runde" : " Runden"), ($secs ? " zu je $secs s" : ""),
+          "; raftkv/etcd ist das Verhältnis der Durchsätze.", ($clean ? " Keine Fehlerantworten, keine Socket-Fehler." : ""),
+          ($busy ? " **Gemessen bei Load $load auf $cores CPU-Kernen, also auf einer belasteten Maschine: nur zur Ansicht, nicht zur Bewertung.**" : ""),
+          " Maschine, Last und Versionen: Anhang \\ref{app:messung}.\n";
+    open(my $env, ">:encoding(UTF-8)", $envfile) or die;
+    print $env "Ausgabe von `make bench-compare`", ($title ? " ($title)" : ""), ", unverändert übernommen:\n\n";
+    print $env map { "- $_\n" } @bul, @after;
+  ' "$BENCH_COMPARE" "$GEN/compare-env.md" | german > "$GEN/compare.md" || die "cannot read the table in $BENCH_COMPARE"
   cp "$PAPER/variable/deutung-compare.md" "$GEN/deutung-compare.md"
   say "raftkv-vs-etcd table from $BENCH_COMPARE"
 else
   [ "${STRICT:-}" != 1 ] || die "no $BENCH_COMPARE: run 'make bench-compare' first (or set BENCH_COMPARE=path)"
   warn "no $BENCH_COMPARE: the paper shows a placeholder instead of the raftkv-vs-etcd table (run 'make bench-compare', or BENCH_COMPARE=path)"
-  placeholder "Tabelle raftkv gegen etcd" "make bench-compare" > "$GEN/compare.md"
+  placeholder "raftkv neben etcd" "make bench-compare" > "$GEN/compare.md"
   : > "$GEN/deutung-compare.md"
+  echo "Keine Ausgabe von \`make bench-compare\` beim Bauen." > "$GEN/compare-env.md"
   MISSING="$MISSING 'make bench-compare'"
 fi
 
 # Knossos draws the bars of the failing window at 15 % opacity and shows them on mouse-over, and
-# gives the SVG no size; for print, every bar is opaque and the page gets the drawing's size.
+# gives the SVG no size; for print, every bar is opaque and the page gets the drawing's size. Its
+# "Time ─▶" label sits on the legend's line and runs into "Legal"; it moves one line below it
+# (the drawing is translated by 24 units, so y=134 is drawn at 158 of 165).
 [ -s "$JEPSEN_SVG" ] || die "no Jepsen figure at $JEPSEN_SVG (see docs/paper/README.md)"
-sed -e 's/opacity="0.15"/opacity="1.0"/g' \
-    -e '0,/<svg /s//<svg width="600" height="140" viewBox="-10 0 600 140" /' "$JEPSEN_SVG" > "$GEN/jepsen-linear.svg"
+perl -0pe 's/opacity="0.15"/opacity="1.0"/g;
+           s/<svg /<svg width="600" height="165" viewBox="-10 0 600 165" /;
+           s{(<text[^>]*?\s)y="[^"]*"([^>]*>Time)}{${1}y="134"$2}' "$JEPSEN_SVG" > "$GEN/jepsen-linear.svg"
 cp "$PAPER"/figures/raft.svg "$PAPER"/figures/partition.svg "$GEN/"
 
 # ---- preprocessing: %%excerpt FILE | FROM | TO [| OMIT] and %%include FILE ---------------------
 # An excerpt is cut from the real file between the first line matching FROM and the next matching
-# TO (Perl regexes), with lines matching OMIT left out and "// …" where they were, and the file
-# named with its line numbers. If the code moved on and a pattern no longer matches, the build stops.
+# TO (Perl regexes; an empty TO: the FROM line alone), with lines matching OMIT left out. In the paper (NUMBERS=1) every run of kept
+# lines is its own code block numbered with the file's line numbers, so a gap shows as a jump in the
+# numbers; in the talk the gap is a "// …" line. The caption names the file; its path is listed in
+# the appendix (gen/listings.md). If the code moved on and a pattern no longer matches, the build
+# stops. The excerpt's length is checked against MAX_LISTING_LINES.
 preprocess() {
-  perl -CSD -Mutf8 -ne '
+  NUMBERS=${NUMBERS:-0} MAXL=${MAX_LISTING_LINES:-22} LISTED="$GEN/listed.txt" perl -CSD -Mutf8 -ne '
+    BEGIN { open(LST, ">>:encoding(UTF-8)", $ENV{LISTED}) or die }
     sub fail { print STDERR "paper: $_[0]\n"; exit 1 }
     if (/^%%include\s+(\S+)\s*$/) { local $/; open(my $f, "<:encoding(UTF-8)", $1) or fail("cannot include $1"); print <$f>; print "\n"; next }
     if (/^%%excerpt\s+(.*)$/) {
-      my ($file, $from, $to, $omit) = map { s/^\s+|\s+$//gr } split /\s\|\s/, $1;
+      my ($file, $from, $to, $omit) = map { s/^\s+|\s+$//gr } split /\s\|\s/, "$1 ", -1;
+      $to //= "";
       open(my $f, "<:encoding(UTF-8)", $file) or fail("excerpt: no file $file");
       my @l = <$f>; my ($a, $b);
-      for my $i (0..$#l) { if (!defined $a && $l[$i] =~ /$from/) { $a = $i } elsif (defined $a && $l[$i] =~ /$to/) { $b = $i; last } }
+      for my $i (0..$#l) { if (!defined $a && $l[$i] =~ /$from/) { $a = $i; if ($to eq "") { $b = $a; last } } elsif (defined $a && $l[$i] =~ /$to/) { $b = $i; last } }
       fail("excerpt: /$from/ not found in $file (did the code change?)") unless defined $a;
       fail("excerpt: /$to/ not found after /$from/ in $file (did the code change?)") unless defined $b;
-      my @out; my $gap = 0;
-      for my $i ($a..$b) { if (defined $omit && length $omit && $l[$i] =~ /$omit/) { $gap = 1 if $l[$i] =~ /\S/; next }
-        if ($gap) { my ($ind) = $l[$i] =~ /^(\s*)/; push @out, "$ind// …\n"; $gap = 0 } push @out, $l[$i] }
-      my $min = 1e9; for (@out) { next unless /\S/; my ($s) = /^( *)/; $min = length $s if length $s < $min }
-      s/^ {$min}// for @out;
+      my $numbers = $ENV{NUMBERS};
+      my @seg = ([]); my $gap = 0; my $kept = 0;   # runs of kept lines: [line number, text]
+      for my $i ($a..$b) {
+        my $omitted = defined $omit && length $omit && $l[$i] =~ /$omit/ && !($numbers && $l[$i] !~ /\S/);
+        if ($omitted) { $gap = 1 if $l[$i] =~ /\S/ || $numbers; next }
+        if ($gap && @{$seg[-1]}) {
+          if ($numbers) { push @seg, [] } else { my ($ind) = $l[$i] =~ /^(\s*)/; push @{$seg[-1]}, [-1, "$ind// …\n"] }
+        }
+        $gap = 0; push @{$seg[-1]}, [$i + 1, $l[$i]]; $kept++;
+      }
+      fail("excerpt of $file from /$from/: $kept lines, more than $ENV{MAXL}") if $kept > $ENV{MAXL};
+      my $min = 1e9; for my $s (@seg) { for (@$s) { next unless $_->[1] =~ /\S/; my ($sp) = $_->[1] =~ /^( *)/; $min = length $sp if length $sp < $min } }
       my $lang = $file =~ /\.go$/ ? "go" : "java";
-      print "```$lang\n", @out, "```\n\n::: {.listing}\nAus `$file`, Zeilen ", $a + 1, "–", $b + 1, ".\n:::\n\n";
+      for my $s (@seg) {
+        next unless @$s;
+        my $attr = $numbers ? "{.$lang .numberLines startFrom=\"$s->[0][0]\"}" : $lang;
+        print "```$attr\n", (map { substr($_->[1], 0, $min) =~ /^ *$/ ? substr($_->[1], $min) : $_->[1] } @$s), "```\n\n";
+      }
+      my ($base) = $file =~ m{([^/]+)$};
+      print LST "$base\t$file\n";
+      my @nums = map { $_->[0] } grep { $_->[0] > 0 } map { @$_ } @seg;
+      my $range = $nums[0] == $nums[-1] ? "Zeile $nums[0]" : "Zeilen $nums[0]–$nums[-1]";
+      print "::: {.listing}\nAus `$base`, $range.\n:::\n\n";
       next }
     print; print "\n" if eof' "$@"
 }
 
-SECTIONS=$(ls "$PAPER"/[0-9][0-9]-*.md)
-BODY_SECTIONS=$(ls "$PAPER"/[0-9][0-9]-*.md | grep -v -- '-quellen.md$')
-preprocess $SECTIONS > "$GEN/paper.md"
+: > "$GEN/listed.txt"
+SECTIONS=$(ls "$PAPER"/[0-9][0-9]-*.md | grep -v -- '-anhang.md$')
+BODY_SECTIONS=$(ls "$PAPER"/[0-9][0-9]-*.md | grep -v -e '-quellen.md$' -e '-anhang.md$')
+NUMBERS=1 preprocess $SECTIONS > "$GEN/sections.md"
+# the appendix lists the files the listings come from, with their paths in the repository
+sort -u "$GEN/listed.txt" | awk -F'\t' 'BEGIN { print "| Datei | Pfad im Repository |"; print "| --- | --- |" } { printf "| `%s` | `%s` |\n", $1, $2 }' > "$GEN/listings.md"
+{ cat "$GEN/sections.md"; NUMBERS=1 preprocess "$PAPER"/[0-9][0-9]-anhang.md; } > "$GEN/paper.md"
 
+FILTER=(--lua-filter "$ROOT/$PAPER/paper-filter.lua")
 count() {
-  preprocess $BODY_SECTIONS > "$GEN/body.md"
-  pandoc "$GEN/body.md" --from markdown --citeproc --bibliography="$PAPER/references.yaml" -M lang=de-DE \
+  NUMBERS=1 preprocess $BODY_SECTIONS > "$GEN/body.md"
+  pandoc "$GEN/body.md" --from markdown "${FILTER[@]}" --citeproc --bibliography="$PAPER/references.yaml" -M lang=de-DE \
     -M suppress-bibliography=true --lua-filter "$PAPER/count-filter.lua" -t plain --wrap=none -o "$GEN/body.txt"
   chars=$(tr -d '\n' < "$GEN/body.txt" | wc -m)
   echo "$chars"
 }
 
+# Overfull boxes of a LaTeX run, from the log pandoc keeps with --verbose (counted, and printed).
+overfull() { # $1 = pandoc's stderr log
+  # pandoc runs xelatex up to three times and logs each run: the same box counts once
+  local n; n=$(grep -E '^Overfull \\[hv]box' "$1" | sort -u | wc -l)
+  grep -E '^Overfull \\[hv]box' "$1" | sort -u | head -20 >&2 || true
+  echo "$n"
+}
+
 case "$WHAT" in
   check)
-    # every excerpt and include of the paper and the talk still resolves (no LaTeX run)
+    # every excerpt and include of the paper and the talk still resolves, and every number the text
+    # quotes from a measured table agrees with it within 20 % (no LaTeX run)
     for t in bench compare; do grep -v '^: ' "$GEN/$t.md" > "$GEN/$t-talk.md"; done  # as for the talk
-    preprocess docs/talk/talk.md > /dev/null
-    echo "paper: every excerpt and include of the paper and the talk resolves"
+    preprocess docs/talk/talk.md > "$GEN/talk-check.md"
+    for f in "$GEN/paper.md" "$GEN/talk-check.md"; do
+      PAPER_FILTER_MODE=check pandoc "$f" --from markdown "${FILTER[@]}" --citeproc --bibliography="$PAPER/references.yaml" \
+        -M lang=de-DE -t plain -o /dev/null || die "check failed on $f"
+    done
+    echo "paper: every excerpt and include of the paper and the talk resolves; every quoted number agrees with its table"
     ;;
   count)
-    echo "body characters (sections 1-7, without code listings, tables, figures and sources): $(count)"
+    echo "body characters (sections 1-7 with footnotes, without code listings, tables, figures, sources and appendix): $(count)"
     ;;
   paper)
     say "pandoc + xelatex -> $BUILD/raftkv-paper.pdf"
     rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "unbekannt")
-    dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo " mit lokalen Änderungen" || true)
-    (cd "$GEN" && pandoc paper.md --metadata-file="$ROOT/$PAPER/metadata.yaml" \
-       -M date="Gebaut am $(date -u '+%d.%m.%Y') aus Commit $rev$dirty; jede Zahl mit ihrem Befehl in docs/paper/README.md" \
-       --from markdown --citeproc --bibliography="$ROOT/$PAPER/references.yaml" \
-       --pdf-engine=xelatex --resource-path=".:$ROOT/$PAPER" \
-       --include-in-header="$ROOT/$PAPER/header.tex" --lua-filter="$ROOT/$PAPER/missing-filter.lua" -o "$ROOT/$BUILD/raftkv-paper.pdf")
+    dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ", mit lokalen Änderungen" || true)
+    months=(Januar Februar März April Mai Juni Juli August September Oktober November Dezember)
+    today="$(date -u '+%-d'). ${months[$(( $(date -u '+%-m') - 1 ))]} $(date -u '+%Y')"
+    course=$(sed -n 's/^course: "\(.*\)"$/\1/p' "$PAPER/metadata.yaml")
+    # the date line under the title: the course, the day of the build and the commit it was built from
+    echo "date: '${course}\`\\\\\`{=latex} ${today} · gebaut aus Commit \`${rev}\`${dirty}'" > "$GEN/date.yaml"
+    (cd "$GEN" && pandoc paper.md --metadata-file="$ROOT/$PAPER/metadata.yaml" --metadata-file=date.yaml \
+       --from markdown "${FILTER[@]}" --citeproc --csl="$ROOT/$PAPER/quellen.csl" --bibliography="$ROOT/$PAPER/references.yaml" \
+       --pdf-engine=xelatex --resource-path=".:$ROOT/$PAPER" --verbose \
+       --include-in-header="$ROOT/$PAPER/header.tex" -o "$ROOT/$BUILD/raftkv-paper.pdf" 2> "$ROOT/$BUILD/pandoc-paper.log") \
+       || { tail -40 "$BUILD/pandoc-paper.log" >&2; die "pandoc failed (log: $BUILD/pandoc-paper.log)"; }
     pages=$(pdfinfo "$BUILD/raftkv-paper.pdf" | awk '/^Pages:/ {print $2}')
     chars=$(count)
-    echo "paper: $BUILD/raftkv-paper.pdf: $pages pages; body $chars characters (sections 1-7, without code listings, tables, figures and sources)"
+    over=$(overfull "$BUILD/pandoc-paper.log")
+    echo "paper: $BUILD/raftkv-paper.pdf: $pages pages; body $chars characters (sections 1-7 with footnotes, without code listings, tables, figures, sources and appendix); $over overfull boxes"
     [ -z "$MISSING" ] || echo "paper: NOTE: built WITHOUT measured data; red boxes stand in for the output of$MISSING"
     ;;
   talk)
@@ -179,12 +284,14 @@ case "$WHAT" in
     mkdir -p "$TB"
     cp "$GEN/jepsen-linear.svg" "$GEN/partition.svg" "$GEN/raft.svg" "$TB/"
     for t in bench compare; do grep -v '^: ' "$GEN/$t.md" > "$GEN/$t-talk.md"; done  # tables without captions
-    preprocess docs/talk/talk.md > "$TB/talk.md"
+    MAX_LISTING_LINES=12 preprocess docs/talk/talk.md > "$TB/talk.md"
     say "pandoc (beamer) + xelatex -> $TB/raftkv-talk.pdf"
-    (cd "$TB" && pandoc talk.md -t beamer --pdf-engine=xelatex --slide-level=2 \
-       --resource-path=".:$ROOT/docs/talk" \
-       --include-in-header="$ROOT/docs/talk/header.tex" -o raftkv-talk.pdf)
-    echo "talk: $TB/raftkv-talk.pdf: $(pdfinfo "$TB/raftkv-talk.pdf" | awk '/^Pages:/ {print $2}') slides"
+    (cd "$TB" && pandoc talk.md -t beamer --pdf-engine=xelatex --slide-level=2 "${FILTER[@]}" \
+       --resource-path=".:$ROOT/docs/talk" --verbose \
+       --include-in-header="$ROOT/docs/talk/header.tex" -o raftkv-talk.pdf 2> pandoc-talk.log) \
+       || { tail -40 "$TB/pandoc-talk.log" >&2; die "pandoc failed (log: $TB/pandoc-talk.log)"; }
+    over=$(overfull "$TB/pandoc-talk.log")
+    echo "talk: $TB/raftkv-talk.pdf: $(pdfinfo "$TB/raftkv-talk.pdf" | awk '/^Pages:/ {print $2}') slides; $over overfull boxes"
     ;;
   *) die "usage: $0 paper|talk|count|check" ;;
 esac
