@@ -244,6 +244,9 @@ overfull() { # $1 = pandoc's stderr log
   echo "$n"
 }
 
+months=(Januar Februar März April Mai Juni Juli August September Oktober November Dezember)
+today="$(date -u '+%-d'). ${months[$(( $(date -u '+%-m') - 1 ))]} $(date -u '+%Y')"
+
 case "$WHAT" in
   check)
     # every excerpt and include of the paper and the talk still resolves, and every number the text
@@ -263,8 +266,6 @@ case "$WHAT" in
     say "pandoc + xelatex -> $BUILD/raftkv-paper.pdf"
     rev=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "unbekannt")
     dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ", mit lokalen Änderungen" || true)
-    months=(Januar Februar März April Mai Juni Juli August September Oktober November Dezember)
-    today="$(date -u '+%-d'). ${months[$(( $(date -u '+%-m') - 1 ))]} $(date -u '+%Y')"
     course=$(sed -n 's/^course: "\(.*\)"$/\1/p' "$PAPER/metadata.yaml")
     # the date line under the title: the course, the day of the build and the commit it was built from
     echo "date: '${course}\`\\\\\`{=latex} ${today} · gebaut aus Commit \`${rev}\`${dirty}'" > "$GEN/date.yaml"
@@ -282,11 +283,19 @@ case "$WHAT" in
   talk)
     TB=docs/talk/build
     mkdir -p "$TB"
-    cp "$GEN/jepsen-linear.svg" "$GEN/partition.svg" "$GEN/raft.svg" "$TB/"
+    cp "$GEN/jepsen-linear.svg" "$TB/"
+    # On a slide the figures' small labels (10-12 units) would print at about 5 pt: the talk shows
+    # each panel of Figure 1 on its own slide and draws every label under 13 units 25 % larger.
+    bigger='s/font-size="(\d+(?:\.\d+)?)"/sprintf(q{font-size="%s"}, $1 < 13 ? $1 * 1.25 : $1)/ge'
+    perl -pe "$bigger" "$GEN/partition.svg" > "$TB/partition.svg"
+    perl -pe "$bigger; s/width=\"800\" height=\"330\" viewBox=\"0 0 800 330\"/width=\"400\" height=\"310\" viewBox=\"0 0 400 310\"/" "$GEN/raft.svg" > "$TB/raft-a.svg"
+    perl -pe "$bigger; s/width=\"800\" height=\"330\" viewBox=\"0 0 800 330\"/width=\"520\" height=\"315\" viewBox=\"405 0 520 315\"/" "$GEN/raft.svg" > "$TB/raft-b.svg"
+    grep -q 'viewBox="405 0' "$TB/raft-b.svg" || die "figures/raft.svg changed its size: adjust the talk's panel split in build.sh"
     for t in bench compare; do grep -v '^: ' "$GEN/$t.md" > "$GEN/$t-talk.md"; done  # tables without captions
     MAX_LISTING_LINES=12 preprocess docs/talk/talk.md > "$TB/talk.md"
     say "pandoc (beamer) + xelatex -> $TB/raftkv-talk.pdf"
-    (cd "$TB" && pandoc talk.md -t beamer --pdf-engine=xelatex --slide-level=2 "${FILTER[@]}" \
+    echo "date: '$today'" > "$GEN/date-talk.yaml"
+    (cd "$TB" && pandoc talk.md -t beamer --pdf-engine=xelatex --slide-level=2 "${FILTER[@]}" --metadata-file="$ROOT/$GEN/date-talk.yaml" \
        --resource-path=".:$ROOT/docs/talk" --verbose \
        --include-in-header="$ROOT/docs/talk/header.tex" -o raftkv-talk.pdf 2> pandoc-talk.log) \
        || { tail -40 "$TB/pandoc-talk.log" >&2; die "pandoc failed (log: $TB/pandoc-talk.log)"; }
