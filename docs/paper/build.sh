@@ -3,14 +3,18 @@
 # from the Markdown sources, with Debian packages only (pandoc + xelatex, rsvg-convert for the SVG
 # figures). See docs/paper/README.md for what each generated part comes from.
 #
-#   docs/paper/build.sh paper    the German paper (PDF), then its page and character count
-#   docs/paper/build.sh talk     the slides (beamer PDF)
+#   docs/paper/build.sh paper    the German paper (PDF), then its pages, body characters, overfull boxes
+#   docs/paper/build.sh talk     the slides (beamer PDF), then their count and overfull boxes
 #   docs/paper/build.sh count    only the character count of the paper's body
-#   docs/paper/build.sh check    only checks that every code excerpt still matches the code (fast)
+#   docs/paper/build.sh check    only checks that every code excerpt still matches the code and that
+#                                every number the text quotes from a measured table agrees with it
+#                                within 20 % (paper-filter.lua; fast, no LaTeX)
 #
 # Environment: BENCH_COMPARE [run/bench-compare/results.md] the output of `make bench-compare`;
+# GC_MD [docs/paper/build/gc.md] the GC pause figure or table (Markdown, images beside it);
 # JEPSEN_SVG [docs/paper/figures/jepsen-ack-before-commit-key0-linear.svg] a Knossos linear.svg;
-# STRICT=1 fails instead of printing a placeholder when a measured table is missing;
+# STRICT=1 fails instead of printing a placeholder when a measurement is missing, and when Table 2
+# was measured at a load average above half the cores;
 # NO_INSTALL=1 fails with the apt-get line instead of installing missing packages.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
