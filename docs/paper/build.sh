@@ -75,15 +75,15 @@ placeholder() { # $1 = what is missing (the caption of the placeholder), $2 = th
 
 # German number formatting of a generated Markdown table: in table rows, a decimal point becomes a
 # comma (only where it cannot be a German thousands separator: 1, 2 or 4+ digits after it) and
-# integers of 4 digits or more get thousands separators; in the caption only two-decimal figures
-# such as a load average ("3.82" -> "3,82"). Versions ("21.0.8", "go1.24.4") stay as they are.
+# integers of 4 digits or more get thousands separators; in the caption only the load averages
+# after "vorher"/"nachher"/"Average" ("3.82" -> "3,82"). Versions ("21.0.8", "JMH 1.37") stay.
 german() {
   perl -CSD -pe '
     if (/^\|/) {
       s/(?<![\w.,])(\d+)\.(\d{1,2}|\d{4,})(?![\d.,]*\d)/$1,$2/g;
       s/(?<![\w.,])(\d{4,})(?![\d.,]*\d)/ my $n = $1; 1 while $n =~ s{^(\d+)(\d{3})}{$1.$2}; $n /ge;
     } elsif (/^: /) {
-      s/(?<![\w.,])(\d+)\.(\d{2})(?![\w.]*\d)/$1,$2/g;
+      s{(?:vorher|nachher|Average|average)\s+[\d. ]+}{ $& =~ s/(\d+)\.(\d{2})/$1,$2/gr }ge;
     }'
 }
 
@@ -149,7 +149,7 @@ if [ -s "$BENCH_COMPARE" ]; then
     print "\n: raftkv neben etcd auf derselben Maschine, je drei Knoten mit `fsync`, derselbe Lastgenerator (wrk); ",
           "Last: Verbindungen (c) und Ziel. Median über ", ($rounds // "die"), ($rounds && $rounds == 1 ? " Runde" : " Runden"), ($secs ? " zu je $secs s" : ""),
           "; raftkv/etcd ist das Verhältnis der Durchsätze.", ($clean ? " Keine Fehlerantworten, keine Socket-Fehler." : ""),
-          ($busy ? " **Gemessen bei Load $load auf $cores CPU-Kernen, also auf einer belasteten Maschine: nur zur Ansicht, nicht zur Bewertung.**" : ""),
+          ($busy ? " **Gemessen bei Load " . ($load =~ s/\./,/r) . " auf $cores CPU-Kernen, also auf einer belasteten Maschine: nur zur Ansicht, nicht zur Bewertung.**" : ""),
           " Maschine, Last und Versionen: Anhang \\ref{app:messung}.\n";
     open(my $env, ">:encoding(UTF-8)", $envfile) or die;
     print $env "Ausgabe von `make bench-compare`", ($title ? " ($title)" : ""), ", unverändert übernommen:\n\n";

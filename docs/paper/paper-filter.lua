@@ -78,15 +78,23 @@ local function cell(t, z, s, n, where)
   error(where .. ": no row containing '" .. z .. "'")
 end
 
-local problems = {}
+local problems = {}  -- fatal in every mode
+local misses = {}    -- a row or column the table does not have: fatal in check mode, a warning otherwise
 local function zahl(el)
   local a = el.attributes
   local where = "zahl [" .. pandoc.utils.stringify(el.content) .. "] (t=" .. (a.t or "?") .. ", z=" .. (a.z or "?") .. ")"
   local t = load_table(a.t or "")
   if not t then return pandoc.Emph(pandoc.Str("[fehlt]")) end
   local n = tonumber(a.n or "1")
-  local v = cell(t, a.z, a.s, n, where)
-  if a.durch then v = v / cell(t, a.durch, a.s, n, where) end
+  local ok, v = pcall(function()
+    local x = cell(t, a.z, a.s, n, where)
+    if a.durch then x = x / cell(t, a.durch, a.s, n, where) end
+    return x
+  end)
+  if not ok then
+    table.insert(misses, tostring(v))
+    return pandoc.Strong(pandoc.Str("[Zeile fehlt]"))
+  end
   if a.mal then v = v * tonumber(a.mal) end
   if a.w then
     local w = tonumber(a.w)
@@ -183,6 +191,11 @@ return {
       end
     end,
     Pandoc = function(doc)
+      if #misses > 0 then
+        io.stderr:write("paper: " .. (MODE == "check" and "ERROR" or "WARNING") .. ": quoted numbers whose row or column the table lacks:\n")
+        for _, p in ipairs(misses) do io.stderr:write("  " .. p .. "\n") end
+        if MODE == "check" then error("adapt the [..]{.zahl} spans to the table's row labels and columns") end
+      end
       if #problems > 0 then
         io.stderr:write("paper: numbers in the text disagree with the measured tables (more than 20 %):\n")
         for _, p in ipairs(problems) do io.stderr:write("  " .. p .. "\n") end
