@@ -204,7 +204,7 @@ preprocess() {
         if ($gap && @{$seg[-1]}) {
           if ($numbers) { push @seg, [] } else { my ($ind) = $l[$i] =~ /^(\s*)/; push @{$seg[-1]}, [-1, "$ind// …\n"] }
         }
-        $gap = 0; push @{$seg[-1]}, [$i + 1, $l[$i]]; $kept++;
+        $gap = 0; push @{$seg[-1]}, [$i + 1, $l[$i] =~ s/\t/    /gr]; $kept++;
       }
       fail("excerpt of $file from /$from/: $kept lines, more than $ENV{MAXL}") if $kept > $ENV{MAXL};
       my $min = 1e9; for my $s (@seg) { for (@$s) { next unless $_->[1] =~ /\S/; my ($sp) = $_->[1] =~ /^( *)/; $min = length $sp if length $sp < $min } }
@@ -292,10 +292,17 @@ case "$WHAT" in
     # each panel of Figure 1 on its own slide and draws every label under 13 units 25 % larger.
     bigger='s/font-size="(\d+(?:\.\d+)?)"/sprintf(q{font-size="%s"}, $1 < 13 ? $1 * 1.25 : $1)/ge'
     perl -pe "$bigger" "$GEN/partition.svg" > "$TB/partition.svg"
-    perl -pe "$bigger; s/width=\"800\" height=\"330\" viewBox=\"0 0 800 330\"/width=\"400\" height=\"310\" viewBox=\"0 0 400 310\"/" "$GEN/raft.svg" > "$TB/raft-a.svg"
+    # panel (a): the two labels that the larger font pushes onto arrows move aside
+    # (the two labels between the arrows keep their size: there is no room for more)
+    perl -pe 's/x="22" y="78"/x="2" y="62"/; s/x="22" y="91"/x="2" y="76"/' "$GEN/raft.svg" \
+      | perl -pe "$bigger; s/width=\"800\" height=\"330\" viewBox=\"0 0 800 330\"/width=\"395\" height=\"310\" viewBox=\"0 0 395 310\"/" \
+      | perl -pe 's/(<text x="162" y="1[34]\d" font-size=")[\d.]+"/${1}10.5"/' > "$TB/raft-a.svg"
     perl -pe "$bigger; s/width=\"800\" height=\"330\" viewBox=\"0 0 800 330\"/width=\"520\" height=\"315\" viewBox=\"405 0 520 315\"/" "$GEN/raft.svg" > "$TB/raft-b.svg"
     grep -q 'viewBox="405 0' "$TB/raft-b.svg" || die "figures/raft.svg changed its size: adjust the talk's panel split in build.sh"
     for t in bench compare; do grep -v '^: ' "$GEN/$t.md" > "$GEN/$t-talk.md"; done  # tables without captions
+    # ... but a table from a busy machine says so on its slide too
+    ! grep -q 'belasteten Maschine' "$GEN/compare.md" \
+      || printf '\n\\textcolor{red}{\\textbf{Gemessen auf einer belasteten Maschine (Anhang A): nur zur Ansicht.}}\n' >> "$GEN/compare-talk.md"
     MAX_LISTING_LINES=12 preprocess docs/talk/talk.md > "$TB/talk.md"
     say "pandoc (beamer) + xelatex -> $TB/raftkv-talk.pdf"
     echo "date: '$today'" > "$GEN/date-talk.yaml"
