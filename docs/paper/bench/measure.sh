@@ -39,8 +39,8 @@ sample() { # ITER_SECONDS -> "load1 foreign_cores own_cores"
   b0=$(busy_ticks); o0=$(own_ns); t0=$(date +%s%N)
   sleep "$1"
   b1=$(busy_ticks); o1=$(own_ns); t1=$(date +%s%N)
-  awk -v b="$((b1 - b0))" -v o="$((o1 - o0))" -v t="$((t1 - t0))" -v hz="$hz" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
-    'BEGIN { f = (b / hz - o / 1e9) / (t / 1e9); if (f < 0) f = 0; printf "%s %.2f %.2f\n", l, f, o / t }'
+  awk -v b="$((b1 - b0))" -v o="$((o1 - o0))" -v t="$((t1 - t0))" -v hz="$hz" -v c="$(nproc)" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+    'BEGIN { f = (b / hz - o / 1e9) / (t / 1e9); if (f < 0) f = 0; if (f > c) f = c; printf "%s %.2f %.2f\n", l, f, o / t }'
 }
 [ -r /sys/fs/cgroup/cpuacct/cpuacct.usage ] || say "WARNING: no cgroup v1 cpuacct.usage: foreign CPU counts this container too"
 say "sampling the idle machine for ${QUIET_SECONDS}s"
@@ -51,7 +51,9 @@ SAMPLER=$!
 trap 'kill "$SAMPLER" 2>/dev/null || true' EXIT
 
 say "JMH on Java 21: $FORKS forks x ($WARMUPS warm-up + $ITERATIONS measured) x ${ITER_SECONDS}s"
-"$JDK21/bin/java" -cp "$CP" paperbench.Main "$FORKS" "$WARMUPS" "$ITERATIONS" "$ITER_SECONDS" ""
+# JMH's progress to stderr, the RESULT lines (printed at the end) to stdout.
+jmh() { "$1" -cp "$CP" paperbench.Main "$FORKS" "$WARMUPS" "$ITERATIONS" "$ITER_SECONDS" "$2" | awk '/^RESULT / {print; next} {print > "/dev/stderr"}'; }
+jmh "$JDK21/bin/java" ""
 
 # Go: one process per JMH fork; its first WARMUPS lines per benchmark are dropped like JMH's warm-up.
 gobench() { # LABEL_SUFFIX CPU REGEX
@@ -71,7 +73,7 @@ say "testing.B on Go: $FORKS processes x ($WARMUPS dropped + $ITERATIONS measure
 gobench "" "$(nproc)" '^Benchmark(PingPong|FanOut|EventLoop)$'
 gobench "-1p" 1 '^BenchmarkPingPong$'
 
-say "memory: $MEM_RUNS processes per cell"
+say "memory: $MEM_RUNS processes per cell ($MEM_TASKS tasks at depth 0 and $DEPTH; $MEM_PLATFORM_TASKS platform threads at $DEPTH)"
 for _ in $(seq "$MEM_RUNS"); do
   for d in 0 "$DEPTH"; do
     "$JDK21/bin/java" -cp "$CP" paperbench.ParkedMemory virtual "$MEM_TASKS" "$d"
@@ -82,7 +84,7 @@ done
 
 if [ "$JDK25" = 1 ]; then
   say "the same Java side on JDK 25"
-  "$JDK25_HOME/bin/java" -cp "$CP" paperbench.Main "$FORKS" "$WARMUPS" "$ITERATIONS" "$ITER_SECONDS" "-jdk25"
+  jmh "$JDK25_HOME/bin/java" "-jdk25"
   for _ in $(seq "$MEM_RUNS"); do
     for d in 0 "$DEPTH"; do
       "$JDK25_HOME/bin/java" -cp "$CP" paperbench.ParkedMemory virtual "$MEM_TASKS" "$d" | sed 's/^\(RESULT [^ ]*\)/\1-jdk25/'

@@ -14,7 +14,7 @@
 # Environment [default]: FORKS [3] JMH forks and Go processes; WARMUPS [3] warm-up iterations (Go:
 # dropped runs); ITERATIONS [5] measured per fork (3 × 5 = 15 samples a cell); ITER_SECONDS [1];
 # MEM_RUNS [5] processes per memory cell; MEM_TASKS [100000] parked virtual threads / goroutines;
-# MEM_PLATFORM_TASKS [10000] parked platform threads; DEPTH [40] frames for the deep memory rows;
+# MEM_PLATFORM_TASKS [10000] parked platform threads; DEPTH [44] frames for the deep memory rows (README);
 # JDK25 [0] 1 adds a Java 25 column; QUIET_SECONDS [10]; FORMAT_ONLY=1 rebuilds the table from the
 # last bench-raw.txt; NOT_PUBLISHABLE=1 (see above); BASE_IMAGE [debian:trixie-slim].
 set -euo pipefail
@@ -63,7 +63,7 @@ say "measuring in the container (progress below; about 7 minutes, 12 with JDK25=
     -v "$ROOT/docs/paper/bench:/src:ro" -v "$BUILD/bench:/work" \
     -e FORKS="${FORKS:-3}" -e WARMUPS="${WARMUPS:-3}" -e ITERATIONS="${ITERATIONS:-5}" -e ITER_SECONDS="${ITER_SECONDS:-1}" \
     -e MEM_RUNS="${MEM_RUNS:-5}" -e MEM_TASKS="${MEM_TASKS:-100000}" -e MEM_PLATFORM_TASKS="${MEM_PLATFORM_TASKS:-10000}" \
-    -e DEPTH="${DEPTH:-40}" -e JDK25="${JDK25:-0}" -e QUIET_SECONDS="${QUIET_SECONDS:-10}" \
+    -e DEPTH="${DEPTH:-44}" -e JDK25="${JDK25:-0}" -e QUIET_SECONDS="${QUIET_SECONDS:-10}" \
     "$IMAGE" bash /src/measure.sh
 } > "$RAW.tmp"
 mv "$RAW.tmp" "$RAW"

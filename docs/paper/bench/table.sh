@@ -84,7 +84,7 @@ model=$(field MACHINE | sed 's/.*model=//' | tr '_' ' ')
 forks=$(kv forks); warm=$(kv warmups); its=$(kv iterations); secs=$(kv seconds); mem_runs=$(kv mem_runs)
 if [ $publishable = 1 ]; then OUT=$OUT_DIR/bench.md; else OUT=$OUT_DIR/bench-NOT-PUBLISHABLE.md; fi
 {
-  [ $publishable = 1 ] || echo "<!-- NOT PUBLISHABLE: $(IFS=';'; echo "${reasons[*]}") -->"
+  [ $publishable = 1 ] || echo "<!-- NOT PUBLISHABLE: $(printf '%s; ' "${reasons[@]}" | sed 's/; $//') -->"
   head="| Messung | Java 21 (virtuelle Threads) | Go (Goroutinen) | Java / Go |"; sep="| ---------------------------------------- | ------------------: | ------------------: | ------: |"
   [ $j25 = 0 ] || { head+=" Java 25 |"; sep+=" ------------------: |"; }
   echo "$head"; echo "$sep"
@@ -99,7 +99,7 @@ if [ $publishable = 1 ]; then OUT=$OUT_DIR/bench.md; else OUT=$OUT_DIR/bench-NOT
   row "(d) Event-Loop, 1 Eigentümer, $(de 1000) Anfragende × 100, ns pro Anfrage" eventloop-virtual eventloop-goroutine
   echo
   caption=": "
-  [ $publishable = 1 ] || caption+="NOT PUBLISHABLE — NICHT VERÖFFENTLICHEN ($(IFS=';'; echo "${reasons[*]}")). "
+  [ $publishable = 1 ] || caption+="NOT PUBLISHABLE — NICHT VERÖFFENTLICHEN ($(printf '%s; ' "${reasons[@]}" | sed 's/; $//')). "
   caption+="Java gegen Go, gemessen mit \`make paper-bench\` am $(field MEASURED) im Container aus Debian trixie: OpenJDK $java_v, Go $go_v (beide Debian-Pakete)"
   [ $j25 = 0 ] || caption+=", Spalte Java 25: OpenJDK $j25_v"
   caption+=". Median, in Klammern das mittlere Quartilsband (25.–75. Perzentil): Java mit JMH 1.37, $forks Forks × $its Iterationen à $secs s nach $warm Aufwärm-Iterationen; Go mit \`testing.B\`, $forks Prozesse × $its Läufe à $secs s nach $warm verworfenen; Speicher: je $mem_runs Prozesse. Java / Go ist das Verhältnis der Mediane, unter 1 heißt: Java brauchte weniger. Maschine: $cpus CPUs ($model); Load Average vorher $(dec "$load_before"), Last anderer Prozesse vorher $(dec "$quiet_foreign") und während der Messung im Mittel $(dec "$during_mean") CPUs (höchstens $(dec "$during_max"), gemessen alle 2 s)."

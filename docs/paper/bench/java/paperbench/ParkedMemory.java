@@ -14,9 +14,9 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>  java paperbench.ParkedMemory virtual|platform N DEPTH</pre>
  *
- * DEPTH 0 parks at once; DEPTH 40 parks under 40 frames of {@link #descend}, each holding three
- * longs that live across the call, roughly as a raftkv handler waits under Jetty, Javalin and its
- * own frames (issue 22 puts that at about 40; docs/paper/bench/README.md).
+ * DEPTH 0 parks at once; DEPTH 44 (run.sh's default) parks under 44 frames of {@link #descend},
+ * each holding three longs that live across the call: as deep as a raftkv write handler waits for
+ * the event loop under Jetty, Javalin and its own frames (measured, docs/paper/bench/README.md).
  */
 public final class ParkedMemory {
 
