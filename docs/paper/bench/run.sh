@@ -3,8 +3,8 @@
 # project's own Debian trixie base image (debian:trixie-slim from docker/base-image.sh) with
 # trixie's OpenJDK 21 and golang-go (Dockerfile). Steps: refuse at once if the load average is above
 # half the CPUs; build the image (cached after the first time); copy JMH's jars from Maven Central
-# (java/pom.xml, into docs/paper/build/bench/lib); run measure.sh in the container (about 7 min,
-# 12 with JDK25=1); let table.sh decide whether the run is publishable and write the table.
+# (java/pom.xml, into docs/paper/build/bench/lib); run measure.sh in the container (about 10 min,
+# 14 with JDK25=1); let table.sh decide whether the run is publishable and write the table.
 #
 # Output: docs/paper/build/bench.md (what the paper includes), bench-raw.txt (every sample and load
 # reading), bench-summary.tsv (median and quartiles per cell). An unquiet run writes no table and
@@ -55,7 +55,7 @@ fi
 
 NAME=raftkv-paper-bench-$$
 trap 'docker rm -f "$NAME" >/dev/null 2>&1 || true' EXIT INT TERM
-say "measuring in the container (progress below; about 7 minutes, 12 with JDK25=1)"
+say "measuring in the container (progress below; about 10 minutes, 14 with JDK25=1)"
 {
   echo "MEASURED $(date -u '+%Y-%m-%d %H:%M') UTC"
   echo "$LOAD_BEFORE_LINE"
