@@ -14,7 +14,7 @@ SEED ?= 1
 NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
-.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare bench-memory bench-bigstate overload startup-probe paper paper-bench talk \
+.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare bench-memory bench-bigstate overload startup-probe paper paper-bench gc-pauses talk \
         base-image cluster jepsen jepsen-all soak docker-smoke down report clean partition heal kill start
 
 help:
@@ -31,7 +31,8 @@ help:
 	@echo "make overload [DURATION=s] [CONNS=..]   raftkv beside etcd under 1,000-10,000 connections, then hostile clients (docs/benchmarks.md)"
 	@echo "make bench-bigstate [KEYS=n] [VALUE_SIZE=b]  3 nodes at -Xmx512m loaded with unique ids, a follower killed and restarted (docs/benchmarks.md)"
 	@echo "make startup-probe [ROUNDS=n]   fresh 3-node clusters: 100 writes through the followers as soon as a leader is named"
-	@echo "make paper-bench     Java vs Go: the four concurrency benchmarks of docs/paper/bench, table in docs/paper/build/bench.md"
+	@echo "make paper-bench     Java 21 vs Go in a trixie container: JMH + testing.B (docs/paper/bench), table in docs/paper/build/bench.md"
+	@echo "make gc-pauses       GC pauses of raftkv (-Xlog:gc*) and etcd (gctrace) under bench-compare load, docs/paper/build/gc-pauses.md"
 	@echo "make paper           the German paper, docs/paper/build/raftkv-paper.pdf (pandoc + xelatex; docs/paper/README.md)"
 	@echo "make talk            the slides, docs/talk/build/raftkv-talk.pdf"
 	@echo "make base-image      build the Debian base image locally (no Docker Hub needed)"
@@ -101,10 +102,15 @@ bench-bigstate: $(NODE_JAR)
 startup-probe: $(NODE_JAR)
 	scripts/startup-probe.sh
 
-# The paper and the talk (docs/paper/README.md). paper-bench needs a JDK >= 21 and Debian's golang-go;
-# paper and talk need pandoc and xelatex: the scripts install missing Debian packages or name them.
+# The paper and the talk (docs/paper/README.md). paper-bench measures in a container (Docker engine and
+# the base image of `make base-image`; Maven for JMH's jars); both refuse to publish from a busy machine
+# (NOT_PUBLISHABLE=1 to try them anyway). paper and talk need pandoc and xelatex: the scripts install
+# missing Debian packages or name them.
 paper-bench: java
 	docs/paper/bench/run.sh
+
+gc-pauses: $(NODE_JAR)
+	scripts/gc-pauses.sh
 
 paper:
 	docs/paper/build.sh paper

@@ -15,6 +15,10 @@
 #   ROUNDS [2]      rounds; medians are over these  CONNS ["1 32"]  connection counts
 #   KEYS [1000]     key space                       VALUE_SIZE [16] bytes per value
 #   NO_INSTALL=1    do not apt-get install etcd-server/etcd-client/wrk/jq when they are missing
+#   BENCH_COMPARE_OUT [run/bench-compare]  run directory; BENCH_COMPARE_PORTS ["23790 23800 9200"]
+#                   etcd client, etcd peer and raftkv base ports (scripts/gc-pauses.sh runs this
+#                   script beside another with its own; RAFTKV_JAVA_TOOL_OPTIONS and ETCD_GODEBUG
+#                   reach the nodes, see scripts/bench/cluster-lib.sh)
 # See docs/benchmarks.md for how to read the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +29,8 @@ ROUNDS=${ROUNDS:-2}
 CONNS=${CONNS:-1 32}
 KEYS=${KEYS:-1000}
 VALUE_SIZE=${VALUE_SIZE:-16}
-ETCD_CLIENT_BASE=23790
-ETCD_PEER_BASE=23800
-RAFTKV_BASE=9200
-OUT=run/bench-compare
+read -r ETCD_CLIENT_BASE ETCD_PEER_BASE RAFTKV_BASE <<<"${BENCH_COMPARE_PORTS:-23790 23800 9200}"
+OUT=${BENCH_COMPARE_OUT:-run/bench-compare}
 LUA=scripts/bench/kv.lua
 BENCH=bench-compare
 # Starting, stopping and asking the two clusters is shared with scripts/overload.sh.

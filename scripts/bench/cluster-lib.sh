@@ -8,7 +8,8 @@
 #   ETCD_CLIENT_BASE, ETCD_PEER_BASE, RAFTKV_BASE   members listen on BASE+1..BASE+3
 #   KEYS, VALUE_SIZE      key space and value size of the prefill (scripts/bench/kv.lua)
 # and may set RAFTKV_JAVA_TOOL_OPTIONS (extra JVM options of the nodes, given to the JVM through
-# JAVA_TOOL_OPTIONS so that scripts/local-cluster.sh starts them as always otherwise).
+# JAVA_TOOL_OPTIONS so that scripts/local-cluster.sh starts them as always otherwise) and
+# ETCD_GODEBUG (GODEBUG of the etcd members only, e.g. gctrace=1: its lines go to their logs).
 # It calls cluster_prerequisites, then cluster_fresh_dirs; cleanup is installed as the EXIT trap
 # here and stops what was started: WRK_PID, every pid in BG_PIDS, etcd and raftkv.
 
@@ -100,7 +101,7 @@ start_etcd() {
   mkdir -p "$OUT/etcd"
   for i in 1 2 3; do cluster+="${cluster:+,}e$i=http://127.0.0.1:$((ETCD_PEER_BASE + i))"; done
   for i in 1 2 3; do
-    etcd --name "e$i" --data-dir "$OUT/etcd/e$i" --logger zap \
+    env ${ETCD_GODEBUG:+GODEBUG="$ETCD_GODEBUG"} etcd --name "e$i" --data-dir "$OUT/etcd/e$i" --logger zap \
       --listen-client-urls "$(etcd_url $i)" --advertise-client-urls "$(etcd_url $i)" \
       --listen-peer-urls "http://127.0.0.1:$((ETCD_PEER_BASE + i))" \
       --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PEER_BASE + i))" \

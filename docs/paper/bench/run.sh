@@ -1,96 +1,70 @@
 #!/usr/bin/env bash
-# make paper-bench: builds the Java and the Go half of the benchmark pair, runs both, and writes the
-# table the paper includes (docs/paper/build/bench.md), with machine, load and versions in its caption.
+# make paper-bench: Table 1 of the paper, Java 21 against Go, measured in a container built from the
+# project's own Debian trixie base image (debian:trixie-slim from docker/base-image.sh) with
+# trixie's OpenJDK 21 and golang-go (Dockerfile). Steps: refuse at once if the load average is above
+# half the CPUs; build the image (cached after the first time); copy JMH's jars from Maven Central
+# (java/pom.xml, into docs/paper/build/bench/lib); run measure.sh in the container (about 10 min,
+# 14 with JDK25=1); let table.sh decide whether the run is publishable and write the table.
 #
-# Environment: REPS [5] measured rounds per benchmark and language (after one warm-up round);
-# MEM_RUNS [3] processes per memory measurement; MEM_TASKS [100000] parked tasks;
-# MEM_PLATFORM_TASKS [10000] parked platform threads (Java only); NO_INSTALL=1 fails instead of
-# installing Debian's golang-go; FORMAT_ONLY=1 rebuilds the table from the last raw output without
-# running anything. Every figure is the median over its rounds (range in brackets).
+# Output: docs/paper/build/bench.md (what the paper includes), bench-raw.txt (every sample and load
+# reading), bench-summary.tsv (median and quartiles per cell). An unquiet run writes no table and
+# exits 3; NOT_PUBLISHABLE=1 writes docs/paper/build/bench-NOT-PUBLISHABLE.md instead, which the
+# paper build does not read.
+#
+# Environment [default]: FORKS [3] JMH forks and Go processes; WARMUPS [3] warm-up iterations (Go:
+# dropped runs); ITERATIONS [5] measured per fork (3 × 5 = 15 samples a cell); ITER_SECONDS [1];
+# MEM_RUNS [5] processes per memory cell; MEM_TASKS [100000] parked virtual threads / goroutines;
+# MEM_PLATFORM_TASKS [10000] parked platform threads; DEPTH [44] frames for the deep memory rows (README);
+# JDK25 [0] 1 adds a Java 25 column; QUIET_SECONDS [10]; FORMAT_ONLY=1 rebuilds the table from the
+# last bench-raw.txt; NOT_PUBLISHABLE=1 (see above); BASE_IMAGE [debian:trixie-slim].
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 ROOT=$PWD
 BUILD=$ROOT/docs/paper/build
-OUT=$BUILD/bench.md
 RAW=$BUILD/bench-raw.txt
-REPS=${REPS:-5}
-MEM_RUNS=${MEM_RUNS:-3}
-MEM_TASKS=${MEM_TASKS:-100000}
-MEM_PLATFORM_TASKS=${MEM_PLATFORM_TASKS:-10000}
+IMAGE=raftkv-paper-bench
+BASE_IMAGE=${BASE_IMAGE:-debian:trixie-slim}
 say() { echo "paper-bench: $*" >&2; }
 die() { say "$*"; exit 1; }
+mkdir -p "$BUILD/bench"
 
-JAVA_HOME=${JAVA_HOME:-$(scripts/find-jdk.sh || true)}
-[ -n "$JAVA_HOME" ] && [ -x "$JAVA_HOME/bin/javac" ] || die "no JDK >= 21 (apt-get install openjdk-21-jdk-headless, or set JAVA_HOME)"
-if ! command -v go >/dev/null; then
-  [ "${NO_INSTALL:-}" != 1 ] || die "no 'go': apt-get install -y golang-go"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
-  say "installing Debian's golang-go"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go >&2 \
-    || { $sudo apt-get update -q >&2 && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q golang-go >&2; } \
-    || die "could not install golang-go: apt-get install -y golang-go"
-fi
-
-mkdir -p "$BUILD/bench/java" "$BUILD/bench/gocache" "$BUILD/bench/gopath"
-say "building (javac --release 21, go build)"
-"$JAVA_HOME/bin/javac" --release 21 -d "$BUILD/bench/java" docs/paper/bench/java/Bench.java
-(cd docs/paper/bench/go && GOCACHE="$BUILD/bench/gocache" GOPATH="$BUILD/bench/gopath" GOTOOLCHAIN=local \
-   GOFLAGS= GOPROXY=off go build -o "$BUILD/bench/gobench" .)
-
-JAVA=("$JAVA_HOME/bin/java" -cp "$BUILD/bench/java" Bench)
-GO=("$BUILD/bench/gobench")
-if [ "${FORMAT_ONLY:-}" = 1 ] && [ -s "$RAW" ]; then
+if [ "${FORMAT_ONLY:-}" = 1 ]; then
+  [ -s "$RAW" ] || die "FORMAT_ONLY=1 but no $RAW"
   say "FORMAT_ONLY=1: table from the existing $RAW, nothing run"
-else
-  : > "$RAW"
-  echo "MEASURED $(date -u '+%Y-%m-%d %H:%M') UTC" >> "$RAW"
-  echo "LOAD_BEFORE $(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
-  run() { say "$*"; "$@" | tee -a "$RAW" >&2; }
-  for b in pingpong fanout eventloop; do
-    run "${JAVA[@]}" "$b" "$REPS"
-    run "${GO[@]}" "$b" "$REPS"
-  done
-  for _ in $(seq "$MEM_RUNS"); do
-    run "${JAVA[@]}" memory "$MEM_TASKS"
-    run "${GO[@]}" memory "$MEM_TASKS"
-    run "${JAVA[@]}" memory-platform "$MEM_PLATFORM_TASKS"
-  done
-  echo "LOAD_AFTER $(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW"
+  exec docs/paper/bench/table.sh "$RAW" "$BUILD"
 fi
-field() { awk -v k="$1" '$1==k {sub(/^[^ ]+ /, ""); print; exit}' "$RAW"; }
-load_before=$(field LOAD_BEFORE); load_after=$(field LOAD_AFTER); measured=$(field MEASURED)
 
-# median (min–max) of one RESULT name, or "–"
-stat() {
-  awk -v n="$1" '$1=="RESULT" && $2==n {print $4}' "$RAW" | sort -n | awk '
-    {v[NR]=$1} END { if (NR==0) {print "–"; exit}
-      printf "%s (%s–%s)", v[int((NR+1)/2)], v[1], v[NR] }'
-}
-median() { awk -v n="$1" '$1=="RESULT" && $2==n {print $4}' "$RAW" | sort -n | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$(median "$1")" -v b="$(median "$2")" 'BEGIN { if (a=="" || b=="" || b==0) print "–"; else printf "%.2f", a/b }' | tr . ,; }
-kib() { # bytes (min–max) -> KiB with one decimal
-  awk -v n="$1" '$1=="RESULT" && $2==n {print $4}' "$RAW" | sort -n | awk '
-    {v[NR]=$1/1024} END { if (NR==0) {print "–"; exit}
-      printf "%.1f KiB (%.1f–%.1f)", v[int((NR+1)/2)], v[1], v[NR] }' | tr . ,
-}
-de() { echo "$1" | sed -e :a -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|\.\)/\1.\2\3/; ta'; }  # 100000 -> 100.000
+cpus=$(nproc)
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$load_before" -v c="$cpus" 'BEGIN {exit !(l > c / 2)}'; then
+  say "NOT PUBLISHABLE: load average $load_before before the run, above half of $cpus CPUs ($(cut -d' ' -f1-3 /proc/loadavg))"
+  [ "${NOT_PUBLISHABLE:-}" = 1 ] || die "nothing run. Wait for a quiet machine, or NOT_PUBLISHABLE=1 to try the pipeline."
+fi
+LOAD_BEFORE_LINE="LOAD_BEFORE $(cut -d' ' -f1-3 /proc/loadavg)"
 
-cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
-java_v=$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)
-go_v=$(go version)
+command -v docker >/dev/null && docker info >/dev/null 2>&1 || die "no Docker engine: docker/dockerd.sh start"
+docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 || die "no base image $BASE_IMAGE: make base-image"
+say "building the image $IMAGE from $BASE_IMAGE (OpenJDK 21 and 25, golang-go from Debian trixie)"
+docker build -q --build-arg BASE_IMAGE="$BASE_IMAGE" -t "$IMAGE" docs/paper/bench >&2
+
+if ! ls "$BUILD/bench/lib"/jmh-core-*.jar >/dev/null 2>&1; then
+  command -v mvn >/dev/null || die "no mvn (apt-get install maven) to fetch JMH from Maven Central"
+  say "copying JMH's jars from Maven Central into $BUILD/bench/lib"
+  mvn -B -ntp -q -f docs/paper/bench/java/pom.xml dependency:copy-dependencies -DoutputDirectory="$BUILD/bench/lib" >&2
+fi
+
+NAME=raftkv-paper-bench-$$
+trap 'docker rm -f "$NAME" >/dev/null 2>&1 || true' EXIT INT TERM
+say "measuring in the container (progress below; about 10 minutes, 14 with JDK25=1)"
 {
-  echo "| Messung | Java (virtuelle Threads) | Go (Goroutinen) | Java / Go |"
-  echo "| ------------------------------------------ | --------------------: | --------------------: | -------: |"
-  echo "| (a) Ping-Pong über Queue/Kanal, ns pro Hin und Zurück | $(stat pingpong-virtual) | $(stat pingpong-goroutine) | $(ratio pingpong-virtual pingpong-goroutine) |"
-  echo "| (a) dasselbe mit zwei Java-Plattform-Threads | $(stat pingpong-platform) | – | $(ratio pingpong-platform pingpong-goroutine) |"
-  echo "| (b) Fan-out/Fan-in, 100.000 Tasks je 1 ms Schlaf, ms gesamt | $(stat fanout-virtual) | $(stat fanout-goroutine) | $(ratio fanout-virtual fanout-goroutine) |"
-  echo "| (c) Speicher je geparktem Task ($(de "$MEM_TASKS")), RSS-Zuwachs | $(kib memory-virtual-rss) | $(kib memory-goroutine-rss) | $(ratio memory-virtual-rss memory-goroutine-rss) |"
-  echo "| (c) dasselbe laut Laufzeit (Java: Heap; Go: Stacks + Heap) | $(kib memory-virtual-runtime) | $(kib memory-goroutine-runtime) | $(ratio memory-virtual-runtime memory-goroutine-runtime) |"
-  echo "| (c) Java-Plattform-Threads ($(de "$MEM_PLATFORM_TASKS")), RSS-Zuwachs je Thread | $(kib memory-platform-rss) | – | – |"
-  echo "| (d) Event-Loop: 1 Eigentümer, 1.000 Anfragende × 100, ns pro Anfrage | $(stat eventloop-virtual) | $(stat eventloop-goroutine) | $(ratio eventloop-virtual eventloop-goroutine) |"
-  echo
-  echo ": Java gegen Go, gemessen mit \`make paper-bench\` am $measured. Median über $REPS Runden nach einer Aufwärmrunde (Speicher: $MEM_RUNS Prozesse), in Klammern Minimum–Maximum. Maschine: $(nproc) CPUs ($cpu), Load Average vorher $load_before, nachher $load_after. $java_v (übersetzt mit \`--release 21\`); $go_v (Debian \`golang-go\`, GOMAXPROCS = $(nproc)). Java / Go unter 1 heißt: Java brauchte weniger Zeit bzw. Speicher."
-} > "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-say "wrote $OUT (raw RESULT lines: $RAW)"
-cat "$OUT"
+  echo "MEASURED $(date -u '+%Y-%m-%d %H:%M') UTC"
+  echo "$LOAD_BEFORE_LINE"
+  docker run --rm --name "$NAME" \
+    -v "$ROOT/docs/paper/bench:/src:ro" -v "$BUILD/bench:/work" \
+    -e FORKS="${FORKS:-3}" -e WARMUPS="${WARMUPS:-3}" -e ITERATIONS="${ITERATIONS:-5}" -e ITER_SECONDS="${ITER_SECONDS:-1}" \
+    -e MEM_RUNS="${MEM_RUNS:-5}" -e MEM_TASKS="${MEM_TASKS:-100000}" -e MEM_PLATFORM_TASKS="${MEM_PLATFORM_TASKS:-10000}" \
+    -e DEPTH="${DEPTH:-44}" -e JDK25="${JDK25:-0}" -e QUIET_SECONDS="${QUIET_SECONDS:-10}" \
+    "$IMAGE" bash /src/measure.sh
+} > "$RAW.tmp"
+mv "$RAW.tmp" "$RAW"
+docs/paper/bench/table.sh "$RAW" "$BUILD"

@@ -1,9 +1,7 @@
-// The Go half of the paper's benchmark pair (docs/paper/bench/java/Bench.java is the other half;
-// both print the same RESULT lines, which docs/paper/bench/run.sh turns into a table). Standard
-// library only.
+// The Go half of the memory measurement (c) (java/paperbench/ParkedMemory.java is the other half;
+// the timed benchmarks are in bench_test.go). Standard library only.
 //
-//	gobench pingpong|fanout|eventloop REPS   (one warm-up round, then REPS measured rounds)
-//	gobench memory N                         (N parked goroutines; one measurement)
+//	gobench memory N DEPTH   (N goroutines parked under DEPTH frames; one measurement)
 package main
 
 import (
@@ -17,90 +15,23 @@ import (
 	"time"
 )
 
-const (
-	pingPongRoundTrips    = 200_000
-	fanOutTasks           = 100_000
-	eventLoopRequesters   = 1_000
-	eventLoopRequestsEach = 100
-)
-
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: gobench pingpong|fanout|eventloop REPS | memory N")
+	if len(os.Args) != 4 || os.Args[1] != "memory" {
+		fmt.Fprintln(os.Stderr, "usage: gobench memory N DEPTH")
 		os.Exit(2)
 	}
-	n, err := strconv.Atoi(os.Args[2])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "not a number:", os.Args[2])
+	n, err1 := strconv.Atoi(os.Args[2])
+	depth, err2 := strconv.Atoi(os.Args[3])
+	if err1 != nil || err2 != nil || n <= 0 || depth < 0 {
+		fmt.Fprintln(os.Stderr, "N and DEPTH must be numbers (N > 0, DEPTH >= 0):", os.Args[2], os.Args[3])
 		os.Exit(2)
 	}
-	switch os.Args[1] {
-	case "pingpong":
-		repeat("pingpong-goroutine", "ns/roundtrip", n, pingPong)
-	case "fanout":
-		repeat("fanout-goroutine", "ms", n, fanOut)
-	case "eventloop":
-		repeat("eventloop-goroutine", "ns/request", n, eventLoop)
-	case "memory":
-		memory(n)
-	default:
-		fmt.Fprintln(os.Stderr, "unknown benchmark", os.Args[1])
-		os.Exit(2)
-	}
+	memory(n, depth)
 }
 
-// repeat runs one warm-up round, then reps measured ones, each printed as a RESULT line.
-func repeat(name, unit string, reps int, m func() int64) {
-	m()
-	for i := 0; i < reps; i++ {
-		fmt.Printf("RESULT %s %s %d\n", name, unit, m())
-	}
-}
-
-// (a) Two goroutines hand a token back and forth through unbuffered channels.
-func pingPong() int64 {
-	ping, pong := make(chan int), make(chan int)
-	go func() {
-		for i := 0; i < pingPongRoundTrips; i++ {
-			pong <- (<-ping) + 1
-		}
-	}()
-	start := time.Now()
-	token := 0
-	for i := 0; i < pingPongRoundTrips; i++ {
-		ping <- token
-		token = <-pong
-	}
-	elapsed := time.Since(start)
-	if token != pingPongRoundTrips {
-		panic(fmt.Sprint("token ", token))
-	}
-	return elapsed.Nanoseconds() / pingPongRoundTrips
-}
-
-// (b) 100,000 goroutines that each block for 1 ms, started at once, their results gathered.
-func fanOut() int64 {
-	start := time.Now()
-	results := make(chan int, fanOutTasks)
-	for i := 0; i < fanOutTasks; i++ {
-		go func(task int) {
-			time.Sleep(time.Millisecond)
-			results <- task
-		}(i)
-	}
-	sum := 0
-	for i := 0; i < fanOutTasks; i++ {
-		sum += <-results
-	}
-	elapsed := time.Since(start)
-	if sum != fanOutTasks*(fanOutTasks-1)/2 {
-		panic(fmt.Sprint("sum ", sum))
-	}
-	return elapsed.Milliseconds()
-}
-
-// (c) How much memory n parked goroutines cost: RSS and the runtime's own account, before and after.
-func memory(n int) {
+// memory measures what n goroutines parked under depth frames cost: RSS and the runtime's own
+// account (stacks + heap), before and after.
+func memory(n, depth int) {
 	release := make(chan struct{})
 	var parked, done sync.WaitGroup
 	settle()
@@ -109,8 +40,7 @@ func memory(n int) {
 	done.Add(n)
 	for i := 0; i < n; i++ {
 		go func() {
-			parked.Done()
-			<-release
+			descend(depth, &parked, release, int64(i))
 			done.Done()
 		}()
 	}
@@ -118,10 +48,27 @@ func memory(n int) {
 	time.Sleep(200 * time.Millisecond) // let the last ones reach <-release
 	settle()
 	rssAfter, runtimeAfter := rssBytes(), runtimeBytes()
-	fmt.Printf("RESULT memory-goroutine-rss bytes/task %d\n", (rssAfter-rssBefore)/int64(n))
-	fmt.Printf("RESULT memory-goroutine-runtime bytes/task %d\n", (runtimeAfter-runtimeBefore)/int64(n))
+	name := fmt.Sprintf("memory-goroutine-d%d", depth)
+	fmt.Printf("RESULT %s-rss bytes/task %d\n", name, (rssAfter-rssBefore)/int64(n))
+	fmt.Printf("RESULT %s-runtime bytes/task %d\n", name, (runtimeAfter-runtimeBefore)/int64(n))
 	close(release)
 	done.Wait()
+}
+
+// descend makes depth frames, each with three int64s live across the call, then parks; the same
+// frames as ParkedMemory.descend in Java.
+//
+//go:noinline
+func descend(depth int, parked *sync.WaitGroup, release chan struct{}, a int64) int64 {
+	b := a*31 + int64(depth)
+	c := b ^ (b >> 7)
+	d := c + int64(depth)
+	if depth == 0 {
+		parked.Done()
+		<-release
+		return b + c + d
+	}
+	return descend(depth-1, parked, release, d) + b + c
 }
 
 func settle() {
@@ -156,43 +103,4 @@ func rssBytes() int64 {
 		}
 	}
 	panic("no VmRSS in /proc/self/status")
-}
-
-// (d) raftkv's event-loop pattern: one owner goroutine holds the state; requesters send a request
-// with a reply channel on a buffered channel and wait for the reply.
-type request struct {
-	key   string
-	reply chan int64
-}
-
-func eventLoop() int64 {
-	events := make(chan request, 10_000)
-	ownerDone := make(chan struct{})
-	go func() {
-		state := map[string]int64{} // touched by this goroutine only
-		for r := range events {
-			state[r.key]++
-			r.reply <- state[r.key]
-		}
-		close(ownerDone)
-	}()
-	start := time.Now()
-	var wg sync.WaitGroup
-	wg.Add(eventLoopRequesters)
-	for i := 0; i < eventLoopRequesters; i++ {
-		key := "k" + strconv.Itoa(i%100)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < eventLoopRequestsEach; j++ {
-				reply := make(chan int64, 1)
-				events <- request{key, reply}
-				<-reply
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(events)
-	<-ownerDone
-	return elapsed.Nanoseconds() / (eventLoopRequesters * eventLoopRequestsEach)
 }
