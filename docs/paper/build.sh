@@ -11,7 +11,7 @@
 #                                within 20 % (paper-filter.lua; fast, no LaTeX)
 #
 # Environment: BENCH_COMPARE [run/bench-compare/results.md] the output of `make bench-compare`;
-# GC_MD [docs/paper/build/gc.md] the GC pause figure or table (Markdown, images beside it);
+# GC_MD [docs/paper/build/gc-pauses.md] the GC pause table of `make gc-pauses` (Markdown);
 # JEPSEN_SVG [docs/paper/figures/jepsen-ack-before-commit-key0-linear.svg] a Knossos linear.svg;
 # STRICT=1 fails instead of printing a placeholder when a measurement is missing, and when Table 2
 # was measured at a load average above half the cores;
@@ -26,7 +26,7 @@ GEN=$BUILD/gen
 BENCH_MD=$BUILD/bench.md
 BENCH_COMPARE=${BENCH_COMPARE:-run/bench-compare/results.md}
 JEPSEN_SVG=${JEPSEN_SVG:-$PAPER/figures/jepsen-ack-before-commit-key0-linear.svg}
-GC_MD=${GC_MD:-$BUILD/gc.md}
+GC_MD=${GC_MD:-$BUILD/gc-pauses.md}
 # Everything the PDFs need on a clean Debian machine. texlive-fonts-recommended holds pzdr.tfm,
 # which hyperref's XeTeX driver loads for links (without it: "Font \XeTeXLink@font=pzdr ... not
 # loadable"); fonts-lmodern and fonts-dejavu-core hold the fonts metadata.yaml and the talk name.
@@ -87,7 +87,16 @@ german() {
     }'
 }
 
+# A measurement from a busy machine is marked "NOT PUBLISHABLE" by the script that made it (its
+# first line and its caption; it then writes bench-NOT-PUBLISHABLE.md / gc-pauses-NOT-PUBLISHABLE.md).
+# Such a file never reaches the PDF, whatever its name: the build stops.
+refuse_unpublishable() { # $1 = a measured Markdown fragment
+  ! grep -q 'NOT PUBLISHABLE' "$1" \
+    || die "$1 is marked NOT PUBLISHABLE (measured on a busy machine): rerun its command on a quiet machine, or remove the file to build with a placeholder"
+}
+
 if [ -s "$BENCH_MD" ]; then
+  refuse_unpublishable "$BENCH_MD"
   german < "$BENCH_MD" > "$GEN/bench.md"
   cp "$PAPER/variable/deutung-bench.md" "$GEN/deutung-bench.md"
   say "Java-vs-Go table from $BENCH_MD"
@@ -99,17 +108,18 @@ else
   MISSING="$MISSING 'make paper-bench'"
 fi
 
-# The GC pauses of a raftkv node and of etcd during make bench-compare (a Markdown fragment with a
-# figure or a table, made by the benchmark scripts; build.sh labels it fig:gc).
+# The GC pauses of raftkv and etcd under make bench-compare's load: the table of `make gc-pauses`
+# (scripts/gc-pauses.sh, already German apart from thousands separators); the Div around it in
+# section 4 labels it tbl:gc.
 if [ -s "$GC_MD" ]; then
-  (cd "$(dirname "$GC_MD")" && cp -f ./*.svg ./*.png ./*.pdf "$ROOT/$GEN/" 2>/dev/null || true)
-  cp "$GC_MD" "$GEN/gc.md"
-  say "GC pauses from $GC_MD"
+  refuse_unpublishable "$GC_MD"
+  german < "$GC_MD" > "$GEN/gc.md"
+  say "GC pause table from $GC_MD"
 else
-  [ "${STRICT:-}" != 1 ] || die "no $GC_MD: the GC pause figure is missing"
-  warn "no $GC_MD: the paper shows a placeholder instead of the GC pause figure"
-  placeholder "GC-Pausen von raftkv und etcd während make bench-compare" "make bench-compare" > "$GEN/gc.md"
-  MISSING="$MISSING 'GC pauses ($GC_MD)'"
+  [ "${STRICT:-}" != 1 ] || die "no $GC_MD: run 'make gc-pauses' first (or set GC_MD=path)"
+  warn "no $GC_MD: the paper shows a placeholder instead of the GC pause table (run 'make gc-pauses')"
+  placeholder "GC-Pausen von raftkv und etcd unter der Last von make bench-compare" "make gc-pauses" > "$GEN/gc.md"
+  MISSING="$MISSING 'make gc-pauses'"
 fi
 
 if [ -s "$BENCH_COMPARE" ]; then
