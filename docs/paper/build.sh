@@ -95,6 +95,24 @@ refuse_unpublishable() { # $1 = a measured Markdown fragment
     || die "$1 is marked NOT PUBLISHABLE (measured on a busy machine): rerun its command on a quiet machine, or remove the file to build with a placeholder"
 }
 
+# The separator line of a generated pipe table sets pandoc's relative column widths. Every column
+# but the first gets the width of its longest cell or longest header word (a word cannot break in a
+# narrow column: an overfull box), the first column half its longest cell (two lines) or its
+# longest word. The widths are relative: pandoc stretches them to the text width.
+fit_columns() {
+  perl -CSD -Mutf8 -e '
+    my @l = <STDIN>; my @w; my $sep;
+    for my $i (0..$#l) { next unless $l[$i] =~ /^\|/;
+      my @c = map { s/^\s+|\s+$//gr } split /\|/, substr($l[$i], 1, -2);
+      if ($c[0] =~ /^:?-+:?$/) { $sep = $i; next }
+      for my $k (0..$#c) { my $n = $k == 0 ? int((length($c[$k]) + 1) / 2) : defined $sep ? length $c[$k] : 0;
+        for (split /\s+/, $c[$k]) { $n = length if length > $n }
+        $w[$k] = $n + 2 if !defined $w[$k] || $n + 2 > $w[$k] } }
+    if (defined $sep) { my @a = map { /:$/ ? ":" : "" } map { s/^\s+|\s+$//gr } split /\|/, substr($l[$sep], 1, -2);
+      $l[$sep] = "| " . join(" | ", map { "-" x ($w[$_] - length $a[$_]) . $a[$_] } 0..$#w) . " |\n" }
+    print @l'
+}
+
 if [ -s "$BENCH_MD" ]; then
   refuse_unpublishable "$BENCH_MD"
   german < "$BENCH_MD" > "$GEN/bench.md"
@@ -113,12 +131,14 @@ fi
 # section 4 labels it tbl:gc.
 if [ -s "$GC_MD" ]; then
   refuse_unpublishable "$GC_MD"
-  german < "$GC_MD" > "$GEN/gc.md"
+  german < "$GC_MD" | fit_columns > "$GEN/gc.md"
+  cp "$PAPER/variable/deutung-gc.md" "$GEN/deutung-gc.md"
   say "GC pause table from $GC_MD"
 else
   [ "${STRICT:-}" != 1 ] || die "no $GC_MD: run 'make gc-pauses' first (or set GC_MD=path)"
   warn "no $GC_MD: the paper shows a placeholder instead of the GC pause table (run 'make gc-pauses')"
   placeholder "GC-Pausen von raftkv und etcd unter der Last von make bench-compare" "make gc-pauses" > "$GEN/gc.md"
+  : > "$GEN/deutung-gc.md"
   MISSING="$MISSING 'make gc-pauses'"
 fi
 
