@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make paper-bench: Table 1 of the paper, Java 21 against Go, measured in a container built from the
+# make paper-bench: the Java-vs-Go table of the paper (tbl:bench), Java 21 against Go, measured in a container built from the
 # project's own Debian trixie base image (debian:trixie-slim from docker/base-image.sh) with
 # trixie's OpenJDK 21 and golang-go (Dockerfile). Steps: refuse at once if the load average is above
 # half the CPUs; build the image (cached after the first time); copy JMH's jars from Maven Central

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Turns the raw lines of a paper-bench run (docs/paper/build/bench-raw.txt, written by measure.sh
-# inside the container) into Table 1 of the paper, after deciding whether the run may be published.
+# inside the container) into the paper's Java-vs-Go table (tbl:bench), after deciding whether the
+# run may be published.
 #
 #   table.sh RAW OUT_DIR
 #
