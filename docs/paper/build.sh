@@ -330,6 +330,12 @@ case "$WHAT" in
     perl -pe "$bigger; s/width=\"800\" height=\"330\" viewBox=\"0 0 800 330\"/width=\"520\" height=\"315\" viewBox=\"405 0 520 315\"/" "$GEN/raft.svg" > "$TB/raft-b.svg"
     grep -q 'viewBox="405 0' "$TB/raft-b.svg" || die "figures/raft.svg changed its size: adjust the talk's panel split in build.sh"
     for t in bench compare; do grep -v '^: ' "$GEN/$t.md" > "$GEN/$t-talk.md"; done  # tables without captions
+    # with the optional Java 25 column (JDK25=1 make paper-bench) the Java-vs-Go table is one size
+    # smaller on its slide (a frame is a group: the change ends with it)
+    if grep -q '^| Messung.*Java 25' "$GEN/bench-talk.md"; then
+      { printf '```{=latex}\n\\renewcommand{\\scriptsize}{\\tiny}\n```\n\n'; cat "$GEN/bench-talk.md"; } > "$GEN/bench-talk.tmp"
+      mv "$GEN/bench-talk.tmp" "$GEN/bench-talk.md"
+    fi
     # ... but a table from a busy machine says so on its slide too
     ! grep -q 'belasteten Maschine' "$GEN/compare.md" \
       || printf '\n\\textcolor{red}{\\textbf{Gemessen auf einer belasteten Maschine (Anhang A): nur zur Ansicht.}}\n' >> "$GEN/compare-talk.md"
