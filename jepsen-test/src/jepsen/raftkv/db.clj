@@ -15,7 +15,8 @@
                     [db :as db]
                     [util :as util :refer [meh]]]
             [jepsen.control.util :as cu]
-            [jepsen.raftkv.http :as http]
+            [jepsen.raftkv [http :as http]
+                           [progress :as progress]]
             [clj-commons.slingshot :refer [try+ throw+]]))
 
 (def dir      "/opt/raftkv")
@@ -240,19 +241,22 @@
   db/DB
   (setup! [this test node]
     ; Idempotent: whatever is running is replaced, and the data starts empty.
+    (progress/note! :setup)
     (stop-any-instance!)
     (c/su (c/exec :rm :-rf data-dir logfile))
     (install! test node)
-    (info "Starting raftkv" (when (:bug test) (str "with --bug " (:bug test))))
+    (info "Starting raftkv" (if (:bug test) (str "with --bug " (:bug test)) "without a bug switch"))
     (start! test node)
     ; Generous: on a loaded 2-core machine five JVMs starting at once have taken over a minute.
     (await-status! node 180)
+    (progress/note! :node-up node)
     ; Everyone up before anyone waits for a leader.
     (jepsen/synchronize test)
     (await-leader! node 30))
 
   (teardown! [this test node]
     (info "Tearing down raftkv")
+    (progress/note! :teardown node)
     (stop-any-instance!)
     (c/su (c/exec :rm :-rf data-dir (str dir "/data.tar.gz"))))
 
