@@ -143,7 +143,9 @@
                  :workload    (if (and wl-el (:time-limit s) (> wl-el (:time-limit s)))
                                 (str "healing, then the quiet period; " counts " | nemesis: " nem)
                                 (format "workload %d/%d s: %s | nemesis: %s" wl-el (long (or (:time-limit s) 0)) counts nem))
-                 :final-reads (format "final reads: %d of %d nodes answered; %s" (:final-reads s) (count (:nodes s)) counts)
+                 :final-reads (if (< (:final-reads s) (count (:nodes s)))
+                                (format "final reads: %d of %d nodes answered; %s" (:final-reads s) (count (:nodes s)) counts)
+                                (str "final reads done; Jepsen is stopping the clients and the nemesis; " counts))
                  :teardown    (str "teardown: stopping raftkv, collecting node logs; " counts)
                  :analysis    (format "analysis: checkers running for %d s (Knossos can take minutes); %s"
                                       (secs (:analysis-t0 s)) counts)
