@@ -291,17 +291,27 @@ start_node() {
       >> $LOGFILE 2>&1"
 }
 
+# Waits until every node answers GET /status, saying every 5 s how many do.
 wait_http() {
-  local n deadline=$((SECONDS + 90))
-  for n in "${NODES[@]}"; do
-    until docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 "http://$n:8080/status"; do
+  local n deadline=$((SECONDS + 90)) t0=$SECONDS t_print=$SECONDS ready=()
+  while [ ${#ready[@]} -lt ${#NODES[@]} ]; do
+    for n in "${NODES[@]}"; do
+      [[ " ${ready[*]} " == *" $n "* ]] && continue
+      if docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 "http://$n:8080/status"; then
+        ready+=("$n"); continue
+      fi
       if [ $SECONDS -ge $deadline ] || ! docker exec "$(container "$n")" sh -c "kill -0 \$(cat $PIDFILE)" 2>/dev/null; then
         echo "---- last lines of $n:$LOGFILE" >&2
         docker exec "$(container "$n")" tail -30 "$LOGFILE" >&2 || true
         die "raftkv on $n does not answer GET /status"
       fi
-      sleep 1
     done
+    [ ${#ready[@]} -lt ${#NODES[@]} ] || break
+    if [ $((SECONDS - t_print)) -ge 5 ]; then
+      log "  $((SECONDS - t0))s: raftkv answers GET /status on ${#ready[@]} of ${#NODES[@]} nodes (the JVMs are starting)"
+      t_print=$SECONDS
+    fi
+    sleep 1
   done
 }
 
@@ -464,7 +474,7 @@ explain() {
   running "$CONTROL" || die "the control container is not running: 'make cluster' first (explain runs lein there)"
   local t0=$SECONDS rc=0
   log "lein -o run explain ${*:--t -1} (in $CONTROL; lein loads Jepsen first)"
-  docker exec -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true "$CONTROL" \
+  docker exec -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true -e RAFTKV_STORE_PREFIX=jepsen-test/ "$CONTROL" \
     lein -o run explain "$@" 2>&1 \
     | grep --line-buffered -v -e '^WARNING: ' | heartbeat || rc=${PIPESTATUS[0]}
   log "explain finished in $((SECONDS - t0))s"

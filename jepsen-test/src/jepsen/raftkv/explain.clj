@@ -112,7 +112,13 @@
                      (filter #(and (= :ok (:type %)) (some? (written %)) (not= v (written %))
                                    (> (:start %) last-v) (< (:end %) (:start p))))
                      (sort-by :end)
-                     last)]
+                     last)
+        ; Each successful cas from v to another value ends a stretch in which the key held v, and
+        ; each write of v starts at most one: as many such cas as writes of v, all done before the
+        ; op was sent, and no stretch of v is left for it.
+        consume (filter #(and (= :cas (:f %)) (= :ok (:type %)) (= v (first (:value %)))
+                              (not= v (second (:value %))) (< (:end %) (:start p)))
+                        others)]
     (cond
       (nil? v)
       (str who "'s " (describe p) " at " (fmt-s (:start p)) " fits no order of the operations around it"
@@ -125,6 +131,16 @@
 
       (and (empty? cands) (not= v initial))
       (str did ", but no operation had tried to write " (pr-str v) " to this key by then")
+
+      (and (nil? over) (seq cands) (not= v initial) (>= (count consume) (count cands)))
+      (let [c (last (sort-by :end consume))]
+        (str did ", but " (if (next cands)
+                            (str "each of the " (count cands) " writes of " (pr-str v) " was undone by one of "
+                                 (count consume) " successful cas from " (pr-str v) " (the last: ")
+                            (str "the only write of " (pr-str v) " (" (wrote (first cands)) ", completed at "
+                                 (fmt-s (:end (first cands))) ") was undone by "))
+             (wrote c) ", completed at " (fmt-s (:end c)) (when (next cands) ")")
+             ", and none was in flight"))
 
       (nil? over)
       (str did "; on its own that could fit, but not together with what the operations around it saw"
@@ -306,7 +322,8 @@
         nem-ops  (->> history (filter #(and (= :nemesis (:process %)) (= :info (:type %))))
                       (partition 2) (map second))
         origin   (relative-origin dir)
-        header   [(str "explain: " (.getPath dir)) (str "verdict: " (pr-str (:valid? results))) ""]
+        header   [(str "explain: " (System/getenv "RAFTKV_STORE_PREFIX") (.getPath dir))
+                  (str "verdict: " (pr-str (:valid? results))) ""]
         sections (for [k failures]
                    (let [ps   (pairs (key-ops history k))
                          a    (analyse-key k ps (get-in results [:workload :linear :results k :linear])
@@ -350,4 +367,5 @@
    :run      (fn [{:keys [options]}]
                (let [test (store/test (:test options))]
                  (println (explain-run! test))
-                 (println "Written:" (str (.getPath (store/path test)) "/explain.txt, explain.html and one SVG per key"))))})
+                 (println "Written:" (str (System/getenv "RAFTKV_STORE_PREFIX") (.getPath (store/path test))
+                                          "/explain.txt, explain.html and one SVG per key"))))})

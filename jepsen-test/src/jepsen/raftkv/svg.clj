@@ -51,6 +51,8 @@
         related (concat (take-last 3 (:before a)) (:concurrent a) [(:previous-ok a)])
         t-lo    (max 0.0 (- t-fail 6.0)
                      (min (- t-fail 1.0) (reduce min t-fail (keep :start (remove nil? related)))))
+        ; no blank space before the key's first operation
+        t-lo    (max t-lo (- (reduce min t-fail (keep :start ps)) 0.05))
         t-hi    (+ (or (:end failing) t-fail) 0.5)
         plot-w  1300.0
         pxs     (/ plot-w (max 0.1 (- t-hi t-lo)))

@@ -147,6 +147,17 @@
                     (row "report" (or report-url "-"))]
                    (when (false? valid)
                      [(row "next" "make explain   (lein run explain -t -1: what went wrong, per key, in words)")]))
+        ; long rows wrap under their value, so that the box stays about 100 columns wide
+        body     (mapcat (fn [l]
+                           (if (<= (count l) 100)
+                             [l]
+                             (let [words (str/split l #" ")]
+                               (reduce (fn [ls w]
+                                         (if (<= (+ (count (peek ls)) 1 (count w)) 100)
+                                           (conj (pop ls) (str (peek ls) " " w))
+                                           (conj ls (str (apply str (repeat 14 " ")) w))))
+                                       [(first words)] (rest words)))))
+                         body)
         width    (apply max 60 (map count body))
         rule     (apply str (repeat (+ 2 width) "="))]
     {:exit  (:exit j)

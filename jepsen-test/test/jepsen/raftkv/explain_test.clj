@@ -88,3 +88,16 @@
         ps (e/pairs (e/key-ops h 0))]
     (is (= "process 2 read 3 in a request sent at 0.300 s, but no operation had tried to write 3 to this key by then"
            (e/why-impossible ps (last ps) :absent nil)))))
+
+(deftest a-cas-undoes-the-only-write
+  (let [h  [(op 0 6018 :invoke 3 :write [2 4])
+            (op 1 6122 :invoke 4 :cas [2 [4 2]])
+            (op 2 6297 :ok 3 :write [2 4])
+            (op 3 6297 :ok 4 :cas [2 [4 2]])
+            (op 4 6323 :invoke 1 :read [2 nil])
+            (op 5 6346 :ok 1 :read [2 4])]
+        ps (e/pairs (e/key-ops h 2))]
+    (is (= (str "process 1 read 4 in a request sent at 6.323 s, but the only write of 4 (process 3's write"
+                " of 4, completed at 6.297 s) was undone by process 4's cas 4->2, completed at 6.297 s,"
+                " and none was in flight")
+           (e/why-impossible ps (last ps) :absent nil)))))

@@ -48,9 +48,10 @@
                                      :store "jepsen-test/store/raftkv-x/1", :report-url "http://127.0.0.1:8088/files/raftkv-x/1/"})
         text (str/join "\n" lines)]
     (is (= 0 exit))
+    (is (every? #(<= (count %) 102) lines) "long rows wrap")
     (are [s] (str/includes? text s)
       "workload    register" "nemesis     partition" "bug switch  stale-read"
-      "2317 completed: 1411 ok, 900 fail, 6 info" "verdict     INVALID" "expected    invalid (the register workload catches stale-read"
+      "2317 completed: 1411 ok, 900 fail, 6 info" "verdict     INVALID" "expected    invalid (the register workload catches stale-read:"
       "PASS: the checker caught the bug" "failing     Knossos: no linearizable order for keys 0, 4, 6"
       "store       jepsen-test/store/raftkv-x/1" "report      http://127.0.0.1:8088/files/raftkv-x/1/" "make explain"))
   (let [{:keys [lines exit]} (v/box {:workload :register, :nemesis #{}, :nemesis-name "none", :bug nil
