@@ -157,6 +157,30 @@
       (str did ", but every write of " (pr-str v) " had been overwritten by " (wrote over)
            ", completed at " (fmt-s (:end over)) ", and none was in flight"))))
 
+(defn cut-off?
+  "Was node on the minority side of the partition that the nemesis op nem put in force?"
+  [nem node]
+  (let [[tag grudge] (when (= :start-partition (:f nem)) (:value nem))]
+    (boolean (and (= :isolated tag) (map? grudge) (contains? grudge node)
+                  (<= (* 2 (- (count grudge) (count (get grudge node)))) (count grudge))))))
+
+(defn minority-hints
+  "For ok ops (at most 3) that were sent while their node was cut off from the majority: a
+  sentence each. Such a node can neither commit a write nor confirm a read (§5.3, §6.4)."
+  [ops nemesis-ops node-of]
+  (->> ops
+       (filter #(= :ok (:type %)))
+       (keep (fn [p]
+               (let [nem  (last (filter #(<= (secs (:time %)) (:start p)) nemesis-ops))
+                     node (node-of (:process p))]
+                 (when (cut-off? nem node)
+                   (str "process " (:process p) "'s " (describe p) " (ok at " (fmt-s (:end p)) ") was sent while "
+                        node " was cut off from the majority (" (progress/nemesis-state nem)
+                        "): a node without a majority can neither commit a write nor confirm a read, so that"
+                        " ok should not have been given")))))
+       distinct
+       (take 3)))
+
 (defn analyse-key
   "What explain says about key k: ps (pairs), the knossos result r ({:op .., :previous-ok ..} with
   history indices), the nemesis' completed ops (with :time), the node each process used."
@@ -186,6 +210,8 @@
                                   (fmt-s (secs (:time next-nem))))
                     :else    "no fault at all in this run")
      :node        (node-of (:process failing))
+     :hints       (when failing (minority-hints (cons failing (concat (take-last 6 before) during))
+                                                nemesis-ops node-of))
      :sentence    (if failing
                     (why-impossible ps failing :absent (by-index (:previous-ok r)))
                     "Knossos named an operation that is not in this key's history")}))
@@ -200,12 +226,13 @@
 
 (defn narrative
   "The narrative of an analysis as lines."
-  [{:keys [key failing previous-ok before concurrent nemesis node sentence]} node-of log-lines svg-name]
+  [{:keys [key failing previous-ok before concurrent nemesis node sentence hints]} node-of log-lines svg-name]
   (let [shown (take-last 6 before)]
     (concat
       [(str "Key " key ": not linearizable") ""
-       (str "  " sentence ".") ""
-       "The operation that cannot be linearized"
+       (str "  " sentence ".") ""]
+      (mapcat (fn [h] [(str "  Note: " h ".") ""]) hints)
+      ["The operation that cannot be linearized"
        (if failing (op-row node-of failing) "  (not found in the history)")
        ""
        "Last consistent point (the last operation Knossos could still place before it)"

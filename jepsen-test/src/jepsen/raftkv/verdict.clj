@@ -149,7 +149,7 @@
                      [(row "next" "make explain   (lein run explain -t -1: what went wrong, per key, in words)")]))
         ; long rows wrap under their value, so that the box stays about 100 columns wide
         body     (mapcat (fn [l]
-                           (if (<= (count l) 100)
+                           (if (or (<= (count l) 100) (not (str/includes? (str/trim (subs l 14)) " ")))
                              [l]
                              (let [words (str/split l #" ")]
                                (reduce (fn [ls w]

@@ -48,6 +48,11 @@
     (is (empty? (:concurrent a)))
     (is (= "n1" (:node a)))
     (is (= "partition {n1} | {n2 n3} (since 1.500 s)" (:nemesis a)))
+    (is (= [(str "process 3's read 1 (ok at 2.180 s) was sent while n1 was cut off from the majority"
+                 " (partition {n1} | {n2 n3}): a node without a majority can neither commit a write nor"
+                 " confirm a read, so that ok should not have been given")]
+           (:hints a))
+        "process 3 talks to n1, alone on its side")
     (testing "the narrative and the picture carry the sentence"
       (let [text (str/join "\n" (e/narrative a node-of ["12:00:01.000 INFO EventLoop - term 2: follower"] "k0.svg"))
             pic  (svg/render a ps (nemesis-ops stale-read-history) node-of)]

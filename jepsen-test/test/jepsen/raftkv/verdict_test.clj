@@ -49,6 +49,11 @@
         text (str/join "\n" lines)]
     (is (= 0 exit))
     (is (every? #(<= (count %) 102) lines) "long rows wrap")
+    (let [{:keys [lines]} (v/box {:workload :register, :nemesis #{}, :nemesis-name "none", :bug nil
+                                  :results {:valid? true}
+                                  :report-url (str "http://127.0.0.1:8088/files/" (apply str (repeat 100 "x")) "/")})]
+      (is (some #(str/starts-with? % "  report      http://127.0.0.1:8088/files/xxx") lines)
+          "a long URL stays on its row, unbroken"))
     (are [s] (str/includes? text s)
       "workload    register" "nemesis     partition" "bug switch  stale-read"
       "2317 completed: 1411 ok, 900 fail, 6 info" "verdict     INVALID" "expected    invalid (the register workload catches stale-read:"
