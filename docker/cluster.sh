@@ -214,16 +214,33 @@ cluster_token() {
   cat "$file"
 }
 
+# Runs a command in the background and, while it runs, says every 5 s that it still does.
+# Returns the command's exit status.
+with_heartbeat() {
+  local what=$1 t0=$SECONDS t_print=$SECONDS pid rc=0; shift
+  "$@" & pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - t_print)) -ge 5 ] && kill -0 "$pid" 2>/dev/null; then
+      log "  $((SECONDS - t0))s: $what"; t_print=$SECONDS
+    fi
+  done
+  wait "$pid" || rc=$?
+  return $rc
+}
+
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 all_running() { local n; running "$CONTROL" || return 1; for n in "${NODES[@]}"; do running "$(container "$n")" || return 1; done; }
 
 wait_ssh() {
-  local n deadline=$((SECONDS + 90))
+  local n deadline=$((SECONDS + 90)) t0=$SECONDS t_print=$SECONDS
+  log "checking that control can SSH to root@n1..n5 (Jepsen needs it)"
   for n in "${NODES[@]}"; do
     until docker exec "$CONTROL" ssh -o BatchMode=yes "root@$n" true 2>/dev/null; do
       [ $SECONDS -lt $deadline ] || die "control cannot SSH to root@$n (docker logs $(container "$n"))"
       sleep 1
     done
+    if [ $((SECONDS - t_print)) -ge 5 ]; then log "  $((SECONDS - t0))s: SSH reaches $n"; t_print=$SECONDS; fi
   done
   log "control reaches root@n1..n5 over SSH"
 }
@@ -253,7 +270,8 @@ containers_start() {
   T_COMPOSE_UP=$SECONDS
   log "starting containers (${COMPOSE[*]})"
   local errs; errs=$(mktemp)
-  compose up -d --no-build --remove-orphans >/dev/null 2>"$errs" \
+  compose_up() { compose up -d --no-build --remove-orphans >/dev/null 2>"$1"; }
+  with_heartbeat "starting containers" compose_up "$errs" \
     || { cat "$errs" >&2; rm -f "$errs"; die "compose up failed"; }
   rm -f "$errs"
 }
@@ -297,7 +315,11 @@ wait_http() {
   while [ ${#ready[@]} -lt ${#NODES[@]} ]; do
     for n in "${NODES[@]}"; do
       [[ " ${ready[*]} " == *" $n "* ]] && continue
-      if docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 "http://$n:8080/status"; then
+      if [ $((SECONDS - t_print)) -ge 5 ]; then
+        log "  $((SECONDS - t0))s: raftkv answers GET /status on ${#ready[@]} of ${#NODES[@]} nodes (the JVMs are starting)"
+        t_print=$SECONDS
+      fi
+      if docker exec "$CONTROL" curl -sf -o /dev/null --max-time 1 "http://$n:8080/status"; then
         ready+=("$n"); continue
       fi
       if [ $SECONDS -ge $deadline ] || ! docker exec "$(container "$n")" sh -c "kill -0 \$(cat $PIDFILE)" 2>/dev/null; then
@@ -307,18 +329,17 @@ wait_http() {
       fi
     done
     [ ${#ready[@]} -lt ${#NODES[@]} ] || break
-    if [ $((SECONDS - t_print)) -ge 5 ]; then
-      log "  $((SECONDS - t0))s: raftkv answers GET /status on ${#ready[@]} of ${#NODES[@]} nodes (the JVMs are starting)"
-      t_print=$SECONDS
-    fi
     sleep 1
   done
 }
 
 # Waits (up to 30 s, not fatal) until all five nodes name the same leader.
 wait_leader() {
-  local deadline=$((SECONDS + 30)) n leaders
+  local deadline=$((SECONDS + 30)) n leaders="" t0=$SECONDS t_print=$SECONDS
   while :; do
+    if [ $((SECONDS - t_print)) -ge 5 ]; then
+      log "  $((SECONDS - t0))s: waiting for the nodes to agree on a leader (they name: $(echo $leaders))"; t_print=$SECONDS
+    fi
     leaders=$(for n in "${NODES[@]}"; do
       docker exec "$CONTROL" curl -s --max-time 2 "http://$n:8080/status" | grep -o '"leader":"[^"]*"' || echo none
     done | sort -u)
@@ -336,8 +357,8 @@ up() {
   # can SSH to every node, which only Jepsen needs, comes last.
   containers_start
   log "installing $(basename "$JAR") and starting raftkv on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
-  for n in "${NODES[@]}"; do install_node "$n" & done
-  wait
+  install_all() { local n; for n in "${NODES[@]}"; do install_node "$n" & done; wait; }
+  with_heartbeat "copying the jar to the nodes and starting raftkv" install_all
   wait_http
   wait_leader
   wait_ssh
@@ -383,11 +404,15 @@ heartbeat() {
 restart_after_jepsen() {
   local n t0=$SECONDS
   log "Jepsen's teardown stopped raftkv and wiped its data on every node: restarting it fresh on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
-  for n in "${NODES[@]}"; do
-    docker exec "$(container "$n")" sh -c "[ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5; rm -rf $DATA; mkdir -p $DATA" >/dev/null 2>&1 || true
-  done
-  for n in "${NODES[@]}"; do start_node "$n" & done
-  wait
+  fresh_start() {
+    local n
+    for n in "${NODES[@]}"; do
+      docker exec "$(container "$n")" sh -c "[ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5; rm -rf $DATA; mkdir -p $DATA" >/dev/null 2>&1 || true
+    done
+    for n in "${NODES[@]}"; do start_node "$n" & done
+    wait
+  }
+  with_heartbeat "starting raftkv on the nodes" fresh_start
   if (wait_http) 2>/dev/null; then
     T_COMPOSE_UP=$t0 T_LABEL="the restart" wait_leader
     log "cluster: raftkv runs again on n1..n5, empty, restarted in $((SECONDS - t0))s; dashboard http://127.0.0.1:8001/"

@@ -140,7 +140,7 @@
                             (str "the only write of " (pr-str v) " (" (wrote (first cands)) ", completed at "
                                  (fmt-s (:end (first cands))) ") was undone by "))
              (wrote c) ", completed at " (fmt-s (:end c)) (when (next cands) ")")
-             ", and none was in flight"))
+             ", and no write of " (pr-str v) " was in flight"))
 
       (nil? over)
       (str did "; on its own that could fit, but not together with what the operations around it saw"
@@ -155,7 +155,7 @@
 
       :else
       (str did ", but every write of " (pr-str v) " had been overwritten by " (wrote over)
-           ", completed at " (fmt-s (:end over)) ", and none was in flight"))))
+           ", completed at " (fmt-s (:end over)) ", and no write of " (pr-str v) " was in flight"))))
 
 (defn cut-off?
   "Was node on the minority side of the partition that the nemesis op nem put in force?"
@@ -224,6 +224,18 @@
           (if (#{:ok :fail} (:type p)) (fmt-s (:end p)) "(may take effect at any later time)")
           (node-of (:process p))))
 
+(defn role-note
+  "If the impossible op is a read and the serving node's log says it was a follower then: a note on
+  what a follower must do before it answers a read. log-lines as from node-log-lines."
+  [failing node log-lines]
+  (when (= :read (:f failing))
+    (when-let [[_ term leader] (some->> log-lines (filter #(str/includes? % "EventLoop - term")) last
+                                        (re-find #"term (\d+): follower \(leader (\w+)"))]
+      (str node " was a follower in term " term " (leader " leader ") when it answered: a linearizable read"
+           " through a follower must first learn the leader's commit index (ReadIndex, §6.4) and apply up"
+           " to it; a read answered from the follower's own state can miss writes the leader has already"
+           " acknowledged"))))
+
 (defn narrative
   "The narrative of an analysis as lines."
   [{:keys [key failing previous-ok before concurrent nemesis node sentence hints]} node-of log-lines svg-name]
@@ -267,15 +279,21 @@
       ["Convergence: after healing, the nodes' own state machines differ. Every node applies the same"
        "committed entries in the same order (State Machine Safety, §5.4.3), so a node that holds another"
        "value applied an entry the cluster never committed." ""]
-      (for [[node diffs] (:divergent conv), [k [ref-v v]] (take 5 diffs)
+      (for [[node k ref-v v] (take 8 (for [[node diffs] (:divergent conv), [k [ref-v v]] diffs] [node k ref-v v]))
             :let [ps   (pairs (key-ops history k))
+                  val  (fn [x] (if (and (keyword? x) (= "absent" (name x))) "no value (the key is missing)" (pr-str x)))
                   acks (fn [x] (filter #(and (= :ok (:type %)) (= x (written %))) ps))
-                  desc (fn [x] (if-let [w (last (acks x))]
-                                 (str (wrote w) " via " (node-of (:process w)) ", ok at " (fmt-s (:end w))
-                                      " (faults then: " (nemesis-at nemesis-ops (:end w)) ")")
-                                 "no acknowledged write"))]]
-        (str "  key " k ": " (:reference-node conv) " holds " (pr-str ref-v) " [" (desc ref-v) "]; "
-             node " holds " (pr-str v) " [" (desc v) "]"))
+                  desc (fn [x] (cond
+                                 (and (keyword? x) (= "absent" (name x))) ""
+                                 (seq (acks x)) (let [w (last (acks x))]
+                                                  (str " [last acknowledged: " (wrote w) " via " (node-of (:process w))
+                                                       ", ok at " (fmt-s (:end w)) "; faults then: "
+                                                       (nemesis-at nemesis-ops (:end w)) "]"))
+                                 :else " [no acknowledged write of it]"))]]
+        (str "  key " k ": " (:reference-node conv) " holds " (val ref-v) (desc ref-v) "; "
+             node " holds " (val v) (desc v)))
+      (let [n (reduce + (map count (vals (:divergent conv))))]
+        (when (< 8 n) [(str "  ... " (- n 8) " more (results.edn, :convergence :divergent)")]))
       [""])))
 
 (defn set-lines
@@ -359,8 +377,10 @@
                                 (.plusNanos ^LocalDateTime origin (long (* 1e9 (:start (:failing a))))))
                          name (str "explain-key-" k ".svg")]
                      (spit (io/file dir name) (svg/render a ps nem-ops node-of))
-                     {:key k, :svg name
-                      :lines (narrative a node-of (node-log-lines dir (:node a) at) name)}))
+                     (let [logs (node-log-lines dir (:node a) at)
+                           a    (update a :hints concat (keep identity [(role-note (:failing a) (:node a) logs)]))]
+                       {:key k, :svg name
+                        :lines (narrative a node-of logs name)})))
         others   (concat (convergence-lines (get-in results [:workload :convergence]) history nem-ops node-of)
                          (set-lines (get-in results [:workload :set]) history nem-ops node-of))
         text     (str/join "\n" (concat header

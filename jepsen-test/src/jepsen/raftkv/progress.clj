@@ -29,8 +29,8 @@
   (/ (- (System/nanoTime) t0-nanos) 1e9))
 
 (defn reset-state!
-  [nodes time-limit]
-  (reset! state (assoc initial :t0 (System/nanoTime), :nodes nodes, :time-limit time-limit)))
+  [nodes time-limit faults]
+  (reset! state (assoc initial :t0 (System/nanoTime), :nodes nodes, :time-limit time-limit, :faults faults)))
 
 (defn note!
   "Records a phase event: [:node-up node], [:teardown node], [:analysis], [:saving]."
@@ -134,7 +134,7 @@
         counts (format "%d ops (ok %d, fail %d, info %d)" (:invoked s) (:ok s 0) (:fail s 0) (:info s 0))
         nem    (if-let [n (:nemesis s)]
                  (str (nemesis-state n) " for " (secs (:at n)) " s")
-                 "no fault yet")
+                 (if (and (contains? s :faults) (empty? (:faults s))) "none in this run" "no fault yet"))
         wl-el  (when (:workload-t0 s) (secs (:workload-t0 s)))
         phase  (case (:phase s)
                  :starting    "starting: SSH to the nodes, stopping any raftkv left running"

@@ -38,7 +38,7 @@
 (defn run-one!
   "Runs one test built by (test-fn options) and prints its verdict box. Returns the exit status."
   [test-fn options]
-  (progress/reset-state! (:nodes options) (:time-limit options))
+  (progress/reset-state! (:nodes options) (:time-limit options) (:nemesis options))
   (progress/start-reporter! 5000)
   (let [t0           (System/nanoTime)
         [test error] (try

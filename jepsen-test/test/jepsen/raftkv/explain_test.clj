@@ -40,7 +40,7 @@
   (let [ps (e/pairs (e/key-ops stale-read-history 0))
         a  (e/analyse-key 0 ps knossos-result (nemesis-ops stale-read-history) node-of)]
     (is (= (str "process 3 read 1 in a request sent at 2.160 s, but every write of 1 had been overwritten"
-                " by process 5's write of 4, completed at 2.010 s, and none was in flight")
+                " by process 5's write of 4, completed at 2.010 s, and no write of 1 was in flight")
            (:sentence a)))
     (is (= 3 (:process (:failing a))))
     (is (= 5 (:process (:previous-ok a))) "the last consistent point")
@@ -104,5 +104,26 @@
         ps (e/pairs (e/key-ops h 2))]
     (is (= (str "process 1 read 4 in a request sent at 6.323 s, but the only write of 4 (process 3's write"
                 " of 4, completed at 6.297 s) was undone by process 4's cas 4->2, completed at 6.297 s,"
-                " and none was in flight")
+                " and no write of 4 was in flight")
            (e/why-impossible ps (last ps) :absent nil)))))
+
+(deftest diverged-nodes-in-words
+  (let [h     [(op 0 100 :invoke 2 :write [7 1])
+               (op 1 200 :ok 2 :write [7 1])
+               (op 2 300 :invoke 4 :write [7 2])
+               (op 3 400 :ok 4 :write [7 2])]
+        conv  {:valid? false, :reference-node "n1"
+               :divergent {"n3" {7 [1 2], 8 [3 :jepsen.raftkv.register/absent]}}}
+        lines (e/convergence-lines conv h [] node-of)]
+    (is (some #{(str "  key 7: n1 holds 1 [last acknowledged: process 2's write of 1 via n3, ok at 0.200 s;"
+                     " faults then: no fault yet]; n3 holds 2 [last acknowledged: process 4's write of 2 via"
+                     " n2, ok at 0.400 s; faults then: no fault yet]")}
+              lines))
+    (is (some #{"  key 8: n1 holds 3 [no acknowledged write of it]; n3 holds no value (the key is missing)"} lines))))
+
+(deftest a-follower-that-answered-a-read
+  (is (str/starts-with?
+        (e/role-note {:f :read} "n1" ["12:00:01.000 INFO  [raft-loop-n1] EventLoop - term 2: follower (leader n2, commit 1, log 1)"])
+        "n1 was a follower in term 2 (leader n2) when it answered: a linearizable read through a follower must first learn"))
+  (is (nil? (e/role-note {:f :write} "n1" ["12:00:01.000 INFO  [raft-loop-n1] EventLoop - term 2: follower (leader n2, commit 1, log 1)"])))
+  (is (nil? (e/role-note {:f :read} "n1" ["12:00:01.000 INFO  [raft-loop-n1] EventLoop - term 2: leader (leader n1, commit 1, log 1)"]))))

@@ -26,3 +26,8 @@
   (is (= "n1 cut from n2; n2 cut from n1"
          (p/partition-text {"n1" #{"n2"}, "n2" #{"n1"}, "n3" #{}})))
   (is (= "{n2} | {n1 n3}" (p/partition-text {"n1" #{"n2"}, "n2" #{"n1" "n3"}, "n3" #{"n2"}}))))
+
+(deftest no-faults-at-all
+  (is (= "[jepsen   30 s] workload 5/30 s: 0 ops (ok 0, fail 0, info 0) | nemesis: none in this run"
+         (p/line (assoc p/initial :t0 s0, :phase :workload, :workload-t0 (at 25), :time-limit 30, :faults #{})
+                 (at 30)))))
