@@ -440,10 +440,11 @@ jepsen() {
   local cmd=${JEPSEN_CMD:-test}     # test-all: the matrix with its summary table (make jepsen-all, make soak)
   log "lein ${offline[*]} run $cmd --nodes n1,n2,n3,n4,n5 --username root --ssh-private-key /root/.ssh/id_rsa --cluster-token (docker/.ssh/cluster-token) $*"
   log "the full Jepsen log goes to the run's jepsen.log in jepsen-test/store/; here: progress every 5 s, then the verdict"
-  # No terminal for docker exec (the output goes through heartbeat), so Ctrl-C is passed on by hand.
-  trap 'docker exec "$CONTROL" sh -c "kill -INT \$(cat /tmp/jepsen.pid) 2>/dev/null" || true' INT
+  # No terminal for docker exec (the output goes through heartbeat), so Ctrl-C is passed on by hand,
+  # to the whole process group (setsid): lein and the JVM it starts.
+  trap 'docker exec "$CONTROL" sh -c "kill -INT -- -\$(cat /tmp/jepsen.pid) 2>/dev/null" || true' INT
   docker exec "${env[@]}" -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true "$CONTROL" \
-    sh -c 'echo $$ > /tmp/jepsen.pid; exec "$@"' sh \
+    setsid -w sh -c 'echo $$ > /tmp/jepsen.pid; exec "$@"' sh \
     lein "${offline[@]}" run "$cmd" --nodes n1,n2,n3,n4,n5 --username root \
       --ssh-private-key /root/.ssh/id_rsa --cluster-token "$(cluster_token)" "$@" 2>&1 \
     | grep --line-buffered -v -e '^WARNING: .*sun\.misc\.Unsafe' -e '^WARNING: Please consider reporting' \
@@ -465,7 +466,8 @@ report() {
   fi
   local t0=$SECONDS t_print=$SECONDS pid
   log "starting 'lein run serve' for jepsen-test/store in $CONTROL (lein loads Jepsen first: tens of seconds)"
-  docker exec -d -w /raftkv/jepsen-test "$CONTROL" sh -c 'echo $$ > /tmp/report.pid; exec lein -o run serve --host 0.0.0.0 --port 8080 > /tmp/report.log 2>&1'
+  # Its own process group (setsid): lein starts a second JVM, and report-stop ends the whole group.
+  docker exec -d -w /raftkv/jepsen-test "$CONTROL" setsid sh -c 'echo $$ > /tmp/report.pid; exec lein -o run serve --host 0.0.0.0 --port 8080 > /tmp/report.log 2>&1'
   until docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 http://127.0.0.1:8080/; do
     pid=$(docker exec "$CONTROL" cat /tmp/report.pid 2>/dev/null || true)
     if [ -z "$pid" ] || ! docker exec "$CONTROL" kill -0 "$pid" 2>/dev/null; then
@@ -486,9 +488,9 @@ report_stop() {
   local pid
   pid=$(docker exec "$CONTROL" cat /tmp/report.pid 2>/dev/null || true)
   if [ -n "$pid" ] && docker exec "$CONTROL" kill -0 "$pid" 2>/dev/null; then
-    docker exec "$CONTROL" kill "$pid"
+    docker exec "$CONTROL" kill -- "-$pid"      # the process group: lein and the JVM it started
     docker exec "$CONTROL" rm -f /tmp/report.pid
-    log "stopped the report server (pid $pid in $CONTROL)"
+    log "stopped the report server (process group $pid in $CONTROL: lein and its JVM)"
   else
     log "no report server runs: nothing stopped"
   fi
