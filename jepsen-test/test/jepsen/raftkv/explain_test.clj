@@ -4,7 +4,8 @@
   (:require [clojure.string :as str]
             [clojure.test :refer [deftest is testing]]
             [jepsen.raftkv [explain :as e]
-                           [svg :as svg]]))
+                           [svg :as svg]
+                           [why :as w]]))
 
 (defn op [index t-ms type process f value]
   {:index index, :time (* 1000000 t-ms), :type type, :process process, :f f, :value value})
@@ -37,7 +38,7 @@
   (->> history (filter #(= :nemesis (:process %))) (partition 2) (map second)))
 
 (deftest a-stale-read-in-words
-  (let [ps (e/pairs (e/key-ops stale-read-history 0))
+  (let [ps (w/pairs (w/key-ops stale-read-history 0))
         a  (e/analyse-key 0 ps knossos-result (nemesis-ops stale-read-history) node-of)]
     (is (= (str "process 3 read 1 in a request sent at 2.160 s, but every write of 1 had been overwritten"
                 " by process 5's write of 4, completed at 2.010 s, and no write of 1 was in flight")
@@ -70,8 +71,8 @@
             (op 3 300 :ok 5 :write [0 4])
             (op 4 400 :invoke 3 :read [0 nil])
             (op 5 450 :ok 3 :read [0 1])]
-        ps (e/pairs (e/key-ops h 0))
-        s  (e/why-impossible ps (last ps) :absent nil)]
+        ps (w/pairs (w/key-ops h 0))
+        s  (w/why-impossible ps (last ps) :absent nil)]
     (is (str/includes? s "a write of 1 was in flight then (process 7"))
     (is (not (str/includes? s "overwritten")))))
 
@@ -80,19 +81,19 @@
             (op 1 200 :ok 1 :write [0 2])
             (op 2 300 :invoke 2 :read [0 nil])
             (op 3 350 :ok 2 :read [0 :absent])]
-        ps (e/pairs (e/key-ops h 0))]
+        ps (w/pairs (w/key-ops h 0))]
     (is (= (str "process 2 read nothing (the key absent) in a request sent at 0.300 s, but process 1's"
                 " write of 2 had completed at 0.200 s, and nothing deletes a key")
-           (e/why-impossible ps (last ps) :absent nil)))))
+           (w/why-impossible ps (last ps) :absent nil)))))
 
 (deftest never-written
   (let [h  [(op 0 100 :invoke 1 :write [0 2])
             (op 1 200 :ok 1 :write [0 2])
             (op 2 300 :invoke 2 :read [0 nil])
             (op 3 350 :ok 2 :read [0 3])]
-        ps (e/pairs (e/key-ops h 0))]
+        ps (w/pairs (w/key-ops h 0))]
     (is (= "process 2 read 3 in a request sent at 0.300 s, but no operation had tried to write 3 to this key by then"
-           (e/why-impossible ps (last ps) :absent nil)))))
+           (w/why-impossible ps (last ps) :absent nil)))))
 
 (deftest a-cas-undoes-the-only-write
   (let [h  [(op 0 6018 :invoke 3 :write [2 4])
@@ -101,11 +102,11 @@
             (op 3 6297 :ok 4 :cas [2 [4 2]])
             (op 4 6323 :invoke 1 :read [2 nil])
             (op 5 6346 :ok 1 :read [2 4])]
-        ps (e/pairs (e/key-ops h 2))]
+        ps (w/pairs (w/key-ops h 2))]
     (is (= (str "process 1 read 4 in a request sent at 6.323 s, but the only write of 4 (process 3's write"
                 " of 4, completed at 6.297 s) was undone by process 4's cas 4->2, completed at 6.297 s,"
                 " and no write of 4 was in flight")
-           (e/why-impossible ps (last ps) :absent nil)))))
+           (w/why-impossible ps (last ps) :absent nil)))))
 
 (deftest diverged-nodes-in-words
   (let [h     [(op 0 100 :invoke 2 :write [7 1])
