@@ -87,15 +87,15 @@
 
 (defn role-note
   "If the impossible op is a read and the serving node's log says it was a follower then: a note on
-  what a follower must do before it answers a read. log-lines as from node-log-lines."
+  the two ways such a read can come out stale. log-lines as from node-log-lines."
   [failing node log-lines]
   (when (= :read (:f failing))
     (when-let [[_ term leader] (some->> log-lines (filter #(str/includes? % "EventLoop - term")) last
                                         (re-find #"term (\d+): follower \(leader (\w+)"))]
-      (str node " was a follower in term " term " (leader " leader ") when it answered: a linearizable read"
-           " through a follower must first learn the leader's commit index (ReadIndex, §6.4) and apply up"
-           " to it; a read answered from the follower's own state can miss writes the leader has already"
-           " acknowledged"))))
+      (str node " was a follower in term " term " (leader " leader ") when it answered. Either it answered"
+           " from its own state without first learning the leader's commit index (ReadIndex, §6.4), and so"
+           " missed acknowledged writes, or a write it missed was acknowledged without being committed"
+           " (§5.3): the nodes and faults of the writes above tell which"))))
 
 (defn narrative
   "The narrative of an analysis as lines."
