@@ -15,7 +15,7 @@ NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
 .PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare bench-memory bench-bigstate overload startup-probe paper paper-bench gc-pauses talk \
-        base-image cluster jepsen jepsen-all soak docker-smoke down report clean partition heal kill start
+        base-image cluster jepsen jepsen-all soak docker-smoke down report report-stop explain clean partition heal kill start
 
 help:
 	@echo "make build           build the node jar ($(NODE_JAR)) and the simulator"
@@ -37,14 +37,15 @@ help:
 	@echo "make talk            the slides, docs/talk/build/raftkv-talk.pdf"
 	@echo "make base-image      build the Debian base image locally (no Docker Hub needed)"
 	@echo "make cluster         Docker: control + n1..n5, raftkv running on all five"
-	@echo "make jepsen ARGS=..  run the Jepsen test in the Docker control node"
+	@echo "make jepsen ARGS=..  run the Jepsen test in the Docker control node; ends with a verdict box, exit 0 when the verdict is the expected one"
 	@echo "make jepsen-all [ARGS=..]   lein run test-all: workloads x faults, a summary table, exit 1 on a wrong verdict"
 	@echo "make soak [TIME=600]  both workloads under the mixed nemesis for TIME seconds each (not in make test)"
-	@echo "make report          serve the Jepsen store (lein run serve)"
+	@echo "make report          serve the Jepsen store (lein run serve) on http://127.0.0.1:8088, in the background; make report-stop ends it"
+	@echo "make explain [ARGS=\"-t -2\"]   the latest (or another) run's failing keys in words and pictures (explain.txt, explain-key-K.svg)"
 	@echo "make docker-smoke    build, start, write/read, partition and heal the Docker cluster, then remove it"
 	@echo "make down            remove every container, network and volume 'make cluster' created"
 	@echo "make partition NODES=n1,n2|leader   cut those nodes off from the rest (make heal undoes it)"
-	@echo "make kill NODE=n3 / make start NODE=n3   kill -9 raftkv on a node / start it again from its data"
+	@echo "make kill NODE=n3 / make start NODE=n3   kill -9 raftkv on a node / start it again from its data (FORCE=1: even with no other node running)"
 
 java:
 	@test -n "$(JAVA_HOME)" || { echo "no JDK >= 21 found: install one (e.g. apt-get install openjdk-21-jdk-headless) or set JAVA_HOME" >&2; exit 1; }
@@ -141,6 +142,12 @@ docker-smoke:
 
 report:
 	docker/cluster.sh report
+
+report-stop:
+	docker/cluster.sh report-stop
+
+explain:
+	docker/cluster.sh explain $(ARGS)
 
 partition:
 	docker/cluster.sh partition $(or $(NODES),$(error NODES=n1,n2 or NODES=leader))

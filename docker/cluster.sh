@@ -5,15 +5,20 @@
 #                                   on n1..n5 (reinstalls the jar and restarts raftkv if up already)
 #   docker/cluster.sh jepsen ARGS   bring the containers up if needed, then in control:
 #                                   lein run test --nodes n1,...,n5 --username root ... ARGS
-#                                   (JEPSEN_CMD=test-all: lein run test-all ..., the matrix)
-#   docker/cluster.sh report        serve the Jepsen store (lein run serve) on http://127.0.0.1:8088
+#                                   (JEPSEN_CMD=test-all: lein run test-all ..., the matrix);
+#                                   afterwards raftkv is restarted fresh on every node
+#   docker/cluster.sh report        serve the Jepsen store (lein run serve) on http://127.0.0.1:8088 in
+#                                   the background; waits until it answers; report-stop ends it
+#   docker/cluster.sh explain [-t N]   lein run explain in control: the latest run's failing keys
+#                                   in words (explain.txt) and pictures (explain-key-K.svg)
 #   docker/cluster.sh status        containers, and each node's GET /status
 #   docker/cluster.sh logs NODE     the raftkv log of one node (n1..n5)
 #   docker/cluster.sh partition NODES   cut the nodes NODES (e.g. n1,n2, or "leader") off from the
 #                                   others, both directions (iptables DROP on each side)
 #   docker/cluster.sh heal          remove every partition (flush the nodes' iptables INPUT rules)
 #   docker/cluster.sh kill NODE     kill -9 raftkv on NODE (its data directory stays)
-#   docker/cluster.sh start NODE    start raftkv on NODE again, from its data directory
+#   docker/cluster.sh start NODE    start raftkv on NODE again, from its data directory (refused
+#                                   when no other node runs raftkv, unless FORCE=1)
 #   docker/cluster.sh down          remove every container, the network and the volumes `up` made
 #                                   (images are kept as a build cache; `down --images` removes them)
 #
@@ -102,17 +107,59 @@ need_base() {
 # $RAFTKV_M2 by the host's lein) was compiled for a newer release, as jars built from source with a
 # newer javac are. Then that release is installed beside 21 and lein runs on it. Without lein or a
 # JDK on the host nothing is checked and 21 is used. CONTROL_JDKS / RAFTKV_CONTROL_JDK override.
+# The answer is cached in jepsen-test/target/control-jdk, keyed by project.clj and the Maven
+# repository's Jepsen jar (delete the file to check again).
 pick_control_jdk() {
   [ -z "${CONTROL_JDKS:-}" ] || return 0
-  local java_home cp needed jar
+  local java_home cp needed jar key cache="$ROOT/jepsen-test/target/control-jdk" t0=$SECONDS
   command -v lein >/dev/null && java_home=$("$ROOT/scripts/find-jdk.sh") || return 0
-  cp=$(cd "$ROOT/jepsen-test" && JAVA_CMD="$java_home/bin/java" lein -o classpath 2>/dev/null) || return 0
-  read -r needed jar < <("$java_home/bin/java" "$ROOT/scripts/JarBytecode.java" "$cp") || return 0
+  key=$(cat "$ROOT/jepsen-test/project.clj" 2>/dev/null | cksum; ls -l --time-style=+%s "$RAFTKV_M2/repository/jepsen/jepsen/0.3.13/" 2>/dev/null | cksum)
+  key=$(echo "$key" | tr '\n' ' ')
+  if [ -f "$cache" ] && [ "$(head -1 "$cache")" = "$key" ]; then
+    read -r needed jar < <(sed -n 2p "$cache")
+  else
+    log "checking which Java release the Jepsen classpath needs (host-side 'lein -o classpath', a few seconds; cached afterwards)"
+    cp=$(cd "$ROOT/jepsen-test" && JAVA_CMD="$java_home/bin/java" lein -o classpath 2>/dev/null) || return 0
+    read -r needed jar < <("$java_home/bin/java" "$ROOT/scripts/JarBytecode.java" "$cp") || return 0
+    mkdir -p "$(dirname "$cache")" && printf '%s\n%s %s\n' "$key" "${needed:-0}" "${jar:-none}" >"$cache"
+    log "  done in $((SECONDS - t0))s: Java ${needed:-21}"
+  fi
   if [ "${needed:-0}" -gt 21 ]; then
     log "the Jepsen classpath needs Java $needed ($(basename "$jar") was compiled for it): control gets JDK 21 and $needed"
     CONTROL_JDKS="21 $needed"
     RAFTKV_CONTROL_JDK=${RAFTKV_CONTROL_JDK:-$needed}
   fi
+}
+
+# Reads `docker build` output on stdin and shows only what is news: a step that really runs (not
+# one taken from the cache), a heartbeat with the step's latest output line every 10 s while a long
+# step runs, and a one-line summary. All-cached builds print just the summary.
+build_progress() {
+  local img=$1 line step="" shown=1 last="" t_step=$SECONDS t_print=$SECONDS steps=0 ran=0 rc
+  while :; do
+    if IFS= read -r -t 2 line; then
+      line=${line%$'\r'}
+      case "$line" in
+        "Step "*)           step=$line; shown=0; t_step=$SECONDS; steps=$((steps + 1)) ;;
+        " ---> Using cache") shown=1 ;;
+        " ---> Running in "*)
+          ran=$((ran + 1))
+          [ $shown = 1 ] || { log "  raftkv-$img: ${step:0:120}"; shown=1; t_print=$SECONDS; } ;;
+        " ---> "*|"Removing intermediate"*|"Successfully "*|"") ;;
+        *) last=$line ;;
+      esac
+    else
+      rc=$?
+      [ $rc -gt 128 ] || break
+    fi
+    if [ -n "$step" ] && [ $((SECONDS - t_print)) -ge 8 ] && [ $((SECONDS - t_step)) -ge 8 ]; then
+      [ $shown = 1 ] || { log "  raftkv-$img: ${step:0:120}"; shown=1; }
+      log "  raftkv-$img: ${step%% :*} running for $((SECONDS - t_step))s${last:+: ${last:0:100}}"
+      t_print=$SECONDS
+    fi
+  done
+  if [ $ran = 0 ]; then log "  raftkv-$img: up to date ($steps steps, none to run)"
+  else log "  raftkv-$img: $steps steps, $ran run, the others from the cache"; fi
 }
 
 build_images() {
@@ -128,10 +175,10 @@ build_images() {
   for img in node control; do
     dir="$HERE/$img"
     [ "$img" = node ] && dir=$node_ctx
-    # Progress: one line per Dockerfile step ("Step 3/9 : RUN ..."), the rest of the output muted.
+    # Progress: the steps that really run, heartbeats for long ones (build_progress).
+    # (pipefail: the pipeline fails when docker build does.)
     docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" ${CONTROL_JDKS:+--build-arg "CONTROL_JDKS=$CONTROL_JDKS"} \
-      -t "raftkv-$img:latest" "$dir" 2>"$errs" \
-      | { grep --line-buffered '^Step ' || true; } | sed -u -E "s/^(.{0,90}).*/[cluster]   raftkv-$img: \1/" || {
+      -t "raftkv-$img:latest" "$dir" 2>"$errs" | build_progress "$img" || {
       grep -v -e 'legacy builder is deprecated' -e 'BuildKit is currently disabled' -e 'environment-variable\.$' -e '^DEPRECATED' "$errs" >&2 || true
       rm -rf "$errs" "$node_ctx"
       die "building raftkv-$img failed (see it whole: DOCKER_BUILDKIT=0 docker build --build-arg BASE_IMAGE=$BASE_IMAGE -t raftkv-$img docker/$img)"
@@ -167,16 +214,33 @@ cluster_token() {
   cat "$file"
 }
 
+# Runs a command in the background and, while it runs, says every 5 s that it still does.
+# Returns the command's exit status.
+with_heartbeat() {
+  local what=$1 t0=$SECONDS t_print=$SECONDS pid rc=0; shift
+  "$@" & pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - t_print)) -ge 5 ] && kill -0 "$pid" 2>/dev/null; then
+      log "  $((SECONDS - t0))s: $what"; t_print=$SECONDS
+    fi
+  done
+  wait "$pid" || rc=$?
+  return $rc
+}
+
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 all_running() { local n; running "$CONTROL" || return 1; for n in "${NODES[@]}"; do running "$(container "$n")" || return 1; done; }
 
 wait_ssh() {
-  local n deadline=$((SECONDS + 90))
+  local n deadline=$((SECONDS + 90)) t0=$SECONDS t_print=$SECONDS
+  log "checking that control can SSH to root@n1..n5 (Jepsen needs it)"
   for n in "${NODES[@]}"; do
     until docker exec "$CONTROL" ssh -o BatchMode=yes "root@$n" true 2>/dev/null; do
       [ $SECONDS -lt $deadline ] || die "control cannot SSH to root@$n (docker logs $(container "$n"))"
       sleep 1
     done
+    if [ $((SECONDS - t_print)) -ge 5 ]; then log "  $((SECONDS - t0))s: SSH reaches $n"; t_print=$SECONDS; fi
   done
   log "control reaches root@n1..n5 over SSH"
 }
@@ -206,7 +270,8 @@ containers_start() {
   T_COMPOSE_UP=$SECONDS
   log "starting containers (${COMPOSE[*]})"
   local errs; errs=$(mktemp)
-  compose up -d --no-build --remove-orphans >/dev/null 2>"$errs" \
+  compose_up() { compose up -d --no-build --remove-orphans >/dev/null 2>"$1"; }
+  with_heartbeat "starting containers" compose_up "$errs" \
     || { cat "$errs" >&2; rm -f "$errs"; die "compose up failed"; }
   rm -f "$errs"
 }
@@ -244,29 +309,42 @@ start_node() {
       >> $LOGFILE 2>&1"
 }
 
+# Waits until every node answers GET /status, saying every 5 s how many do.
 wait_http() {
-  local n deadline=$((SECONDS + 90))
-  for n in "${NODES[@]}"; do
-    until docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 "http://$n:8080/status"; do
+  local n deadline=$((SECONDS + 90)) t0=$SECONDS t_print=$SECONDS ready=()
+  while [ ${#ready[@]} -lt ${#NODES[@]} ]; do
+    for n in "${NODES[@]}"; do
+      [[ " ${ready[*]} " == *" $n "* ]] && continue
+      if [ $((SECONDS - t_print)) -ge 5 ]; then
+        log "  $((SECONDS - t0))s: raftkv answers GET /status on ${#ready[@]} of ${#NODES[@]} nodes (the JVMs are starting)"
+        t_print=$SECONDS
+      fi
+      if docker exec "$CONTROL" curl -sf -o /dev/null --max-time 1 "http://$n:8080/status"; then
+        ready+=("$n"); continue
+      fi
       if [ $SECONDS -ge $deadline ] || ! docker exec "$(container "$n")" sh -c "kill -0 \$(cat $PIDFILE)" 2>/dev/null; then
         echo "---- last lines of $n:$LOGFILE" >&2
         docker exec "$(container "$n")" tail -30 "$LOGFILE" >&2 || true
         die "raftkv on $n does not answer GET /status"
       fi
-      sleep 1
     done
+    [ ${#ready[@]} -lt ${#NODES[@]} ] || break
+    sleep 1
   done
 }
 
 # Waits (up to 30 s, not fatal) until all five nodes name the same leader.
 wait_leader() {
-  local deadline=$((SECONDS + 30)) n leaders
+  local deadline=$((SECONDS + 30)) n leaders="" t0=$SECONDS t_print=$SECONDS
   while :; do
+    if [ $((SECONDS - t_print)) -ge 5 ]; then
+      log "  $((SECONDS - t0))s: waiting for the nodes to agree on a leader (they name: $(echo $leaders))"; t_print=$SECONDS
+    fi
     leaders=$(for n in "${NODES[@]}"; do
       docker exec "$CONTROL" curl -s --max-time 2 "http://$n:8080/status" | grep -o '"leader":"[^"]*"' || echo none
     done | sort -u)
     if [ "$(echo "$leaders" | wc -l)" = 1 ] && [ "$leaders" != none ]; then
-      log "leader: $(echo "$leaders" | cut -d'"' -f4) ($((SECONDS - ${T_COMPOSE_UP:-0}))s after compose up)"; return 0
+      log "leader: $(echo "$leaders" | cut -d'"' -f4) ($((SECONDS - ${T_COMPOSE_UP:-0}))s after ${T_LABEL:-compose up})"; return 0
     fi
     [ $SECONDS -lt $deadline ] || { log "WARNING: the nodes agree on no leader after 30s: $(echo $leaders)"; return 0; }
     sleep 0.5
@@ -279,8 +357,8 @@ up() {
   # can SSH to every node, which only Jepsen needs, comes last.
   containers_start
   log "installing $(basename "$JAR") and starting raftkv on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
-  for n in "${NODES[@]}"; do install_node "$n" & done
-  wait
+  install_all() { local n; for n in "${NODES[@]}"; do install_node "$n" & done; wait; }
+  with_heartbeat "copying the jar to the nodes and starting raftkv" install_all
   wait_http
   wait_leader
   wait_ssh
@@ -299,11 +377,56 @@ up() {
 EOF
 }
 
+# Passes lines through, and after 8 s without one prints a heartbeat saying what is going on:
+# before the first line, lein starting and loading Jepsen's Clojure code.
+heartbeat() {
+  local line t_line=$SECONDS t0=$SECONDS seen=0 rc
+  while :; do
+    if IFS= read -r -t 2 line; then
+      printf '%s\n' "$line"; t_line=$SECONDS; seen=1
+    else
+      rc=$?; [ $rc -gt 128 ] || break
+    fi
+    if [ $((SECONDS - t_line)) -ge 8 ]; then
+      if [ $seen = 0 ]; then
+        log "$((SECONDS - t0))s: lein is starting the JVM and loading Jepsen's Clojure code (no output until it is done)"
+      else
+        log "$((SECONDS - t0))s: still working (no output for $((SECONDS - t_line))s)"
+      fi
+      t_line=$SECONDS
+    fi
+  done
+}
+
+# After a run, Jepsen's teardown has stopped raftkv on every node and wiped its data: start it
+# again, fresh, so that the dashboard and `make partition`/`kill` work. The last lines say what
+# state the cluster is in, and how to restore it when the restart fails.
+restart_after_jepsen() {
+  local n t0=$SECONDS
+  log "Jepsen's teardown stopped raftkv and wiped its data on every node: restarting it fresh on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
+  fresh_start() {
+    local n
+    for n in "${NODES[@]}"; do
+      docker exec "$(container "$n")" sh -c "[ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5; rm -rf $DATA; mkdir -p $DATA" >/dev/null 2>&1 || true
+    done
+    for n in "${NODES[@]}"; do start_node "$n" & done
+    wait
+  }
+  with_heartbeat "starting raftkv on the nodes" fresh_start
+  if (wait_http) 2>/dev/null; then
+    T_COMPOSE_UP=$t0 T_LABEL="the restart" wait_leader
+    log "cluster: raftkv runs again on n1..n5, empty, restarted in $((SECONDS - t0))s; dashboard http://127.0.0.1:8001/"
+  else
+    status >&2 || true
+    log "cluster: raftkv is NOT running on every node (above: each node's /status). Restore it with: make cluster"
+    return 1
+  fi
+}
+
 jepsen() {
   [ -d "$ROOT/jepsen-test" ] || die "no jepsen-test/ directory in $ROOT"
   containers_up        # idempotent: builds (cached), recreates only what changed, waits for SSH
-  local tty=() offline=() env=() rc=0 t0=$SECONDS jdk
-  [ -t 0 ] && [ -t 1 ] && tty=(-it)
+  local offline=() env=() rc=0 t0=$SECONDS jdk
   local offline_default=0
   [ -f "$RAFTKV_M2/repository/jepsen/jepsen/0.3.13/jepsen-0.3.13.jar" ] && offline_default=1
   [ "${LEIN_OFFLINE:-$offline_default}" = 1 ] && offline=(-o)
@@ -312,34 +435,77 @@ jepsen() {
     [ -n "$jdk" ] || die "no JDK $RAFTKV_CONTROL_JDK in $CONTROL_IMAGE (build arg CONTROL_JDKS)"
     env=(-e "JAVA_CMD=$jdk/bin/java")
   fi
-  local latest="$ROOT/jepsen-test/store/latest" before
-  before=$(readlink "$latest" 2>/dev/null || true)
+  # How the run's verdict box names the store and the report (paths as seen from the repository).
+  env+=(-e RAFTKV_STORE_PREFIX=jepsen-test/ -e "RAFTKV_REPORT_BASE=http://127.0.0.1:$REPORT_PORT")
   local cmd=${JEPSEN_CMD:-test}     # test-all: the matrix with its summary table (make jepsen-all, make soak)
   log "lein ${offline[*]} run $cmd --nodes n1,n2,n3,n4,n5 --username root --ssh-private-key /root/.ssh/id_rsa --cluster-token (docker/.ssh/cluster-token) $*"
-  docker exec "${tty[@]}" "${env[@]}" -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true "$CONTROL" \
+  log "the full Jepsen log goes to the run's jepsen.log in jepsen-test/store/; here: progress every 5 s, then the verdict"
+  # No terminal for docker exec (the output goes through heartbeat), so Ctrl-C is passed on by hand,
+  # to the whole process group (setsid): lein and the JVM it starts.
+  trap 'docker exec "$CONTROL" sh -c "kill -INT -- -\$(cat /tmp/jepsen.pid) 2>/dev/null" || true' INT
+  docker exec "${env[@]}" -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true "$CONTROL" \
+    setsid -w sh -c 'echo $$ > /tmp/jepsen.pid; exec "$@"' sh \
     lein "${offline[@]}" run "$cmd" --nodes n1,n2,n3,n4,n5 --username root \
-      --ssh-private-key /root/.ssh/id_rsa --cluster-token "$(cluster_token)" "$@" || rc=$?
-  log "jepsen finished in $((SECONDS - t0))s with exit code $rc"
-  if [ -e "$latest" ] && [ "$(readlink "$latest")" != "$before" ]; then
-    log "report: $(cd "$latest" && pwd -P) (results.edn, history.txt, jepsen.log, node logs)"
-    log "browse it: make report, then open http://127.0.0.1:$REPORT_PORT"
-  fi
+      --ssh-private-key /root/.ssh/id_rsa --cluster-token "$(cluster_token)" "$@" 2>&1 \
+    | grep --line-buffered -v -e '^WARNING: .*sun\.misc\.Unsafe' -e '^WARNING: Please consider reporting' \
+    | heartbeat || rc=${PIPESTATUS[0]}
+  trap - INT
+  log "jepsen finished in $((SECONDS - t0))s with exit code $rc ($( case $rc in 0) echo "the verdict is the expected one";; 1) echo "the verdict is NOT the expected one";; 2) echo "no verdict: a checker could not decide";; *) echo "the run or lein failed";; esac))"
+  restart_after_jepsen || true
   return $rc
 }
 
+# Serves the store in the background (lein run serve in control), waits until it answers, and says
+# how to stop it. The server's pid (in control) is kept in /tmp/report.pid there.
 report() {
   [ -d "$ROOT/jepsen-test/store" ] || die "no Jepsen store yet (jepsen-test/store): run 'make jepsen' first"
   running "$CONTROL" || containers_up
   if docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 http://127.0.0.1:8080/; then
-    log "already serving: open http://127.0.0.1:$REPORT_PORT"; return 0
+    log "already serving on http://127.0.0.1:$REPORT_PORT (pid $(docker exec "$CONTROL" cat /tmp/report.pid 2>/dev/null || echo '?') in $CONTROL); stop it with: make report-stop"
+    return 0
   fi
-  log "serving jepsen-test/store on http://127.0.0.1:$REPORT_PORT"
-  if [ -t 0 ] && [ -t 1 ]; then
-    docker exec -it -w /raftkv/jepsen-test "$CONTROL" lein run serve --host 0.0.0.0 --port 8080
+  local t0=$SECONDS t_print=$SECONDS pid
+  log "starting 'lein run serve' for jepsen-test/store in $CONTROL (lein loads Jepsen first: tens of seconds)"
+  # Its own process group (setsid): lein starts a second JVM, and report-stop ends the whole group.
+  docker exec -d -w /raftkv/jepsen-test "$CONTROL" setsid sh -c 'echo $$ > /tmp/report.pid; exec lein -o run serve --host 0.0.0.0 --port 8080 > /tmp/report.log 2>&1'
+  until docker exec "$CONTROL" curl -sf -o /dev/null --max-time 2 http://127.0.0.1:8080/; do
+    pid=$(docker exec "$CONTROL" cat /tmp/report.pid 2>/dev/null || true)
+    if [ -z "$pid" ] || ! docker exec "$CONTROL" kill -0 "$pid" 2>/dev/null; then
+      docker exec "$CONTROL" tail -20 /tmp/report.log >&2 || true
+      die "lein run serve ended before it answered (its output is above)"
+    fi
+    [ $((SECONDS - t0)) -lt 300 ] || die "lein run serve has not answered in 300s ('make report-stop' ends it)"
+    if [ $((SECONDS - t_print)) -ge 8 ]; then log "  $((SECONDS - t0))s: waiting for the server to answer"; t_print=$SECONDS; fi
+    sleep 1
+  done
+  pid=$(docker exec "$CONTROL" cat /tmp/report.pid)
+  log "serving jepsen-test/store on http://127.0.0.1:$REPORT_PORT (answered after $((SECONDS - t0))s; pid $pid in $CONTROL)"
+  log "the latest run: http://127.0.0.1:$REPORT_PORT/files/$(basename "$(dirname "$(readlink -f "$ROOT/jepsen-test/store/latest")")")/$(basename "$(readlink -f "$ROOT/jepsen-test/store/latest")")/"
+  log "stop it with: make report-stop"
+}
+
+report_stop() {
+  local pid
+  pid=$(docker exec "$CONTROL" cat /tmp/report.pid 2>/dev/null || true)
+  if [ -n "$pid" ] && docker exec "$CONTROL" kill -0 "$pid" 2>/dev/null; then
+    docker exec "$CONTROL" kill -- "-$pid"      # the process group: lein and the JVM it started
+    docker exec "$CONTROL" rm -f /tmp/report.pid
+    log "stopped the report server (process group $pid in $CONTROL: lein and its JVM)"
   else
-    docker exec -d -w /raftkv/jepsen-test "$CONTROL" lein run serve --host 0.0.0.0 --port 8080
-    log "started in the background (no terminal); it stops with 'make down'"
+    log "no report server runs: nothing stopped"
   fi
+}
+
+# `lein run explain -t -1` in control: the failing keys of the latest run, in words and as SVGs.
+explain() {
+  running "$CONTROL" || die "the control container is not running: 'make cluster' first (explain runs lein there)"
+  local t0=$SECONDS rc=0
+  log "lein -o run explain ${*:--t -1} (in $CONTROL; lein loads Jepsen first)"
+  docker exec -w /raftkv/jepsen-test -e JVM_OPTS=-Djava.awt.headless=true -e RAFTKV_STORE_PREFIX=jepsen-test/ "$CONTROL" \
+    lein -o run explain "$@" 2>&1 \
+    | grep --line-buffered -v -e '^WARNING: ' | heartbeat || rc=${PIPESTATUS[0]}
+  log "explain finished in $((SECONDS - t0))s"
+  return $rc
 }
 
 status() {
@@ -408,18 +574,37 @@ heal() {
   log "healed: every node reaches every other; cut-off nodes catch up from the leader's log"
 }
 
+# Does raftkv run on node $1 (its pidfile names a live process)?
+raftkv_runs() {
+  docker exec "$(container "$1")" sh -c "[ -f $PIDFILE ] && kill -0 \$(cat $PIDFILE) 2>/dev/null"
+}
+
 kill_node() {
   node_arg "${1:-}" kill
+  if ! raftkv_runs "$1"; then
+    log "raftkv was not running on $1: nothing killed (after 'make jepsen' fails to restart the cluster, 'make cluster' starts it again)"
+    return 0
+  fi
   docker exec "$(container "$1")" sh -c "start-stop-daemon --stop --quiet --oknodo --signal KILL --pidfile $PIDFILE --remove-pidfile"
   log "killed raftkv on $1 (kill -9; its data stays in $DATA). 'make start NODE=$1' restarts it"
 }
 
+# Starts raftkv on one node. Refuses (unless FORCE=1) when no other node runs raftkv: a lone node
+# cannot elect a leader (it needs 3 of 5 votes) and would sit as pre_candidate in term 0.
 start_one() {
+  local n others=()
   node_arg "${1:-}" start
-  docker exec "$(container "$1")" sh -c "[ -f $PIDFILE ] && kill -0 \$(cat $PIDFILE) 2>/dev/null" \
-    && die "raftkv already runs on $1"
+  raftkv_runs "$1" && die "raftkv already runs on $1"
+  for n in "${NODES[@]}"; do [ "$n" != "$1" ] && raftkv_runs "$n" && others+=("$n"); done
+  if [ ${#others[@]} -eq 0 ] && [ "${FORCE:-0}" != 1 ]; then
+    die "raftkv runs on no other node: $1 alone cannot elect a leader (a majority is 3 of 5) and would wait as pre_candidate in term 0. Start the whole cluster with 'make cluster' (or FORCE=1 make start NODE=$1 to start it anyway)"
+  fi
   start_node "$1"
-  log "started raftkv on $1 from its data directory; it rejoins and catches up"
+  if [ ${#others[@]} -ge 2 ]; then
+    log "started raftkv on $1 from its data directory; it rejoins ${others[*]} and catches up"
+  else
+    log "started raftkv on $1 from its data directory; with ${others[*]:-no other node} running there is no majority (3 of 5) yet: no leader until more nodes start"
+  fi
 }
 
 down() {
@@ -442,6 +627,8 @@ case "$cmd" in
   up) up ;;
   jepsen) jepsen "$@" ;;
   report) report ;;
+  report-stop) need_engine; running "$CONTROL" && report_stop || log "the control container is not running: no report server" ;;
+  explain) need_engine; explain "$@" ;;
   status) status ;;
   logs) logs "$@" ;;
   partition) need_engine; partition "$@" ;;
@@ -450,4 +637,4 @@ case "$cmd" in
   start) need_engine; start_one "$@" ;;
   down) down "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
-esac
+esac; exit $?   # on esac's line: bash stops reading here, so editing this file during a run is harmless

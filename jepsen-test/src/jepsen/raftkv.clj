@@ -6,6 +6,8 @@
     lein run test-all [--nemesis ...] [--workload ...] [--with-bugs]
                                                             the matrix workloads x nemeses, with a
                                                             summary table (jepsen.raftkv.matrix)
+    lein run explain [-t -1]                                each failing key of a stored run, in words
+                                                            and as an SVG (jepsen.raftkv.explain)
     lein run serve                                          browse the results in store/
 
   A test runs in phases: the workload under faults for --time-limit seconds; heal everything (the
@@ -25,8 +27,11 @@
                            [db :as db]
                            [errors :as errors]
                            [matrix :as matrix]
+                           [explain :as explain]
                            [nemesis :as nemesis]
+                           [progress :as progress]
                            [register :as register]
+                           [runner :as runner]
                            [set :as set-workload]]))
 
 (def workloads
@@ -59,8 +64,9 @@
             :pure-generators true
             :os              os/noop
             :db              db
-            :client          (:client workload)
-            :nemesis         (:nemesis nem)
+            ; Wrapped only to count operations and follow the faults for the progress lines.
+            :client          (progress/counting-client (:client workload))
+            :nemesis         (progress/watching-nemesis (:nemesis nem))
             :generator       (gen/phases
                                main-phase
                                (gen/log "Healing the cluster")
@@ -69,13 +75,14 @@
                                (gen/sleep (:quiet-period opts))
                                (gen/log "Final reads through every node")
                                (:final-generator workload))
-            :checker         (checker/compose
-                               {:perf       (checker/perf {:nemeses (:perf nem)})
-                                :stats      (checker/stats)
-                                :errors     (errors/checker)
-                                :exceptions (checker/unhandled-exceptions)
-                                :timeline   (timeline/html)
-                                :workload   (:checker workload)})})))
+            :checker         (progress/timed-checker
+                               (checker/compose
+                                 {:perf       (checker/perf {:nemeses (:perf nem)})
+                                  :stats      (checker/stats)
+                                  :errors     (errors/checker)
+                                  :exceptions (checker/unhandled-exceptions)
+                                  :timeline   (timeline/html)
+                                  :workload   (:checker workload)}))})))
 
 (defn parse-bug
   "Validates a --bug name: one of the node's deliberate Raft violations."
@@ -232,12 +239,16 @@
   (cli/without-defaults-for [:nemesis] (into cli-opts test-all-cli-opts)))
 
 (defn commands
-  "The subcommands: test, analyze, test-all, serve."
+  "The subcommands: test, analyze, explain, test-all, serve."
   []
-  (merge (cli/single-test-cmd {:test-fn  raftkv-test
-                               :usage    (cli/test-usage)
-                               :opt-spec test-opt-spec
-                               :opt-fn   validate-concurrency})
+  (merge (-> (cli/single-test-cmd {:test-fn  raftkv-test
+                                   :usage    (cli/test-usage)
+                                   :opt-spec test-opt-spec
+                                   :opt-fn   validate-concurrency})
+             ; Progress lines instead of Jepsen's console log, then the verdict box; exit 0 when
+             ; the verdict is the expected one (jepsen.raftkv.runner).
+             (assoc-in ["test" :run] (partial runner/run-cmd! raftkv-test)))
+         {"explain" explain/command}
          ; Jepsen's test-all parses the options; our run prints a summary table and exits
          ; non-zero unless every run got the verdict it should.
          (-> (cli/test-all-cmd {:tests-fn all-tests

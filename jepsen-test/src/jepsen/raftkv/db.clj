@@ -15,7 +15,8 @@
                     [db :as db]
                     [util :as util :refer [meh]]]
             [jepsen.control.util :as cu]
-            [jepsen.raftkv.client :as client]
+            [jepsen.raftkv [http :as http]
+                           [progress :as progress]]
             [clj-commons.slingshot :refer [try+ throw+]]))
 
 (def dir      "/opt/raftkv")
@@ -37,7 +38,7 @@
   "The --peers argument: n1=http://n1:8080,n2=http://n2:8080,..."
   [nodes]
   (->> nodes
-       (map (fn [node] (str node "=" (client/node-url node))))
+       (map (fn [node] (str node "=" (http/node-url node))))
        (str/join ",")))
 
 (defn peer-urls-arg
@@ -59,7 +60,7 @@
   through an election is answered by the node (no_leader: definite, a :fail) before the client
   gives up on it (a timeout: for a write, :info, which Knossos must keep open forever)."
   [test]
-  (max 500 (- (:request-timeout-ms test (:request-timeout-ms client/default-timeouts)) 500)))
+  (max 500 (- (:request-timeout-ms test (:request-timeout-ms http/default-timeouts)) 500)))
 
 (defn node-args
   "The command-line arguments for raftkv on a node (after the java binary). Pure, so it is
@@ -68,7 +69,7 @@
   (-> (vec (remove str/blank? (str/split (str (:node-java-opts test)) #"\s+")))
       (into ["-jar" jar
              "--id" node
-             "--listen" (str "0.0.0.0:" client/port)
+             "--listen" (str "0.0.0.0:" http/port)
              "--peers" (peers-arg (:nodes test))
              "--listen-peers" (str "0.0.0.0:" peer-port)
              "--peer-urls" (peer-urls-arg (:nodes test))
@@ -118,7 +119,7 @@
   "The pid listening on the raftkv port, if ss can tell us. Used only during setup, to replace an
   instance that was started without our pidfile."
   []
-  (let [out (try+ (c/exec :ss :-Hltnp (str "sport = :" client/port))
+  (let [out (try+ (c/exec :ss :-Hltnp (str "sport = :" http/port))
                   (catch Object _ ""))]
     (some->> out (re-find #"pid=(\d+)") second)))
 
@@ -149,7 +150,7 @@
   (kill!)
   (c/su
     (when-let [p (port-pid)]
-      (warn "Port" client/port "is held by pid" p "not in our pidfile; killing it")
+      (warn "Port" http/port "is held by pid" p "not in our pidfile; killing it")
       (meh (c/exec :kill :-9 p))
       (await-exit! p))))
 
@@ -173,7 +174,7 @@
   [node timeout-s]
   (let [deadline (+ (System/nanoTime) (* timeout-s 1000000000))]
     (loop []
-      (or (client/status node)
+      (or (http/status node)
           (if (< (System/nanoTime) deadline)
             (do (Thread/sleep 250) (recur))
             (throw+ {:type :jepsen.db/setup-failed
@@ -186,7 +187,7 @@
   [node timeout-s]
   (let [deadline (+ (System/nanoTime) (* timeout-s 1000000000))]
     (loop []
-      (let [st (client/status node)
+      (let [st (http/status node)
             leader (get st "leader")]
         (cond
           (and leader (not= "" leader)) leader
@@ -222,7 +223,7 @@
   deposed leader on the minority side of a partition may still believe it leads, in an older
   term)."
   [node-statuses]
-  (let [leaders (filter (comp client/leader-status? second) node-statuses)
+  (let [leaders (filter (comp http/leader-status? second) node-statuses)
         term-of (fn [[_ st]] (let [t (get st "term")] (if (number? t) t -1)))]
     (if (empty? leaders)
       []
@@ -233,26 +234,29 @@
   "The current leader(s), asking every node's GET /status in parallel."
   [test]
   (->> (:nodes test)
-       (util/real-pmap (fn [node] [node (client/status node 500)]))
+       (util/real-pmap (fn [node] [node (http/status node 500)]))
        current-leaders))
 
 (defrecord DB []
   db/DB
   (setup! [this test node]
     ; Idempotent: whatever is running is replaced, and the data starts empty.
+    (progress/note! :setup)
     (stop-any-instance!)
     (c/su (c/exec :rm :-rf data-dir logfile))
     (install! test node)
-    (info "Starting raftkv" (when (:bug test) (str "with --bug " (:bug test))))
+    (info "Starting raftkv" (if (:bug test) (str "with --bug " (:bug test)) "without a bug switch"))
     (start! test node)
     ; Generous: on a loaded 2-core machine five JVMs starting at once have taken over a minute.
     (await-status! node 180)
+    (progress/note! :node-up node)
     ; Everyone up before anyone waits for a leader.
     (jepsen/synchronize test)
     (await-leader! node 30))
 
   (teardown! [this test node]
     (info "Tearing down raftkv")
+    (progress/note! :teardown node)
     (stop-any-instance!)
     (c/su (c/exec :rm :-rf data-dir (str dir "/data.tar.gz"))))
 

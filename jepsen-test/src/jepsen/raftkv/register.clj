@@ -19,7 +19,8 @@
                     [history :as h]
                     [independent :as independent]]
             [jepsen.checker.timeline :as timeline]
-            [jepsen.raftkv.client :as client]
+            [jepsen.raftkv [client :as client]
+                           [outcome :as outcome]]
             [knossos.model :as model]))
 
 (def register-fs #{:read :write :cas})
@@ -94,7 +95,7 @@
        (keep (fn [k]
                (let [va (get a k ::absent), vb (get b k ::absent)]
                  (when (not= va vb) [k [va vb]]))))
-       (into (sorted-map-by client/compare-ids))))
+       (into (sorted-map-by outcome/compare-ids))))
 
 (defn check-convergence
   "Pure core of the convergence checker. Takes the nodes, the whole history, and optionally the
@@ -129,7 +130,7 @@
                           (keep (fn [[k v]]
                                   (when (and (some? v) (not (contains? (get written k #{}) v)))
                                     [k v])))
-                          (into (sorted-map-by client/compare-ids))))
+                          (into (sorted-map-by outcome/compare-ids))))
         converged? (and (seq read) (empty? unread) (apply = maps))]
     (cond-> {:valid?         (boolean (and converged? (empty? unexpected)))
              :nodes-read     read
@@ -163,7 +164,7 @@
                                           {:linear   (filter-checker
                                                        client-register-op?
                                                        (checker/linearizable
-                                                         {:model     (model/cas-register client/absent)
+                                                         {:model     (model/cas-register outcome/absent)
                                                           :algorithm (:algorithm opts)}))
                                            :timeline (timeline/html)})))
                        :convergence (convergence-checker)})})

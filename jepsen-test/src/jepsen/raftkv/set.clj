@@ -25,6 +25,7 @@
                     [generator :as gen]
                     [history :as h]]
             [jepsen.raftkv [client :as client]
+                           [http :as http]
                            [register :as register]]))
 
 (defn elements
@@ -32,7 +33,7 @@
   kept as [key name], which set-full then reports as an unexpected element."
   [m]
   (into #{}
-        (map (fn [[k v]] (if (= k (client/set-element-key v)) v [k v])))
+        (map (fn [[k v]] (if (= k (http/set-element-key v)) v [k v])))
         m))
 
 (defn read-result
@@ -90,7 +91,7 @@
   [history]
   (->> history
        (filter #(and (h/invoke? %) (= :add (:f %))))
-       (map (fn [op] [(client/set-element-key (:value op)) #{(:value op)}]))
+       (map (fn [op] [(http/set-element-key (:value op)) #{(:value op)}]))
        (into {})))
 
 (defn set-op?

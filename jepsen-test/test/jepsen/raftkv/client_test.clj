@@ -4,7 +4,9 @@
   (:require [clojure.test :refer [deftest is are testing]]
             [jepsen.client :as client]
             [jepsen.independent :as independent]
-            [jepsen.raftkv.client :as c])
+            [jepsen.raftkv [client :as c]
+                           [http :as http]
+                           [outcome :as outcome]])
   (:import (java.io EOFException IOException)
            (java.net ConnectException NoRouteToHostException SocketException UnknownHostException)
            (java.net.http HttpConnectTimeoutException HttpTimeoutException)
@@ -14,99 +16,99 @@
   "A response as request! returns it, from a status and a raw body."
   ([status] (resp status nil))
   ([status raw]
-   {:status status, :raw raw, :body (c/read-json raw)}))
+   {:status status, :raw raw, :body (http/read-json raw)}))
 
 (defn err-body
   [code definite]
-  (c/write-json (cond-> {"error" code, "message" (str code " happened")}
+  (http/write-json (cond-> {"error" code, "message" (str code " happened")}
                     (some? definite) (assoc "definite" definite))))
 
 (deftest read-outcomes
   (testing "200 with a name: the value, parsed back to an integer"
-    (is (= {:type :ok, :value 3} (c/response->outcome :read (resp 200 "{\"id\":\"7\",\"name\":\"3\"}")))))
+    (is (= {:type :ok, :value 3} (outcome/response->outcome :read (resp 200 "{\"id\":\"7\",\"name\":\"3\"}")))))
   (testing "a name that is not a decimal integer is kept, so the checker flags it"
-    (is (= {:type :ok, :value "x"} (c/response->outcome :read (resp 200 "{\"id\":\"7\",\"name\":\"x\"}")))))
+    (is (= {:type :ok, :value "x"} (outcome/response->outcome :read (resp 200 "{\"id\":\"7\",\"name\":\"x\"}")))))
   (testing "404: the key is absent (a value, not nil: Knossos treats nil as read-nothing)"
-    (is (= {:type :ok, :value :absent} (c/response->outcome :read (resp 404 (err-body "not_found" true)))))
-    (is (= {:type :ok, :value :absent} (c/response->outcome :read (resp 404)))))
+    (is (= {:type :ok, :value :absent} (outcome/response->outcome :read (resp 404 (err-body "not_found" true)))))
+    (is (= {:type :ok, :value :absent} (outcome/response->outcome :read (resp 404)))))
   (testing "a 404 that is not not_found (no_route) is a failed read, not an absent key"
-    (is (= :fail (:type (c/response->outcome :read (resp 404 (err-body "no_route" true)))))))
+    (is (= :fail (:type (outcome/response->outcome :read (resp 404 (err-body "no_route" true)))))))
   (testing "200 without a usable body: fail (a read changes nothing)"
-    (is (= :fail (:type (c/response->outcome :read (resp 200 "garbage")))))
-    (is (= :fail (:type (c/response->outcome :read (resp 200 "{\"id\":\"7\"}"))))))
+    (is (= :fail (:type (outcome/response->outcome :read (resp 200 "garbage")))))
+    (is (= :fail (:type (outcome/response->outcome :read (resp 200 "{\"id\":\"7\"}"))))))
   (testing "every error is :fail for a read, definite or not"
     (doseq [status [400 408 409 429 500 502 503 504]
             definite [true false nil]]
-      (let [o (c/response->outcome :read (resp status (err-body "no_leader" definite)))]
+      (let [o (outcome/response->outcome :read (resp status (err-body "no_leader" definite)))]
         (is (= :fail (:type o)) (str status " " definite))
         (is (= status (-> o :error :status)))))
-    (is (= :fail (:type (c/response->outcome :read (resp 503 "<html>oops</html>")))))))
+    (is (= :fail (:type (outcome/response->outcome :read (resp 503 "<html>oops</html>")))))))
 
 (deftest write-outcomes
-  (is (= {:type :ok} (c/response->outcome :write (resp 200 "{\"id\":\"1\",\"name\":\"2\"}"))))
-  (is (= {:type :ok} (c/response->outcome :write (resp 200 ""))))
+  (is (= {:type :ok} (outcome/response->outcome :write (resp 200 "{\"id\":\"1\",\"name\":\"2\"}"))))
+  (is (= {:type :ok} (outcome/response->outcome :write (resp 200 ""))))
   (testing "definite errors are :fail, with the error's fields"
     (is (= {:type :fail
             :error {:status 503, :code "no_leader", :message "no_leader happened", :definite true}}
-           (c/response->outcome :write (resp 503 (err-body "no_leader" true))))))
+           (outcome/response->outcome :write (resp 503 (err-body "no_leader" true))))))
   (testing "429 overloaded (refused before anything was proposed) is definite: :fail, for every mutation"
     (doseq [f [:write :add :cas]]
       (is (= {:type :fail
               :error {:status 429, :code "overloaded", :message "overloaded happened", :definite true}}
-             (c/response->outcome f (resp 429 (err-body "overloaded" true))))
+             (outcome/response->outcome f (resp 429 (err-body "overloaded" true))))
           (str f)))
-    (is (= :fail (:type (c/open-session-outcome (resp 429 (err-body "overloaded" true)))))))
+    (is (= :fail (:type (outcome/open-session-outcome (resp 429 (err-body "overloaded" true)))))))
   (testing "indefinite errors are :info"
     (is (= {:type :info
             :error {:status 504, :code "timeout", :message "timeout happened", :definite false}}
-           (c/response->outcome :write (resp 504 (err-body "timeout" false))))))
+           (outcome/response->outcome :write (resp 504 (err-body "timeout" false))))))
   (testing "an error without a definite flag, or without a JSON body, may have been applied: :info"
-    (is (= :info (:type (c/response->outcome :write (resp 500 (err-body "internal" nil))))))
-    (is (= :info (:type (c/response->outcome :write (resp 502 "Bad Gateway")))))
-    (is (= "Bad Gateway" (-> (c/response->outcome :write (resp 502 "Bad Gateway")) :error :body)))
-    (is (= :info (:type (c/response->outcome :write (resp 500))))))
+    (is (= :info (:type (outcome/response->outcome :write (resp 500 (err-body "internal" nil))))))
+    (is (= :info (:type (outcome/response->outcome :write (resp 502 "Bad Gateway")))))
+    (is (= "Bad Gateway" (-> (outcome/response->outcome :write (resp 502 "Bad Gateway")) :error :body)))
+    (is (= :info (:type (outcome/response->outcome :write (resp 500))))))
   (testing "definite must be the boolean true to count as definite"
-    (is (= :info (:type (c/response->outcome :write (resp 503 "{\"error\":\"x\",\"definite\":\"true\"}"))))))
+    (is (= :info (:type (outcome/response->outcome :write (resp 503 "{\"error\":\"x\",\"definite\":\"true\"}"))))))
   (testing "a 404 or 409 on a write is just an error, classified by its body"
-    (is (= :fail (:type (c/response->outcome :write (resp 404 (err-body "no_route" true))))))
-    (is (= :info (:type (c/response->outcome :write (resp 409 (err-body "conflict" false))))))))
+    (is (= :fail (:type (outcome/response->outcome :write (resp 404 (err-body "no_route" true))))))
+    (is (= :info (:type (outcome/response->outcome :write (resp 409 (err-body "conflict" false))))))))
 
 (deftest cas-outcomes
-  (is (= {:type :ok} (c/response->outcome :cas (resp 200 "{\"id\":\"1\",\"name\":\"4\"}"))))
+  (is (= {:type :ok} (outcome/response->outcome :cas (resp 200 "{\"id\":\"1\",\"name\":\"4\"}"))))
   (testing "409: the current value differs, nothing swapped"
     (is (= {:type :fail, :error :cas-mismatch}
-           (c/response->outcome :cas (resp 409 (err-body "cas_mismatch" true)))))
-    (is (= {:type :fail, :error :cas-mismatch} (c/response->outcome :cas (resp 409)))))
+           (outcome/response->outcome :cas (resp 409 (err-body "cas_mismatch" true)))))
+    (is (= {:type :fail, :error :cas-mismatch} (outcome/response->outcome :cas (resp 409)))))
   (testing "other 409s and 404s are errors like any other"
     (is (= {:type :fail, :error {:status 409, :code "stale_session", :message "stale_session happened", :definite true}}
-           (c/response->outcome :cas (resp 409 (err-body "stale_session" true)))))
-    (is (= :fail (:type (c/response->outcome :cas (resp 404 (err-body "no_route" true))))))
-    (is (= :info (:type (c/response->outcome :cas (resp 404 (err-body "no_route" false)))))))
+           (outcome/response->outcome :cas (resp 409 (err-body "stale_session" true)))))
+    (is (= :fail (:type (outcome/response->outcome :cas (resp 404 (err-body "no_route" true))))))
+    (is (= :info (:type (outcome/response->outcome :cas (resp 404 (err-body "no_route" false)))))))
   (testing "404: absent, nothing swapped"
     (is (= {:type :fail, :error :not-found}
-           (c/response->outcome :cas (resp 404 (err-body "not_found" true))))))
+           (outcome/response->outcome :cas (resp 404 (err-body "not_found" true))))))
   (testing "other errors by their definite flag"
-    (is (= :fail (:type (c/response->outcome :cas (resp 503 (err-body "no_leader" true))))))
-    (is (= :info (:type (c/response->outcome :cas (resp 503 (err-body "lost_leadership" false))))))
-    (is (= :info (:type (c/response->outcome :cas (resp 500 "boom")))))))
+    (is (= :fail (:type (outcome/response->outcome :cas (resp 503 (err-body "no_leader" true))))))
+    (is (= :info (:type (outcome/response->outcome :cas (resp 503 (err-body "lost_leadership" false))))))
+    (is (= :info (:type (outcome/response->outcome :cas (resp 500 "boom")))))))
 
 (deftest session-outcomes
   (testing "201 with a client_id opens the session"
-    (is (= {:client-id "17"} (c/open-session-outcome (resp 201 "{\"client_id\":\"17\"}")))))
+    (is (= {:client-id "17"} (outcome/open-session-outcome (resp 201 "{\"client_id\":\"17\"}")))))
   (testing "anything else is :fail: the op that needed the session was never sent"
-    (is (= :fail (:type (c/open-session-outcome (resp 503 (err-body "no_leader" true))))))
-    (is (= :fail (:type (c/open-session-outcome (resp 504 (err-body "commit_timeout" false))))))
-    (is (= :fail (:type (c/open-session-outcome (resp 201 "{}")))))
-    (is (= :fail (:type (c/open-session-outcome (resp 201 "garbage"))))))
+    (is (= :fail (:type (outcome/open-session-outcome (resp 503 (err-body "no_leader" true))))))
+    (is (= :fail (:type (outcome/open-session-outcome (resp 504 (err-body "commit_timeout" false))))))
+    (is (= :fail (:type (outcome/open-session-outcome (resp 201 "{}")))))
+    (is (= :fail (:type (outcome/open-session-outcome (resp 201 "garbage"))))))
   (testing "session_expired, stale_session and outcome_unknown say definite: false, so :info"
     (doseq [[status code] [[409 "session_expired"] [409 "stale_session"] [503 "outcome_unknown"]]
             f [:write :cas]]
-      (is (= :info (:type (c/response->outcome f (resp status (err-body code false)))))
+      (is (= :info (:type (outcome/response->outcome f (resp status (err-body code false)))))
           (str f " " code))))
   (testing "only session_expired makes the client open a new session"
-    (is (c/session-expired? (c/response->outcome :write (resp 409 (err-body "session_expired" false)))))
-    (is (not (c/session-expired? (c/response->outcome :write (resp 409 (err-body "stale_session" false))))))
-    (is (not (c/session-expired? {:type :info, :error [:timeout "x"]})))))
+    (is (outcome/session-expired? (outcome/response->outcome :write (resp 409 (err-body "session_expired" false)))))
+    (is (not (outcome/session-expired? (outcome/response->outcome :write (resp 409 (err-body "stale_session" false))))))
+    (is (not (outcome/session-expired? {:type :info, :error [:timeout "x"]})))))
 
 (deftest invoke-opens-a-session-before-the-first-mutation
   (let [sent    (atom [])
@@ -119,7 +121,7 @@
         cl      (c/map->Client {:node "n1", :http nil, :client-id (atom nil), :seq-counter (atom 0)
                                 :opts {:request-timeout-ms 1000}})
         op      (fn [v] {:type :invoke, :f :write, :process 0, :value (independent/tuple 1 v)})]
-    (with-redefs [c/request! (fn [_ _ req headers _]
+    (with-redefs [http/request! (fn [_ _ req headers _]
                                (swap! sent conj [(:path req) headers])
                                (let [answer (first @answers)]
                                  (swap! answers rest)
@@ -139,24 +141,24 @@
 (deftest final-read-outcomes
   (testing "a node's own state machine, as GET /debug/kv answers"
     (is (= {:type :ok, :value {0 1, 1 3, 10 4}, :last-applied 17}
-           (c/response->outcome :final-read
+           (outcome/response->outcome :final-read
                                 (resp 200 "{\"lastApplied\":17,\"kv\":{\"10\":\"4\",\"0\":\"1\",\"1\":\"3\"}}")))))
   (testing "the empty map"
     (is (= {:type :ok, :value {}, :last-applied 0}
-           (c/response->outcome :final-read (resp 200 "{\"lastApplied\":0,\"kv\":{}}")))))
+           (outcome/response->outcome :final-read (resp 200 "{\"lastApplied\":0,\"kv\":{}}")))))
   (testing "the map is sorted by id, numbers first"
     (is (= [1 2 10 "a"]
-           (keys (:value (c/response->outcome :final-read
+           (keys (:value (outcome/response->outcome :final-read
                                               (resp 200 (str "{\"lastApplied\":4,\"kv\":"
                                                              "{\"a\":\"1\",\"10\":\"1\",\"2\":\"1\",\"1\":\"1\"}}"))))))))
   (testing "a page that is not the last names the next cursor"
     (is (= {:type :ok, :value {1 3}, :last-applied 9, :next "1"}
-           (c/response->outcome :final-read (resp 200 "{\"lastApplied\":9,\"kv\":{\"1\":\"3\"},\"next\":\"1\"}")))))
+           (outcome/response->outcome :final-read (resp 200 "{\"lastApplied\":9,\"kv\":{\"1\":\"3\"},\"next\":\"1\"}")))))
   (testing "a whole-map answer without the node-local wrapper is not a local read: it fails"
-    (is (= :fail (:type (c/response->outcome :final-read (resp 200 "{\"10\":\"4\"}"))))))
+    (is (= :fail (:type (outcome/response->outcome :final-read (resp 200 "{\"10\":\"4\"}"))))))
   (testing "anything else fails (it is a read)"
-    (is (= :fail (:type (c/response->outcome :final-read (resp 200 "[1,2]")))))
-    (is (= :fail (:type (c/response->outcome :final-read (resp 503 (err-body "no_leader" false))))))))
+    (is (= :fail (:type (outcome/response->outcome :final-read (resp 200 "[1,2]")))))
+    (is (= :fail (:type (outcome/response->outcome :final-read (resp 503 (err-body "no_leader" false))))))))
 
 (deftest exception-outcomes
   (testing "never sent: :fail for everything"
@@ -168,13 +170,13 @@
                (IOException. "wrapped" (UnresolvedAddressException.))
                (IOException. "wrapped" (ConnectException. "Connection refused"))]
             f [:read :write :cas :final-read]]
-      (is (= :fail (:type (c/exception->outcome f e))) (str f " " e))))
+      (is (= :fail (:type (outcome/exception->outcome f e))) (str f " " e))))
   (testing "error kinds"
-    (is (= :connection-refused (first (:error (c/exception->outcome :write (ConnectException. "Connection refused"))))))
-    (is (= :connect-timeout (first (:error (c/exception->outcome :write (HttpConnectTimeoutException. "t"))))))
-    (is (= :timeout (first (:error (c/exception->outcome :write (HttpTimeoutException. "request timed out"))))))
+    (is (= :connection-refused (first (:error (outcome/exception->outcome :write (ConnectException. "Connection refused"))))))
+    (is (= :connect-timeout (first (:error (outcome/exception->outcome :write (HttpConnectTimeoutException. "t"))))))
+    (is (= :timeout (first (:error (outcome/exception->outcome :write (HttpTimeoutException. "request timed out"))))))
     (is (= ["java.net.ConnectException"]
-           (rest (:error (c/exception->outcome :write (ConnectException.)))))))
+           (rest (:error (outcome/exception->outcome :write (ConnectException.)))))))
   (testing "maybe sent: :info for writes and cas, :fail for reads"
     (doseq [e [(HttpTimeoutException. "request timed out")
                (IOException. "Connection reset")
@@ -183,41 +185,41 @@
                (IOException. "HTTP/1.1 header parser received no bytes")
                (ClosedChannelException.)
                (IOException. "wrapped" (ClosedChannelException.))]]
-      (is (= :info (:type (c/exception->outcome :write e))) (str e))
-      (is (= :info (:type (c/exception->outcome :cas e))) (str e))
-      (is (= :fail (:type (c/exception->outcome :read e))) (str e))
-      (is (= :fail (:type (c/exception->outcome :final-read e))) (str e))))
+      (is (= :info (:type (outcome/exception->outcome :write e))) (str e))
+      (is (= :info (:type (outcome/exception->outcome :cas e))) (str e))
+      (is (= :fail (:type (outcome/exception->outcome :read e))) (str e))
+      (is (= :fail (:type (outcome/exception->outcome :final-read e))) (str e))))
   (testing "not an I/O failure: nil, so the client lets it crash loudly"
-    (is (nil? (c/exception->outcome :write (NullPointerException.))))
-    (is (nil? (c/exception->outcome :read (IllegalStateException. "bug"))))))
+    (is (nil? (outcome/exception->outcome :write (NullPointerException.))))
+    (is (nil? (outcome/exception->outcome :read (IllegalStateException. "bug"))))))
 
 (deftest requests
-  (is (= {:method "GET", :path "/kv/3"} (c/op->request :read 3 nil)))
+  (is (= {:method "GET", :path "/kv/3"} (http/op->request :read 3 nil)))
   (is (= {:method "PUT", :path "/kv/3", :body {"name" "4"}, :mutation? true}
-         (c/op->request :write 3 4)))
+         (http/op->request :write 3 4)))
   (is (= {:method "POST", :path "/kv/3/cas", :body {"expected" "1", "name" "2"}, :mutation? true}
-         (c/op->request :cas 3 [1 2])))
-  (is (= {:method "GET", :path "/debug/kv"} (c/op->request :final-read nil nil))))
+         (http/op->request :cas 3 [1 2])))
+  (is (= {:method "GET", :path "/debug/kv"} (http/op->request :final-read nil nil))))
 
 (deftest whole-map-reads-come-in-pages
   (testing "each page asks for the most a node serves, after the previous page's last id"
-    (is (= {:method "GET", :path "/kv?limit=10000"} (c/page-request (c/op->request :read-all nil nil) nil)))
+    (is (= {:method "GET", :path "/kv?limit=10000"} (outcome/page-request (http/op->request :read-all nil nil) nil)))
     (is (= {:method "GET", :path "/debug/kv?limit=10000&after=17"}
-           (c/page-request (c/op->request :final-read nil nil) "17"))))
+           (outcome/page-request (http/op->request :final-read nil nil) "17"))))
   (let [page (fn [m last-applied nxt] (cond-> {:type :ok, :value (into (sorted-map) m), :last-applied last-applied}
                                         nxt (assoc :next nxt)))]
     (testing "pages add up to the whole map, and the last page's next ends the read"
-      (let [two (c/merge-pages (page {"a" 1} 5 "a") (page {"b" 2} 5 nil) "a")]
+      (let [two (outcome/merge-pages (page {"a" 1} 5 "a") (page {"b" 2} 5 nil) "a")]
         (is (= {"a" 1, "b" 2} (:value two)))
         (is (nil? (:next two)))
         (is (= :ok (:type two)))))
     (testing "a failed page fails the read"
-      (is (= :fail (:type (c/merge-pages (page {"a" 1} 5 "a") {:type :fail, :error :x} "a")))))
+      (is (= :fail (:type (outcome/merge-pages (page {"a" 1} 5 "a") {:type :fail, :error :x} "a")))))
     (testing "pages of a node's own state read at different lastApplied are not one state"
       (is (= {:state-moved-during-scan [5 6]}
-             (:error (c/merge-pages (page {"a" 1} 5 "a") (page {"b" 2} 6 nil) "a")))))
+             (:error (outcome/merge-pages (page {"a" 1} 5 "a") (page {"b" 2} 6 nil) "a")))))
     (testing "a cursor that does not move forward fails the read instead of looping"
-      (is (= :fail (:type (c/merge-pages (page {"a" 1} 5 "b") (page {"a" 1} 5 "b") "b")))))))
+      (is (= :fail (:type (outcome/merge-pages (page {"a" 1} 5 "b") (page {"a" 1} 5 "b") "b")))))))
 
 (deftest catching-up
   (testing "a node's local map counts only once it has applied what its leader committed"
@@ -241,52 +243,52 @@
       (is (nil? (c/settled-commit nil))))))
 
 (deftest parse-helpers
-  (are [in out] (= out (c/parse-name in))
+  (are [in out] (= out (outcome/parse-name in))
     "0" 0, "42" 42, "-1" -1, nil nil, 7 7, "x" "x", "1.5" "1.5", "" "")
-  (are [in out] (= out (c/parse-id in))
+  (are [in out] (= out (outcome/parse-id in))
     "0" 0, "17" 17, "abc" "abc", 3 3)
-  (is (c/leader-status? {"role" "LEADER"}))
-  (is (c/leader-status? {"role" "leader"}))
-  (is (not (c/leader-status? {"role" "follower"})))
-  (is (not (c/leader-status? {}))))
+  (is (http/leader-status? {"role" "LEADER"}))
+  (is (http/leader-status? {"role" "leader"}))
+  (is (not (http/leader-status? {"role" "follower"})))
+  (is (not (http/leader-status? {}))))
 
 (deftest unreachable-node
   (testing "a real request to a closed port maps to :fail (connection refused)"
-    (let [http (c/http-client {:connect-timeout-ms 500})]
+    (let [http (http/http-client {:connect-timeout-ms 500})]
       (try
-        (let [e (try (c/request! http "http://127.0.0.1:1" {:method "GET", :path "/kv/1"} {} 1000)
+        (let [e (try (http/request! http "http://127.0.0.1:1" {:method "GET", :path "/kv/1"} {} 1000)
                      nil
                      (catch Exception e e))]
           (is (some? e))
-          (is (= :fail (:type (c/exception->outcome :write e)))))
-        (finally (c/close-http! http))))))
+          (is (= :fail (:type (outcome/exception->outcome :write e)))))
+        (finally (http/close-http! http))))))
 
 (deftest json-bodies
   (testing "what the API sends, read as Clojure data with string keys and longs"
-    (are [s v] (= v (c/read-json s))
+    (are [s v] (= v (http/read-json s))
       "{}"                                             {}
       "[1, 2.5, null, true]"                           [1 2.5 nil true]
       "{\"id\":\"1\",\"name\":\"3\"}"                 {"id" "1", "name" "3"}
       "{\"lastApplied\":7,\"kv\":{\"0\":\"4\"}}"       {"lastApplied" 7, "kv" {"0" "4"}}
       "12345678901234567890"                           12345678901234567890N)
-    (is (instance? Long (c/read-json "-12"))))
+    (is (instance? Long (http/read-json "-12"))))
   (testing "anything that is not one JSON document is no body at all"
     (doseq [s [nil "" "   " "{" "[1," "{\"a\" 1}" "nul" "1 2" "\"abc" "<html>"]]
-      (is (nil? (c/read-json s)) (pr-str s))))
+      (is (nil? (http/read-json s)) (pr-str s))))
   (testing "request bodies, and a round trip"
-    (is (= "{\"name\":\"3\"}" (c/write-json {"name" "3"})))
-    (is (= "{\"expected\":\"1\"}" (c/write-json {:expected "1"})))
+    (is (= "{\"name\":\"3\"}" (http/write-json {"name" "3"})))
+    (is (= "{\"expected\":\"1\"}" (http/write-json {:expected "1"})))
     (let [v {"a" [1 2 {"b" "c\td"}], "e" nil, "f" false, "g" -3}]
-      (is (= v (c/read-json (c/write-json v)))))))
+      (is (= v (http/read-json (http/write-json v)))))))
 
 (deftest unreachable-nodes
   (testing "a failure to reach the node, for the op itself or for the session it needed first"
-    (is (c/unreachable? (c/exception->outcome :write (ConnectException. "Connection refused"))))
-    (is (c/unreachable? (c/exception->outcome :read (HttpConnectTimeoutException. "t"))))
-    (is (c/unreachable? {:type :fail, :error [:open-session :connection-refused "x"]})))
+    (is (outcome/unreachable? (outcome/exception->outcome :write (ConnectException. "Connection refused"))))
+    (is (outcome/unreachable? (outcome/exception->outcome :read (HttpConnectTimeoutException. "t"))))
+    (is (outcome/unreachable? {:type :fail, :error [:open-session :connection-refused "x"]})))
   (testing "anything else is not: the node answered, or the request was sent"
-    (is (not (c/unreachable? (c/exception->outcome :write (HttpTimeoutException. "request timed out")))))
-    (is (not (c/unreachable? (c/exception->outcome :read (HttpTimeoutException. "request timed out")))))
-    (is (not (c/unreachable? {:type :fail, :error [:open-session {:status 503, :code "no_leader"}]})))
-    (is (not (c/unreachable? {:type :fail, :error :cas-mismatch})))
-    (is (not (c/unreachable? {:type :ok})))))
+    (is (not (outcome/unreachable? (outcome/exception->outcome :write (HttpTimeoutException. "request timed out")))))
+    (is (not (outcome/unreachable? (outcome/exception->outcome :read (HttpTimeoutException. "request timed out")))))
+    (is (not (outcome/unreachable? {:type :fail, :error [:open-session {:status 503, :code "no_leader"}]})))
+    (is (not (outcome/unreachable? {:type :fail, :error :cas-mismatch})))
+    (is (not (outcome/unreachable? {:type :ok})))))

@@ -6,7 +6,8 @@
                     [generator :as gen]
                     [history :as h]
                     [store :as store]]
-            [jepsen.raftkv [client :as c]
+            [jepsen.raftkv [http :as http]
+                           [outcome :as outcome]
                            [set :as s]]))
 
 (use-fixtures :once
@@ -17,24 +18,24 @@
 
 (deftest requests
   (is (= {:method "PUT", :path "/kv/e17", :body {"name" "17"}, :mutation? true}
-         (c/op->request :add nil 17)))
-  (is (= {:method "GET", :path "/kv"} (c/op->request :read-all nil nil))))
+         (http/op->request :add nil 17)))
+  (is (= {:method "GET", :path "/kv"} (http/op->request :read-all nil nil))))
 
 (deftest outcomes
   (testing "an add is a write: 200 ok, definite errors fail, the rest is unknown"
-    (is (= :ok (:type (c/response->outcome :add {:status 200, :body {"id" "e1", "name" "1"}}))))
-    (is (= :fail (:type (c/response->outcome :add {:status 503, :body {"error" "no_leader", "definite" true}}))))
-    (is (= :info (:type (c/response->outcome :add {:status 504, :body {"error" "commit_timeout", "definite" false}})))))
+    (is (= :ok (:type (outcome/response->outcome :add {:status 200, :body {"id" "e1", "name" "1"}}))))
+    (is (= :fail (:type (outcome/response->outcome :add {:status 503, :body {"error" "no_leader", "definite" true}}))))
+    (is (= :info (:type (outcome/response->outcome :add {:status 504, :body {"error" "commit_timeout", "definite" false}})))))
   (testing "a whole-map read: the map, or a failed read"
     (is (= {:type :ok, :value {"e1" 1, "e2" 2}}
-           (c/response->outcome :read-all {:status 200, :body {"e1" "1", "e2" "2"}})))
+           (outcome/response->outcome :read-all {:status 200, :body {"e1" "1", "e2" "2"}})))
     (testing "a page of GET /kv, and where the next one starts"
       (is (= {:type :ok, :value {"e1" 1, "e2" 2}, :next "e2"}
-             (c/response->outcome :read-all {:status 200, :body {"kv" {"e1" "1", "e2" "2"}, "next" "e2"}})))
+             (outcome/response->outcome :read-all {:status 200, :body {"kv" {"e1" "1", "e2" "2"}, "next" "e2"}})))
       (is (= {:type :ok, :value {"e3" 3}}
-             (c/response->outcome :read-all {:status 200, :body {"kv" {"e3" "3"}, "next" nil}}))))
-    (is (= :fail (:type (c/response->outcome :read-all {:status 504, :body {"error" "read_timeout", "definite" false}}))))
-    (is (= :fail (:type (c/response->outcome :read-all {:status 200, :body [1 2], :raw "[1 2]"}))))))
+             (outcome/response->outcome :read-all {:status 200, :body {"kv" {"e3" "3"}, "next" nil}}))))
+    (is (= :fail (:type (outcome/response->outcome :read-all {:status 504, :body {"error" "read_timeout", "definite" false}}))))
+    (is (= :fail (:type (outcome/response->outcome :read-all {:status 200, :body [1 2], :raw "[1 2]"}))))))
 
 (deftest reads-as-sets
   (is (= #{1 2} (s/elements {"e1" 1, "e2" 2})))

@@ -179,10 +179,8 @@ public final class RaftkvNode implements Callable<Integer> {
     public Integer call() throws Exception {
         NodeConfig config = toConfig();
         if (!config.bugs().isEmpty()) {
-            for (int i = 0; i < 3; i++) {
-                log.warn("!!!!!!!! BUGS ENABLED: {} — this node deliberately violates Raft. NEVER use in production.",
-                        config.bugs());
-            }
+            log.warn("!!!!!!!! BUGS ENABLED: {} — this node deliberately violates Raft. NEVER use in production.",
+                    config.bugs());
         }
         if (config.clusterToken() == null) {
             log.warn("no --cluster-token: anyone who can reach {} can send Raft messages (local tests only)", listen);
