@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.LogEntry;
@@ -118,10 +117,7 @@ final class WalRecovery {
         if (length < 1 || length > Wal.MAX_PAYLOAD_BYTES || length > bytes.length - start) {
             return new Read.Damaged("bad or incomplete record length " + length);
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, offset + 4, 12);
-        crc.update(bytes, start, length);
-        if ((int) crc.getValue() != expectedCrc) {
+        if (Checksums.ofWalRecord(bytes, offset, bytes, start, length) != expectedCrc) {
             return new Read.Damaged("checksum mismatch");
         }
         // A record is written after the fsync it names; anything else is a checksum collision on garbage.

@@ -105,7 +105,7 @@ class SnapshotStreamingTest {
                 }
                 assertThat(restartedMap(recovered)).as("crash at %d", crashAt).isEqualTo(atTen.copyOfMap());
                 assertThat(fs.disk.list(DIR)).as("crash at %d", crashAt)
-                        .noneMatch(p -> p.toString().endsWith(SnapshotFiles.TEMP_SUFFIX));
+                        .noneMatch(p -> p.toString().endsWith(AtomicFileWriter.TEMP_SUFFIX));
             }
             if (written) {
                 assertThat(crashAt).as("crash points covered").isGreaterThanOrEqualTo(5);
@@ -175,7 +175,7 @@ class SnapshotStreamingTest {
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
             assertThat(reopened.recoveredSnapshot()).isEmpty(); // nothing was installed
             assertThat(reopened.recoveredEntries()).hasSize(3);
-            assertThat(fs.list(DIR)).noneMatch(p -> p.toString().endsWith(SnapshotFiles.TEMP_SUFFIX));
+            assertThat(fs.list(DIR)).noneMatch(p -> p.toString().endsWith(AtomicFileWriter.TEMP_SUFFIX));
             installed = new Snapshot(500, 1, MEMBERS, receive(reopened.snapshotSink(), state));
             reopened.installSnapshot(installed);
             assertThat(readByChunks(installed.data(), 777)).isEqualTo(state); // readable where it was published
