@@ -56,15 +56,15 @@ public final class HardStateFile {
                 throw corrupted("is malformed");
             }
             return new HardState(term, votedFor);
-        } catch (WalCorruptedException e) {
+        } catch (StorageCorruptedException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw corrupted("is malformed (" + e + ")");
         }
     }
 
-    private WalCorruptedException corrupted(String what) {
-        return new WalCorruptedException("hard state file " + file + " " + what + ". Refusing to start: this node"
+    private StorageCorruptedException corrupted(String what) {
+        return new StorageCorruptedException("hard state file " + file + " " + what + ". Refusing to start: this node"
                 + " may have voted in a term it can no longer remember. Restore the data directory from a backup,"
                 + " or wipe it and let the leader re-replicate (only if a majority of nodes is intact).");
     }

@@ -30,7 +30,7 @@ import raftkv.storage.fs.FileSystem;
  * by a valid one" is not proof that durable bytes changed. Instead, every record carries
  * {@code syncedOffset}: the file length at the last completed fsync when the record was written. Any
  * valid record anywhere in the file thus proves that its {@code syncedOffset} bytes were once durable.
- * On recovery, damage before the largest such offset is corruption ({@link WalCorruptedException}); damage
+ * On recovery, damage before the largest such offset is corruption ({@link StorageCorruptedException}); damage
  * at or after it is a torn tail, cut off the file (with a WARN) before the node goes on.
  *
  * <p><b>The limit.</b> The proof for a batch only arrives with the next batch. Damage inside the last
@@ -81,7 +81,7 @@ public final class Wal implements Closeable {
     /**
      * Opens (or creates) the WAL at {@code file} and replays it; a torn tail is cut off the file.
      *
-     * @throws WalCorruptedException if bytes that were once durable are damaged, or the file is not
+     * @throws StorageCorruptedException if bytes that were once durable are damaged, or the file is not
      *     a version 2 WAL
      */
     public static Wal open(FileSystem fs, Path file) throws IOException {
@@ -116,17 +116,17 @@ public final class Wal implements Closeable {
         }
     }
 
-    private static void checkFileHeader(byte[] bytes, Path file) throws WalCorruptedException {
+    private static void checkFileHeader(byte[] bytes, Path file) throws StorageCorruptedException {
         ByteBuffer header = ByteBuffer.wrap(bytes, 0, FILE_HEADER_BYTES);
         int magic = header.getInt();
         int version = header.getInt();
         if (magic == VERSION_1_MAGIC) {
-            throw new WalCorruptedException("WAL " + file + " is in format version 1 (RKV1); this build reads only"
+            throw new StorageCorruptedException("WAL " + file + " is in format version 1 (RKV1); this build reads only"
                     + " version " + VERSION + ". Start this node with the raftkv release that wrote it, or wipe the"
                     + " data directory and let the leader re-replicate (only if a majority of nodes is intact).");
         }
         if (magic != FILE_MAGIC || version != VERSION) {
-            throw new WalCorruptedException("WAL " + file + " has an unknown header (magic 0x"
+            throw new StorageCorruptedException("WAL " + file + " has an unknown header (magic 0x"
                     + Integer.toHexString(magic) + ", version " + version + "): it is damaged or not a raftkv"
                     + " WAL. Refusing to start; restore this node's data directory or wipe it and let the"
                     + " leader re-replicate (only if a majority of nodes is intact).");

@@ -36,7 +36,7 @@ final class WalRecovery {
         record Damaged(String why) implements Read {}
     }
 
-    static Recovered replay(byte[] bytes, Path file) throws WalCorruptedException {
+    static Recovered replay(byte[] bytes, Path file) throws StorageCorruptedException {
         List<LogEntry> entries = new ArrayList<>();
         int offset = Wal.FILE_HEADER_BYTES;
         while (offset < bytes.length) {
@@ -48,7 +48,7 @@ final class WalRecovery {
                 case Read.Damaged damaged -> {
                     long proven = largestSyncedOffsetFrom(bytes, offset + 1);
                     if (offset < proven) {
-                        throw new WalCorruptedException("WAL " + file + " is corrupted at byte " + offset + " ("
+                        throw new StorageCorruptedException("WAL " + file + " is corrupted at byte " + offset + " ("
                                 + damaged.why() + "): a later record shows that the first " + proven + " bytes"
                                 + " had been fsynced, so data that was once durable changed. Refusing to start;"
                                 + " restore this node's data directory or wipe it and let the leader"
@@ -64,13 +64,13 @@ final class WalRecovery {
     }
 
     private static void apply(Payload payload, List<LogEntry> entries, int offset, Path file)
-            throws WalCorruptedException {
+            throws StorageCorruptedException {
         switch (payload) {
             case Payload.Append append -> {
                 // After log compaction the WAL starts wherever its first entry does (see Wal#cutBefore).
                 long expected = entries.isEmpty() ? append.entry().index() : entries.getLast().index() + 1;
                 if (append.entry().index() != expected) {
-                    throw new WalCorruptedException("WAL " + file + ": entry " + append.entry().index()
+                    throw new StorageCorruptedException("WAL " + file + ": entry " + append.entry().index()
                             + " at byte " + offset + " does not follow entry " + (expected - 1));
                 }
                 entries.add(append.entry());
@@ -79,7 +79,7 @@ final class WalRecovery {
                 long first = entries.isEmpty() ? truncate.fromIndex() : entries.getFirst().index();
                 long end = entries.isEmpty() ? truncate.fromIndex() : entries.getLast().index() + 1;
                 if (truncate.fromIndex() < 1 || truncate.fromIndex() > end) {
-                    throw new WalCorruptedException("WAL " + file + ": truncation from " + truncate.fromIndex()
+                    throw new StorageCorruptedException("WAL " + file + ": truncation from " + truncate.fromIndex()
                             + " at byte " + offset + " but the log ends at entry " + (end - 1));
                 }
                 entries.subList(Math.toIntExact(Math.max(0, truncate.fromIndex() - first)), entries.size()).clear();

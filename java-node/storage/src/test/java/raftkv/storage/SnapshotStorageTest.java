@@ -284,7 +284,7 @@ class SnapshotStorageTest {
             storage.saveSnapshot(snapshot(8), 9);
         }
         corrupt(fs, snapshotFile(8));
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("damaged (checksum mismatch)").hasMessageContaining("starts at entry 9");
     }
 
@@ -296,7 +296,7 @@ class SnapshotStorageTest {
             storage.installSnapshot(snapshot(8));
         }
         corrupt(fs, snapshotFile(8));
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("damaged").hasMessageContaining("is empty");
     }
 
@@ -309,7 +309,7 @@ class SnapshotStorageTest {
         }
         fs.delete(snapshotFile(5));
         fs.syncDirectory(DIR);
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("no snapshot").hasMessageContaining("starts at entry 4");
     }
 
@@ -359,7 +359,7 @@ class SnapshotStorageTest {
         }
         corrupt(fs, snapshotFile(4));
         corrupt(fs, snapshotFile(8));
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageStartingWith("snapshot ").hasMessageContaining("(checksum mismatch); snapshot ")
                 .hasMessageContaining("starts at entry 9");
     }
@@ -411,7 +411,7 @@ class SnapshotStorageTest {
         corrupt(mem, snapshotFile(8));
         HandleCounting fs = new HandleCounting(mem);
         assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).as("a damaged snapshot the WAL needs")
-                .isInstanceOf(WalCorruptedException.class);
+                .isInstanceOf(StorageCorruptedException.class);
         assertThat(fs.open).isEmpty();
 
         try (FileHandle handle = mem.openTruncated(DIR.resolve(DiskStorage.WAL_FILE))) {
@@ -419,7 +419,7 @@ class SnapshotStorageTest {
             handle.sync();
         }
         assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).as("a WAL of zeros")
-                .isInstanceOf(WalCorruptedException.class);
+                .isInstanceOf(StorageCorruptedException.class);
         assertThat(fs.open).isEmpty();
     }
 
