@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import raftkv.server.Json;
+import raftkv.server.transport.StreamTransport;
 
 /** Every status code of the client API on a one-node cluster, and every kind of bad input. */
 class HttpApiTest extends OneNodeClusterTest {
@@ -150,6 +151,34 @@ class HttpApiTest extends OneNodeClusterTest {
         assertError(node.send("GET", "/kv/" + "a".repeat(129), null), 400, "invalid_id", true);
         assertError(node.send("DELETE", "/kv/%C3%A9", null), 400, "invalid_id", true);
         assertThat(node.send("PUT", "/kv/" + "a".repeat(128), "{\"name\":\"n\"}").statusCode()).isEqualTo(200);
+    }
+
+    private static String message(HttpResponse<String> response) throws Exception {
+        return json(response).get("message").asText();
+    }
+
+    @Test
+    void everyBodyParserSaysWhatIsWrongWithTheBody() throws Exception {
+        String[] token = {StreamTransport.TOKEN_HEADER, "s3cret"};
+        // Routes with required fields (put, cas).
+        assertThat(message(node.send("PUT", "/kv/b", "[]"))).isEqualTo("the body must be a JSON object");
+        assertThat(message(node.send("PUT", "/kv/b", ""))).isEqualTo("the body must be a JSON object");
+        assertThat(message(node.send("PUT", "/kv/b", "{\"name\":\"x\",\"x\":1}"))).isEqualTo("unexpected field 'x'");
+        assertThat(message(node.send("PUT", "/kv/b", "{\"name\":5}"))).isEqualTo("field 'name' must be a string");
+        assertThat(message(node.send("POST", "/kv/b/cas", "{\"name\":\"x\"}")))
+                .isEqualTo("field 'expected' must be a string");
+        assertThat(message(node.send("POST", "/kv/b/cas", "{\"expected\":\"" + "x".repeat(1025) + "\",\"name\":5}")))
+                .isEqualTo("'expected' is longer than 1024 characters");
+        // A route that takes no field (open a session).
+        assertThat(message(node.send("POST", "/sessions", "{\"id\":\"mine\"}"))).isEqualTo("send no body, or {}");
+        assertThat(message(node.send("POST", "/sessions", "[]"))).isEqualTo("send no body, or {}");
+        // A route with an optional field (transfer leadership).
+        assertThat(message(node.send("POST", "/admin/transfer-leader", "[]", token)))
+                .isEqualTo("the body must be a JSON object");
+        assertThat(message(node.send("POST", "/admin/transfer-leader", "{\"too\":\"n2\"}", token)))
+                .isEqualTo("unexpected field 'too'");
+        assertThat(message(node.send("POST", "/admin/transfer-leader", "{\"to\":2}", token)))
+                .isEqualTo("field 'to' must be a string");
     }
 
     @Test
