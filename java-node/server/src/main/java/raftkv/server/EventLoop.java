@@ -16,7 +16,6 @@ import raftkv.core.Driver;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
-import raftkv.core.ProposalResult;
 import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
 import raftkv.core.Ready;
@@ -342,16 +341,8 @@ public final class EventLoop {
         switch (event) {
             case Propose propose -> {
                 observer.proposed();
-                switch (driver.propose(propose.command(), propose.session(), propose.reply())) {
-                    case ProposalResult.NotLeader notLeader ->
-                            propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
-                    // Nothing appended: the request goes to the transferee, and waits there until it leads.
-                    case ProposalResult.TransferringLeadership transfer ->
-                            propose.reply().complete(new WriteOutcome.NotLeader(transfer.transferee()));
-                    case ProposalResult.Appended appended -> {}
-                    // Sent on to the leader over the peer stream; answered here once applied here.
-                    case ProposalResult.Forwarded forwarded -> {}
-                }
+                driver.propose(propose.command(), propose.session(), propose.reply())
+                        .ifNotTaken(hint -> propose.reply().complete(new WriteOutcome.NotLeader(hint)));
             }
             case TransferLeadership transfer -> transfer.reply().complete(driver.node().transferLeadership(transfer.to()));
             case Read<?> read when read.local() -> read.serve(driver.kv());
