@@ -76,7 +76,7 @@ import raftkv.storage.DiskStorage;
  *
  * <p>A proposal appended at (index, term) succeeds if and only if the entry committed at that index
  * has that term; if another term's entry commits there, this copy never takes effect, and
- * {@link Settlement#overwritten} decides what the client hears (superseded, another copy's result, or
+ * {@link Settlement#superseded} decides what the client hears (superseded, another copy's result, or
  * unknown). Leadership changes need no special handling: whatever this node
  * appended is settled the day its index commits, even if this node is a follower by then.
  *
@@ -129,14 +129,14 @@ public final class EventLoop {
         @Override
         public void superseded(CompletableFuture<WriteOutcome> reply, Session session, LogEntry committed,
                 KvStore kv) {
-            reply.complete(Settlement.overwritten(session, kv));
+            reply.complete(Settlement.superseded(session, kv));
         }
 
         @Override
         public void compactedAway(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
             // A snapshot from the new leader replaced this write's index before it was applied here:
             // with a session, the restored session table may still say it executed.
-            reply.complete(session == null ? new WriteOutcome.OutcomeUnknown() : Settlement.overwritten(session, kv));
+            reply.complete(Settlement.unknownUnlessRecorded(session, kv, new WriteOutcome.OutcomeUnknown()));
         }
 
         @Override
@@ -147,8 +147,7 @@ public final class EventLoop {
         @Override
         public void forwardUnanswered(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
             // With a session, the table may already say it executed (and with which result).
-            reply.complete(session == null ? new WriteOutcome.ForwardUnanswered()
-                    : Settlement.recorded(session, kv).orElseGet(WriteOutcome.ForwardUnanswered::new));
+            reply.complete(Settlement.unknownUnlessRecorded(session, kv, new WriteOutcome.ForwardUnanswered()));
         }
 
         @Override
