@@ -384,7 +384,7 @@ public final class EventLoop {
         if (previous != null && (!previous.role().equals(status.role()) || previous.term() != status.term()
                 || !Objects.equals(previous.leader(), status.leader()))) {
             log.info("term {}: {} (leader {}, commit {}, log {})", status.term(), status.role(), status.leader(),
-                    status.commitIndex(), status.logSize());
+                    status.commitIndex(), status.lastIndex());
         }
     }
 }

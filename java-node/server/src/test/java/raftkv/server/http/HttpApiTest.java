@@ -238,7 +238,8 @@ class HttpApiTest extends OneNodeClusterTest {
         // The leader's no-op, the session the node registered to lend the write (sent without one), the put.
         assertThat(body.get("commitIndex").asLong()).isEqualTo(3);
         assertThat(body.get("lastApplied").asLong()).isEqualTo(3);
-        assertThat(body.get("logSize").asLong()).isEqualTo(3);
+        assertThat(body.get("lastIndex").asLong()).isEqualTo(3);
+        assertThat(body.get("logSize").asLong()).as("the deprecated alias of lastIndex").isEqualTo(3);
     }
 
     @Test
