@@ -83,7 +83,7 @@ final class Simulation {
      * the clients' writes refused by the state quota.
      */
     record Outcome(Settings settings, String failure, History history, long events, long simulatedMs,
-            int powerCuts, int tornTailsCut, Cluster.SnapshotCounts snapshots, int registrationsRefused,
+            int powerCuts, int tornTailsCut, SnapshotCounts snapshots, int registrationsRefused,
             int quotaRefusals) {
         boolean passed() {
             return failure == null;
