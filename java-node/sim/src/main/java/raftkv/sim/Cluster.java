@@ -32,6 +32,25 @@ final class Cluster implements SimNode.Wiring, Client.World {
     /** Virtual milliseconds between two ticks of a node's clock (before per-node drift). */
     static final long TICK_MS = 10;
 
+    /** Hears about notable moments, for the demo's narrative. */
+    interface Observer {
+        Observer NONE = new Observer() {};
+
+        default void leaderElected(long timeMs, SimNode leader) {}
+
+        default void steppedDown(long timeMs, SimNode former, long termLed) {}
+
+        default void campaignStarted(long timeMs, SimNode candidate) {}
+
+        default void truncated(long timeMs, SimNode node, long fromIndex) {}
+
+        default void poweredOff(long timeMs, SimNode node) {}
+
+        default void clientCompleted(long timeMs, int process, Op op, History.Type type) {}
+
+        default void clientRetries(long timeMs, int process, Op op, String node, String why) {}
+    }
+
     private final SplittableRandom random;
     private final Scheduler scheduler = new Scheduler();
     private final Network network;
@@ -40,9 +59,9 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<String> ids = new ArrayList<>();
     private final List<Client> clients = new ArrayList<>();
-    private final RoleWatch roles = new RoleWatch();
+    private final RoleWatcher roles = new RoleWatcher();
     private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
-    private ClusterObserver observer = ClusterObserver.NONE;
+    private Observer observer = Observer.NONE;
     private long nextRequestId;
     private int powerCuts;
     private int registrationsRefused;
@@ -76,7 +95,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
         }
     }
 
-    void observe(ClusterObserver newObserver) {
+    void observe(Observer newObserver) {
         observer = newObserver;
     }
 

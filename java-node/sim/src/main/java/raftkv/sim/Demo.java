@@ -13,7 +13,7 @@ import java.util.Set;
  * follower, and shows every node holding the same map. Everything derives from the seed, so the
  * same seed prints the same story, byte for byte.
  */
-final class Demo implements ClusterObserver {
+final class Demo implements Cluster.Observer {
 
     private final PrintStream out;
     private final Cluster cluster;
@@ -140,7 +140,7 @@ final class Demo implements ClusterObserver {
         out.printf("t=%6dms  %s%n", timeMs, text);
     }
 
-    // ---------------------------------------------------------------- ClusterObserver
+    // ---------------------------------------------------------------- Cluster.Observer
 
     @Override
     public void leaderElected(long timeMs, SimNode leader) {

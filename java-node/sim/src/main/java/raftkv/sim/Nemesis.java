@@ -9,7 +9,7 @@ import java.util.TreeSet;
  * Jepsen's four shapes, crashes of any node or of the leader (each restarted from its storage after
  * a random downtime), and heals.
  */
-final class Nemesis implements ClusterObserver {
+final class Nemesis implements Cluster.Observer {
 
     private final Cluster cluster;
     private final FaultMix mix;

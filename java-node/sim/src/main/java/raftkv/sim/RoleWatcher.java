@@ -5,17 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import raftkv.core.Role;
 
-/**
- * Watches the nodes' roles after every event and tells a {@link ClusterObserver} when a campaign
- * starts, a leader is elected or a leader steps down (or crashes: it is no longer seen leading).
- */
-final class RoleWatch {
+/** Tells a {@link Cluster.Observer} when a node starts a campaign, wins an election or steps down. */
+final class RoleWatcher {
 
     private final Map<String, Long> leaderTerm = new LinkedHashMap<>();
     private final Map<String, Long> campaignTerm = new LinkedHashMap<>();
 
-    /** Tells {@code observer} of every campaign, election and step-down since the last call. */
-    void notice(Collection<SimNode> nodes, long now, ClusterObserver observer) {
+    void notice(Collection<SimNode> nodes, long now, Cluster.Observer observer) {
         for (SimNode node : nodes) {
             if (node.isUp() && node.raft().role() == Role.CANDIDATE) {
                 Long previous = campaignTerm.put(node.id(), node.raft().currentTerm());
