@@ -168,8 +168,8 @@ public final class KvStore {
         return name == null ? new Result.NotFound() : new Result.Ok(name);
     }
 
-    /** A sorted copy of the whole map. */
-    public SortedMap<String, String> snapshot() {
+    /** A sorted copy of the whole map (not a Raft snapshot: that is {@link #snapshotBytes()}). */
+    public SortedMap<String, String> copyOfMap() {
         TreeMap<String, String> copy = new TreeMap<>();
         names.entriesAfter(null).forEachRemaining(e -> copy.put(e.getKey(), e.getValue()));
         return Collections.unmodifiableSortedMap(copy);

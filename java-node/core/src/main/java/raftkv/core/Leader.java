@@ -165,7 +165,7 @@ final class Leader {
                 log.slice(p.nextIndex, last), commitIndex, nextRound++));
         p.commitSent = commitIndex;
         if (p.mode != Progress.Mode.REPLICATE) {
-            p.probeInFlight = true;
+            p.awaitingReply = true;
         } else if (last > prevLogIndex) {
             p.inflights.add(last);
             p.nextIndex = last + 1; // optimistic: the follower will tell us if a message was lost
@@ -232,7 +232,7 @@ final class Leader {
             onReplyDuringTransfer(m.from(), p, m);
             return;
         }
-        p.probeInFlight = false;
+        p.awaitingReply = false;
         if (m.success()) {
             // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
             p.matchIndex = Math.max(p.matchIndex, m.matchIndex());

@@ -41,8 +41,11 @@ final class Progress {
     /** In SNAPSHOT mode: the transfer under way, which pins its snapshot; null in the other modes. */
     SnapshotTransfer snapshotTransfer;
 
-    /** In PROBE mode: an AppendEntries is in flight, send nothing more until its reply or a heartbeat. */
-    boolean probeInFlight;
+    /**
+     * Outside REPLICATE mode (probing, or sending a snapshot): an AppendEntries to this follower is
+     * unanswered. While probing, send no new entries until its reply or a heartbeat.
+     */
+    boolean awaitingReply;
 
     /** Heard from this follower during the current CheckQuorum window (§6.2 / dissertation §6.2). */
     boolean recentlyActive;
@@ -84,7 +87,7 @@ final class Progress {
      */
     boolean paused() {
         return switch (mode) {
-            case PROBE -> probeInFlight;
+            case PROBE -> awaitingReply;
             case REPLICATE -> inflights.full();
             case SNAPSHOT -> true;
         };
@@ -110,7 +113,7 @@ final class Progress {
      */
     private void enter(Mode newMode) {
         mode = newMode;
-        probeInFlight = false;
+        awaitingReply = false;
         inflights.reset();
         snapshotTransfer = null;
     }

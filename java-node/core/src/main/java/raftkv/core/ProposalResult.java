@@ -1,5 +1,7 @@
 package raftkv.core;
 
+import java.util.function.Consumer;
+
 /** What {@link RaftNode#propose} did with a command. */
 public sealed interface ProposalResult {
 
@@ -27,4 +29,22 @@ public sealed interface ProposalResult {
      * {@link Ready#forwardsUnanswered()}.
      */
     record Forwarded(long proposalId, String leader) implements ProposalResult {}
+
+    /**
+     * The one place a caller of {@link Driver#propose} learns whether to answer now: if nothing was
+     * appended and nothing sent on, calls {@code answerNotLeader} with the node the client may ask
+     * instead (may be {@code null}); otherwise the driver answers later, through its
+     * {@link Driver.Answers}.
+     */
+    default void ifNotTaken(Consumer<String> answerNotLeader) {
+        switch (this) {
+            case NotLeader notLeader -> answerNotLeader.accept(notLeader.leaderHint());
+            // Nothing appended: the request goes to the transferee, and waits there until it leads.
+            case TransferringLeadership transfer -> answerNotLeader.accept(transfer.transferee());
+            // Answered once its index commits (or is overwritten, or compacted away).
+            case Appended appended -> {}
+            // Sent on to the leader over the peer stream; answered here once applied here.
+            case Forwarded forwarded -> {}
+        }
+    }
 }

@@ -102,7 +102,7 @@ class BackgroundSnapshotTest {
         assertThat(trace).containsSubsequence("saved snapshot 5", "cut log before 6 behind snapshot 5",
                 "started snapshot 11"); // durable when the writer says so; compacted after
         assertThat(driver.node().snapshotIndex()).isEqualTo(5);
-        assertThat(driver.kv().snapshot()).hasSize(10).containsEntry("k11", "v11"); // thawed
+        assertThat(driver.kv().copyOfMap()).hasSize(10).containsEntry("k11", "v11"); // thawed
         // 11 - 5 >= 5: the next snapshot started as soon as the writer was free, at the applied index.
         assertThat(jobs).singleElement().extracting(SnapshotJob::lastIncludedIndex).isEqualTo(11L);
     }
@@ -128,7 +128,7 @@ class BackgroundSnapshotTest {
 
         assertThat(driver.node().snapshotIndex()).isEqualTo(8);
         assertThat(trace).noneMatch(line -> line.startsWith("cut log"));
-        assertThat(driver.kv().snapshot()).isEqualTo(leaderState.snapshot());
+        assertThat(driver.kv().copyOfMap()).isEqualTo(leaderState.copyOfMap());
         assertThat(driver.snapshotBeingWritten()).isZero();
     }
 

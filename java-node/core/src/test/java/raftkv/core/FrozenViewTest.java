@@ -44,10 +44,10 @@ class FrozenViewTest {
         assertThat(kv.get("b")).isEqualTo(new Result.NotFound());
         assertThat(kv.get("c")).isEqualTo(new Result.Ok("new"));
         assertThat(kv.size()).isEqualTo(2);
-        assertThat(kv.snapshot()).containsExactly(java.util.Map.entry("a", "changed"), java.util.Map.entry("c", "new"));
+        assertThat(kv.copyOfMap()).containsExactly(java.util.Map.entry("a", "changed"), java.util.Map.entry("c", "new"));
 
         assertThat(frozen.index()).isEqualTo(2);
-        assertThat(restored(frozen).snapshot()).containsExactly(java.util.Map.entry("a", "1"), java.util.Map.entry("b", "2"));
+        assertThat(restored(frozen).copyOfMap()).containsExactly(java.util.Map.entry("a", "1"), java.util.Map.entry("b", "2"));
     }
 
     @Test
@@ -87,7 +87,7 @@ class FrozenViewTest {
             }
             assertThat(frozen.toBytes()).isEqualTo(atFreeze); // still the state it froze
             frozenNow.thaw();
-            assertThat(frozenNow.snapshot()).isEqualTo(neverFrozen.snapshot());
+            assertThat(frozenNow.copyOfMap()).isEqualTo(neverFrozen.copyOfMap());
             assertThat(frozenNow.snapshotBytes()).isEqualTo(neverFrozen.snapshotBytes());
         }
     }
@@ -115,7 +115,7 @@ class FrozenViewTest {
         kv.apply(put(6, "after", "restore"));
         kv.thaw(); // the writer of the old view finishes: nothing of it comes back
 
-        assertThat(restored(frozen).snapshot()).containsExactly(java.util.Map.entry("a", "mine"));
+        assertThat(restored(frozen).copyOfMap()).containsExactly(java.util.Map.entry("a", "mine"));
         assertThat(kv.get("a")).isEqualTo(new Result.NotFound());
         assertThat(kv.size()).isEqualTo(6);
         assertThat(kv.freeze().index()).isEqualTo(6); // and a new view may be taken

@@ -136,7 +136,7 @@ class SnapshotRestoreTest {
         finishRestore(n2);
         // "If commitIndex > lastApplied: increment lastApplied, apply log[lastApplied]": in order, after it.
         assertThat(kv.lastApplied()).isEqualTo(4);
-        assertThat(kv.snapshot()).containsEntry("x", "y").containsEntry("k2", "v2").containsEntry("a", "1")
+        assertThat(kv.copyOfMap()).containsEntry("x", "y").containsEntry("k2", "v2").containsEntry("a", "1")
                 .containsEntry("b", "2");
     }
 

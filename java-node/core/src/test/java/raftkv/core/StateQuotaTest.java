@@ -139,7 +139,7 @@ class StateQuotaTest {
         assertThat(b.stateBytes()).isEqualTo(a.stateBytes());
         assertThat(restored.stateBytes()).isEqualTo(a.stateBytes());
         assertThat(restored.snapshotBytes()).isEqualTo(a.snapshotBytes());
-        long recount = a.snapshot().entrySet().stream().mapToLong(e -> StateQuota.entryBytes(e.getKey(), e.getValue())).sum();
+        long recount = a.copyOfMap().entrySet().stream().mapToLong(e -> StateQuota.entryBytes(e.getKey(), e.getValue())).sum();
         assertThat(a.stateBytes()).isEqualTo(recount);
     }
 

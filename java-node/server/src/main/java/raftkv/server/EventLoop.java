@@ -16,7 +16,6 @@ import raftkv.core.Driver;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
-import raftkv.core.ProposalResult;
 import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
 import raftkv.core.Ready;
@@ -77,7 +76,7 @@ import raftkv.storage.DiskStorage;
  *
  * <p>A proposal appended at (index, term) succeeds if and only if the entry committed at that index
  * has that term; if another term's entry commits there, this copy never takes effect, and
- * {@link Settlement#overwritten} decides what the client hears (superseded, another copy's result, or
+ * {@link Settlement#superseded} decides what the client hears (superseded, another copy's result, or
  * unknown). Leadership changes need no special handling: whatever this node
  * appended is settled the day its index commits, even if this node is a follower by then.
  *
@@ -130,14 +129,14 @@ public final class EventLoop {
         @Override
         public void superseded(CompletableFuture<WriteOutcome> reply, Session session, LogEntry committed,
                 KvStore kv) {
-            reply.complete(Settlement.overwritten(session, kv));
+            reply.complete(Settlement.superseded(session, kv));
         }
 
         @Override
         public void compactedAway(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
             // A snapshot from the new leader replaced this write's index before it was applied here:
             // with a session, the restored session table may still say it executed.
-            reply.complete(session == null ? new WriteOutcome.OutcomeUnknown() : Settlement.overwritten(session, kv));
+            reply.complete(Settlement.unknownUnlessRecorded(session, kv, new WriteOutcome.OutcomeUnknown()));
         }
 
         @Override
@@ -148,8 +147,7 @@ public final class EventLoop {
         @Override
         public void forwardUnanswered(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
             // With a session, the table may already say it executed (and with which result).
-            reply.complete(session == null ? new WriteOutcome.ForwardUnanswered()
-                    : Settlement.recorded(session, kv).orElseGet(WriteOutcome.ForwardUnanswered::new));
+            reply.complete(Settlement.unknownUnlessRecorded(session, kv, new WriteOutcome.ForwardUnanswered()));
         }
 
         @Override
@@ -342,16 +340,8 @@ public final class EventLoop {
         switch (event) {
             case Propose propose -> {
                 observer.proposed();
-                switch (driver.propose(propose.command(), propose.session(), propose.reply())) {
-                    case ProposalResult.NotLeader notLeader ->
-                            propose.reply().complete(new WriteOutcome.NotLeader(notLeader.leaderHint()));
-                    // Nothing appended: the request goes to the transferee, and waits there until it leads.
-                    case ProposalResult.TransferringLeadership transfer ->
-                            propose.reply().complete(new WriteOutcome.NotLeader(transfer.transferee()));
-                    case ProposalResult.Appended appended -> {}
-                    // Sent on to the leader over the peer stream; answered here once applied here.
-                    case ProposalResult.Forwarded forwarded -> {}
-                }
+                driver.propose(propose.command(), propose.session(), propose.reply())
+                        .ifNotTaken(hint -> propose.reply().complete(new WriteOutcome.NotLeader(hint)));
             }
             case TransferLeadership transfer -> transfer.reply().complete(driver.node().transferLeadership(transfer.to()));
             case Read<?> read when read.local() -> read.serve(driver.kv());
@@ -394,7 +384,7 @@ public final class EventLoop {
         if (previous != null && (!previous.role().equals(status.role()) || previous.term() != status.term()
                 || !Objects.equals(previous.leader(), status.leader()))) {
             log.info("term {}: {} (leader {}, commit {}, log {})", status.term(), status.role(), status.leader(),
-                    status.commitIndex(), status.logSize());
+                    status.commitIndex(), status.lastIndex());
         }
     }
 }

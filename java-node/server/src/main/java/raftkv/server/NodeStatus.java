@@ -6,6 +6,7 @@ import java.util.Map;
  * What {@code GET /status} reports, published by the event loop after every turn so that readers
  * never wait for it.
  *
+ * @param lastIndex the index of the last entry in this node's log (compacted entries count)
  * @param matchIndex per peer, on the leader only (empty otherwise)
  * @param snapshotIndex the last index of the latest snapshot (0: none)
  * @param logEntries log entries held in memory (those after the compacted prefix)
@@ -21,7 +22,7 @@ public record NodeStatus(
         String leader,
         long commitIndex,
         long lastApplied,
-        long logSize,
+        long lastIndex,
         long lastLogTerm,
         Map<String, Long> matchIndex,
         long snapshotIndex,

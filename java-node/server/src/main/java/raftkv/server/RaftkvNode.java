@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import raftkv.core.Bug;
 import raftkv.core.SessionLimits;
 import raftkv.core.StateQuota;
-import raftkv.storage.WalCorruptedException;
+import raftkv.storage.StorageCorruptedException;
 
 /** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
 @Command(name = "raftkv-node", mixinStandardHelpOptions = true, version = "raftkv 0.1",
@@ -229,7 +229,7 @@ public final class RaftkvNode implements Callable<Integer> {
         try {
             running = RunningNode.start(config, new SplittableRandom(),
                     failure -> haltAfter(() -> log.error("fatal: {}; exiting", failure.toString())));
-        } catch (WalCorruptedException e) {
+        } catch (StorageCorruptedException e) {
             log.error("REFUSING TO START: {}", e.getMessage());
             return EXIT_CORRUPTED;
         } catch (RuntimeException e) {

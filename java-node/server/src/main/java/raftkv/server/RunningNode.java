@@ -46,7 +46,7 @@ public final class RunningNode implements AutoCloseable {
      *
      * @param random the only source of randomness of the Raft core (election timeouts)
      * @param onFatal called on the loop thread if persisting fails or the core throws
-     * @throws raftkv.storage.WalCorruptedException if the data directory cannot be trusted
+     * @throws raftkv.storage.StorageCorruptedException if the data directory cannot be trusted
      */
     public static RunningNode start(NodeConfig config, RandomGenerator random, Consumer<Throwable> onFatal)
             throws IOException {

@@ -29,17 +29,34 @@ public final class Settlement {
     private Settlement() {}
 
     /**
-     * Our copy will not take effect: another entry committed at its index, or a snapshot that
-     * replaced the index (so it is not known which entry committed there) says it did not execute.
+     * Our copy will never take effect: another entry committed at its index (Log Matching). Without a
+     * session the operation definitely did not happen; with one, another copy may have.
      *
      * @param session the proposal's session, or null if it was sent without one
-     * @param kv the state machine, with the entry (or snapshot) that replaced ours applied
+     * @param kv the state machine, with the entry that replaced ours applied
      */
-    public static WriteOutcome overwritten(Session session, KvStore kv) {
+    public static WriteOutcome superseded(Session session, KvStore kv) {
         if (session == null) {
             return new WriteOutcome.Superseded();
         }
         return recorded(session, kv).orElseGet(WriteOutcome.OutcomeUnknown::new);
+    }
+
+    /**
+     * This node cannot tell whether our copy took effect: a snapshot replaced its index before it was
+     * applied here (so it is not known which entry committed there), or it was forwarded and the
+     * leader never said where it was appended. With a session, the session table may still show that
+     * the operation executed, with which result; otherwise the answer is {@code unknown}.
+     *
+     * @param session the proposal's session, or null if it was sent without one
+     * @param kv the state machine as it is now (restored from the snapshot, or with what was applied)
+     * @param unknown what the client is told when the table does not show it
+     */
+    public static WriteOutcome unknownUnlessRecorded(Session session, KvStore kv, WriteOutcome unknown) {
+        if (session == null) {
+            return unknown;
+        }
+        return recorded(session, kv).orElse(unknown);
     }
 
     /** The result the session table recorded for this (clientId, sequence), if a copy of it executed. */

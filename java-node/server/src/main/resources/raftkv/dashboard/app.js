@@ -111,7 +111,7 @@ function render(current, source) {
 
   const tbody = document.querySelector('#members tbody');
   tbody.replaceChildren();
-  const lastIndex = leader ? leader.status.logSize : 0;
+  const lastIndex = leader ? leader.status.lastIndex : 0;
   for (const m of current.members.values()) {
     const row = tbody.insertRow();
     row.dataset.member = m.id;
@@ -133,9 +133,9 @@ function render(current, source) {
     cell(row, s.leader || '—');
     cell(row, s.commitIndex, 'num');
     cell(row, s.lastApplied, 'num');
-    cell(row, s.logSize, 'num');
+    cell(row, s.lastIndex, 'num');
     let match = null;
-    if (leader && leader.id === m.id) match = s.logSize;
+    if (leader && leader.id === m.id) match = s.lastIndex;
     else if (leader && leader.status.peers[m.id] && leader.status.peers[m.id].matchIndex !== undefined) match = leader.status.peers[m.id].matchIndex;
     cell(row, match === null ? '—' : match, 'num');
     const bar = document.createElement('div');

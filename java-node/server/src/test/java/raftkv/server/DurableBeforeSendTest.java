@@ -143,7 +143,7 @@ class DurableBeforeSendTest {
         // The state machine is rebuilt from the log once the leader says what is committed.
         loop.deliver(new Message.AppendEntries(2, "n2", "n1", 1, 2, List.of(), 1, 2));
         await(() -> loop.status().lastApplied() == 1);
-        Map<String, String> map = loop.readLocal(kv -> new TreeMap<>(kv.snapshot())).get(5, TimeUnit.SECONDS)
+        Map<String, String> map = loop.readLocal(kv -> new TreeMap<>(kv.copyOfMap())).get(5, TimeUnit.SECONDS)
                 instanceof ReadOutcome.Served<TreeMap<String, String>> served ? served.value() : Map.of();
         assertThat(map).containsExactly(Map.entry("bob", "Bob"));
     }

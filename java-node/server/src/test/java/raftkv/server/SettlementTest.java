@@ -10,8 +10,9 @@ import raftkv.core.Result;
 import raftkv.core.Session;
 
 /**
- * {@link Settlement#overwritten}: what a client hears when another entry commits at its proposal's
- * index (its own copy committing is {@code DriverTest}'s case). The log: session "1" opened at index 1.
+ * {@link Settlement#superseded}: what a client hears when another entry commits at its proposal's
+ * index (its own copy committing is {@code DriverTest}'s case); {@link Settlement#unknownUnlessRecorded}:
+ * what it hears when its copy's fate is unknown here. The log: session "1" opened at index 1.
  */
 class SettlementTest {
 
@@ -35,7 +36,7 @@ class SettlementTest {
     /** Commits {@code committed} at our index, where our copy (appended in an older term) was. */
     private WriteOutcome settleWith(LogEntry committed, Session ours) {
         kv.apply(committed);
-        return Settlement.overwritten(ours, kv);
+        return Settlement.superseded(ours, kv);
     }
 
     @Test
@@ -75,5 +76,22 @@ class SettlementTest {
         Session unknown = new Session("77", 1);
         LogEntry theirs = entry(3, new Command.Put("k", "theirs"), null);
         assertThat(settleWith(theirs, unknown)).isEqualTo(new WriteOutcome.OutcomeUnknown());
+    }
+
+    @Test
+    void anUnknownFateWithoutASessionStaysUnknownAsTheCallerNamesIt() {
+        assertThat(Settlement.unknownUnlessRecorded(null, kv, new WriteOutcome.ForwardUnanswered()))
+                .isEqualTo(new WriteOutcome.ForwardUnanswered());
+        assertThat(Settlement.unknownUnlessRecorded(null, kv, new WriteOutcome.OutcomeUnknown()))
+                .isEqualTo(new WriteOutcome.OutcomeUnknown());
+    }
+
+    @Test
+    void anUnknownFateIsAnsweredFromTheSessionTableWhenACopyExecuted_6_3() {
+        assertThat(Settlement.unknownUnlessRecorded(OURS, kv, new WriteOutcome.ForwardUnanswered()))
+                .isEqualTo(new WriteOutcome.ForwardUnanswered());
+        apply(1, new Command.Put("k", "v"), OURS);
+        assertThat(Settlement.unknownUnlessRecorded(OURS, kv, new WriteOutcome.ForwardUnanswered()))
+                .isEqualTo(new WriteOutcome.Applied(new Result.Ok("v")));
     }
 }

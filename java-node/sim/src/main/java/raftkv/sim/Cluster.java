@@ -59,8 +59,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<String> ids = new ArrayList<>();
     private final List<Client> clients = new ArrayList<>();
-    private final Map<String, Long> leaderTerm = new LinkedHashMap<>();
-    private final Map<String, Long> campaignTerm = new LinkedHashMap<>();
+    private final RoleWatcher roles = new RoleWatcher();
     private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
     private Observer observer = Observer.NONE;
     private long nextRequestId;
@@ -81,34 +80,15 @@ final class Cluster implements SimNode.Wiring, Client.World {
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, SessionLimits sessions, StateQuota quota) {
         this.random = new SplittableRandom(seed);
         this.network = new Network(scheduler, random.split(), mix);
-        // Snapshots are always on, with a small threshold and tail and small chunks, chosen per seed
-        // from a generator of their own (so the rest of a seed's run is as it was before snapshots).
-        // The simulated state is small (a few hundred bytes), so chunks of 8 to 64 bytes make most
-        // transfers take many chunks (up to a few dozen): the same coverage of chunking, windows and
-        // retransmits as a big state with big chunks, at a fraction of the cost.
-        SplittableRandom snapshotSettings = new SplittableRandom(seed ^ 0x5AA9_5A0BL);
-        // A transfer's window of chunks in flight: 1 to 4, from another generator for the same reason.
-        SplittableRandom transferSettings = new SplittableRandom(seed ^ 0x7C4A_11E5L);
-        // Likewise each node's inflight window: 1 to 8 messages, small enough beside the mixes' bursts
-        // that a leader often finds a follower paused and must rely on its acks and heartbeats.
-        SplittableRandom windowSettings = new SplittableRandom(seed ^ 0x1F11_6475L);
-        // And how long each snapshot write takes on each node (SimNode.MAX_SNAPSHOT_WRITE_MS at most).
-        SplittableRandom writeDelays = new SplittableRandom(seed ^ 0x3B1D_F0A7L);
-        // And how long decoding each snapshot received from a leader takes (SimNode.MAX_SNAPSHOT_RESTORE_MS at most).
-        SplittableRandom restoreDelays = new SplittableRandom(seed ^ 0x6E57_0BEDL);
-        // And each boot's incarnation, the random number its forwards carry (as the server draws one).
-        SplittableRandom incarnations = new SplittableRandom(seed ^ 0x2B07_1D3CL);
+        NodeDraws draws = new NodeDraws(seed); // snapshot, window and delay settings: generators of their own
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
         for (String id : ids) {
-            RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs)
-                    .withSnapshots(snapshotSettings.nextInt(15, 80), snapshotSettings.nextInt(0, 12))
-                    .withSnapshotChunkBytes(snapshotSettings.nextInt(8, 65))
-                    .withMaxInflightMessages(windowSettings.nextInt(1, 9))
-                    .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
-            nodes.put(id, new SimNode(config, sessions, quota, random.split(), writeDelays.split(), restoreDelays.split(),
-                    incarnations.split(), this));
+            RaftConfig config = draws.config(new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(),
+                    mix.maxAppendBurst(), bugs));
+            nodes.put(id, new SimNode(config, sessions, quota, random.split(), draws.writeDelays(),
+                    draws.restoreDelays(), draws.incarnations(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -173,30 +153,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
         }
         if (!(event instanceof Event.Timer || event instanceof Event.ToClient)) {
             invariants.afterEvent(nodes.values());
-            noticeRoles();
-        }
-    }
-
-    private void noticeRoles() {
-        for (SimNode node : nodes.values()) {
-            if (node.isUp() && node.raft().role() == Role.CANDIDATE) {
-                Long previous = campaignTerm.put(node.id(), node.raft().currentTerm());
-                if (previous == null || previous != node.raft().currentTerm()) {
-                    observer.campaignStarted(scheduler.now(), node);
-                }
-            }
-            boolean leads = node.isUp() && node.raft().role() == Role.LEADER;
-            if (leads) {
-                Long previous = leaderTerm.put(node.id(), node.raft().currentTerm());
-                if (previous == null || previous != node.raft().currentTerm()) {
-                    observer.leaderElected(scheduler.now(), node);
-                }
-            } else {
-                Long termLed = leaderTerm.remove(node.id());
-                if (termLed != null && node.isUp()) {
-                    observer.steppedDown(scheduler.now(), node, termLed);
-                }
-            }
+            roles.notice(nodes.values(), scheduler.now(), observer);
         }
     }
 
@@ -273,21 +230,6 @@ final class Cluster implements SimNode.Wiring, Client.World {
     @Override
     public void restored(SimNode node, Snapshot snapshot) {
         invariants.restored(node, snapshot);
-    }
-
-    /**
-     * Snapshots taken and saved, installed from a leader, power cuts in the middle of saving either,
-     * InstallSnapshot chunks sent, snapshots from a leader restored after a delay (off the loop, in
-     * the server) and the Raft messages their nodes handled while restoring.
-     */
-    record SnapshotCounts(long saved, long installed, long cutMidSnapshot, long chunksSent, long restored,
-            long stepsWhileRestoring) {
-        static final SnapshotCounts NONE = new SnapshotCounts(0, 0, 0, 0, 0, 0);
-
-        SnapshotCounts plus(SnapshotCounts o) {
-            return new SnapshotCounts(saved + o.saved, installed + o.installed, cutMidSnapshot + o.cutMidSnapshot,
-                    chunksSent + o.chunksSent, restored + o.restored, stepsWhileRestoring + o.stepsWhileRestoring);
-        }
     }
 
     SnapshotCounts snapshotCounts() {

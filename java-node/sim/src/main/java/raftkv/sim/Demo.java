@@ -126,9 +126,9 @@ final class Demo implements Cluster.Observer {
         out.printf("%-5s %-9s %5s %7s %8s  %s%n", "node", "role", "term", "commit", "applied", "map Id => name");
         for (SimNode node : cluster.all()) {
             out.printf("%-5s %-9s %5d %7d %8d  %s%n", node.id(), node.raft().role(), node.raft().currentTerm(),
-                    node.raft().commitIndex(), node.kv().lastApplied(), node.kv().snapshot());
+                    node.raft().commitIndex(), node.kv().lastApplied(), node.kv().copyOfMap());
         }
-        boolean same = cluster.all().stream().map(n -> n.kv().snapshot()).distinct().count() == 1;
+        boolean same = cluster.all().stream().map(n -> n.kv().copyOfMap()).distinct().count() == 1;
         out.println(same ? "every node holds the same map" : "THE NODES DISAGREE");
     }
 

@@ -16,7 +16,7 @@ final class SeedRunner {
 
     /** The outcome of a batch of seeds. {@code failures} are in seed order. */
     record Summary(int seeds, List<Simulation.Outcome> failures, long operations, long events, long powerCuts,
-            long tornTailsCut, Cluster.SnapshotCounts snapshots, long wallNanos) {
+            long tornTailsCut, SnapshotCounts snapshots, long wallNanos) {
         double operationsPerSecond() {
             return operations / (wallNanos / 1e9);
         }
@@ -63,7 +63,7 @@ final class SeedRunner {
             long events = 0;
             long powerCuts = 0;
             long tornTailsCut = 0;
-            Cluster.SnapshotCounts snapshots = Cluster.SnapshotCounts.NONE;
+            SnapshotCounts snapshots = SnapshotCounts.NONE;
             int ran = 0;
             for (Future<Simulation.Outcome> future : futures) {
                 Simulation.Outcome outcome = future.get();

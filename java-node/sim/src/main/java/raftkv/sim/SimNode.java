@@ -11,7 +11,6 @@ import raftkv.core.HardState;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
-import raftkv.core.ProposalResult;
 import raftkv.core.RaftConfig;
 import raftkv.core.RaftNode;
 import raftkv.core.ReadResult;
@@ -305,14 +304,8 @@ final class SimNode {
                 }
             }
             case Call.Propose propose -> {
-                switch (driver.propose(propose.command(), propose.session(), request)) {
-                    case ProposalResult.NotLeader notLeader ->
-                            wiring.reply(request, new Answer.NotLeader(notLeader.leaderHint()));
-                    case ProposalResult.TransferringLeadership transfer ->
-                            wiring.reply(request, new Answer.NotLeader(transfer.transferee()));
-                    case ProposalResult.Appended appended -> {}
-                    case ProposalResult.Forwarded forwarded -> {} // answered from here once applied
-                }
+                driver.propose(propose.command(), propose.session(), request)
+                        .ifNotTaken(hint -> wiring.reply(request, new Answer.NotLeader(hint)));
             }
         }
         handleReady();

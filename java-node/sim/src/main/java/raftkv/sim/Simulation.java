@@ -83,7 +83,7 @@ final class Simulation {
      * the clients' writes refused by the state quota.
      */
     record Outcome(Settings settings, String failure, History history, long events, long simulatedMs,
-            int powerCuts, int tornTailsCut, Cluster.SnapshotCounts snapshots, int registrationsRefused,
+            int powerCuts, int tornTailsCut, SnapshotCounts snapshots, int registrationsRefused,
             int quotaRefusals) {
         boolean passed() {
             return failure == null;
@@ -155,7 +155,7 @@ final class Simulation {
         }
         SortedMap<String, String> first = null;
         for (SimNode node : cluster.all()) {
-            SortedMap<String, String> map = node.kv().snapshot();
+            SortedMap<String, String> map = node.kv().copyOfMap();
             if (first != null && !first.equals(map)) {
                 return "Convergence: nodes applied the same entries but hold different maps: " + states(cluster);
             }
@@ -199,7 +199,7 @@ final class Simulation {
             out.append(String.format("%n  %s %-9s term %d commit %d applied %d log %d..%d snapshot %d map %s", node.id(),
                     role, node.raft().currentTerm(), node.raft().commitIndex(), node.kv().lastApplied(),
                     node.raft().firstLogIndex(), node.raft().status().lastLogIndex(), node.raft().snapshotIndex(),
-                    new TreeMap<>(node.kv().snapshot())));
+                    new TreeMap<>(node.kv().copyOfMap())));
         }
         return out.toString();
     }

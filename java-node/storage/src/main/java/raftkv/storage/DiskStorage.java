@@ -58,7 +58,7 @@ public final class DiskStorage implements StableStorage, Closeable {
      * durably (each new directory's parent fsynced): otherwise a power loss right after the first vote
      * could take the whole directory, vote included, with it.
      *
-     * @throws WalCorruptedException if what is on disk cannot be trusted; the message says what to do
+     * @throws StorageCorruptedException if what is on disk cannot be trusted; the message says what to do
      */
     public static DiskStorage open(FileSystem fs, Path dataDir) throws IOException {
         fs.createDirectoriesDurably(dataDir);
@@ -116,7 +116,7 @@ public final class DiskStorage implements StableStorage, Closeable {
      * entry after the older one. Otherwise the node refuses to start rather than forget entries.
      */
     private static Snapshot newestUsableSnapshot(List<SnapshotFiles.Found> found, List<LogEntry> wal, Path dataDir)
-            throws WalCorruptedException {
+            throws StorageCorruptedException {
         long walFirst = wal.isEmpty() ? -1 : wal.getFirst().index();
         StringBuilder skipped = new StringBuilder();
         for (SnapshotFiles.Found f : found) {
@@ -130,7 +130,7 @@ public final class DiskStorage implements StableStorage, Closeable {
                 break; // an empty WAL proves nothing about the entries after an older snapshot
             }
             if (walFirst > valid.index() + 1) {
-                throw new WalCorruptedException((skipped.isEmpty() ? "" : skipped + "; ")
+                throw new StorageCorruptedException((skipped.isEmpty() ? "" : skipped + "; ")
                         + "the WAL in " + dataDir + " starts at entry " + walFirst
                         + " but the newest usable snapshot " + valid.file() + " ends at " + valid.index()
                         + ": entries in between are missing. Refusing to start; wipe the data directory and"
@@ -143,7 +143,7 @@ public final class DiskStorage implements StableStorage, Closeable {
             return valid.snapshot();
         }
         if (walFirst > 1 || (walFirst < 0 && !skipped.isEmpty())) {
-            throw new WalCorruptedException((skipped.isEmpty() ? "no snapshot in " + dataDir : skipped)
+            throw new StorageCorruptedException((skipped.isEmpty() ? "no snapshot in " + dataDir : skipped)
                     + ", and the WAL " + (walFirst < 0 ? "is empty" : "starts at entry " + walFirst)
                     + ": the entries a snapshot replaced are gone. Refusing to start; wipe the data directory"
                     + " and let the leader re-replicate (only if a majority of nodes is intact).");

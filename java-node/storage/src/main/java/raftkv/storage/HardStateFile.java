@@ -5,16 +5,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.zip.CRC32C;
 import raftkv.core.HardState;
-import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.FileSystem;
 
 /**
- * currentTerm and votedFor, in their own small file, replaced atomically on every change:
- * write a temporary file, fsync it, rename it over the old one, fsync the directory. A crash
+ * currentTerm and votedFor, in their own small file, replaced atomically on every change
+ * ({@link AtomicFileWriter}: write a temporary file, fsync it, rename it over the old one, fsync the
+ * directory). A crash
  * leaves either the old or the new version, never a mix — so a node can never wake up having
  * forgotten a vote it gave (which would let it vote twice in one term, §5.2).
  *
@@ -27,12 +25,10 @@ public final class HardStateFile {
 
     private final FileSystem fs;
     private final Path file;
-    private final Path temp;
 
     public HardStateFile(FileSystem fs, Path file) {
         this.fs = fs;
         this.file = file.toAbsolutePath();
-        this.temp = this.file.resolveSibling(this.file.getFileName() + ".tmp");
     }
 
     /** The saved hard state, or {@link HardState#INITIAL} if none was ever saved. */
@@ -45,12 +41,11 @@ public final class HardStateFile {
         if (bytes.length < SMALLEST_FILE) {
             throw corrupted("is truncated (" + bytes.length + " bytes)");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
+        if (!Checksums.trailerHolds(bytes)) {
             throw corrupted("is corrupted (checksum mismatch)");
         }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        DataInputStream in = new DataInputStream(
+                new ByteArrayInputStream(bytes, 0, bytes.length - Checksums.BYTES));
         try {
             if (in.readInt() != MAGIC) {
                 throw corrupted("is not a raftkv hard-state file (unknown magic)");
@@ -61,15 +56,15 @@ public final class HardStateFile {
                 throw corrupted("is malformed");
             }
             return new HardState(term, votedFor);
-        } catch (WalCorruptedException e) {
+        } catch (StorageCorruptedException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw corrupted("is malformed (" + e + ")");
         }
     }
 
-    private WalCorruptedException corrupted(String what) {
-        return new WalCorruptedException("hard state file " + file + " " + what + ". Refusing to start: this node"
+    private StorageCorruptedException corrupted(String what) {
+        return new StorageCorruptedException("hard state file " + file + " " + what + ". Refusing to start: this node"
                 + " may have voted in a term it can no longer remember. Restore the data directory from a backup,"
                 + " or wipe it and let the leader re-replicate (only if a majority of nodes is intact).");
     }
@@ -84,16 +79,7 @@ public final class HardStateFile {
         if (state.votedFor() != null) {
             out.writeUTF(state.votedFor());
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
         out.flush();
-
-        try (FileHandle handle = fs.openTruncated(temp)) {
-            handle.write(bytes.toByteArray());
-            handle.sync(); // else the rename below could survive a crash while the bytes do not
-        }
-        fs.rename(temp, file);
-        fs.syncDirectory(file.getParent()); // the rename is an entry of the directory
+        AtomicFileWriter.replace(fs, file, Checksums.withTrailer(bytes.toByteArray()));
     }
 }

@@ -7,27 +7,23 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.Snapshot;
-import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.FileSystem;
 import raftkv.storage.fs.ReadableFile;
 
 /**
  * The snapshot files of a data directory, {@code snapshot-<lastIncludedIndex>.snap}, each written
- * as a stream and then published atomically: write a temporary file, fsync it, rename it, fsync the
- * directory. A crash leaves a complete snapshot or none (a leftover temporary file is deleted at
- * open). Every file carries a CRC, checked on load by reading the file through once; the data is
+ * as a stream and then published atomically ({@link AtomicFileWriter}: write a temporary file, fsync
+ * it, rename it, fsync the directory). A crash leaves a complete snapshot or none (a leftover temporary
+ * file is deleted at open). Every file carries a CRC trailer ({@link Checksums}), checked on load by reading the file through once; the data is
  * then read from the file on demand ({@link SnapshotFileData}), never loaded whole.
  *
  * <pre>  "RKSN" version:int(2) lastIncludedIndex:long lastIncludedTerm:long members:int (UTF)* data dataLength:long crc32c:int</pre>
@@ -44,7 +40,6 @@ final class SnapshotFiles {
     private static final int HEAD_BYTES_READ = 64 * 1024; // enough for any header: member ids are short
     private static final int BUFFER_BYTES = 256 * 1024;
     private static final Pattern NAME = Pattern.compile("snapshot-(\\d{20})\\.snap");
-    static final String TEMP_SUFFIX = ".tmp";
     /** Older snapshots kept: if the newest is damaged, one of these may still continue the WAL. */
     static final int KEEP = 2;
 
@@ -121,18 +116,16 @@ final class SnapshotFiles {
         private final long index;
         private final long term;
         private final List<String> members;
-        private final Path temp;
-        private final FileHandle handle;
-        private final ChecksummedOutput out;
+        private final AtomicFileWriter file;
+        private final Checksums.TrailedOutput out;
         private final long dataOffset;
 
         private Writing(long index, long term, List<String> members) throws IOException {
             this.index = index;
             this.term = term;
             this.members = List.copyOf(members);
-            this.temp = dir.resolve(nameOf(index) + TEMP_SUFFIX);
-            this.handle = fs.openTruncated(temp);
-            this.out = new ChecksummedOutput(handle);
+            this.file = AtomicFileWriter.begin(fs, fileOf(index));
+            this.out = new Checksums.TrailedOutput(file.handle(), BUFFER_BYTES);
             DataOutputStream header = new DataOutputStream(out);
             header.writeInt(MAGIC);
             header.writeInt(VERSION);
@@ -166,23 +159,13 @@ final class SnapshotFiles {
             }
             new DataOutputStream(out).writeLong(data.size());
             out.finish(); // the CRC, and the buffer to the file
-            handle.sync(); // the bytes first: a rename that survives must never name lost bytes
-            handle.close();
-            fs.rename(temp, fileOf(index));
-            fs.syncDirectory(dir); // the new name is an entry of the directory
+            file.publish();
             return new Snapshot(index, term, members, data);
         }
 
         /** Gives up: the temporary file goes (a crash would have left it for the next open to delete). */
         void abandon() {
-            try {
-                handle.close();
-                fs.delete(temp);
-            } catch (NoSuchFileException e) {
-                // gone already
-            } catch (IOException e) {
-                log.warn("could not delete the abandoned snapshot file {}: {}", temp, e.toString());
-            }
+            file.abandon();
         }
     }
 
@@ -191,7 +174,7 @@ final class SnapshotFiles {
         List<Found> found = new ArrayList<>();
         for (Path path : fs.list(dir)) {
             String name = path.getFileName().toString();
-            if (name.startsWith("snapshot-") && name.endsWith(TEMP_SUFFIX)) {
+            if (name.startsWith("snapshot-") && name.endsWith(AtomicFileWriter.TEMP_SUFFIX)) {
                 fs.delete(path); // a save a crash interrupted: it was never published
                 continue;
             }
@@ -222,12 +205,10 @@ final class SnapshotFiles {
     private Found read(long index, Path file) throws IOException {
         try (ReadableFile in = fs.openForReading(file)) {
             long size = in.size();
-            if (size < 4) {
+            if (size < Checksums.BYTES) {
                 return new Found.Damaged(index, file, "truncated to " + size + " bytes");
             }
-            byte[] stored = new byte[4];
-            in.readFully(size - 4, stored, 0, 4);
-            if (checksum(in, size - 4) != ByteBuffer.wrap(stored).getInt()) {
+            if (!Checksums.trailerHolds(in, size)) {
                 return new Found.Damaged(index, file, "checksum mismatch");
             }
             byte[] head = new byte[(int) Math.min(HEAD_BYTES_READ, size - 4)];
@@ -267,83 +248,6 @@ final class SnapshotFiles {
                     new Snapshot(lastIndex, lastTerm, members, new SnapshotFileData(fs, file, dataOffset, length)));
         } catch (IOException | RuntimeException e) {
             return new Found.Damaged(index, file, "malformed: " + e.getMessage());
-        }
-    }
-
-    /** The CRC-32C of the file's first {@code length} bytes, read through a buffer. */
-    private static int checksum(ReadableFile in, long length) throws IOException {
-        CRC32C crc = new CRC32C();
-        byte[] buffer = new byte[(int) Math.min(BUFFER_BYTES, Math.max(1, length))];
-        for (long position = 0; position < length; ) {
-            int n = in.read(position, buffer, 0, (int) Math.min(buffer.length, length - position));
-            if (n < 0) {
-                throw new java.io.EOFException("the file ends at " + position);
-            }
-            crc.update(buffer, 0, n);
-            position += n;
-        }
-        return (int) crc.getValue();
-    }
-
-    /**
-     * Appends to a file through a buffer, keeping the CRC-32C and the count of every byte; {@link #finish}
-     * adds the CRC (not itself checksummed) and writes out the buffer.
-     */
-    private static final class ChecksummedOutput extends OutputStream {
-        private final FileHandle handle;
-        private final CRC32C crc = new CRC32C();
-        private final byte[] buffer = new byte[BUFFER_BYTES];
-        private int buffered;
-        private long count;
-
-        ChecksummedOutput(FileHandle handle) {
-            this.handle = handle;
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            if (buffered == buffer.length) {
-                drain();
-            }
-            buffer[buffered++] = (byte) b;
-            crc.update(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            crc.update(bytes, offset, length);
-            count += length;
-            while (length > 0) {
-                if (buffered == buffer.length) {
-                    drain();
-                }
-                int n = Math.min(length, buffer.length - buffered);
-                System.arraycopy(bytes, offset, buffer, buffered, n);
-                buffered += n;
-                offset += n;
-                length -= n;
-            }
-        }
-
-        void finish() throws IOException {
-            byte[] value = ByteBuffer.allocate(4).putInt((int) crc.getValue()).array();
-            if (buffered + 4 > buffer.length) {
-                drain();
-            }
-            System.arraycopy(value, 0, buffer, buffered, 4);
-            buffered += 4;
-            drain();
-        }
-
-        private void drain() throws IOException {
-            // The handle writes the bytes before it returns and keeps no reference: the buffer is reused.
-            handle.write(buffered == buffer.length ? buffer : Arrays.copyOf(buffer, buffered));
-            buffered = 0;
         }
     }
 }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.CRC32C;
 import raftkv.core.LogEntry;
 import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.FileSystem;
@@ -31,7 +30,7 @@ import raftkv.storage.fs.FileSystem;
  * by a valid one" is not proof that durable bytes changed. Instead, every record carries
  * {@code syncedOffset}: the file length at the last completed fsync when the record was written. Any
  * valid record anywhere in the file thus proves that its {@code syncedOffset} bytes were once durable.
- * On recovery, damage before the largest such offset is corruption ({@link WalCorruptedException}); damage
+ * On recovery, damage before the largest such offset is corruption ({@link StorageCorruptedException}); damage
  * at or after it is a torn tail, cut off the file (with a WARN) before the node goes on.
  *
  * <p><b>The limit.</b> The proof for a batch only arrives with the next batch. Damage inside the last
@@ -41,8 +40,8 @@ import raftkv.storage.fs.FileSystem;
  * gap would cost a second fsync per batch (a commit record written after the first).
  *
  * <p><b>Compaction.</b> After a snapshot, {@link #cutBefore} rewrites the file without the entries the
- * snapshot replaced: the kept entries go to {@code raft.wal.tmp}, which is fsynced and renamed over
- * the WAL, and the directory fsynced. A crash before the rename leaves the old WAL (a superset); after
+ * snapshot replaced ({@link AtomicFileWriter}): the kept entries go to {@code raft.wal.tmp}, which is
+ * fsynced and renamed over the WAL, and the directory fsynced. A crash before the rename leaves the old WAL (a superset); after
  * it, the new one. Either continues the snapshot, which was made durable first. The first record of
  * a cut WAL is simply its first kept entry: recovery takes the log to start there.
  */
@@ -82,12 +81,12 @@ public final class Wal implements Closeable {
     /**
      * Opens (or creates) the WAL at {@code file} and replays it; a torn tail is cut off the file.
      *
-     * @throws WalCorruptedException if bytes that were once durable are damaged, or the file is not
+     * @throws StorageCorruptedException if bytes that were once durable are damaged, or the file is not
      *     a version 2 WAL
      */
     public static Wal open(FileSystem fs, Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
-        Path temp = tempOf(absolute);
+        Path temp = AtomicFileWriter.tempOf(absolute);
         if (fs.exists(temp)) {
             fs.delete(temp); // a rewrite a crash interrupted before its rename: the WAL itself is intact
         }
@@ -117,17 +116,17 @@ public final class Wal implements Closeable {
         }
     }
 
-    private static void checkFileHeader(byte[] bytes, Path file) throws WalCorruptedException {
+    private static void checkFileHeader(byte[] bytes, Path file) throws StorageCorruptedException {
         ByteBuffer header = ByteBuffer.wrap(bytes, 0, FILE_HEADER_BYTES);
         int magic = header.getInt();
         int version = header.getInt();
         if (magic == VERSION_1_MAGIC) {
-            throw new WalCorruptedException("WAL " + file + " is in format version 1 (RKV1); this build reads only"
+            throw new StorageCorruptedException("WAL " + file + " is in format version 1 (RKV1); this build reads only"
                     + " version " + VERSION + ". Start this node with the raftkv release that wrote it, or wipe the"
                     + " data directory and let the leader re-replicate (only if a majority of nodes is intact).");
         }
         if (magic != FILE_MAGIC || version != VERSION) {
-            throw new WalCorruptedException("WAL " + file + " has an unknown header (magic 0x"
+            throw new StorageCorruptedException("WAL " + file + " has an unknown header (magic 0x"
                     + Integer.toHexString(magic) + ", version " + version + "): it is damaged or not a raftkv"
                     + " WAL. Refusing to start; restore this node's data directory or wipe it and let the"
                     + " leader re-replicate (only if a majority of nodes is intact).");
@@ -174,10 +173,6 @@ public final class Wal implements Closeable {
         return lastIndex;
     }
 
-    private static Path tempOf(Path wal) {
-        return wal.resolveSibling(wal.getFileName() + ".tmp");
-    }
-
     /**
      * Rewrites the WAL without the entries before {@code firstKept} (a durable snapshot holds them),
      * crash-safely: see the class comment. Must follow {@link #sync()}: it rereads the file.
@@ -197,7 +192,6 @@ public final class Wal implements Closeable {
     }
 
     private void rewrite(List<LogEntry> kept) throws IOException {
-        Path temp = tempOf(file);
         ByteArrayOutputStream batch = new ByteArrayOutputStream();
         batch.writeBytes(ByteBuffer.allocate(FILE_HEADER_BYTES).putInt(FILE_MAGIC).putInt(VERSION).array());
         syncedOffset = FILE_HEADER_BYTES; // of the new file: its records are proven by the next batch
@@ -205,13 +199,11 @@ public final class Wal implements Closeable {
             byte[] body = EntryCodec.toBytes(entry);
             writeRecord(batch, ByteBuffer.allocate(1 + body.length).put(ENTRY).put(body).array());
         }
-        try (FileHandle out = fs.openTruncated(temp)) {
+        try (AtomicFileWriter out = AtomicFileWriter.begin(fs, file)) {
             out.write(batch.toByteArray());
-            out.sync(); // the bytes before the name: a surviving rename must not point at lost bytes
+            handle.close(); // the old WAL's: its name is about to go to the new file
+            out.publish();
         }
-        handle.close();
-        fs.rename(temp, file);
-        fs.syncDirectory(file.getParent());
         handle = fs.openAppending(file);
         writtenEnd = batch.size();
         syncedOffset = writtenEnd;
@@ -234,10 +226,7 @@ public final class Wal implements Closeable {
         }
         ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER_BYTES).putInt(RECORD_MAGIC).putInt(payload.length)
                 .putLong(syncedOffset);
-        CRC32C crc = new CRC32C();
-        crc.update(header.array(), 4, 12);
-        crc.update(payload);
-        header.putInt((int) crc.getValue());
+        header.putInt(Checksums.ofWalRecord(header.array(), 0, payload, 0, payload.length));
         out.writeBytes(header.array());
         out.writeBytes(payload);
     }

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.LogEntry;
@@ -37,7 +36,7 @@ final class WalRecovery {
         record Damaged(String why) implements Read {}
     }
 
-    static Recovered replay(byte[] bytes, Path file) throws WalCorruptedException {
+    static Recovered replay(byte[] bytes, Path file) throws StorageCorruptedException {
         List<LogEntry> entries = new ArrayList<>();
         int offset = Wal.FILE_HEADER_BYTES;
         while (offset < bytes.length) {
@@ -49,7 +48,7 @@ final class WalRecovery {
                 case Read.Damaged damaged -> {
                     long proven = largestSyncedOffsetFrom(bytes, offset + 1);
                     if (offset < proven) {
-                        throw new WalCorruptedException("WAL " + file + " is corrupted at byte " + offset + " ("
+                        throw new StorageCorruptedException("WAL " + file + " is corrupted at byte " + offset + " ("
                                 + damaged.why() + "): a later record shows that the first " + proven + " bytes"
                                 + " had been fsynced, so data that was once durable changed. Refusing to start;"
                                 + " restore this node's data directory or wipe it and let the leader"
@@ -65,13 +64,13 @@ final class WalRecovery {
     }
 
     private static void apply(Payload payload, List<LogEntry> entries, int offset, Path file)
-            throws WalCorruptedException {
+            throws StorageCorruptedException {
         switch (payload) {
             case Payload.Append append -> {
                 // After log compaction the WAL starts wherever its first entry does (see Wal#cutBefore).
                 long expected = entries.isEmpty() ? append.entry().index() : entries.getLast().index() + 1;
                 if (append.entry().index() != expected) {
-                    throw new WalCorruptedException("WAL " + file + ": entry " + append.entry().index()
+                    throw new StorageCorruptedException("WAL " + file + ": entry " + append.entry().index()
                             + " at byte " + offset + " does not follow entry " + (expected - 1));
                 }
                 entries.add(append.entry());
@@ -80,7 +79,7 @@ final class WalRecovery {
                 long first = entries.isEmpty() ? truncate.fromIndex() : entries.getFirst().index();
                 long end = entries.isEmpty() ? truncate.fromIndex() : entries.getLast().index() + 1;
                 if (truncate.fromIndex() < 1 || truncate.fromIndex() > end) {
-                    throw new WalCorruptedException("WAL " + file + ": truncation from " + truncate.fromIndex()
+                    throw new StorageCorruptedException("WAL " + file + ": truncation from " + truncate.fromIndex()
                             + " at byte " + offset + " but the log ends at entry " + (end - 1));
                 }
                 entries.subList(Math.toIntExact(Math.max(0, truncate.fromIndex() - first)), entries.size()).clear();
@@ -118,10 +117,7 @@ final class WalRecovery {
         if (length < 1 || length > Wal.MAX_PAYLOAD_BYTES || length > bytes.length - start) {
             return new Read.Damaged("bad or incomplete record length " + length);
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, offset + 4, 12);
-        crc.update(bytes, start, length);
-        if ((int) crc.getValue() != expectedCrc) {
+        if (Checksums.ofWalRecord(bytes, offset, bytes, start, length) != expectedCrc) {
             return new Read.Damaged("checksum mismatch");
         }
         // A record is written after the fsync it names; anything else is a checksum collision on garbage.

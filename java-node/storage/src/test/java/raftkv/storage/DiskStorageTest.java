@@ -55,7 +55,7 @@ class DiskStorageTest {
             handle.sync();
         }
 
-        assertThatThrownBy(() -> DiskStorage.open(fs, dataDir)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, dataDir)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining(DiskStorage.WAL_FILE)
                 .hasMessageContaining("Refusing to start");
     }
@@ -70,7 +70,7 @@ class DiskStorageTest {
             handle.sync();
         }
 
-        assertThatThrownBy(() -> DiskStorage.open(fs, dataDir)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, dataDir)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining(DiskStorage.HARD_STATE_FILE)
                 .hasMessageContaining("Refusing to start");
     }

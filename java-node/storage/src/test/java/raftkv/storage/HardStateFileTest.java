@@ -73,7 +73,7 @@ class HardStateFileTest {
         bytes[6] ^= 1;
         overwrite(bytes);
 
-        assertThatThrownBy(() -> file().load()).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> file().load()).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("checksum mismatch")
                 .hasMessageContaining("Refusing to start");
     }
@@ -86,7 +86,7 @@ class HardStateFileTest {
             overwrite(Arrays.copyOf(bytes, length));
 
             assertThatThrownBy(() -> file().load()).as("cut to %d bytes", length)
-                    .isInstanceOf(WalCorruptedException.class)
+                    .isInstanceOf(StorageCorruptedException.class)
                     .hasMessageContaining("Refusing to start");
         }
     }
@@ -119,18 +119,18 @@ class HardStateFileTest {
     void aFileOfAnotherKindIsRefusedEvenWithAValidChecksum() throws IOException {
         overwrite(checksummed(0x52_4B_56_57, 9, "n2", new byte[0])); // a WAL's magic
 
-        assertThatThrownBy(() -> file().load()).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> file().load()).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("unknown magic");
     }
 
     @Test
     void aNegativeTermOrTrailingBytesAreRefusedEvenWithAValidChecksum() throws IOException {
         overwrite(checksummed(0x48_53_54_31, -1, "n2", new byte[0]));
-        assertThatThrownBy(() -> file().load()).as("term -1").isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> file().load()).as("term -1").isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("is malformed");
 
         overwrite(checksummed(0x48_53_54_31, 9, "n2", new byte[] {7}));
-        assertThatThrownBy(() -> file().load()).as("a byte after the vote").isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> file().load()).as("a byte after the vote").isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("is malformed");
     }
 

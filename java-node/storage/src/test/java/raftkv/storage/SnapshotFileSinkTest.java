@@ -53,7 +53,7 @@ class SnapshotFileSinkTest {
         sink.append(new byte[] {1});
         sink.begin(9, 3, MEMBERS);
 
-        assertThat(names()).containsExactly(SnapshotFiles.nameOf(9) + SnapshotFiles.TEMP_SUFFIX);
+        assertThat(names()).containsExactly(SnapshotFiles.nameOf(9) + AtomicFileWriter.TEMP_SUFFIX);
     }
 
     @Test
@@ -66,7 +66,7 @@ class SnapshotFileSinkTest {
                 .as("the later transfer's").isTrue();
         assertThat(sink.holds(snapshot)).as("replaced by the later one").isFalse();
         assertThat(names()).as("the replaced one's file is gone")
-                .containsExactly(SnapshotFiles.nameOf(6) + SnapshotFiles.TEMP_SUFFIX);
+                .containsExactly(SnapshotFiles.nameOf(6) + AtomicFileWriter.TEMP_SUFFIX);
 
         Snapshot later = new Snapshot(6, 2, MEMBERS, received(7, new byte[] {3}));
         assertThat(sink.holds(later)).isTrue();

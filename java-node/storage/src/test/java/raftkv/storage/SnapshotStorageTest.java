@@ -25,7 +25,10 @@ import raftkv.storage.fs.ForwardingFileHandle;
 import raftkv.storage.fs.ForwardingFileSystem;
 import raftkv.storage.fs.StrictMemFileSystem;
 
-/** Snapshot files and the WAL cut after them: durable, checked, and crash-safe at every step. */
+/**
+ * Snapshot files and the WAL cut after them, and a leader's snapshot installed (given whole, or
+ * received in chunks through the sink): durable, checked, and crash-safe at every step.
+ */
 class SnapshotStorageTest {
 
     private static final Path DIR = Path.of("/var/lib/raftkv/n1");
@@ -106,7 +109,10 @@ class SnapshotStorageTest {
      * the whole log, a snapshot installed from a leader beyond the log, more entries — with a power
      * loss before each file operation in turn. Whatever a call had returned for (acknowledged) must
      * be recovered, and recovery must always succeed. Leaving out any fsync or directory fsync of the
-     * snapshot path makes some crash point fail here.
+     * snapshot path makes some crash point fail here. The installed snapshot's data is in memory here,
+     * so its install writes the file itself ({@code SnapshotFiles.save}); a snapshot received in chunks
+     * through the sink, whose install publishes the sink's file, is
+     * {@link #aSnapshotReceivedInChunksAndInstalledSurvivesAPowerLossAtEveryStep}'s case.
      */
     @Test
     void aPowerLossAtEveryStepKeepsEveryAcknowledgedWrite() throws IOException {
@@ -149,6 +155,71 @@ class SnapshotStorageTest {
             }
             if (completed) {
                 assertThat(crashAt).as("crash points covered").isGreaterThan(30);
+                return; // the scenario ran to the end without reaching the crash point: every step was covered
+            }
+        }
+    }
+
+    /**
+     * A follower's install as the server does it: the leader's chunks go through
+     * {@link DiskStorage#snapshotSink()} into a temporary file, and {@code installSnapshot} publishes
+     * that file and empties the WAL; then one more entry. A power loss before each file operation in
+     * turn: recovery always succeeds, an acknowledged install is recovered with the leader's data, the
+     * entries acknowledged before it or after it are there, and no temporary file outlives the reopen.
+     */
+    @Test
+    void aSnapshotReceivedInChunksAndInstalledSurvivesAPowerLossAtEveryStep() throws IOException {
+        byte[] leaders = "the leader's state at 12, sent in chunks of five bytes".getBytes();
+        for (long crashAt = 0; ; crashAt++) {
+            CrashingFileSystem fs = new CrashingFileSystem();
+            fs.crashBeforeOperation(crashAt);
+            long acknowledged = 0;
+            boolean installed = false;
+            boolean completed = false;
+            try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
+                storage.persist(new HardState(1, "n1"), 0, WalFixture.entries(1, 1, 6));
+                acknowledged = 6;
+                storage.snapshotSink().begin(12, 2, MEMBERS);
+                for (int from = 0; from < leaders.length; from += 5) {
+                    storage.snapshotSink().append(java.util.Arrays.copyOfRange(leaders, from,
+                            Math.min(leaders.length, from + 5)));
+                }
+                Snapshot received = new Snapshot(12, 2, MEMBERS, storage.snapshotSink().finish());
+                storage.installSnapshot(received);
+                installed = true;
+                acknowledged = 12;
+                storage.persist(null, 0, List.of(new LogEntry(2, 13, new Command.Put("k", "v"), null)));
+                acknowledged = 13;
+                completed = true;
+            } catch (CrashingFileSystem.PowerLoss expected) {
+                // the machine went down here
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof CrashingFileSystem.PowerLoss)) {
+                    throw e;
+                }
+                // the machine went down while the sink received a chunk (it reports failures unchecked)
+            }
+            try (DiskStorage recovered = DiskStorage.open(fs.disk, DIR)) {
+                Snapshot snapshot = recovered.recoveredSnapshot().orElse(null);
+                if (installed) {
+                    assertThat(snapshot).as("crash at %d", crashAt).isNotNull();
+                }
+                if (snapshot != null) {
+                    assertThat(inMemory(snapshot)).as("crash at %d", crashAt)
+                            .isEqualTo(new Snapshot(12, 2, MEMBERS, leaders));
+                }
+                long last = recovered.recoveredEntries().isEmpty()
+                        ? (snapshot == null ? 0 : snapshot.lastIncludedIndex())
+                        : recovered.recoveredEntries().getLast().index();
+                assertThat(last).as("crash at %d", crashAt).isGreaterThanOrEqualTo(acknowledged);
+                if (snapshot == null) {
+                    assertHoldsEveryEntry(recovered, last);
+                }
+                assertThat(fs.disk.list(DIR)).as("crash at %d", crashAt)
+                        .noneMatch(p -> p.toString().endsWith(AtomicFileWriter.TEMP_SUFFIX));
+            }
+            if (completed) {
+                assertThat(crashAt).as("crash points covered").isGreaterThan(10);
                 return; // the scenario ran to the end without reaching the crash point: every step was covered
             }
         }
@@ -284,7 +355,7 @@ class SnapshotStorageTest {
             storage.saveSnapshot(snapshot(8), 9);
         }
         corrupt(fs, snapshotFile(8));
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("damaged (checksum mismatch)").hasMessageContaining("starts at entry 9");
     }
 
@@ -296,7 +367,7 @@ class SnapshotStorageTest {
             storage.installSnapshot(snapshot(8));
         }
         corrupt(fs, snapshotFile(8));
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("damaged").hasMessageContaining("is empty");
     }
 
@@ -309,7 +380,7 @@ class SnapshotStorageTest {
         }
         fs.delete(snapshotFile(5));
         fs.syncDirectory(DIR);
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("no snapshot").hasMessageContaining("starts at entry 4");
     }
 
@@ -359,7 +430,7 @@ class SnapshotStorageTest {
         }
         corrupt(fs, snapshotFile(4));
         corrupt(fs, snapshotFile(8));
-        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageStartingWith("snapshot ").hasMessageContaining("(checksum mismatch); snapshot ")
                 .hasMessageContaining("starts at entry 9");
     }
@@ -411,7 +482,7 @@ class SnapshotStorageTest {
         corrupt(mem, snapshotFile(8));
         HandleCounting fs = new HandleCounting(mem);
         assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).as("a damaged snapshot the WAL needs")
-                .isInstanceOf(WalCorruptedException.class);
+                .isInstanceOf(StorageCorruptedException.class);
         assertThat(fs.open).isEmpty();
 
         try (FileHandle handle = mem.openTruncated(DIR.resolve(DiskStorage.WAL_FILE))) {
@@ -419,7 +490,7 @@ class SnapshotStorageTest {
             handle.sync();
         }
         assertThatThrownBy(() -> DiskStorage.open(fs, DIR)).as("a WAL of zeros")
-                .isInstanceOf(WalCorruptedException.class);
+                .isInstanceOf(StorageCorruptedException.class);
         assertThat(fs.open).isEmpty();
     }
 

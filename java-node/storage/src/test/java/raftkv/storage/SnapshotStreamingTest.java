@@ -62,7 +62,7 @@ class SnapshotStreamingTest {
         KvStore kv = new KvStore();
         storage.recoveredSnapshot().ifPresent(kv::restore);
         storage.recoveredEntries().stream().filter(e -> e.index() > kv.lastApplied()).forEach(kv::apply);
-        return kv.snapshot();
+        return kv.copyOfMap();
     }
 
     private static byte[] readByChunks(SnapshotData data, int chunk) {
@@ -103,9 +103,9 @@ class SnapshotStreamingTest {
                 if (written) {
                     assertThat(snapshotIndex).as("crash at %d", crashAt).isEqualTo(8);
                 }
-                assertThat(restartedMap(recovered)).as("crash at %d", crashAt).isEqualTo(atTen.snapshot());
+                assertThat(restartedMap(recovered)).as("crash at %d", crashAt).isEqualTo(atTen.copyOfMap());
                 assertThat(fs.disk.list(DIR)).as("crash at %d", crashAt)
-                        .noneMatch(p -> p.toString().endsWith(SnapshotFiles.TEMP_SUFFIX));
+                        .noneMatch(p -> p.toString().endsWith(AtomicFileWriter.TEMP_SUFFIX));
             }
             if (written) {
                 assertThat(crashAt).as("crash points covered").isGreaterThanOrEqualTo(5);
@@ -175,7 +175,7 @@ class SnapshotStreamingTest {
         try (DiskStorage reopened = DiskStorage.open(fs, DIR)) {
             assertThat(reopened.recoveredSnapshot()).isEmpty(); // nothing was installed
             assertThat(reopened.recoveredEntries()).hasSize(3);
-            assertThat(fs.list(DIR)).noneMatch(p -> p.toString().endsWith(SnapshotFiles.TEMP_SUFFIX));
+            assertThat(fs.list(DIR)).noneMatch(p -> p.toString().endsWith(AtomicFileWriter.TEMP_SUFFIX));
             installed = new Snapshot(500, 1, MEMBERS, receive(reopened.snapshotSink(), state));
             reopened.installSnapshot(installed);
             assertThat(readByChunks(installed.data(), 777)).isEqualTo(state); // readable where it was published

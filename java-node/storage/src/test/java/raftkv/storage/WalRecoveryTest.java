@@ -59,7 +59,7 @@ class WalRecoveryTest {
         record(8, entry(put(1, 1, "a")));
         record(8, entry(put(1, 3, "c"))); // entry 2 is missing
 
-        assertThatThrownBy(this::replay).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(this::replay).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("does not follow entry 1");
     }
 
@@ -68,7 +68,7 @@ class WalRecoveryTest {
         record(8, entry(put(1, 1, "a")));
         record(8, truncate(3));
 
-        assertThatThrownBy(this::replay).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(this::replay).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("truncation from 3");
     }
 
@@ -77,7 +77,7 @@ class WalRecoveryTest {
         record(8, entry(put(1, 1, "a")));
         record(8, truncate(0));
 
-        assertThatThrownBy(this::replay).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(this::replay).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("truncation from 0");
     }
 
@@ -154,7 +154,7 @@ class WalRecoveryTest {
     void aWalOfAnotherVersionIsRefused() throws IOException {
         wal.overwrite(ByteBuffer.allocate(64).putInt(Wal.FILE_MAGIC).putInt(Wal.VERSION + 1).array());
 
-        assertThatThrownBy(wal::reopen).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("unknown header");
     }
 

@@ -139,7 +139,7 @@ class WalTest {
         wal.flipByte(secondRecordPayload);
 
         assertThatThrownBy(wal::reopen)
-                .isInstanceOf(WalCorruptedException.class)
+                .isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("corrupted at byte")
                 .hasMessageContaining("once durable")
                 .hasMessageContaining("restore this node's data directory");
@@ -151,14 +151,14 @@ class WalTest {
         wal.write(0, entries(1, 2, 3));
         wal.flipByte(Wal.FILE_HEADER_BYTES + 5); // the first record's length: its extent is now unknown
 
-        assertThatThrownBy(wal::reopen).isInstanceOf(WalCorruptedException.class);
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class);
     }
 
     @Test
     void aVersion1FileIsRefusedWithItsVersionNamed() throws IOException {
         wal.overwrite(ByteBuffer.allocate(64).putInt(Wal.VERSION_1_MAGIC).putInt(9).array());
 
-        assertThatThrownBy(wal::reopen).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("format version 1 (RKV1)");
     }
 
@@ -168,7 +168,7 @@ class WalTest {
         new java.util.SplittableRandom(7).nextBytes(garbage);
         wal.overwrite(garbage);
 
-        assertThatThrownBy(wal::reopen).isInstanceOf(WalCorruptedException.class)
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class)
                 .hasMessageContaining("unknown header");
         assertThat(wal.size()).as("nothing cut").isEqualTo(300);
     }

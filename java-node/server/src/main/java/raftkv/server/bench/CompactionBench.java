@@ -75,7 +75,7 @@ public final class CompactionBench {
                 failed.get());
         System.out.printf("log: %,d entries held (threshold %,d + tail %,d = %,d), snapshot at %,d, last index %,d%n",
                 status.logEntries(), snapshotEntries, trailing, snapshotEntries + trailing, status.snapshotIndex(),
-                status.logSize());
+                status.lastIndex());
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         System.gc();
         System.gc();

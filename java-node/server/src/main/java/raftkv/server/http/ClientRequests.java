@@ -3,8 +3,11 @@ package raftkv.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Set;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import raftkv.core.Session;
 import raftkv.server.Json;
@@ -83,30 +86,8 @@ final class ClientRequests {
 
     /** The body as a JSON object holding exactly {@code fields}, each a string; returns them in order. */
     static String[] stringFields(Context ctx, String... fields) {
-        JsonNode body = parseBody(body(ctx));
-        if (body == null || !body.isObject()) {
-            throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
-        }
-        Set<String> allowed = Set.of(fields);
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!allowed.contains(name)) {
-                throw new ApiException(ErrorCode.INVALID_BODY, "unexpected field '" + name + "'");
-            }
-        }
-        String[] values = new String[fields.length];
-        for (int i = 0; i < fields.length; i++) {
-            JsonNode value = body.get(fields[i]);
-            if (value == null || !value.isTextual()) {
-                throw new ApiException(ErrorCode.INVALID_BODY, "field '" + fields[i] + "' must be a string");
-            }
-            values[i] = value.textValue();
-            if (values[i].length() > MAX_NAME_CHARS) {
-                throw new ApiException(ErrorCode.INVALID_NAME,
-                        "'" + fields[i] + "' is longer than " + MAX_NAME_CHARS + " characters");
-            }
-        }
-        return values;
+        Map<String, String> body = stringObject(ctx, List.of(fields), List.of(), "the body must be a JSON object");
+        return Arrays.stream(fields).map(body::get).toArray(String[]::new);
     }
 
     /**
@@ -114,37 +95,68 @@ final class ClientRequests {
      * holding only that field; null when absent.
      */
     static String optionalStringField(Context ctx, String field) {
+        return stringObject(ctx, List.of(), List.of(field), "the body must be a JSON object").get(field);
+    }
+
+    /** Refuses any body but none at all or an empty JSON object (for routes that take no input). */
+    static void emptyBody(Context ctx) {
+        stringObject(ctx, List.of(), List.of(), "send no body, or {}");
+    }
+
+    /**
+     * The one path every JSON body goes through: a JSON object holding every {@code required} field,
+     * perhaps the {@code optional} ones, and nothing else, each a string (a required one at most
+     * {@link #MAX_NAME_CHARS} long). A route with no required field may also get no body at all.
+     *
+     * @param shape what the client is told when the body is not such an object (or, for a route that
+     *     takes no field, when it holds one)
+     * @return the fields present, by name
+     */
+    private static Map<String, String> stringObject(Context ctx, List<String> required, List<String> optional,
+            String shape) {
         byte[] bytes = body(ctx);
-        if (bytes.length == 0) {
-            return null;
+        if (bytes.length == 0 && required.isEmpty()) {
+            return Map.of();
         }
         JsonNode body = parseBody(bytes);
         if (body == null || !body.isObject()) {
-            throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
+            throw new ApiException(ErrorCode.INVALID_BODY, shape);
         }
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!name.equals(field)) {
-                throw new ApiException(ErrorCode.INVALID_BODY, "unexpected field '" + name + "'");
+            if (!required.contains(name) && !optional.contains(name)) {
+                throw new ApiException(ErrorCode.INVALID_BODY,
+                        required.isEmpty() && optional.isEmpty() ? shape : "unexpected field '" + name + "'");
             }
         }
+        Map<String, String> values = new HashMap<>();
+        for (String field : required) {
+            String value = stringField(body, field);
+            if (value == null) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "field '" + field + "' must be a string");
+            }
+            if (value.length() > MAX_NAME_CHARS) {
+                throw new ApiException(ErrorCode.INVALID_NAME,
+                        "'" + field + "' is longer than " + MAX_NAME_CHARS + " characters");
+            }
+            values.put(field, value);
+        }
+        for (String field : optional) {
+            String value = stringField(body, field);
+            if (value != null) {
+                values.put(field, value);
+            }
+        }
+        return values;
+    }
+
+    /** The field's text, null if it is absent; refuses any other JSON value. */
+    private static String stringField(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value != null && !value.isTextual()) {
             throw new ApiException(ErrorCode.INVALID_BODY, "field '" + field + "' must be a string");
         }
         return value == null ? null : value.textValue();
-    }
-
-    /** Refuses any body but none at all or an empty JSON object (for routes that take no input). */
-    static void emptyBody(Context ctx) {
-        byte[] bytes = body(ctx);
-        if (bytes.length == 0) {
-            return;
-        }
-        JsonNode body = parseBody(bytes);
-        if (body == null || !body.isObject() || !body.isEmpty()) {
-            throw new ApiException(ErrorCode.INVALID_BODY, "send no body, or {}");
-        }
     }
 
     /** The body as JSON (null if it holds none), refusing malformed bodies. */

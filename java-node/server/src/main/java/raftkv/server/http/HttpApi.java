@@ -287,7 +287,8 @@ public final class HttpApi {
         body.put("leader", status.leader());
         body.put("commitIndex", status.commitIndex());
         body.put("lastApplied", status.lastApplied());
-        body.put("logSize", status.logSize());
+        body.put("lastIndex", status.lastIndex());
+        body.put("logSize", status.lastIndex()); // deprecated alias of lastIndex, still read by jepsen-test
         body.put("lastLogTerm", status.lastLogTerm());
         body.put("snapshotIndex", status.snapshotIndex());
         body.put("logEntries", status.logEntries());

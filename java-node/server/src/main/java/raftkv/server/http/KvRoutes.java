@@ -1,7 +1,6 @@
 package raftkv.server.http;
 
 import io.javalin.http.Context;
-import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +16,8 @@ import raftkv.server.EventLoop;
 import raftkv.server.NodeConfig;
 import raftkv.server.ReadOutcome;
 import raftkv.server.WriteOutcome;
+import raftkv.server.http.RetryLoop.Copies;
+import raftkv.server.http.RetryLoop.Kind;
 
 /**
  * The client API: {@code /kv} reads and writes. Each handler runs on its own virtual thread, so it
@@ -30,7 +31,8 @@ import raftkv.server.WriteOutcome;
  * lost it): then the handler waits until a leader is known and asks again, or, when the refusal
  * names another node, forwards the HTTP request there (the {@link Forwarder}, kept as the fallback).
  * It gives up with a definite 503 only when the request's own deadline passes: a request rides
- * through an election instead of failing.
+ * through an election instead of failing. That retry policy is the {@link RetryLoop}'s; what a
+ * client is told, the {@link Answers}'. This class routes: which command, which session, which wait.
  *
  * <p>A write is never proposed twice unless the state machine deduplicates it: every copy carries
  * a session (dissertation §6.3), the client's own or one this node lends a write sent without one
@@ -42,14 +44,6 @@ import raftkv.server.WriteOutcome;
  */
 final class KvRoutes {
 
-    private static final long RETRY_PAUSE_MILLIS = 20;
-
-    /** A write's copies so far: how many were sent, and whether one may be in the log. */
-    private static final class Copies {
-        int sent;
-        boolean mayBeInLog;
-    }
-
     /** The one copy of a write was refused because the session this node lent it had expired. */
     private static final class LentSessionExpired extends RuntimeException {
         LentSessionExpired() {
@@ -57,25 +51,17 @@ final class KvRoutes {
         }
     }
 
-    private enum Kind {
-        READ,
-        WRITE
-    }
-
-    @FunctionalInterface
-    private interface LocalAttempt {
-        Attempt run(long deadlineNanos) throws InterruptedException;
-    }
-
     private final NodeConfig config;
     private final EventLoop loop;
     private final Forwarder forwarder;
+    private final RetryLoop retry;
     private final ServerSessions serverSessions;
 
     KvRoutes(NodeConfig config, EventLoop loop) {
         this.config = config;
         this.loop = loop;
         this.forwarder = new Forwarder(config.id(), config.limits().maxInflightRequests());
+        this.retry = new RetryLoop(config, loop, forwarder);
         this.serverSessions = new ServerSessions(config.limits().maxInflightRequests(),
                 config.sessions().idleEntries());
     }
@@ -132,10 +118,11 @@ final class KvRoutes {
     void openSession(Context ctx) throws InterruptedException {
         ClientRequests.emptyBody(ctx);
         long deadline = deadline();
-        execute(ctx, Kind.WRITE, deadline, new Copies(), Map.of(), attemptDeadline -> Answers.clientSessionAttempt(
+        retry.execute(ctx, Kind.WRITE, deadline, new Copies(), Map.of(), attemptDeadline -> Answers.clientSessionAttempt(
                 awaitCommit(loop.propose(new Command.OpenSession(), null), attemptDeadline), result -> switch (result) {
                     case Result.SessionOpened opened -> new Attempt.Answer(201, Map.of("client_id", opened.clientId()));
-                    case Result.SessionTableFull full -> throw tooManySessions("nothing was registered");
+                    case Result.SessionTableFull full ->
+                            throw Answers.tooManySessions(config.sessions(), "nothing was registered");
                     default -> throw new IllegalStateException("OpenSession applied as " + result);
                 }));
     }
@@ -149,7 +136,7 @@ final class KvRoutes {
         long deadline = deadline();
         Session clientSession = ClientRequests.session(ctx);
         if (clientSession != null) {
-            execute(ctx, Kind.WRITE, deadline, new Copies(), Map.of(), attemptDeadline -> Answers.clientSessionAttempt(
+            retry.execute(ctx, Kind.WRITE, deadline, new Copies(), Map.of(), attemptDeadline -> Answers.clientSessionAttempt(
                     awaitCommit(loop.propose(command, clientSession), attemptDeadline), result -> Answers.answer(id, result)));
             return;
         }
@@ -182,33 +169,14 @@ final class KvRoutes {
             throws InterruptedException {
         Map<String, String> lentHeaders = Map.of(ClientRequests.LENT_ID_HEADER, lent.clientId(),
                 ClientRequests.LENT_SEQ_HEADER, Long.toString(lent.sequence()));
-        execute(ctx, Kind.WRITE, deadline, copies, lentHeaders, attemptDeadline -> {
+        retry.execute(ctx, Kind.WRITE, deadline, copies, lentHeaders, attemptDeadline -> {
             copies.sent++;
             WriteOutcome outcome = awaitCommit(loop.propose(command, lent), attemptDeadline);
-            return switch (outcome) {
-                case WriteOutcome.Applied applied -> switch (applied.result()) {
-                    case Result.SessionExpired expired when copies.sent == 1 -> throw new LentSessionExpired();
-                    case Result.SessionExpired expired -> throw new ApiException(ErrorCode.OUTCOME_UNKNOWN,
-                            "the session this node lent to the write expired while it was retried: an earlier copy"
-                                    + " may have taken effect");
-                    // The node that lent the session gave up on this write and moved on to the next.
-                    case Result.StaleSession stale -> throw new ApiException(ErrorCode.OUTCOME_UNKNOWN,
-                            "the node that lent this write its session moved on to a later write: an earlier copy"
-                                    + " may have taken effect");
-                    default -> Answers.answer(id, applied.result());
-                };
-                case WriteOutcome.NotLeader notLeader -> new Attempt.NotLeader(notLeader.leaderHint());
-                // The one copy ever sent was overwritten, and the session does not record it executed.
-                case WriteOutcome.OutcomeUnknown u when copies.sent == 1 -> throw new ApiException(
-                        ErrorCode.SUPERSEDED, "a new leader overwrote the entry before it committed, and it was the"
-                                + " only copy: it will never take effect");
-                // This copy may be in the log, or was overwritten while another may be: another copy
-                // with the same session applies at most once, and is answered from the record if one did.
-                case WriteOutcome.ForwardUnanswered u -> new Attempt.TryAgain();
-                case WriteOutcome.OutcomeUnknown u -> new Attempt.TryAgain();
-                case WriteOutcome.Superseded s -> throw new IllegalStateException("a write with a session superseded");
-                case WriteOutcome.Overloaded o -> throw Answers.overloaded();
-            };
+            if (copies.sent == 1 && outcome instanceof WriteOutcome.Applied applied
+                    && applied.result() instanceof Result.SessionExpired) {
+                throw new LentSessionExpired();
+            }
+            return Answers.lentSessionAttempt(outcome, id, copies.sent);
         });
     }
 
@@ -227,116 +195,23 @@ final class KvRoutes {
                     return ServerSessions.opened(opened.clientId());
                 }
                 case WriteOutcome.Applied applied when applied.result() instanceof Result.SessionTableFull -> throw
-                        tooManySessions("this node could not open a session for the write, which was never proposed");
+                        Answers.tooManySessions(config.sessions(),
+                                "this node could not open a session for the write, which was never proposed");
                 case WriteOutcome.Applied applied -> throw new IllegalStateException("OpenSession applied as " + applied);
                 case WriteOutcome.Overloaded o -> throw Answers.overloaded();
                 // Not registered, or perhaps registered: an unused session is harmless; register again.
-                default -> awaitKnownLeader(deadline, new Copies());
+                default -> retry.awaitKnownLeader(deadline, new Copies());
             }
         }
     }
 
     private <T> void read(Context ctx, Function<KvStore, T> query, Function<T, Attempt.Answer> render)
             throws InterruptedException {
-        execute(ctx, Kind.READ, deadline(), new Copies(), Map.of(), deadline -> {
+        retry.execute(ctx, Kind.READ, deadline(), new Copies(), Map.of(), deadline -> {
             ReadOutcome<T> outcome = await(loop.read(query), deadline, () -> new ApiException(ErrorCode.READ_TIMEOUT,
                     "the read could not be confirmed within " + config.requestTimeoutMs() + " ms"));
-            return switch (outcome) {
-                case ReadOutcome.Served<T> served -> render.apply(served.value());
-                case ReadOutcome.NotLeader<T> notLeader -> new Attempt.NotLeader(notLeader.leaderHint());
-                // Leadership changed before the read was confirmed. A read changes nothing, so it is
-                // simply asked again, of whoever leads now.
-                case ReadOutcome.Dropped<T> dropped -> new Attempt.NotLeader(null);
-                case ReadOutcome.Overloaded<T> o -> throw Answers.overloaded();
-            };
+            return Answers.readAttempt(outcome, render);
         });
-    }
-
-    /**
-     * Answers {@code attempt} here, or forwards to the leader, until an answer or the deadline.
-     *
-     * @param copies the copies of a write sent so far, and whether one may be in the log
-     * @param lentHeaders the lent session to forward with the request (a sessionless write), or none
-     */
-    private void execute(Context ctx, Kind kind, long deadline, Copies copies, Map<String, String> lentHeaders,
-            LocalAttempt attempt) throws InterruptedException {
-        boolean forwardedToUs = ctx.header(Forwarder.FORWARDED_BY_HEADER) != null;
-        while (true) {
-            Attempt result = attempt.run(deadline);
-            switch (result) {
-                case Attempt.Answer answer -> {
-                    ctx.status(answer.status()).json(answer.body());
-                    return;
-                }
-                case Attempt.TryAgain again -> {
-                    copies.mayBeInLog = true;
-                    awaitKnownLeader(deadline, copies);
-                    continue;
-                }
-                case Attempt.NotLeader notLeader -> {}
-            }
-            String hint = ((Attempt.NotLeader) result).leaderHint();
-            if (forwardedToUs && !copies.mayBeInLog) {
-                // Nothing of ours is in the log: the forwarding node asks again, with a fresher idea of
-                // the leader. A node never forwards a forwarded request on (no loops).
-                ctx.header(Forwarder.NOT_LEADER_HEADER, hint == null ? "" : hint);
-                throw new ApiException(ErrorCode.NO_LEADER, config.id() + " is not the leader");
-            }
-            URI leader = hint == null ? null : config.members().get(hint);
-            if (leader != null && !hint.equals(config.id()) && !forwardedToUs) {
-                Forwarder.Outcome forwarded = forwarder.forward(ctx, leader, deadline, lentHeaders);
-                if (!(forwarded instanceof Forwarder.Outcome.Unreachable) && !lentHeaders.isEmpty()) {
-                    copies.sent++;
-                    copies.mayBeInLog = true; // the other node may have proposed it before it said no
-                }
-                switch (forwarded) {
-                    case Forwarder.Outcome.Answered answered when !answered.notLeader() -> {
-                        answered.retryAfter().ifPresent(seconds -> ctx.header(HttpApi.RETRY_AFTER, seconds));
-                        ctx.status(answered.status()).contentType(answered.contentType()).result(answered.body());
-                        return;
-                    }
-                    case Forwarder.Outcome.Answered notLeader -> {} // it lost leadership: ask again
-                    case Forwarder.Outcome.Unreachable unreachable -> {} // never delivered: ask again
-                    case Forwarder.Outcome.Failed failed when !lentHeaders.isEmpty() -> {} // the lent session dedupes
-                    case Forwarder.Outcome.TimedOut timedOut -> throw kind == Kind.WRITE
-                            ? new ApiException(ErrorCode.FORWARD_TIMEOUT, "leader " + hint + " did not answer in time;"
-                                    + " the write may still take effect")
-                            : new ApiException(ErrorCode.READ_TIMEOUT, "leader " + hint + " did not answer in time");
-                    case Forwarder.Outcome.Failed failed -> throw kind == Kind.WRITE
-                            ? new ApiException(ErrorCode.FORWARD_FAILED, "connection to leader " + hint + " broke ("
-                                    + failed.reason() + "); the write may have taken effect")
-                            : new ApiException(ErrorCode.READ_FAILED, "connection to leader " + hint + " broke");
-                }
-            }
-            awaitKnownLeader(deadline, copies);
-        }
-    }
-
-    /**
-     * Waits, without queueing anything on the event loop, until this node's published status names
-     * a leader. At the request's deadline it gives up: with a definite {@code no_leader} if no copy
-     * of the request may be in the log (nothing was handed to the loop while waiting, and every
-     * earlier refusal was certain), else with an indefinite {@code commit_timeout}.
-     */
-    private void awaitKnownLeader(long deadlineNanos, Copies copies) throws InterruptedException {
-        Thread.sleep(RETRY_PAUSE_MILLIS); // let a fresh leader's first heartbeat land
-        while (loop.status().leader() == null) {
-            if (System.nanoTime() - deadlineNanos >= 0) {
-                throw deadlinePassed(copies, "no leader became known to " + config.id());
-            }
-            Thread.sleep(RETRY_PAUSE_MILLIS);
-        }
-        if (System.nanoTime() - deadlineNanos >= 0) {
-            throw deadlinePassed(copies, "leader " + loop.status().leader() + " could not be reached by " + config.id());
-        }
-    }
-
-    private ApiException deadlinePassed(Copies copies, String what) {
-        String within = " within " + config.requestTimeoutMs() + " ms";
-        return copies.mayBeInLog
-                ? new ApiException(ErrorCode.COMMIT_TIMEOUT, what + within + "; an earlier copy of the write may still"
-                        + " take effect (once at most: it carries a session)")
-                : new ApiException(ErrorCode.NO_LEADER, what + within + "; nothing was done");
     }
 
     private long deadline() {
@@ -358,13 +233,5 @@ final class KvRoutes {
         } catch (ExecutionException e) {
             throw new IllegalStateException("the event loop never fails a future", e);
         }
-    }
-
-    private ApiException tooManySessions(String consequence) {
-        // A slot frees once the least recently used session has been idle long enough, which the
-        // log's pace decides, not a clock: no better estimate than "soon" (Retry-After: 1).
-        return new ApiException(ErrorCode.TOO_MANY_SESSIONS, "all " + config.sessions().maxSessions()
-                + " sessions were used within the last " + config.sessions().idleEntries() + " log entries, so none"
-                + " may be expired to make room; " + consequence);
     }
 }

@@ -99,7 +99,7 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         gauge("raftkv.term", "current term (§5.1)", status, NodeStatus::term);
         gauge("raftkv.commit.index", "highest log index known to be committed", status, NodeStatus::commitIndex);
         gauge("raftkv.last.applied", "highest log index applied to the state machine", status, NodeStatus::lastApplied);
-        gauge("raftkv.last.log.index", "index of the last entry in this node's log", status, NodeStatus::logSize);
+        gauge("raftkv.last.log.index", "index of the last entry in this node's log", status, NodeStatus::lastIndex);
         gauge("raftkv.state.keys", "ids in the state machine's map", status, NodeStatus::keys);
         // Base unit "bytes": Prometheus names them raftkv_state_bytes and raftkv_state_quota_bytes.
         Gauge.builder("raftkv.state", status, s -> s.get().stateBytes()).baseUnit("bytes")

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import raftkv.server.Json;
+import raftkv.server.transport.StreamTransport;
 
 /** Every status code of the client API on a one-node cluster, and every kind of bad input. */
 class HttpApiTest extends OneNodeClusterTest {
@@ -152,6 +153,34 @@ class HttpApiTest extends OneNodeClusterTest {
         assertThat(node.send("PUT", "/kv/" + "a".repeat(128), "{\"name\":\"n\"}").statusCode()).isEqualTo(200);
     }
 
+    private static String message(HttpResponse<String> response) throws Exception {
+        return json(response).get("message").asText();
+    }
+
+    @Test
+    void everyBodyParserSaysWhatIsWrongWithTheBody() throws Exception {
+        String[] token = {StreamTransport.TOKEN_HEADER, "s3cret"};
+        // Routes with required fields (put, cas).
+        assertThat(message(node.send("PUT", "/kv/b", "[]"))).isEqualTo("the body must be a JSON object");
+        assertThat(message(node.send("PUT", "/kv/b", ""))).isEqualTo("the body must be a JSON object");
+        assertThat(message(node.send("PUT", "/kv/b", "{\"name\":\"x\",\"x\":1}"))).isEqualTo("unexpected field 'x'");
+        assertThat(message(node.send("PUT", "/kv/b", "{\"name\":5}"))).isEqualTo("field 'name' must be a string");
+        assertThat(message(node.send("POST", "/kv/b/cas", "{\"name\":\"x\"}")))
+                .isEqualTo("field 'expected' must be a string");
+        assertThat(message(node.send("POST", "/kv/b/cas", "{\"expected\":\"" + "x".repeat(1025) + "\",\"name\":5}")))
+                .isEqualTo("'expected' is longer than 1024 characters");
+        // A route that takes no field (open a session).
+        assertThat(message(node.send("POST", "/sessions", "{\"id\":\"mine\"}"))).isEqualTo("send no body, or {}");
+        assertThat(message(node.send("POST", "/sessions", "[]"))).isEqualTo("send no body, or {}");
+        // A route with an optional field (transfer leadership).
+        assertThat(message(node.send("POST", "/admin/transfer-leader", "[]", token)))
+                .isEqualTo("the body must be a JSON object");
+        assertThat(message(node.send("POST", "/admin/transfer-leader", "{\"too\":\"n2\"}", token)))
+                .isEqualTo("unexpected field 'too'");
+        assertThat(message(node.send("POST", "/admin/transfer-leader", "{\"to\":2}", token)))
+                .isEqualTo("field 'to' must be a string");
+    }
+
     @Test
     void namesOverTheLimitAre400() throws Exception {
         assertError(node.send("PUT", "/kv/long", "{\"name\":\"" + "x".repeat(1025) + "\"}"), 400, "invalid_name", true);
@@ -209,7 +238,8 @@ class HttpApiTest extends OneNodeClusterTest {
         // The leader's no-op, the session the node registered to lend the write (sent without one), the put.
         assertThat(body.get("commitIndex").asLong()).isEqualTo(3);
         assertThat(body.get("lastApplied").asLong()).isEqualTo(3);
-        assertThat(body.get("logSize").asLong()).isEqualTo(3);
+        assertThat(body.get("lastIndex").asLong()).isEqualTo(3);
+        assertThat(body.get("logSize").asLong()).as("the deprecated alias of lastIndex").isEqualTo(3);
     }
 
     @Test

@@ -109,7 +109,7 @@ class MetricsTest extends OneNodeClusterTest {
         }
         assertThat(gauge(after, "raftkv_commit_index") - gauge(before, "raftkv_commit_index")).isEqualTo(writes);
         assertThat(gauge(after, "raftkv_last_applied")).isEqualTo(gauge(after, "raftkv_commit_index"));
-        assertThat(gauge(after, "raftkv_last_log_index")).isEqualTo(node.loop().status().logSize());
+        assertThat(gauge(after, "raftkv_last_log_index")).isEqualTo(node.loop().status().lastIndex());
         assertThat(gauge(after, "raftkv_entries_applied_total") - gauge(before, "raftkv_entries_applied_total"))
                 .isEqualTo(writes);
         assertThat(gauge(after, "raftkv_proposals_total") - gauge(before, "raftkv_proposals_total")).isEqualTo(writes);

@@ -137,7 +137,7 @@ class NoQuorumTest {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
             long term = electN1();
-            long index = node.loop().status().logSize() + 1; // the status after the election holds the no-op
+            long index = node.loop().status().lastIndex() + 1; // the status after the election holds the no-op
             CompletableFuture<HttpResponse<String>> response = CompletableFuture.supplyAsync(() -> {
                 try {
                     return node.send("PUT", path, body, headers);
@@ -145,14 +145,14 @@ class NoQuorumTest {
                     throw new IllegalStateException(e);
                 }
             });
-            while (node.loop().status().logSize() < index && !response.isDone()) {
+            while (node.loop().status().lastIndex() < index && !response.isDone()) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("the PUT was not appended at index " + index + " within " + WAIT
-                            + "; log size " + node.loop().status().logSize());
+                            + "; log size " + node.loop().status().lastIndex());
                 }
                 Thread.sleep(5);
             }
-            if (node.loop().status().logSize() >= index) {
+            if (node.loop().status().lastIndex() >= index) {
                 return new Pending(term, index, response);
             }
             HttpResponse<String> early = response.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -207,7 +207,7 @@ class NoQuorumTest {
                 }
             });
             while (!response.isDone()) {
-                n2Acknowledges(term, node.loop().status().logSize());
+                n2Acknowledges(term, node.loop().status().lastIndex());
                 Thread.sleep(5);
             }
             if (response.get().statusCode() == 200) {

@@ -68,10 +68,10 @@ class PeerPortTest {
         transport.send(List.of(append));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (node.loop().status().logSize() < 1 && System.nanoTime() < deadline) {
+        while (node.loop().status().lastIndex() < 1 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(node.loop().status().logSize()).isEqualTo(1);
+        assertThat(node.loop().status().lastIndex()).isEqualTo(1);
     }
 
     @Test
@@ -92,7 +92,7 @@ class PeerPortTest {
         assertThat(put.statusCode()).isEqualTo(404);
         assertThat(put.body()).contains("no_route").contains("peer port");
         assertThat(status.statusCode()).isEqualTo(404);
-        assertThat(node.loop().status().logSize()).isZero();
+        assertThat(node.loop().status().lastIndex()).isZero();
     }
 
     @Test

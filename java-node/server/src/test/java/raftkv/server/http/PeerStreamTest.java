@@ -68,7 +68,7 @@ class PeerStreamTest {
         }
 
         // Each AppendEntries only fits after the one before it: 50 entries mean every one came, in order.
-        await(() -> node.loop().status().logSize() == 50);
+        await(() -> node.loop().status().lastIndex() == 50);
         assertThat(node.loop().status().term()).isEqualTo(100);
     }
 
@@ -80,7 +80,7 @@ class PeerStreamTest {
         transport.send(List.of(append(0, 2, "a")));
         Thread.sleep(500);
 
-        assertThat(node.loop().status().logSize()).isZero();
+        assertThat(node.loop().status().lastIndex()).isZero();
         assertThat(node.loop().status().term()).isZero();
     }
 
@@ -97,7 +97,7 @@ class PeerStreamTest {
     void aLateStreamOfAnEarlierIncarnationNeverDisplacesTheLiveOne() throws Exception {
         transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN, 7, TransportObserver.NONE);
         transport.send(List.of(append(0, 1, "a")));
-        await(() -> node.loop().status().logSize() == 1); // stream 7.1 is open and delivering
+        await(() -> node.loop().status().lastIndex() == 1); // stream 7.1 is open and delivering
 
         // A connection n2's previous process (incarnation 6) opened before it died, arriving late.
         HttpResponse<String> late = stream("6.9", framed(MessageCodec.toBytes(append(1, 2, "b"))));
@@ -105,7 +105,7 @@ class PeerStreamTest {
         assertThat(late.statusCode()).isEqualTo(400);
         assertThat(late.body()).contains("not its newest");
         transport.send(List.of(append(1, 3, "c")));
-        await(() -> node.loop().status().logSize() == 2);
+        await(() -> node.loop().status().lastIndex() == 2);
         assertThat(node.loop().status().lastLogTerm()).isEqualTo(100);
     }
 
@@ -114,7 +114,7 @@ class PeerStreamTest {
         assertThat(stream("9.1", new byte[0]).statusCode()).isEqualTo(204); // ended at once
         // n2's data directory was wiped: it counts its starts from 1 again, and is not shut out.
         assertThat(stream("1.1", framed(MessageCodec.toBytes(append(0, 1, "a")))).statusCode()).isEqualTo(204);
-        await(() -> node.loop().status().logSize() == 1);
+        await(() -> node.loop().status().lastIndex() == 1);
         assertThat(stream("1.1", new byte[0]).statusCode()).as("still no repeats").isEqualTo(400);
     }
 
@@ -153,7 +153,7 @@ class PeerStreamTest {
 
         transport.send(List.of(largeAppend()));
 
-        await(() -> node.loop().status().logSize() == 200);
+        await(() -> node.loop().status().lastIndex() == 200);
     }
 
     @Test
@@ -169,7 +169,7 @@ class PeerStreamTest {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(response.body()).isEqualTo(204);
         }
-        await(() -> node.loop().status().logSize() == 200);
+        await(() -> node.loop().status().lastIndex() == 200);
     }
 
     /** A whole stream in one request (Content-Length instead of chunks: the same to the receiver). */

@@ -171,10 +171,10 @@ class SlowClientTest {
         sendFrame(stream, append(sent++));
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (node.loop().status().logSize() < sent && System.nanoTime() < deadline) {
+        while (node.loop().status().lastIndex() < sent && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(node.loop().status().logSize()).as("every frame delivered, in order").isEqualTo(sent);
+        assertThat(node.loop().status().lastIndex()).as("every frame delivered, in order").isEqualTo(sent);
         stream.setSoTimeout(500);
         assertThatThrownBy(() -> stream.getInputStream().read()).as("the stream is still open, unanswered")
                 .isInstanceOf(SocketTimeoutException.class);
