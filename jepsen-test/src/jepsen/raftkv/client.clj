@@ -65,15 +65,15 @@
     (perform-request http base-url f req headers timeout-ms)))
 
 (defn settled-commit
-  "The commit index of a leader whose whole log (logSize = its last index) is committed in its own
+  "The commit index of a leader whose whole log (lastIndex) is committed in its own
   term, else nil. Only then can the commit index no longer grow without new client writes: a
   leader that was just elected may still commit entries of earlier terms (with its own first
   entry, §5.4.2), so its commit index is not yet the final one, and nodes compared against it
   could be read at different points of the log."
   [leader-status]
-  (let [{:strs [term commitIndex logSize lastLogTerm]} leader-status]
+  (let [{:strs [term commitIndex lastIndex lastLogTerm]} leader-status]
     (when (and (http/leader-status? leader-status) (number? commitIndex)
-               (= commitIndex logSize) (= term lastLogTerm))
+               (= commitIndex lastIndex) (= term lastLogTerm))
       commitIndex)))
 
 (defn caught-up?

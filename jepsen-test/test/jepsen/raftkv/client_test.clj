@@ -230,7 +230,7 @@
     (is (false? (c/caught-up? nil 12)))))
 
 (deftest settled-commit-index
-  (let [leader {"role" "leader", "term" 3, "commitIndex" 310, "logSize" 310, "lastLogTerm" 3}]
+  (let [leader {"role" "leader", "term" 3, "commitIndex" 310, "lastIndex" 310, "lastLogTerm" 3}]
     (testing "a leader whose whole log is committed in its own term has a final commit index"
       (is (= 310 (c/settled-commit leader))))
     (testing "entries still uncommitted: the commit index may grow (a reading at 306 while 310 was
