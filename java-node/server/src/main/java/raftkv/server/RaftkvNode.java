@@ -132,6 +132,11 @@ public final class RaftkvNode implements Callable<Integer> {
             + "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions.")
     List<String> bugs = new ArrayList<>();
 
+    @Option(names = "--fault-injection-routes",
+            description = "Tests only: answer POST /admin/fault/isolate and /admin/fault/heal (cluster token"
+                    + " required), which cut and restore this node's Raft traffic.")
+    boolean faultInjectionRoutes;
+
     @Option(names = "--cluster-token",
             description = "Shared secret peers present on /raft/*. Without it anyone can speak Raft to this node:"
                     + " for local tests only.")
@@ -179,10 +184,8 @@ public final class RaftkvNode implements Callable<Integer> {
     public Integer call() throws Exception {
         NodeConfig config = toConfig();
         if (!config.bugs().isEmpty()) {
-            for (int i = 0; i < 3; i++) {
-                log.warn("!!!!!!!! BUGS ENABLED: {} — this node deliberately violates Raft. NEVER use in production.",
-                        config.bugs());
-            }
+            log.warn("!!!!!!!! BUGS ENABLED: {} — this node deliberately violates Raft. NEVER use in production.",
+                    config.bugs());
         }
         if (config.clusterToken() == null) {
             log.warn("no --cluster-token: anyone who can reach {} can send Raft messages (local tests only)", listen);
@@ -287,6 +290,7 @@ public final class RaftkvNode implements Callable<Integer> {
                 .limits(new NodeConfig.Limits(maxInflightRequests, maxInflightBodyKiB, maxWaitingRequests, admissionWaitMs))
                 .connections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs))
                 .peerPort(peerPort())
+                .faultInjection(faultInjectionRoutes ? FaultInjection.ADMIN_ROUTES : FaultInjection.OFF)
                 .build();
     }
 

@@ -128,7 +128,7 @@ final class DashboardRoutes {
     }
 
     /** "connection refused" (the process is down) vs "timed out" (partitioned, paused, or overloaded). */
-    private static String describe(Throwable failure) {
+    static String describe(Throwable failure) {
         Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
         String name = cause.getClass().getSimpleName();
         if (name.contains("Timeout")) {
