@@ -71,8 +71,8 @@ public final class EventRecorder implements LoopObserver {
 
     private void roleChanged(NodeStatus previous, NodeStatus current) {
         long term = current.term();
-        String was = previous.role();
-        String now = current.role();
+        String was = previous.role().replace('_', '-');
+        String now = current.role().replace('_', '-');
         String text;
         NodeEvent.Kind kind = NodeEvent.Kind.ROLE;
         if (now.equals("leader")) {
@@ -82,7 +82,7 @@ public final class EventRecorder implements LoopObserver {
             text = self + " stepped down: leader → " + now + (term > previous.term()
                     ? ", on seeing term " + term + " (§5.1)"
                     : " in term " + term + ": no word from a majority within an election timeout (CheckQuorum, §6.2)");
-        } else if (now.equals("pre_candidate")) {
+        } else if (now.equals("pre-candidate")) {
             text = self + " heard from no leader within its election timeout and asks for pre-votes for term "
                     + (term + 1) + " (§9.6)";
         } else if (now.equals("candidate")) {
