@@ -66,7 +66,7 @@ final class DashboardBrowser {
     /** The texts of the event list's entries of {@code node} and {@code kind} (data attributes). */
     static List<String> events(WebDriver page, String node, String kind) {
         return page.findElements(By.cssSelector("#events li[data-node='" + node + "'][data-kind='" + kind + "']"))
-                .stream().map(WebElement::getText).toList();
+                .stream().map(li -> li.getAttribute("textContent")).toList(); // also those scrolled out of view
     }
 
     /**

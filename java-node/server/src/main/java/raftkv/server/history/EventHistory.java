@@ -3,12 +3,14 @@ package raftkv.server.history;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
  * The last {@link #capacity} events of a node, in memory (lost when the process ends; the other
- * members keep theirs). Written by the event loop, read by HTTP handlers: every method holds the
- * monitor briefly and never blocks inside it.
+ * members keep theirs). Written by the event loop, read by HTTP handlers (virtual threads): every
+ * method holds the lock briefly and never blocks inside it; a {@link ReentrantLock}, not
+ * {@code synchronized}, which pins a virtual thread's carrier on Java 21.
  */
 public final class EventHistory {
 
@@ -21,6 +23,7 @@ public final class EventHistory {
     private final LongSupplier wallClock;
     private final ArrayDeque<NodeEvent> events;
     private final long bootMillis;
+    private final ReentrantLock lock = new ReentrantLock();
     private long nextSeq = 1;
 
     /** @param wallClock milliseconds since the epoch ({@code System::currentTimeMillis} outside tests) */
@@ -39,25 +42,35 @@ public final class EventHistory {
         return bootMillis;
     }
 
-    public synchronized NodeEvent record(NodeEvent.Kind kind, long term, String text) {
-        NodeEvent event = new NodeEvent(nextSeq++, wallClock.getAsLong(), kind, term, text);
-        if (events.size() == capacity) {
-            events.removeFirst(); // bounded: the oldest goes
+    public NodeEvent record(NodeEvent.Kind kind, long term, String text) {
+        lock.lock();
+        try {
+            NodeEvent event = new NodeEvent(nextSeq++, wallClock.getAsLong(), kind, term, text);
+            if (events.size() == capacity) {
+                events.removeFirst(); // bounded: the oldest goes
+            }
+            events.addLast(event);
+            return event;
+        } finally {
+            lock.unlock();
         }
-        events.addLast(event);
-        return event;
     }
 
     /** At most {@code limit} events with a seq above {@code since}, oldest first. */
-    public synchronized Page since(long since, int limit) {
-        List<NodeEvent> page = new ArrayList<>(Math.min(limit, events.size()));
-        for (NodeEvent event : events) {
-            if (event.seq() > since && page.size() < limit) {
-                page.add(event);
+    public Page since(long since, int limit) {
+        lock.lock();
+        try {
+            List<NodeEvent> page = new ArrayList<>(Math.min(limit, events.size()));
+            for (NodeEvent event : events) {
+                if (event.seq() > since && page.size() < limit) {
+                    page.add(event);
+                }
             }
+            long first = events.isEmpty() ? nextSeq : events.peekFirst().seq();
+            return new Page(first, nextSeq - 1, page);
+        } finally {
+            lock.unlock();
         }
-        long first = events.isEmpty() ? nextSeq : events.peekFirst().seq();
-        return new Page(first, nextSeq - 1, page);
     }
 
     public int capacity() {

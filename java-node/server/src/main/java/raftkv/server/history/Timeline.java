@@ -2,6 +2,7 @@ package raftkv.server.history;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -9,7 +10,8 @@ import java.util.function.LongSupplier;
  * the node's term and commit index as the event loop last published them in that second, and the
  * client writes this node answered 2xx in it, with their mean and largest latency (from the
  * request's arrival to its answer: what a client waits for a commit). A fixed ring of buckets,
- * reused as the seconds go by; the loop and HTTP handlers hold its monitor only briefly.
+ * reused as the seconds go by; the loop and HTTP handlers (virtual threads) hold its lock only
+ * briefly (a {@link ReentrantLock}: {@code synchronized} pins a virtual thread's carrier on Java 21).
  */
 public final class Timeline {
 
@@ -45,6 +47,7 @@ public final class Timeline {
     private final int seconds;
     private final LongSupplier wallClockMillis;
     private final Bucket[] buckets;
+    private final ReentrantLock lock = new ReentrantLock();
     private long lastTerm;
     private long lastCommit;
 
@@ -61,40 +64,56 @@ public final class Timeline {
     }
 
     /** The event loop published this term and commit index (every turn: cheap). */
-    public synchronized void observe(long term, long commitIndex) {
-        Bucket bucket = current();
-        bucket.term = term;
-        bucket.commitIndex = commitIndex;
-        lastTerm = term;
-        lastCommit = commitIndex;
+    public void observe(long term, long commitIndex) {
+        lock.lock();
+        try {
+            Bucket bucket = current();
+            bucket.term = term;
+            bucket.commitIndex = commitIndex;
+            lastTerm = term;
+            lastCommit = commitIndex;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** This node answered a client write 2xx, {@code nanos} after it arrived. */
-    public synchronized void writeAnswered(long nanos) {
-        Bucket bucket = current();
-        bucket.writes++;
-        bucket.latencySumNanos += nanos;
-        bucket.latencyMaxNanos = Math.max(bucket.latencyMaxNanos, nanos);
+    public void writeAnswered(long nanos) {
+        lock.lock();
+        try {
+            Bucket bucket = current();
+            bucket.writes++;
+            bucket.latencySumNanos += nanos;
+            bucket.latencyMaxNanos = Math.max(bucket.latencyMaxNanos, nanos);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The samples of the last {@link #seconds} seconds, oldest first; a second nothing happened in is absent. */
-    public synchronized List<Sample> samples() {
-        long now = nowSecond();
-        List<Sample> samples = new ArrayList<>(seconds);
-        for (long second = now - seconds + 1; second <= now; second++) {
-            Bucket b = buckets[slot(second)];
-            if (b.second == second) {
-                samples.add(new Sample(b.second, b.term, b.commitIndex, b.writes,
-                        b.writes == 0 ? 0 : b.latencySumNanos / 1e6 / b.writes, b.latencyMaxNanos / 1e6));
+    public List<Sample> samples() {
+        lock.lock();
+        try {
+            long now = nowSecond();
+            List<Sample> samples = new ArrayList<>(seconds);
+            for (long second = now - seconds + 1; second <= now; second++) {
+                Bucket b = buckets[slot(second)];
+                if (b.second == second) {
+                    samples.add(new Sample(b.second, b.term, b.commitIndex, b.writes,
+                            b.writes == 0 ? 0 : b.latencySumNanos / 1e6 / b.writes, b.latencyMaxNanos / 1e6));
+                }
             }
+            return samples;
+        } finally {
+            lock.unlock();
         }
-        return samples;
     }
 
     public int seconds() {
         return seconds;
     }
 
+    /** The bucket of the current second, emptied if it held an older one; the caller holds the lock. */
     private Bucket current() {
         long second = nowSecond();
         Bucket bucket = buckets[slot(second)];
