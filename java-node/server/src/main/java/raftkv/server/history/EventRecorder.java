@@ -20,7 +20,9 @@ import raftkv.server.NodeStatus;
  * loss threshold (the maximum election timeout: by then a follower would have started an election).
  * A node expects to hear from every peer while it leads (heartbeat replies) or campaigns (votes and
  * pre-votes), and from its leader while it follows; followers do not talk to each other, so their
- * silence means nothing. A lost peer is <em>regained</em> as soon as any message of it arrives.
+ * silence means nothing, and a follower that starts to campaign gives each peer the threshold to
+ * answer before it counts the silence. A lost peer is <em>regained</em> as soon as any message of it
+ * arrives.
  */
 public final class EventRecorder implements LoopObserver {
 
@@ -34,6 +36,8 @@ public final class EventRecorder implements LoopObserver {
     private final Map<String, Contact> peers = new HashMap<>();
     /** Per lost peer: when it was last heard before it was lost. */
     private final Map<String, Long> lastHeardBeforeLoss = new HashMap<>();
+    /** Per peer this node expects to hear from: since when it has. */
+    private final Map<String, Long> expectedSince = new HashMap<>();
     private long term;
 
     public EventRecorder(String self, EventHistory history, Timeline timeline, PeerContact contact,
@@ -111,8 +115,14 @@ public final class EventRecorder implements LoopObserver {
             } else if (was == Contact.UNKNOWN) {
                 entry.setValue(Contact.UP);
             }
-            boolean silent = now - heard > lossThresholdNanos;
-            if (silent && entry.getValue() == Contact.UP && (campaigning || peer.equals(current.leader()))) {
+            boolean expected = campaigning || peer.equals(current.leader());
+            if (!expected) {
+                expectedSince.remove(peer);
+                continue;
+            }
+            long since = expectedSince.computeIfAbsent(peer, p -> now);
+            boolean silent = now - Math.max(heard, since) > lossThresholdNanos;
+            if (silent && entry.getValue() == Contact.UP) {
                 entry.setValue(Contact.LOST);
                 lastHeardBeforeLoss.put(peer, heard);
                 history.record(NodeEvent.Kind.PEER_LOST, current.term(), self + " lost " + peer

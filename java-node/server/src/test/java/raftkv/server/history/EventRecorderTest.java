@@ -98,9 +98,30 @@ class EventRecorderTest {
     void aFollowerLosesItsSilentLeader() {
         contact.heard("n2");
         NodeStatus following = status("follower", 5, "n2");
+        recorder.published(following, following);
         nanos.addAndGet(THRESHOLD + 1);
         recorder.published(following, following);
         assertThat(texts()).singleElement().asString().startsWith("n1 lost n2");
+    }
+
+    @Test
+    void aFollowerThatStartsToCampaignGivesAPeerItNeverTalkedToTheThresholdToAnswer() {
+        contact.heard("n2");
+        contact.heard("n3");
+        NodeStatus following = status("follower", 5, "n2");
+        recorder.published(following, following);
+        nanos.addAndGet(THRESHOLD * 5);
+        contact.heard("n2"); // the leader; n3, a follower, has been silent, as followers are to each other
+        NodeStatus campaigning = status("pre_candidate", 5, null);
+        recorder.published(following, campaigning);
+        nanos.addAndGet(THRESHOLD / 2);
+        contact.heard("n3"); // its pre-vote reply
+        recorder.published(campaigning, campaigning);
+        assertThat(kinds()).containsExactly(NodeEvent.Kind.ROLE);
+        nanos.addAndGet(THRESHOLD + 1);
+        recorder.published(campaigning, campaigning);
+        assertThat(texts().subList(1, texts().size())).hasSize(2)
+                .allMatch(t -> t.startsWith("n1 lost n2") || t.startsWith("n1 lost n3"));
     }
 
     @Test
