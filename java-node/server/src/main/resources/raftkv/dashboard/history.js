@@ -94,7 +94,8 @@ async function pollHistory() {
         }
         for (const e of page.events) {
           addEvent(`${m.id}:${page.boot}:${e.seq}`, { node: m.id, time: e.time, kind: e.kind, term: e.term,
-            text: e.text, cls: KIND_CLASS[e.kind] || (/stepped down/.test(e.text) ? 'bad' : '') });
+            text: e.text, cls: e.kind === 'fault' && /connected again/.test(e.text) ? 'good'
+            : KIND_CLASS[e.kind] || (/stepped down/.test(e.text) ? 'bad' : '') });
         }
         cursors.set(m.id, { boot: page.boot, last: page.last });
         timelines.set(m.id, m.timeline.samples);
