@@ -343,7 +343,11 @@ public final class EventLoop {
                 driver.propose(propose.command(), propose.session(), propose.reply())
                         .ifNotTaken(hint -> propose.reply().complete(new WriteOutcome.NotLeader(hint)));
             }
-            case TransferLeadership transfer -> transfer.reply().complete(driver.node().transferLeadership(transfer.to()));
+            case TransferLeadership transfer -> {
+                TransferResult result = driver.node().transferLeadership(transfer.to());
+                observer.transferRequested(transfer.to(), result);
+                transfer.reply().complete(result);
+            }
             case Read<?> read when read.local() -> read.serve(driver.kv());
             case Read<?> read -> readsThisTurn.add(read);
         }

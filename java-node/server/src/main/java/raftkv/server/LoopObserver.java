@@ -2,6 +2,7 @@ package raftkv.server;
 
 import raftkv.core.Driver;
 import raftkv.core.Snapshot;
+import raftkv.core.TransferResult;
 
 /**
  * What the event loop tells an onlooker (the metrics): the driver's Ready steps, plus what only the
@@ -42,4 +43,12 @@ public interface LoopObserver extends Driver.Observer {
 
     /** The status published at the end of a turn; {@code previous} is the one before it. */
     default void published(NodeStatus previous, NodeStatus current) {}
+
+    /** A leadership transfer to {@code requested} (null: the most up-to-date follower) was asked for (§3.10). */
+    default void transferRequested(String requested, TransferResult result) {}
+
+    /** Tells {@code first}, then {@code second}, of everything. */
+    static LoopObserver both(LoopObserver first, LoopObserver second) {
+        return new ObserverPair(first, second);
+    }
 }

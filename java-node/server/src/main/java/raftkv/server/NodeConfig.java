@@ -31,6 +31,7 @@ import raftkv.core.StateQuota;
  * @param limits how much client work the node holds at once ({@link Limits})
  * @param connections how the HTTP server bounds connections and slow clients ({@link Connections})
  * @param peerPort where this node takes its peers' Raft streams and where it sends its own ({@link PeerPort})
+ * @param faultInjection whether the test-only {@code /admin/fault/*} routes answer ({@link FaultInjection})
  *
  * <p>Built with {@link #builder}: nineteen positional arguments would be read by nobody.
  */
@@ -53,7 +54,8 @@ public record NodeConfig(
         StateQuota quota,
         Limits limits,
         Connections connections,
-        PeerPort peerPort) {
+        PeerPort peerPort,
+        FaultInjection faultInjection) {
 
     /**
      * The HTTP server's bounds on connections, against floods and slow clients (slowloris), on the
@@ -185,6 +187,7 @@ public record NodeConfig(
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(connections, "connections");
         Objects.requireNonNull(peerPort, "peerPort");
+        Objects.requireNonNull(faultInjection, "faultInjection");
         if (peerPort instanceof PeerPort.Own own && !own.urls().keySet().equals(members.keySet())) {
             throw new IllegalArgumentException("--peer-urls must name the same nodes as --peers: "
                     + own.urls().keySet() + " vs " + members.keySet());
@@ -251,7 +254,8 @@ public record NodeConfig(
                 .quota(quota)
                 .limits(limits)
                 .connections(connections)
-                .peerPort(peerPort);
+                .peerPort(peerPort)
+                .faultInjection(faultInjection);
     }
 
     /** Builds a {@link NodeConfig}; every setting has the default {@code raftkv-node --help} shows. */
@@ -275,6 +279,7 @@ public record NodeConfig(
         private Limits limits = Limits.DEFAULTS;
         private Connections connections = Connections.DEFAULT;
         private PeerPort peerPort = new PeerPort.SharedWithClients();
+        private FaultInjection faultInjection = FaultInjection.OFF;
 
         private Builder(String id, SortedMap<String, URI> members, Path dataDir) {
             this.id = id;
@@ -345,10 +350,15 @@ public record NodeConfig(
             return this;
         }
 
+        public Builder faultInjection(FaultInjection newFaultInjection) {
+            this.faultInjection = newFaultInjection;
+            return this;
+        }
+
         public NodeConfig build() {
             return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                     electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                    snapshotTrailingEntries, sessions, quota, limits, connections, peerPort);
+                    snapshotTrailingEntries, sessions, quota, limits, connections, peerPort, faultInjection);
         }
     }
 

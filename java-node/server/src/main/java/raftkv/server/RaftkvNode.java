@@ -132,6 +132,11 @@ public final class RaftkvNode implements Callable<Integer> {
             + "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions.")
     List<String> bugs = new ArrayList<>();
 
+    @Option(names = "--fault-injection-routes",
+            description = "Tests only: answer POST /admin/fault/isolate and /admin/fault/heal (cluster token"
+                    + " required), which cut and restore this node's Raft traffic.")
+    boolean faultInjectionRoutes;
+
     @Option(names = "--cluster-token",
             description = "Shared secret peers present on /raft/*. Without it anyone can speak Raft to this node:"
                     + " for local tests only.")
@@ -285,6 +290,7 @@ public final class RaftkvNode implements Callable<Integer> {
                 .limits(new NodeConfig.Limits(maxInflightRequests, maxInflightBodyKiB, maxWaitingRequests, admissionWaitMs))
                 .connections(new NodeConfig.Connections(maxConnections, idleTimeoutMs, readTimeoutMs))
                 .peerPort(peerPort())
+                .faultInjection(faultInjectionRoutes ? FaultInjection.ADMIN_ROUTES : FaultInjection.OFF)
                 .build();
     }
 

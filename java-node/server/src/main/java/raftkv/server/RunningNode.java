@@ -14,8 +14,14 @@ import raftkv.core.KvStore;
 import raftkv.core.RaftNode;
 import raftkv.core.Snapshot;
 import raftkv.core.TransferResult;
+import raftkv.server.history.EventHistory;
+import raftkv.server.history.EventRecorder;
+import raftkv.server.history.NodeEvent;
+import raftkv.server.history.PeerContact;
+import raftkv.server.history.Timeline;
 import raftkv.server.http.HttpApi;
 import raftkv.server.metrics.NodeMetrics;
+import raftkv.server.transport.Isolation;
 import raftkv.server.transport.StreamTransport;
 import raftkv.storage.DiskStorage;
 import raftkv.storage.fs.RealFileSystem;
@@ -70,10 +76,20 @@ public final class RunningNode implements AutoCloseable {
                 ThreadLocalRandom.current().nextInt());
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink(), incarnation);
+        Isolation isolation = new Isolation(); // test-only fault injection; never on unless asked for
         StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(),
-                incarnation, metrics);
-        EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
-                config.limits().clientQueueCapacity());
+                incarnation, metrics, isolation);
+        // The node's event history and timeline (GET /events, /timeline): kept here, outside the core.
+        PeerContact contact = new PeerContact(config.peers().keySet(), System::nanoTime);
+        EventHistory history = new EventHistory(EventHistory.DEFAULT_CAPACITY, System::currentTimeMillis);
+        history.record(NodeEvent.Kind.STARTED, storage.recoveredHardState().currentTerm(), config.id()
+                + " started (term " + storage.recoveredHardState().currentTerm() + ", "
+                + storage.recoveredEntries().size() + " log entries recovered)");
+        EventRecorder recorder = new EventRecorder(config.id(), history,
+                new Timeline(Timeline.DEFAULT_SECONDS, System::currentTimeMillis), contact,
+                TimeUnit.MILLISECONDS.toNanos(config.electionTimeoutMaxMs()));
+        EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal,
+                LoopObserver.both(metrics, recorder), config.limits().clientQueueCapacity());
         metrics.watch(loop::status);
         config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;
@@ -81,7 +97,10 @@ public final class RunningNode implements AutoCloseable {
             // The port opens before the Raft clock starts: a node that ticks, campaigns and votes
             // while its peers cannot reach it yet only delays the first election. Requests that
             // arrive before the loop runs wait in its queue.
-            api = HttpApi.start(config, loop, metrics, transport::heardFrom);
+            api = HttpApi.start(config, loop, metrics, peer -> {
+                transport.heardFrom(peer);
+                contact.heard(peer);
+            }, recorder, isolation);
             log.info("node {} accepts connections on port {}; the Raft clock starts now", config.id(), api.port());
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
             transport.close();

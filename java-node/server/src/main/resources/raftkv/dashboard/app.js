@@ -5,11 +5,11 @@
 
 const POLL_MS = 300;
 const FETCH_TIMEOUT_MS = 1500;
-const MAX_EVENTS = 200;
 
 let sources = [location.origin]; // who can answer /cluster; the other members join once known
 let previous = null;             // the last view: {leader, members: Map id -> member}
 let lastAnswer = 0;
+let latest = null;               // the last view, for the focused node's panel
 
 const $ = (id) => document.getElementById(id);
 
@@ -47,15 +47,9 @@ function now() {
   return d.toTimeString().slice(0, 8) + '.' + String(d.getMilliseconds()).padStart(3, '0');
 }
 
+// What this page saw for itself goes into the same list as the nodes' own histories (history.js).
 function event(text, kind) {
-  const li = document.createElement('li');
-  if (kind) li.className = kind;
-  const time = document.createElement('time');
-  time.textContent = now();
-  li.append(time, text);
-  const list = $('events');
-  list.prepend(li);
-  while (list.children.length > MAX_EVENTS) list.lastChild.remove();
+  pageEvent(text, kind);
 }
 
 // What changed between two polls, in words.
@@ -116,7 +110,21 @@ function render(current, source) {
     const row = tbody.insertRow();
     row.dataset.member = m.id;
     row.dataset.state = m.reachable ? 'up' : 'down';
-    cell(row, m.id + (m.self ? ' ★' : ''));
+    const name = document.createElement('span');
+    const own = document.createElement('a');
+    own.href = '#node=' + encodeURIComponent(m.id);
+    own.textContent = m.id;
+    own.title = `${m.id}'s own view: its status and its own event history`;
+    own.className = 'own-view';
+    name.append(own, m.self ? ' ★' : '');
+    const direct = document.createElement('a');
+    direct.href = m.url + '/';
+    direct.textContent = '↗';
+    direct.className = 'direct';
+    direct.title = `${m.id}'s own dashboard at ${m.url} (where that address is reachable from this browser)`;
+    name.append(' ', direct);
+    cell(row, name);
+    if (m.id === focus) row.classList.add('focus');
     if (!m.reachable) {
       row.dataset.role = '';
       cell(row, (/refused/.test(m.error) ? 'DOWN' : 'UNREACHABLE') + ' — ' + m.error, 'state').colSpan = 11;
@@ -170,9 +178,11 @@ async function poll() {
       const origin = new URL(m.url).origin;
       if (!sources.includes(origin)) sources.push(origin);
     }
+    latest = current;
     if (previous) diff(previous, current);
     else event(`watching ${current.members.size} members from ${current.from}` + (current.leader ? `; ${current.leader.id} leads term ${current.leader.status.term}` : '; no leader yet'));
     render(current, answer.source);
+    renderFocus();
     previous = current;
   }
   setTimeout(poll, POLL_MS);
@@ -191,6 +201,21 @@ async function kv(method) {
   }
 }
 
+// The focused member's own view: what it says about itself (its /status, as gathered by /cluster).
+function renderFocus() {
+  const out = $('node-view-status');
+  if (!focus || !out) return;
+  const m = latest && latest.members.get(focus);
+  if (!m) { out.textContent = 'not known yet'; return; }
+  if (!m.reachable) { out.textContent = `${focus} does not answer (${m.error}); its history below is what it said before.`; return; }
+  const s = m.status;
+  const peers = Object.entries(s.peers).map(([id, p]) => `${id}${p.matchIndex !== undefined ? ' match ' + p.matchIndex : ''}`).join(', ');
+  out.textContent = `${focus} is ${s.role.replace('_', '-')} in term ${s.term}; it knows ` +
+    (s.leader ? `${s.leader} as leader` : 'no leader') + `; commit ${s.commitIndex}, applied ${s.lastApplied}, ` +
+    `last index ${s.logSize}, snapshot ${s.snapshotIndex}; peers: ${peers}.`;
+}
+
 $('kv-write').addEventListener('click', () => kv('PUT'));
 $('kv-read').addEventListener('click', () => kv('GET'));
 poll();
+pollHistory();

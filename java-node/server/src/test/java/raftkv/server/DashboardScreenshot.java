@@ -29,9 +29,9 @@ public final class DashboardScreenshot {
         }
         Path profile = Files.createTempDirectory("raftkv-chromium");
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(DashboardIT.CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+                .usingDriverExecutable(DashboardBrowser.CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();
-        options.setBinary(DashboardIT.CHROMIUM.toFile());
+        options.setBinary(DashboardBrowser.CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1300,820", "--user-data-dir=" + profile);

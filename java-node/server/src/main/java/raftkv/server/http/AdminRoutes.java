@@ -8,19 +8,62 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import raftkv.core.TransferResult;
 import raftkv.server.EventLoop;
+import raftkv.server.FaultInjection;
 import raftkv.server.NodeConfig;
+import raftkv.server.history.EventHistory;
+import raftkv.server.history.NodeEvent;
+import raftkv.server.transport.Isolation;
 
-/** Operator routes: {@code POST /admin/transfer-leader} (leadership transfer, dissertation §3.10). */
+/**
+ * Operator routes: {@code POST /admin/transfer-leader} (leadership transfer, dissertation §3.10),
+ * and, on a node started with {@code --fault-injection-routes} only, the test-only
+ * {@code POST /admin/fault/isolate} and {@code /admin/fault/heal} ({@link Isolation}).
+ */
 final class AdminRoutes {
 
     private static final long POLL_MILLIS = 5;
 
     private final NodeConfig config;
     private final EventLoop loop;
+    private final Isolation isolation;
+    private final EventHistory history;
 
-    AdminRoutes(NodeConfig config, EventLoop loop) {
+    AdminRoutes(NodeConfig config, EventLoop loop, Isolation isolation, EventHistory history) {
         this.config = config;
         this.loop = loop;
+        this.isolation = isolation;
+        this.history = history;
+    }
+
+    /** Cuts this node's Raft traffic both ways until {@link #heal}; client HTTP goes on. */
+    void isolate(Context ctx) {
+        requireFaultInjection();
+        isolation.isolate();
+        history.record(NodeEvent.Kind.FAULT, loop.status().term(), config.id()
+                + " is cut off from every peer (POST /admin/fault/isolate: its Raft messages are dropped both ways)");
+        answerFault(ctx);
+    }
+
+    void heal(Context ctx) {
+        requireFaultInjection();
+        isolation.heal();
+        history.record(NodeEvent.Kind.FAULT, loop.status().term(), config.id()
+                + " is connected again (POST /admin/fault/heal)");
+        answerFault(ctx);
+    }
+
+    private void requireFaultInjection() {
+        if (config.faultInjection() != FaultInjection.ADMIN_ROUTES) {
+            throw new ApiException(ErrorCode.NO_ROUTE, "fault injection is for tests: this node was not started with"
+                    + " --fault-injection-routes");
+        }
+    }
+
+    private void answerFault(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("node", config.id());
+        body.put("isolated", isolation.isolated());
+        ctx.json(body);
     }
 
     /**

@@ -53,6 +53,7 @@ final class DashboardRoutes {
         javalin.routes.get("/", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
         javalin.routes.get("/dashboard", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
         javalin.routes.get("/dashboard/app.js", ctx -> resource(ctx, "app.js", "text/javascript; charset=utf-8"));
+        javalin.routes.get("/dashboard/history.js", ctx -> resource(ctx, "history.js", "text/javascript; charset=utf-8"));
         javalin.routes.get("/dashboard/style.css", ctx -> resource(ctx, "style.css", "text/css; charset=utf-8"));
         javalin.routes.get("/cluster", routes::cluster);
         javalin.routes.before("/cluster", DashboardRoutes::anyOrigin);
@@ -128,7 +129,7 @@ final class DashboardRoutes {
     }
 
     /** "connection refused" (the process is down) vs "timed out" (partitioned, paused, or overloaded). */
-    private static String describe(Throwable failure) {
+    static String describe(Throwable failure) {
         Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
         String name = cause.getClass().getSimpleName();
         if (name.contains("Timeout")) {

@@ -24,9 +24,11 @@ import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
+import raftkv.server.history.EventRecorder;
 import raftkv.server.PeerPort;
 import raftkv.server.ReadOutcome;
 import raftkv.server.metrics.NodeMetrics;
+import raftkv.server.transport.Isolation;
 import raftkv.server.transport.StreamTransport;
 
 /**
@@ -73,18 +75,19 @@ public final class HttpApi {
         this.kv = kv;
     }
 
-    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics) {
-        return start(config, loop, metrics, peer -> {});
-    }
-
-    /** @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal) */
-    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom) {
+    /**
+     * @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal)
+     * @param recorder the node's event history and timeline ({@code GET /events}, {@code /timeline})
+     * @param isolation the test-only partition switch ({@code POST /admin/fault/*})
+     */
+    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom,
+            EventRecorder recorder, Isolation isolation) {
         KvRoutes kv = new KvRoutes(config, loop);
         SlowClientGuard slowClients = new SlowClientGuard(config.connections().readTimeoutMs(),
                 config.requestTimeoutMs());
         ClusterToken token = new ClusterToken(config.clusterToken());
-        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients);
-        AdminRoutes admin = new AdminRoutes(config, loop);
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients, isolation);
+        AdminRoutes admin = new AdminRoutes(config, loop, isolation, recorder.history());
         Admission admission = new Admission(config.limits());
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -126,11 +129,14 @@ public final class HttpApi {
             javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
             javalin.routes.post(StreamTransport.STREAM_PATH, peers::receiveStream); // before /raft/{type}
             javalin.routes.post("/raft/{type}", peers::receive);
-            MetricsRoutes.register(javalin, metrics);
+            MetricsRoutes.register(javalin, metrics, recorder.timeline());
             DashboardRoutes.register(javalin, config, loop);
+            HistoryRoutes.register(javalin, config, recorder.history(), recorder.timeline());
             javalin.routes.before("/admin/*", token::checkAdmin); // operators present the cluster token too
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
+            javalin.routes.post("/admin/fault/isolate", admin::isolate);
+            javalin.routes.post("/admin/fault/heal", admin::heal);
 
             javalin.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e));
             javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));

@@ -19,6 +19,7 @@ import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
 import raftkv.server.transport.MessageCodec;
+import raftkv.server.transport.Isolation;
 import raftkv.server.transport.MessageType;
 import raftkv.server.transport.StreamTransport;
 import raftkv.server.transport.StreamTransport.StreamId;
@@ -36,6 +37,7 @@ final class PeerRoutes {
     private final Consumer<String> heardFrom;
     private final SlowClientGuard slowClients;
     private final ClusterToken token;
+    private final Isolation isolation;
     /** The newest stream of each peer, and whether it has ended. */
     private record Current(StreamId id, boolean ended) {}
 
@@ -51,8 +53,10 @@ final class PeerRoutes {
      */
     private final ReentrantLock streamsLock = new ReentrantLock();
 
+    /** @param isolation while on, every message that arrives is dropped unread (test-only fault injection) */
     PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom, ClusterToken token,
-            SlowClientGuard slowClients) {
+            SlowClientGuard slowClients, Isolation isolation) {
+        this.isolation = isolation;
         this.config = config;
         this.loop = loop;
         this.heardFrom = heardFrom;
@@ -138,6 +142,9 @@ final class PeerRoutes {
                 throw new ApiException(ErrorCode.INVALID_BODY, "a message from " + message.from() + " on "
                         + from + "'s stream");
             }
+            if (isolation.isolated()) {
+                continue; // lost, as on a cut network
+            }
             heardFrom.accept(from);
             streamsLock.lock();
             try {
@@ -191,6 +198,10 @@ final class PeerRoutes {
                 .orElseThrow(() -> new ApiException(ErrorCode.NO_ROUTE, "no such Raft message type"));
         List<Message> messages = parse(RequestBody.readAtMost(ctx, HttpApi.MAX_PEER_BODY_BYTES), type);
         messages.forEach(this::check);
+        if (isolation.isolated()) {
+            ctx.status(204); // lost, as on a cut network
+            return;
+        }
         for (Message message : messages) {
             if (!loop.deliver(message)) {
                 throw new ApiException(ErrorCode.OVERLOADED, "peer queue full; messages dropped");

@@ -69,6 +69,7 @@ public final class StreamTransport implements Transport {
     private final long incarnation;
     private final Map<String, PeerLink> links = new TreeMap<>();
     private final TransportObserver observer;
+    private final Isolation isolation;
 
     /**
      * A transport for a process that keeps no boot count (tests): its incarnation is read from the
@@ -86,6 +87,13 @@ public final class StreamTransport implements Transport {
      */
     public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, long incarnation,
             TransportObserver observer) {
+        this(selfId, peers, clusterToken, incarnation, observer, new Isolation());
+    }
+
+    /** @param isolation while on, every message is dropped before it is queued (test-only fault injection) */
+    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, long incarnation,
+            TransportObserver observer, Isolation isolation) {
+        this.isolation = isolation;
         this.incarnation = incarnation;
         this.observer = observer;
         this.selfId = selfId;
@@ -100,6 +108,8 @@ public final class StreamTransport implements Transport {
             PeerLink link = links.get(message.to());
             if (link == null) {
                 log.warn("dropping {} to unknown peer {}", message.getClass().getSimpleName(), message.to());
+            } else if (isolation.isolated()) {
+                link.dropped.incrementAndGet(); // lost, as on a cut network
             } else {
                 link.offer(message);
             }
