@@ -212,7 +212,7 @@ function renderFocus() {
   const peers = Object.entries(s.peers).map(([id, p]) => `${id}${p.matchIndex !== undefined ? ' match ' + p.matchIndex : ''}`).join(', ');
   out.textContent = `${focus} is ${s.role.replace('_', '-')} in term ${s.term}; it knows ` +
     (s.leader ? `${s.leader} as leader` : 'no leader') + `; commit ${s.commitIndex}, applied ${s.lastApplied}, ` +
-    `last index ${s.logSize}, snapshot ${s.snapshotIndex}; peers: ${peers}.`;
+    `last index ${s.lastIndex}, snapshot ${s.snapshotIndex}; peers: ${peers}.`;
 }
 
 $('kv-write').addEventListener('click', () => kv('PUT'));
