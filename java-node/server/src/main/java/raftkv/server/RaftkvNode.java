@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 import raftkv.core.Bug;
 import raftkv.core.SessionLimits;
 import raftkv.core.StateQuota;
+import raftkv.server.identity.Bootstrap;
 import raftkv.storage.WalCorruptedException;
 
 /** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
@@ -35,6 +36,8 @@ public final class RaftkvNode implements Callable<Integer> {
     static final int EXIT_BAD_OPTIONS = 2;
     static final int EXIT_CORRUPTED = 3;
     static final int EXIT_FAILED = 1;
+    /** The data directory is not the one the cluster knows under this id (it lost its data): issue 20. */
+    static final int EXIT_NOT_A_MEMBER = 4;
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern RANGE = Pattern.compile("(\\d+)-(\\d+)");
@@ -213,10 +216,14 @@ public final class RaftkvNode implements Callable<Integer> {
      * the handler would leave the process alive. Halt, not exit: no shutdown hooks, no more promises.
      */
     static void haltAfter(Runnable lastWords) {
+        haltAfter(lastWords, EXIT_FAILED);
+    }
+
+    private static void haltAfter(Runnable lastWords, int status) {
         try {
             lastWords.run();
         } finally {
-            Runtime.getRuntime().halt(EXIT_FAILED);
+            Runtime.getRuntime().halt(status);
         }
     }
 
@@ -251,6 +258,16 @@ public final class RaftkvNode implements Callable<Integer> {
         }, "shutdown"));
         log.info("node {} serving on {}:{} with peers {}", config.id(), config.listenHost(), running.port(),
                 config.peers());
+        // A node whose directory the cluster does not know under its id never takes part: it stops
+        // here, saying how to rejoin (issue 20). Its event loop never ran, so there is nothing to save.
+        running.membership().whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                haltAfter(() -> log.error("fatal: the data directory's identity could not be saved: {}; exiting",
+                        failure.toString()));
+            } else if (outcome instanceof Bootstrap.Outcome.Refused refused) {
+                haltAfter(() -> log.error("REFUSING TO START: {}", refused.reason()), EXIT_NOT_A_MEMBER);
+            }
+        });
         serving.accept(running);
         return 0;
     }

@@ -1,6 +1,9 @@
 package raftkv.server;
 
 import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,7 +20,14 @@ import raftkv.core.TransferResult;
 import raftkv.server.http.HttpApi;
 import raftkv.server.metrics.NodeMetrics;
 import raftkv.server.transport.StreamTransport;
+import raftkv.server.identity.Bootstrap;
+import raftkv.server.identity.BootstrapDecision;
+import raftkv.server.identity.IdentityGate;
 import raftkv.storage.DiskStorage;
+import raftkv.storage.IdentityFile;
+import raftkv.storage.StoredIdentity;
+import raftkv.storage.WalCorruptedException;
+import raftkv.storage.fs.FileSystem;
 import raftkv.storage.fs.RealFileSystem;
 
 /**
@@ -33,12 +43,43 @@ public final class RunningNode implements AutoCloseable {
     private final StreamTransport transport;
     private final EventLoop loop;
     private final HttpApi api;
+    private final IdentityGate identity;
+    private final Bootstrap bootstrap; // null: the directory already belonged to the cluster
+    private final CompletableFuture<Bootstrap.Outcome> membership;
+    private boolean closed; // guarded by lifecycle: the loop never starts after close()
+    private final java.util.concurrent.locks.ReentrantLock lifecycle = new java.util.concurrent.locks.ReentrantLock();
 
-    private RunningNode(DiskStorage storage, StreamTransport transport, EventLoop loop, HttpApi api) {
+    private RunningNode(DiskStorage storage, StreamTransport transport, EventLoop loop, HttpApi api,
+            IdentityGate identity, Bootstrap bootstrap) {
         this.storage = storage;
         this.transport = transport;
         this.loop = loop;
         this.api = api;
+        this.identity = identity;
+        this.bootstrap = bootstrap;
+        if (bootstrap == null) {
+            StoredIdentity.Member member = identity.member().orElseThrow();
+            this.membership = CompletableFuture.completedFuture(new Bootstrap.Outcome.Joined(member));
+            startLoop();
+        } else {
+            this.membership = bootstrap.outcome().thenApply(outcome -> {
+                if (outcome instanceof Bootstrap.Outcome.Joined) {
+                    startLoop();
+                }
+                return outcome;
+            });
+        }
+    }
+
+    private void startLoop() {
+        lifecycle.lock();
+        try {
+            if (!closed) {
+                loop.start();
+            }
+        } finally {
+            lifecycle.unlock();
+        }
     }
 
     /**
@@ -51,7 +92,16 @@ public final class RunningNode implements AutoCloseable {
     public static RunningNode start(NodeConfig config, RandomGenerator random, Consumer<Throwable> onFatal)
             throws IOException {
         NodeMetrics metrics = new NodeMetrics(config.id());
-        DiskStorage storage = DiskStorage.open(metrics.measure(new RealFileSystem()), config.dataDir());
+        FileSystem fs = metrics.measure(new RealFileSystem());
+        DiskStorage storage = DiskStorage.open(fs, config.dataDir());
+        IdentityFile identityFile = new IdentityFile(fs, config.dataDir());
+        StoredIdentity stored;
+        try {
+            stored = storedIdentity(identityFile, config.id());
+        } catch (IOException | RuntimeException e) {
+            storage.close();
+            throw e;
+        }
         log.info("node {} recovered term {}, vote {}, snapshot {}, {} log entries from {}", config.id(),
                 storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
                 storage.recoveredSnapshot().map(Snapshot::toString).orElse("none"), storage.recoveredEntries().size(),
@@ -70,8 +120,9 @@ public final class RunningNode implements AutoCloseable {
                 ThreadLocalRandom.current().nextInt());
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink(), incarnation);
+        IdentityGate identity = new IdentityGate(stored);
         StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(),
-                incarnation, metrics);
+                incarnation, metrics, identity::credentials);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());
         metrics.watch(loop::status);
@@ -81,15 +132,66 @@ public final class RunningNode implements AutoCloseable {
             // The port opens before the Raft clock starts: a node that ticks, campaigns and votes
             // while its peers cannot reach it yet only delays the first election. Requests that
             // arrive before the loop runs wait in its queue.
-            api = HttpApi.start(config, loop, metrics, transport::heardFrom);
-            log.info("node {} accepts connections on port {}; the Raft clock starts now", config.id(), api.port());
+            api = HttpApi.start(config, loop, metrics, transport::heardFrom, identity);
+            log.info("node {} accepts connections on port {}", config.id(), api.port());
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
             transport.close();
             storage.close();
             throw e;
         }
-        loop.start();
-        return new RunningNode(storage, transport, loop, api);
+        Bootstrap bootstrap = null;
+        if (stored instanceof StoredIdentity.Bootstrapping self) {
+            // The first start of this directory: the Raft clock starts once the peers have told us
+            // whose cluster this is (BootstrapDecision), or never, if this directory is not the one
+            // the cluster knows by this node's id.
+            BootstrapDecision.RaftState state = storage.recoveredHardState().currentTerm() > 0
+                    || !storage.recoveredEntries().isEmpty() || storage.recoveredSnapshot().isPresent()
+                    ? BootstrapDecision.RaftState.PRESENT : BootstrapDecision.RaftState.EMPTY;
+            bootstrap = Bootstrap.start(new Bootstrap.Request(self, state, config.members().keySet(),
+                    config.peerStreamUrls(), config.clusterToken()), identity, identityFile::save);
+        } else {
+            log.info("node {}: cluster {}, data directory incarnation {}; the Raft clock starts now", config.id(),
+                    identity.member().orElseThrow().clusterId(), StoredIdentity.format(stored.incarnation()));
+        }
+        return new RunningNode(storage, transport, loop, api, identity, bootstrap);
+    }
+
+    /**
+     * The directory's identity; a directory that has none gets one now, durably, before anyone can
+     * ask for it: a new incarnation, drawn at random (issue 20).
+     */
+    private static StoredIdentity storedIdentity(IdentityFile file, String id) throws IOException {
+        Optional<StoredIdentity> stored = file.load();
+        if (stored.isPresent()) {
+            if (!stored.get().node().equals(id)) {
+                throw new WalCorruptedException("the data directory belongs to node " + stored.get().node()
+                        + ", not to " + id + ": start it with --id " + stored.get().node() + " or give " + id
+                        + " its own directory");
+            }
+            return stored.get();
+        }
+        long incarnation = 0;
+        while (incarnation == 0) {
+            incarnation = new SecureRandom().nextLong();
+        }
+        StoredIdentity fresh = new StoredIdentity.Bootstrapping(id, incarnation);
+        file.save(fresh);
+        log.info("node {}: a new data directory, incarnation {}", id, StoredIdentity.format(incarnation));
+        return fresh;
+    }
+
+    /**
+     * How this node's first start ended: at once for a directory that already belonged to the
+     * cluster; otherwise once its peers have answered ({@link Bootstrap}). Completes exceptionally if
+     * the identity could not be saved.
+     */
+    public CompletableFuture<Bootstrap.Outcome> membership() {
+        return membership;
+    }
+
+    /** This node's identity and the check its peers' messages pass. */
+    public IdentityGate identity() {
+        return identity;
     }
 
     public EventLoop loop() {
@@ -143,6 +245,19 @@ public final class RunningNode implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        lifecycle.lock();
+        try {
+            closed = true;
+        } finally {
+            lifecycle.unlock();
+        }
+        if (bootstrap != null) {
+            try {
+                bootstrap.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         api.stop();
         stopLoop(loop);
         transport.close();

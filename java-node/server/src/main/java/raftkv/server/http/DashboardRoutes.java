@@ -43,13 +43,17 @@ final class DashboardRoutes {
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
 
-    private DashboardRoutes(NodeConfig config, EventLoop loop) {
+    private final raftkv.server.identity.IdentityGate identity;
+
+    private DashboardRoutes(NodeConfig config, EventLoop loop, raftkv.server.identity.IdentityGate identity) {
         this.config = config;
         this.loop = loop;
+        this.identity = identity;
     }
 
-    static void register(JavalinConfig javalin, NodeConfig config, EventLoop loop) {
-        DashboardRoutes routes = new DashboardRoutes(config, loop);
+    static void register(JavalinConfig javalin, NodeConfig config, EventLoop loop,
+            raftkv.server.identity.IdentityGate identity) {
+        DashboardRoutes routes = new DashboardRoutes(config, loop, identity);
         javalin.routes.get("/", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
         javalin.routes.get("/dashboard", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
         javalin.routes.get("/dashboard/app.js", ctx -> resource(ctx, "app.js", "text/javascript; charset=utf-8"));
@@ -78,7 +82,7 @@ final class DashboardRoutes {
     private void cluster(Context ctx) {
         Map<String, CompletableFuture<Map<String, Object>>> asked = new LinkedHashMap<>();
         config.members().forEach((id, url) -> asked.put(id, id.equals(config.id())
-                ? CompletableFuture.completedFuture(reachable(HttpApi.statusBody(config, loop.status())))
+                ? CompletableFuture.completedFuture(reachable(HttpApi.statusBody(config, loop.status(), identity)))
                 : askStatus(url)));
         List<Map<String, Object>> members = new ArrayList<>();
         asked.forEach((id, answer) -> {

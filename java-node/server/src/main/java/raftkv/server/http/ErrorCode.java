@@ -56,7 +56,13 @@ public enum ErrorCode {
     NOT_LEADER(409, true),
     UNKNOWN_MEMBER(400, true),
     NO_OTHER_MEMBER(409, true),
-    TRANSFER_TIMEOUT(504, false);
+    TRANSFER_TIMEOUT(504, false),
+    // Identity of a data directory (issue 20). A node whose cluster's first start is not over, or which
+    // refused to take part, serves nothing but its status: nothing was done.
+    NOT_A_MEMBER(503, true),
+    // A peer message from a data directory the cluster does not know under that id (a node that lost its
+    // data), or from another cluster: refused, never delivered.
+    IDENTITY_MISMATCH(409, true);
 
     private final int status;
     private final boolean definite;

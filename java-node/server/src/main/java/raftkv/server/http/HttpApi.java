@@ -26,6 +26,8 @@ import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
 import raftkv.server.PeerPort;
 import raftkv.server.ReadOutcome;
+import raftkv.server.identity.Bootstrap;
+import raftkv.server.identity.IdentityGate;
 import raftkv.server.metrics.NodeMetrics;
 import raftkv.server.transport.StreamTransport;
 
@@ -73,17 +75,17 @@ public final class HttpApi {
         this.kv = kv;
     }
 
-    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics) {
-        return start(config, loop, metrics, peer -> {});
-    }
-
-    /** @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal) */
-    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom) {
+    /**
+     * @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal)
+     * @param identity this node's data-directory identity, which every peer request is checked against
+     */
+    public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom,
+            IdentityGate identity) {
         KvRoutes kv = new KvRoutes(config, loop);
         SlowClientGuard slowClients = new SlowClientGuard(config.connections().readTimeoutMs(),
                 config.requestTimeoutMs());
         ClusterToken token = new ClusterToken(config.clusterToken());
-        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients);
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients, identity);
         AdminRoutes admin = new AdminRoutes(config, loop);
         Admission admission = new Admission(config.limits());
         Javalin app = Javalin.create(javalin -> {
@@ -114,6 +116,9 @@ public final class HttpApi {
             for (String path : new String[] {"/kv", "/kv/*", "/sessions", "/debug/*"}) {
                 javalin.routes.after(path, admission::giveBack); // the place, back before the answer leaves
             }
+            for (String path : new String[] {"/kv", "/kv/*", "/sessions", "/debug/*", "/admin/*"}) {
+                javalin.routes.before(path, ctx -> requireMember(identity)); // nothing is served before the loop runs
+            }
             javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
             javalin.routes.before("/sessions", ClientRequests::checkContentLength);
             javalin.routes.post("/sessions", kv::openSession);
@@ -122,12 +127,13 @@ public final class HttpApi {
             javalin.routes.put("/kv/{id}", kv::put);
             javalin.routes.delete("/kv/{id}", kv::delete);
             javalin.routes.post("/kv/{id}/cas", kv::cas);
-            javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status())));
+            javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status(), identity)));
             javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
+            javalin.routes.get(Bootstrap.IDENTITY_PATH, peers::describeIdentity);
             javalin.routes.post(StreamTransport.STREAM_PATH, peers::receiveStream); // before /raft/{type}
             javalin.routes.post("/raft/{type}", peers::receive);
             MetricsRoutes.register(javalin, metrics);
-            DashboardRoutes.register(javalin, config, loop);
+            DashboardRoutes.register(javalin, config, loop, identity);
             javalin.routes.before("/admin/*", token::checkAdmin); // operators present the cluster token too
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
@@ -279,9 +285,21 @@ public final class HttpApi {
         }
     }
 
-    static Map<String, Object> statusBody(NodeConfig config, NodeStatus status) {
+    /** Until this node belongs to a cluster its event loop does not run: refuse at once, definitely. */
+    private static void requireMember(IdentityGate identity) {
+        if (identity.member().isEmpty()) {
+            throw new ApiException(ErrorCode.NOT_A_MEMBER, identity.identity().node() + " serves no requests yet: "
+                    + identity.notReadyReason());
+        }
+    }
+
+    static Map<String, Object> statusBody(NodeConfig config, NodeStatus status, IdentityGate identity) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", status.id());
+        body.put("clusterId", identity.member().map(m -> m.clusterId()).orElse(null));
+        if (identity.member().isEmpty()) {
+            body.put("notAMember", identity.notReadyReason());
+        }
         body.put("role", status.role());
         body.put("term", status.term());
         body.put("leader", status.leader());

@@ -18,6 +18,7 @@ import raftkv.core.Message;
 import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
+import raftkv.server.identity.IdentityGate;
 import raftkv.server.transport.MessageCodec;
 import raftkv.server.transport.MessageType;
 import raftkv.server.transport.StreamTransport;
@@ -31,11 +32,16 @@ import raftkv.server.transport.StreamTransport.StreamId;
  */
 final class PeerRoutes {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PeerRoutes.class);
+
     private final NodeConfig config;
     private final EventLoop loop;
     private final Consumer<String> heardFrom;
     private final SlowClientGuard slowClients;
     private final ClusterToken token;
+    private final IdentityGate identity;
+    /** The last identity refusal logged per peer, so that a refused peer's retries are not logged each time. */
+    private final Map<String, String> refusalLogged = new java.util.concurrent.ConcurrentHashMap<>();
     /** The newest stream of each peer, and whether it has ended. */
     private record Current(StreamId id, boolean ended) {}
 
@@ -52,7 +58,8 @@ final class PeerRoutes {
     private final ReentrantLock streamsLock = new ReentrantLock();
 
     PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom, ClusterToken token,
-            SlowClientGuard slowClients) {
+            SlowClientGuard slowClients, IdentityGate identity) {
+        this.identity = identity;
         this.config = config;
         this.loop = loop;
         this.heardFrom = heardFrom;
@@ -71,6 +78,7 @@ final class PeerRoutes {
             throw new ApiException(ErrorCode.INVALID_BODY, StreamTransport.FROM_HEADER + " must name a peer of "
                     + config.id() + ", got " + from);
         }
+        checkIdentity(from, ctx);
         StreamId stream;
         try {
             stream = StreamId.parse(ctx.header(StreamTransport.STREAM_HEADER));
@@ -192,11 +200,42 @@ final class PeerRoutes {
         List<Message> messages = parse(RequestBody.readAtMost(ctx, HttpApi.MAX_PEER_BODY_BYTES), type);
         messages.forEach(this::check);
         for (Message message : messages) {
+            checkIdentity(message.from(), ctx);
+        }
+        for (Message message : messages) {
             if (!loop.deliver(message)) {
                 throw new ApiException(ErrorCode.OVERLOADED, "peer queue full; messages dropped");
             }
         }
         ctx.status(204);
+    }
+
+    /**
+     * {@code GET /raft/identity}: what this node says of its data directory and cluster
+     * ({@link raftkv.server.identity.PeerIdentity}); a node at its first start asks every peer.
+     */
+    void describeIdentity(Context ctx) {
+        token.checkPeer(ctx);
+        ctx.json(identity.describe(loop.status()));
+    }
+
+    /**
+     * The sender's cluster and data-directory incarnation must be those this node's member table
+     * holds for {@code from} (issue 20): a node that lost its data, or one of another cluster, is
+     * refused, so none of its messages (votes, acknowledgements) ever reaches the core.
+     */
+    private void checkIdentity(String from, Context ctx) {
+        switch (identity.check(from, ctx.header(StreamTransport.CLUSTER_HEADER),
+                ctx.header(StreamTransport.INCARNATION_HEADER))) {
+            case IdentityGate.Check.Accepted accepted -> refusalLogged.remove(from);
+            case IdentityGate.Check.NotReady notReady -> throw new ApiException(ErrorCode.NOT_A_MEMBER, notReady.reason());
+            case IdentityGate.Check.Refused refused -> {
+                if (!refused.reason().equals(refusalLogged.put(from, refused.reason()))) {
+                    log.warn("refusing peer messages: {}", refused.reason());
+                }
+                throw new ApiException(ErrorCode.IDENTITY_MISMATCH, refused.reason());
+            }
+        }
     }
 
     /** One message (a JSON object) or several of the same type (a JSON array of them). */

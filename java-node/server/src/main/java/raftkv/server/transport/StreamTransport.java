@@ -13,14 +13,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.Message;
+import raftkv.server.identity.IdentityGate.Credentials;
+import raftkv.storage.StoredIdentity;
 
 /**
  * Sends peer messages over one long-lived stream per peer, on the peer's HTTP port: a
@@ -53,6 +57,13 @@ public final class StreamTransport implements Transport {
     public static final String FROM_HEADER = "X-Raft-From";
     /** Header naming the stream: {@code <incarnation>.<counter>}, see {@link StreamId}. */
     public static final String STREAM_HEADER = "X-Raft-Stream";
+    /** Header naming the sender's cluster ({@link raftkv.server.identity.IdentityGate}). */
+    public static final String CLUSTER_HEADER = "X-Raft-Cluster";
+    /**
+     * Header carrying the sender's data-directory incarnation (16 hex digits): which directory, not
+     * which process ({@link #STREAM_HEADER} names the process). A wiped node has a new one.
+     */
+    public static final String INCARNATION_HEADER = "X-Raft-Incarnation";
     /** The largest frame either side writes or accepts. */
     public static final int MAX_FRAME_BYTES = 32 << 20;
 
@@ -69,13 +80,17 @@ public final class StreamTransport implements Transport {
     private final long incarnation;
     private final Map<String, PeerLink> links = new TreeMap<>();
     private final TransportObserver observer;
+    private final Supplier<Optional<Credentials>> credentials;
 
     /**
      * A transport for a process that keeps no boot count (tests): its incarnation is read from the
      * monotonic clock, so that within one JVM a transport made later counts as a later incarnation.
+     *
+     * @param credentials the cluster and data-directory incarnation it presents
      */
-    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken) {
-        this(selfId, peers, clusterToken, System.nanoTime() & Long.MAX_VALUE, TransportObserver.NONE);
+    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, Credentials credentials) {
+        this(selfId, peers, clusterToken, System.nanoTime() & Long.MAX_VALUE, TransportObserver.NONE,
+                () -> Optional.of(credentials));
     }
 
     /**
@@ -83,9 +98,12 @@ public final class StreamTransport implements Transport {
      *     ({@link raftkv.server.BootCounter}): a receiver never lets a stream of an earlier
      *     incarnation take over from a later one's
      * @param observer told of failed writes and dropped messages (metrics); must not block
+     * @param credentials the cluster and data-directory incarnation every stream presents, once the
+     *     node belongs to a cluster (before, it sends nothing: its event loop has not started)
      */
     public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, long incarnation,
-            TransportObserver observer) {
+            TransportObserver observer, Supplier<Optional<Credentials>> credentials) {
+        this.credentials = credentials;
         this.incarnation = incarnation;
         this.observer = observer;
         this.selfId = selfId;
@@ -225,7 +243,9 @@ public final class StreamTransport implements Transport {
                     + "Content-Type: application/x-raftkv-frames\r\n"
                     + "Transfer-Encoding: chunked\r\n"
                     + FROM_HEADER + ": " + selfId + "\r\n"
-                    + STREAM_HEADER + ": " + new StreamId(incarnation, ++streams) + "\r\n";
+                    + STREAM_HEADER + ": " + new StreamId(incarnation, ++streams) + "\r\n"
+                    + credentials.get().map(c -> CLUSTER_HEADER + ": " + c.clusterId() + "\r\n"
+                            + INCARNATION_HEADER + ": " + StoredIdentity.format(c.incarnation()) + "\r\n").orElse("");
             return head + (token == null ? "" : TOKEN_HEADER + ": " + token + "\r\n") + "\r\n";
         }
 
@@ -281,7 +301,7 @@ public final class StreamTransport implements Transport {
                     String answer = new String(buffer, 0, n, StandardCharsets.UTF_8);
                     String statusLine = answer.lines().findFirst().orElse("");
                     String body = answer.substring(answer.lastIndexOf('\n') + 1);
-                    if (statusLine.matches("HTTP/1\\.1 4\\d\\d.*") && !statusLine.contains(" 408 ")) {
+                    if (statusLine.matches("HTTP/1\\.1 [45]\\d\\d.*") && !statusLine.contains(" 408 ")) {
                         if (!statusLine.equals(refusal)) { // once, not on every retry
                             log.warn("peer {} refused the stream: {} {}", peerId, statusLine, body); // misconfigured?
                         }

@@ -1,0 +1,59 @@
+package raftkv.server.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import raftkv.storage.StoredIdentity;
+
+/** Every peer message presents its cluster and data-directory incarnation (issue 20). */
+class IdentityGateTest {
+
+    private static final List<String> MEMBERS = List.of("n1", "n2", "n3");
+
+    private static String hex(String id) {
+        return StoredIdentity.format(TestIdentities.incarnation(id));
+    }
+
+    @Test
+    void beforeTheFirstStartIsOverNoPeerMessageIsTaken() {
+        IdentityGate gate = new IdentityGate(new StoredIdentity.Bootstrapping("n1", 5));
+        gate.waiting("not heard from [n3]");
+        String cluster = TestIdentities.member("n1", MEMBERS).clusterId();
+        assertThat(gate.check("n2", cluster, hex("n2"))).isInstanceOf(IdentityGate.Check.NotReady.class);
+        assertThat(gate.credentials()).isEmpty();
+        assertThat(gate.refused()).isEqualTo(1);
+        assertThat(gate.describe(new raftkv.server.NodeStatus("n1", "follower", 0, null, 0, 0, 0, 0,
+                java.util.Map.of(), 0, 0, 0, 0, 0)).belongsToCluster()).isFalse();
+    }
+
+    @Test
+    void aMemberPresentingTheKnownIncarnationIsAccepted() {
+        IdentityGate gate = new IdentityGate(TestIdentities.member("n1", MEMBERS));
+        String cluster = TestIdentities.member("n1", MEMBERS).clusterId();
+        assertThat(gate.check("n2", cluster, hex("n2"))).isInstanceOf(IdentityGate.Check.Accepted.class);
+        assertThat(gate.refused()).isZero();
+    }
+
+    @Test
+    void aWipedMembersNewIncarnationIsRefusedSoItsVotesNeverCount_5_2() {
+        IdentityGate gate = new IdentityGate(TestIdentities.member("n1", MEMBERS));
+        String cluster = TestIdentities.member("n1", MEMBERS).clusterId();
+        IdentityGate.Check check = gate.check("n2", cluster, StoredIdentity.format(12345));
+        assertThat(check).isInstanceOf(IdentityGate.Check.Refused.class);
+        assertThat(((IdentityGate.Check.Refused) check).reason()).contains("lost its data");
+        assertThat(gate.refused()).isEqualTo(1);
+    }
+
+    @Test
+    void anotherClusterAMissingHeaderOrAStrangerIsRefused() {
+        IdentityGate gate = new IdentityGate(TestIdentities.member("n1", MEMBERS));
+        String cluster = TestIdentities.member("n1", MEMBERS).clusterId();
+        assertThat(gate.check("n2", "another", hex("n2"))).isInstanceOf(IdentityGate.Check.Refused.class);
+        assertThat(gate.check("n2", null, hex("n2"))).isInstanceOf(IdentityGate.Check.Refused.class);
+        assertThat(gate.check("n2", cluster, null)).isInstanceOf(IdentityGate.Check.Refused.class);
+        assertThat(gate.check("n2", cluster, "xyz")).isInstanceOf(IdentityGate.Check.Refused.class);
+        assertThat(gate.check("n9", cluster, hex("n9"))).isInstanceOf(IdentityGate.Check.Refused.class);
+        assertThat(gate.refused()).isEqualTo(5);
+    }
+}
