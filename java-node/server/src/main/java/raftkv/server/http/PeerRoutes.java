@@ -164,8 +164,9 @@ final class PeerRoutes {
      * incarnation, or a stream of a later incarnation (the peer restarted), takes over; a stream of
      * an earlier incarnation, a late connection of a process that has since died, never takes over
      * from a live stream of a later one. It may only once that stream has ended: a node whose data
-     * directory was wiped starts counting its incarnations anew, and must not be shut out for good by
-     * the streams of its previous life.
+     * directory was restored from a backup counts its incarnations from an older number again, and must
+     * not be shut out for good by the streams of its previous life. (A wiped directory never gets this
+     * far: its data-directory incarnation is refused first, {@link #checkIdentity}.)
      */
     private boolean takeOver(String from, StreamId stream) {
         streamsLock.lock();

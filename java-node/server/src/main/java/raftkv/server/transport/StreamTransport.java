@@ -361,7 +361,7 @@ public final class StreamTransport implements Transport {
          * The incarnation of a process: its node's boot count ({@link raftkv.server.BootCounter}) in
          * the high half, so a later start is a higher number whatever the clocks say, and a random
          * number in the low half, which tells apart two processes that claim the same count (a node
-         * whose data directory was wiped counts from 1 again).
+         * whose data directory was restored from a backup counts from an older number again).
          */
         public static long incarnation(long bootCount, int nonce) {
             if (bootCount < 1 || bootCount > Integer.MAX_VALUE) {

@@ -115,7 +115,7 @@ class PeerStreamTest {
     @Test
     void aStreamOfAnEarlierIncarnationMayTakeOverOnlyOnceTheLaterOneEnded() throws Exception {
         assertThat(stream("9.1", new byte[0]).statusCode()).isEqualTo(204); // ended at once
-        // n2's data directory was wiped: it counts its starts from 1 again, and is not shut out.
+        // n2's data directory was restored from a backup: it counts its starts from an older number again, and is not shut out.
         assertThat(stream("1.1", framed(MessageCodec.toBytes(append(0, 1, "a")))).statusCode()).isEqualTo(204);
         await(() -> node.loop().status().logSize() == 1);
         assertThat(stream("1.1", new byte[0]).statusCode()).as("still no repeats").isEqualTo(400);
