@@ -36,11 +36,11 @@ final class Elections {
         votesGranted.clear();
         votesGranted.add(config.id());
         state.resetElectionTimer();
-        if (votesGranted.size() >= config.quorum()) {
+        if (state.configuration().hasQuorum(votesGranted)) {
             becomeCandidate(Campaign.ELECTION_TIMEOUT);
             return;
         }
-        for (String peer : state.peers) {
+        for (String peer : state.otherVoters()) {
             outbox.send(new Message.PreVote(state.currentTerm + 1, config.id(), peer, log.lastIndex(), log.lastTerm()));
         }
     }
@@ -50,7 +50,7 @@ final class Elections {
         // least as up-to-date as ours (§5.4.1), and we have not heard from a live leader within the
         // minimum election timeout (§9.6: "... it has not received a heartbeat from a leader").
         boolean grant = m.term() > state.currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())
-                && !heardFromLiveLeader();
+                && !heardFromLiveLeader() && state.isVoter(); // a learner never votes (§4.2.1)
         outbox.send(new Message.PreVoteReply(grant ? m.term() : state.currentTerm, config.id(), m.from(), grant));
     }
 
@@ -74,7 +74,7 @@ final class Elections {
             return; // a reply to an older campaign
         }
         votesGranted.add(m.from());
-        if (votesGranted.size() >= config.quorum()) {
+        if (state.configuration().hasQuorum(votesGranted)) { // a majority of the latest configuration's voters (§4.1)
             becomeCandidate(Campaign.ELECTION_TIMEOUT);
         }
     }
@@ -90,11 +90,11 @@ final class Elections {
         votesGranted.clear();
         votesGranted.add(config.id());
         state.resetElectionTimer();
-        if (votesGranted.size() >= config.quorum()) {
+        if (state.configuration().hasQuorum(votesGranted)) {
             becomeLeader();
             return;
         }
-        for (String peer : state.peers) {
+        for (String peer : state.otherVoters()) {
             outbox.send(new Message.RequestVote(state.currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm(),
                     campaign == Campaign.LEADERSHIP_TRANSFER));
         }
@@ -108,7 +108,8 @@ final class Elections {
         }
         // "2. If votedFor is null or candidateId, and candidate's log is at least as up-to-date as
         // receiver's log, grant vote (§5.2, §5.4)"
-        boolean mayVote = state.votedFor == null || state.votedFor.equals(m.from());
+        // §4.2.1: a learner (or a node removed from its latest configuration) never votes.
+        boolean mayVote = (state.votedFor == null || state.votedFor.equals(m.from())) && state.isVoter();
         boolean grant = mayVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
         if (grant) {
             state.votedFor = m.from();
@@ -123,8 +124,9 @@ final class Elections {
             return;
         }
         votesGranted.add(m.from());
-        // Candidates: "If votes received from majority of servers: become leader" (§5.2)
-        if (votesGranted.size() >= config.quorum()) {
+        // Candidates: "If votes received from majority of servers: become leader" (§5.2) — of the voters
+        // of its latest configuration (§4.1); a vote from anyone else does not count.
+        if (state.configuration().hasQuorum(votesGranted)) {
             becomeLeader();
         }
     }
@@ -138,7 +140,7 @@ final class Elections {
         // longest election timeout before its first CheckQuorum, the minimum after that. No follower
         // that hears from it can be persuaded to elect another leader in the meantime (§4.2.3).
         state.checkQuorumTicks = config.electionTimeoutMaxTicks();
-        state.leader = new Leader(config, state.currentTerm, log, outbox, state.peers, () -> state.snapshot);
+        state.leader = new Leader(config, state.currentTerm, log, outbox, () -> state.snapshot);
         // §8: "each leader commit a blank no-op entry into the log at the start of its term", so it
         // learns which entries are committed and can serve ReadIndex reads.
         replication.appendAsLeader(new Command.Noop(), null);

@@ -24,6 +24,9 @@ final class LogReplication {
     LogEntry appendAsLeader(Command command, Session session) {
         LogEntry entry = new LogEntry(state.currentTerm, log.lastIndex() + 1, command, session);
         log.append(entry);
+        if (command instanceof Command.Configuration) {
+            state.leader.configurationAppended(); // in force at once, committed or not (§4.1)
+        }
         if (config.has(Bug.ACK_BEFORE_COMMIT)) {
             maybeAdvanceCommit();
         }
@@ -162,5 +165,30 @@ final class LogReplication {
         state.commitIndex = n;
         state.leader.releaseReads(state.commitIndex);
         // Followers learn the new commit index with the next AppendEntries (heartbeat or new entries).
+        handOverIfRemoved();
+    }
+
+    /**
+     * §4.2.2: once a leader has committed a configuration without itself, it steps down — first
+     * handing leadership to the most up-to-date voter (§3.10), so the cluster need not wait for an
+     * election timeout. Until then it managed a cluster it is not part of: it replicated entries but
+     * did not count itself in majorities. {@link RaftNode#tick()} steps it down if the transfer fails.
+     */
+    void handOverIfRemoved() {
+        if (state.role != Role.LEADER || state.isVoter() || state.commitIndex < log.latestConfigurationIndex()
+                || state.leader.transferee() != null) {
+            return;
+        }
+        String to = state.leader.mostUpToDateFollower();
+        if (to == null) {
+            state.becomeFollower(state.currentTerm, null);
+        } else {
+            state.leader.startTransfer(to, state.commitIndex);
+        }
+    }
+
+    /** True if this leader has committed a configuration without itself (§4.2.2). */
+    boolean leaderRemoved() {
+        return state.role == Role.LEADER && !state.isVoter() && state.commitIndex >= log.latestConfigurationIndex();
     }
 }

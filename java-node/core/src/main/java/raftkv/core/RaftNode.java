@@ -33,6 +33,7 @@ public final class RaftNode {
     private final LogCompaction compaction;
     private final LeadershipTransfer transfer;
     private final Forwarding forwarding;
+    private final Membership membership;
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
     private RaftNode(RaftConfig config, HardState hardState, Snapshot snapshot, List<LogEntry> entries,
@@ -46,6 +47,7 @@ public final class RaftNode {
         this.compaction = new LogCompaction(state, replication, sink);
         this.transfer = new LeadershipTransfer(state, elections);
         this.forwarding = new Forwarding(state, this::propose, incarnation);
+        this.membership = new Membership(state, replication);
     }
 
     /**
@@ -105,6 +107,10 @@ public final class RaftNode {
         state.electionElapsed++;
         if (state.role == Role.LEADER) {
             tickLeader();
+        } else if (state.electionTimeoutElapsed() && !state.isVoter()) {
+            // §4.2.1: a learner (or a node its latest configuration removed, §4.2.2) never starts an
+            // election, nor a PreVote: it waits for a leader to reach it.
+            state.resetElectionTimer();
         } else if (state.electionTimeoutElapsed()) {
             // Followers (§5.2): "If election timeout elapses without receiving AppendEntries RPC from
             // current leader or granting vote to candidate: convert to candidate" — via PreVote (§9.6).
@@ -115,6 +121,11 @@ public final class RaftNode {
     private void tickLeader() {
         state.heartbeatElapsed++;
         state.leader.tickTransfer();
+        if (replication.leaderRemoved() && state.leader.transferee() == null) {
+            // §4.2.2: removed, and the hand-over did not happen within an election timeout: step down.
+            state.becomeFollower(state.currentTerm, null);
+            return;
+        }
         state.leader.tickSnapshotTransfers();
         if (state.heartbeatElapsed >= config.heartbeatTicks()) {
             state.heartbeatElapsed = 0;
@@ -136,8 +147,12 @@ public final class RaftNode {
     /** Handles a message from a peer. */
     public void step(Message m) {
         requireAdvanced();
-        if (!m.to().equals(config.id()) || !state.peers.contains(m.from())) {
-            return; // misaddressed, or not from a member of this cluster: ignore
+        // §4.1: "servers process incoming RPC requests without consulting their current configurations":
+        // a new learner must hear from a leader it does not know yet, and a voter may vote for a
+        // candidate whose configuration entry it has not received. Only a message to someone else, or
+        // from itself, is dropped.
+        if (!m.to().equals(config.id()) || m.from().equals(config.id())) {
+            return;
         }
         // PreVote messages never change anyone's term (§9.6): the sender has not started an election.
         if (m instanceof Message.PreVote preVote) {
@@ -163,6 +178,9 @@ public final class RaftNode {
         if (m.term() > state.currentTerm) {
             boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot;
             state.becomeFollower(m.term(), fromLeader ? m.from() : null);
+        }
+        if (state.role == Role.LEADER && !state.leader.isFollower(m.from())) {
+            return; // a reply or request from a node outside the leader's latest configuration: it tracks none
         }
         switch (m) {
             case Message.RequestVote rv -> elections.handleRequestVote(rv);
@@ -196,6 +214,19 @@ public final class RaftNode {
         }
         LogEntry entry = replication.appendAsLeader(command, session);
         return new ProposalResult.Appended(entry.index(), entry.term());
+    }
+
+    /**
+     * Proposes one membership change (dissertation §4.1), on the leader only. The answer is definite:
+     * {@link ConfigChangeResult.Accepted} appended a {@link Command.Configuration} entry at (index,
+     * term), in force at once; the change is permanent once that entry commits, which the driver sees
+     * as the entry in {@link Ready#committedEntries()} ({@link Driver#proposeConfigChange} waits for it
+     * like for a client's command). {@link ConfigChangeResult.NotLeader} and
+     * {@link ConfigChangeResult.Rejected} appended nothing.
+     */
+    public ConfigChangeResult proposeConfigChange(ConfigChange change) {
+        requireAdvanced();
+        return membership.propose(change);
     }
 
     /**
@@ -274,7 +305,8 @@ public final class RaftNode {
     public void compact(long appliedIndex, byte[] stateMachine) {
         requireAdvanced();
         compaction.requireCompactable(appliedIndex);
-        compaction.compact(new Snapshot(appliedIndex, log.termAt(appliedIndex), config.members(), stateMachine));
+        compaction.compact(new Snapshot(appliedIndex, log.termAt(appliedIndex), log.configurationAt(appliedIndex),
+                stateMachine));
     }
 
     // ---------------------------------------------------------------- outputs
@@ -317,6 +349,16 @@ public final class RaftNode {
 
     public RaftConfig config() {
         return config;
+    }
+
+    /** The latest configuration in this node's log, committed or not: the one it uses (§4.1). */
+    public ClusterConfig configuration() {
+        return log.latestConfiguration();
+    }
+
+    /** The configuration in force at {@code index} (from {@link #firstLogIndex()} - 1 on): for snapshots. */
+    public ClusterConfig configurationAt(long index) {
+        return log.configurationAt(index);
     }
 
     public Role role() {
@@ -368,6 +410,7 @@ public final class RaftNode {
     public Status status() {
         Map<String, Long> matches = state.leader == null ? Map.of() : state.leader.matchIndexes();
         return new Status(config.id(), state.role, state.currentTerm, state.leaderId, state.commitIndex,
-                log.lastIndex(), log.lastTerm(), matches, snapshotIndex(), log.firstIndex());
+                log.lastIndex(), log.lastTerm(), matches, snapshotIndex(), log.firstIndex(), log.latestConfiguration(),
+                state.leader == null ? new java.util.TreeSet<>() : state.leader.tracker().lostData());
     }
 }

@@ -202,7 +202,7 @@ public final class DiskStorage implements StableStorage, Closeable {
      * they were, plus a temporary file the next open deletes.
      */
     public Snapshot writeSnapshot(SnapshotJob job) throws IOException {
-        return snapshots.write(job.lastIncludedIndex(), job.lastIncludedTerm(), job.members(), job.state()::writeTo);
+        return snapshots.write(job.lastIncludedIndex(), job.lastIncludedTerm(), job.configuration(), job.state()::writeTo);
     }
 
     /** Where the chunks of a snapshot the leader sends go: a temporary file in the data directory. */

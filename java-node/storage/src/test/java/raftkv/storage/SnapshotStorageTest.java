@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Command;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
@@ -37,7 +38,7 @@ class SnapshotStorageTest {
 
     /** A recovered snapshot, its data (read from its file) in memory: comparable with {@link #snapshot}. */
     private static Snapshot inMemory(Snapshot snapshot) {
-        return new Snapshot(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.members(),
+        return new Snapshot(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.configuration(),
                 snapshot.data().readAll());
     }
 
@@ -394,7 +395,7 @@ class SnapshotStorageTest {
             storage.persist(new HardState(1, "n1"), 0, WalFixture.entries(1, 1, 10));
             storage.saveSnapshot(snapshot(4), 5);
             storage.installSnapshot(snapshot(20));
-            storage.snapshotSink().begin(30, 1, MEMBERS);
+            storage.snapshotSink().begin(30, 1, ClusterConfig.ofVoterIds(MEMBERS));
             storage.snapshotSink().append(new byte[] {1});
             assertThat(fs.open).as("the WAL and the snapshot being received").hasSize(2);
         }
@@ -430,7 +431,7 @@ class SnapshotStorageTest {
         mem.createDirectoriesDurably(DIR);
         SnapshotFiles files = new SnapshotFiles(fs, DIR);
 
-        assertThatThrownBy(() -> files.write(5, 1, MEMBERS, out -> {
+        assertThatThrownBy(() -> files.write(5, 1, ClusterConfig.ofVoterIds(MEMBERS), out -> {
             out.write(1);
             throw new IOException("the state machine failed");
         })).hasMessageContaining("state machine failed");
