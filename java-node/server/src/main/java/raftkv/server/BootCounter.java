@@ -12,7 +12,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * How many times this node has started: a number kept in its data directory ({@value #FILE}) and
  * raised, durably, at every start. It names the process's incarnation on the peer streams
- * ({@link raftkv.server.transport.StreamTransport.StreamId}), where a later incarnation must be
+ * ({@link raftkv.server.transport.StreamId}), where a later incarnation must be
  * recognisable as later.
  *
  * <p>Why a counter and not the start time: a wall clock can step back across a restart (NTP, a VM

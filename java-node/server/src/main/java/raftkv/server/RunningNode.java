@@ -1,6 +1,11 @@
 package raftkv.server;
 
 import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import java.util.TreeMap;
+import raftkv.core.ClusterConfig;
+import raftkv.core.Member;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +24,7 @@ import raftkv.core.Snapshot;
 import raftkv.core.TransferResult;
 import raftkv.server.http.HttpApi;
 import raftkv.server.metrics.NodeMetrics;
+import raftkv.server.transport.StreamId;
 import raftkv.server.transport.StreamTransport;
 import raftkv.server.identity.Bootstrap;
 import raftkv.server.identity.BootstrapDecision;
@@ -116,16 +122,20 @@ public final class RunningNode implements AutoCloseable {
         // This process's incarnation, raised at every start: the peers tell its streams from an earlier
         // one's by it, and the leader keeps the requests it forwards apart from an earlier boot's,
         // even if the clock stepped back (issue 19). A boot count in the high half, random in the low.
-        long incarnation = StreamTransport.StreamId.incarnation(BootCounter.next(config.dataDir()),
+        long incarnation = StreamId.incarnation(BootCounter.next(config.dataDir()),
                 ThreadLocalRandom.current().nextInt());
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink(), incarnation);
-        IdentityGate identity = new IdentityGate(stored);
+        IdentityGate identity = new IdentityGate(stored, identityFile::save);
         StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(),
                 incarnation, metrics, identity::credentials);
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal, metrics,
                 config.limits().clientQueueCapacity());
         metrics.watch(loop::status);
+        // Members come and go (§4.1): the transport's peers and the identity table follow the latest
+        // configuration, from the one recovered (or the first, from --peers) on.
+        loop.onConfiguration(configuration -> membersChanged(config, configuration, transport, identity));
+        membersChanged(config, loop.status().configuration(), transport, identity);
         config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;
         try {
@@ -154,6 +164,26 @@ public final class RunningNode implements AutoCloseable {
                     identity.member().orElseThrow().clusterId(), StoredIdentity.format(stored.incarnation()));
         }
         return new RunningNode(storage, transport, loop, api, identity, bootstrap);
+    }
+
+    private static void membersChanged(NodeConfig config, ClusterConfig configuration, StreamTransport transport,
+            IdentityGate identity) {
+        Map<String, URI> peers = new TreeMap<>();
+        for (String id : configuration.ids()) {
+            String url = configuration.member(id).map(Member::peerUrl).orElse("");
+            URI peer = url.isEmpty() ? config.peerStreamUrls().get(id) : URI.create(url);
+            if (!id.equals(config.id()) && peer != null) {
+                peers.put(id, peer);
+            }
+        }
+        if (!configuration.ids().isEmpty()) { // a node that joins knows no one until the leader speaks
+            transport.updatePeers(peers);
+        }
+        try {
+            identity.configurationChanged(configuration);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("saving the identity table", e);
+        }
     }
 
     /**

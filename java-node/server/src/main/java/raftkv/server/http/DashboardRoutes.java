@@ -81,14 +81,17 @@ final class DashboardRoutes {
     /** {"from": id, "time": ms, "members": [{id, url, self, reachable, status | error}, ...]}. */
     private void cluster(Context ctx) {
         Map<String, CompletableFuture<Map<String, Object>>> asked = new LinkedHashMap<>();
-        config.members().forEach((id, url) -> asked.put(id, id.equals(config.id())
+        Map<String, String> urls = new java.util.TreeMap<>(HttpApi.clientUrls(config, loop.status()));
+        urls.put(config.id(), config.members().get(config.id()).toString());
+        urls.values().removeIf(String::isEmpty); // a member whose URL nobody told this node
+        urls.forEach((id, url) -> asked.put(id, id.equals(config.id())
                 ? CompletableFuture.completedFuture(reachable(HttpApi.statusBody(config, loop.status(), identity)))
-                : askStatus(url)));
+                : askStatus(URI.create(url))));
         List<Map<String, Object>> members = new ArrayList<>();
         asked.forEach((id, answer) -> {
             Map<String, Object> member = new LinkedHashMap<>();
             member.put("id", id);
-            member.put("url", config.members().get(id).toString());
+            member.put("url", urls.get(id));
             member.put("self", id.equals(config.id()));
             member.putAll(answer.join()); // each future ends within PEER_TIMEOUT, one way or the other
             members.add(member);

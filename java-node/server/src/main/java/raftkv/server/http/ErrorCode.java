@@ -62,7 +62,12 @@ public enum ErrorCode {
     NOT_A_MEMBER(503, true),
     // A peer message from a data directory the cluster does not know under that id (a node that lost its
     // data), or from another cluster: refused, never delivered.
-    IDENTITY_MISMATCH(409, true);
+    IDENTITY_MISMATCH(409, true),
+    // Membership changes (/admin/members, dissertation §4.1). Each refusal appended nothing.
+    CHANGE_IN_PROGRESS(409, true),
+    ALREADY_MEMBER(409, true),
+    WOULD_LEAVE_NO_QUORUM(422, true),
+    NOT_CAUGHT_UP(422, true);
 
     private final int status;
     private final boolean definite;

@@ -64,6 +64,8 @@ public final class HttpApi {
     /** The peers' port: acceptor, selector, a few JSON requests; plus four per peer for its streams. */
     private static final int PEER_THREADS_BASE = 8;
     private static final int PEER_CONNECTIONS_BASE = 16;
+    /** The peers' port is sized for at least this many peers: a cluster may grow after the start. */
+    private static final int MIN_PEERS_PROVIDED_FOR = 6;
 
     private final Javalin app;
     private final Admission admission;
@@ -87,6 +89,7 @@ public final class HttpApi {
         ClusterToken token = new ClusterToken(config.clusterToken());
         PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients, identity);
         AdminRoutes admin = new AdminRoutes(config, loop);
+        MemberRoutes members = new MemberRoutes(config, loop, identity);
         Admission admission = new Admission(config.limits());
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -137,6 +140,10 @@ public final class HttpApi {
             javalin.routes.before("/admin/*", token::checkAdmin); // operators present the cluster token too
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
+            javalin.routes.get("/admin/members", members::list);
+            javalin.routes.post("/admin/members", members::add);
+            javalin.routes.post("/admin/members/{id}/promote", members::promote);
+            javalin.routes.delete("/admin/members/{id}", members::remove);
 
             javalin.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e));
             javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));
@@ -215,7 +222,7 @@ public final class HttpApi {
      */
     private static ServerConnector peerConnector(Server server, HttpConfiguration http, NodeConfig config,
             PeerPort.Own own, SlowClientGuard slowClients) {
-        int peers = config.peers().size();
+        int peers = Math.max(MIN_PEERS_PROVIDED_FOR, config.peers().size()); // members come and go (§4.1)
         QueuedThreadPool pool = new QueuedThreadPool(PEER_THREADS_BASE + 4 * peers, 4);
         pool.setName("peers");
         pool.setReservedThreads(0); // no threads parked for bursts: the peers' traffic is a few streams
@@ -313,9 +320,9 @@ public final class HttpApi {
         body.put("stateBytes", status.stateBytes());
         body.put("stateQuotaBytes", status.stateQuotaBytes());
         Map<String, Object> peers = new LinkedHashMap<>();
-        config.peers().forEach((id, url) -> {
+        clientUrls(config, status).forEach((id, url) -> {
             Map<String, Object> peer = new LinkedHashMap<>();
-            peer.put("url", url.toString());
+            peer.put("url", url);
             Long matchIndex = status.matchIndex().get(id); // known on the leader only
             if (matchIndex != null) {
                 peer.put("matchIndex", matchIndex);
@@ -324,6 +331,28 @@ public final class HttpApi {
         });
         body.put("peers", peers);
         return body;
+    }
+
+    /**
+     * Every other member's client URL: from the latest configuration (§4.1), or from {@code --peers}
+     * for a member the configuration names without one.
+     */
+    static Map<String, String> clientUrls(NodeConfig config, NodeStatus status) {
+        Map<String, String> urls = new java.util.TreeMap<>();
+        if (status.configuration().ids().isEmpty()) {
+            config.peers().forEach((id, url) -> urls.put(id, url.toString()));
+            return urls;
+        }
+        for (String id : status.configuration().ids()) {
+            String url = status.configuration().member(id).map(raftkv.core.Member::clientUrl).orElse("");
+            if (url.isEmpty() && config.members().containsKey(id)) {
+                url = config.members().get(id).toString();
+            }
+            if (!id.equals(config.id())) {
+                urls.put(id, url);
+            }
+        }
+        return urls;
     }
 
     /** A page of one node's own map, and how far that node had applied when it was read. */

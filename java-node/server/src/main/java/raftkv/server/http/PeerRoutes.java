@@ -22,7 +22,7 @@ import raftkv.server.identity.IdentityGate;
 import raftkv.server.transport.MessageCodec;
 import raftkv.server.transport.MessageType;
 import raftkv.server.transport.StreamTransport;
-import raftkv.server.transport.StreamTransport.StreamId;
+import raftkv.server.transport.StreamId;
 
 /**
  * The peer endpoints. {@code POST /raft/stream} is what {@link StreamTransport} sends: a body that
@@ -74,7 +74,8 @@ final class PeerRoutes {
     void receiveStream(Context ctx) throws IOException {
         token.checkPeer(ctx);
         String from = ctx.header(StreamTransport.FROM_HEADER);
-        if (from == null || !config.peers().containsKey(from)) {
+        // Whether it is a member is the identity check's to say: members come and go (§4.1).
+        if (from == null || from.equals(config.id())) {
             throw new ApiException(ErrorCode.INVALID_BODY, StreamTransport.FROM_HEADER + " must name a peer of "
                     + config.id() + ", got " + from);
         }

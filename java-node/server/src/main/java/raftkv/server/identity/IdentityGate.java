@@ -4,6 +4,8 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import raftkv.core.ClusterConfig;
 import raftkv.server.NodeStatus;
 import raftkv.storage.StoredIdentity;
 
@@ -31,12 +33,54 @@ public final class IdentityGate {
     /** What a sender presents: its cluster and its data directory's incarnation. */
     public record Credentials(String clusterId, long incarnation) {}
 
+    /** Saves a changed member table durably before it is used. */
+    @FunctionalInterface
+    public interface Saver {
+        void save(StoredIdentity.Member member) throws java.io.IOException;
+    }
+
     private volatile StoredIdentity identity;
     private volatile String notReady = "the cluster's first start is not over";
+    private volatile ClusterConfig configuration = ClusterConfig.EMPTY;
     private final AtomicLong refused = new AtomicLong();
+    private final Saver saver;
+    /** Serializes changes of the member table (and their saves); checks read the volatile reference. */
+    private final ReentrantLock changes = new ReentrantLock();
 
+    /** A gate whose member table never changes (tests). */
     public IdentityGate(StoredIdentity identity) {
+        this(identity, member -> {});
+    }
+
+    public IdentityGate(StoredIdentity identity, Saver saver) {
         this.identity = identity;
+        this.saver = saver;
+    }
+
+    /**
+     * The node's latest configuration changed (§4.1). Members it no longer holds leave the table, so
+     * that a node removed and added again with a new, empty directory is known by its new incarnation
+     * (trust on first use: {@link #check}). Called on the event loop's thread.
+     */
+    public void configurationChanged(ClusterConfig latest) throws java.io.IOException {
+        configuration = latest;
+        if (latest.voters().isEmpty() || !(identity instanceof StoredIdentity.Member)) {
+            return; // a joining node before the leader told it anything: nothing to forget
+        }
+        changes.lock();
+        try {
+            StoredIdentity.Member member = (StoredIdentity.Member) identity;
+            SortedMap<String, Long> kept = new TreeMap<>(member.incarnations());
+            kept.keySet().removeIf(id -> !latest.contains(id) && !id.equals(member.node()));
+            if (!kept.equals(member.incarnations())) {
+                StoredIdentity.Member changed = new StoredIdentity.Member(member.node(), member.incarnation(),
+                        member.clusterId(), kept);
+                saver.save(changed);
+                identity = changed;
+            }
+        } finally {
+            changes.unlock();
+        }
     }
 
     /** The node now belongs to {@code member}'s cluster: peer messages are checked against its table. */
@@ -86,15 +130,19 @@ public final class IdentityGate {
             return refuse(from + " presents cluster " + clusterHeader + "; " + member.node() + " belongs to cluster "
                     + member.clusterId());
         }
-        Long known = member.incarnations().get(from);
-        if (known == null) {
-            return refuse(from + " is not a member of cluster " + member.clusterId() + " " + member.incarnations().keySet());
-        }
         long presented;
         try {
             presented = StoredIdentity.parse(incarnationHeader);
         } catch (IllegalArgumentException e) {
             return refuse("bad incarnation from " + from + ": " + e.getMessage());
+        }
+        Long known = member.incarnations().get(from);
+        if (known == null) {
+            if (!configuration.contains(from)) {
+                return refuse(from + " is not a member of cluster " + member.clusterId() + " "
+                        + member.incarnations().keySet());
+            }
+            return trustOnFirstUse(from, presented);
         }
         if (presented != known) {
             return refuse(from + " presents a data directory of incarnation " + StoredIdentity.format(presented)
@@ -103,6 +151,35 @@ public final class IdentityGate {
                     + " acknowledgements included) are refused. Remove it and add it again as a new node (--join).");
         }
         return new Check.Accepted();
+    }
+
+    /**
+     * A member added since this node's table was made (a learner, §4.2.1) is known by the incarnation
+     * it first presents, saved before its message is taken. A learner never votes nor counts for a
+     * quorum; by the time it is promoted the leader has heard from it, and a later copy of it with
+     * an empty directory is refused by every node that did.
+     */
+    private Check trustOnFirstUse(String from, long presented) {
+        changes.lock();
+        try {
+            StoredIdentity.Member member = (StoredIdentity.Member) identity;
+            Long known = member.incarnations().get(from);
+            if (known != null) {
+                return known == presented ? new Check.Accepted() : refuse(from + " presents incarnation "
+                        + StoredIdentity.format(presented) + ", known as " + StoredIdentity.format(known));
+            }
+            SortedMap<String, Long> more = new TreeMap<>(member.incarnations());
+            more.put(from, presented);
+            StoredIdentity.Member changed = new StoredIdentity.Member(member.node(), member.incarnation(),
+                    member.clusterId(), more);
+            saver.save(changed);
+            identity = changed;
+            return new Check.Accepted();
+        } catch (java.io.IOException e) {
+            return new Check.NotReady("cannot save " + from + "'s incarnation: " + e);
+        } finally {
+            changes.unlock();
+        }
     }
 
     private Check refuse(String reason) {

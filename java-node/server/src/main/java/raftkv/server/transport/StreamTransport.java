@@ -78,7 +78,8 @@ public final class StreamTransport implements Transport {
     private final String selfId;
     private final String token;
     private final long incarnation;
-    private final Map<String, PeerLink> links = new TreeMap<>();
+    /** One link per peer; changed at runtime as members come and go ({@link #updatePeers}). */
+    private final Map<String, PeerLink> links = new java.util.concurrent.ConcurrentHashMap<>();
     private final TransportObserver observer;
     private final Supplier<Optional<Credentials>> credentials;
 
@@ -124,6 +125,43 @@ public final class StreamTransport implements Transport {
         }
     }
 
+    /**
+     * The peers are now {@code peers} (every member of the latest configuration but this node, with
+     * its peer URL): links to new members open, links to removed members close (their queued messages
+     * are dropped, as a network would), and a member whose URL changed gets a new link.
+     */
+    public void updatePeers(Map<String, URI> peers) {
+        for (Map.Entry<String, URI> peer : peers.entrySet()) {
+            if (peer.getKey().equals(selfId)) {
+                continue;
+            }
+            PeerLink current = links.get(peer.getKey());
+            if (current == null || !current.base.equals(peer.getValue())) {
+                PeerLink link = new PeerLink(peer.getKey(), peer.getValue());
+                PeerLink replaced = links.put(peer.getKey(), link);
+                if (replaced != null) {
+                    replaced.stop();
+                }
+                link.sender.start();
+                log.info("peer {} at {}: {}", peer.getKey(), peer.getValue(), replaced == null ? "added" : "moved");
+            }
+        }
+        for (String id : List.copyOf(links.keySet())) {
+            if (!peers.containsKey(id)) {
+                PeerLink removed = links.remove(id);
+                if (removed != null) {
+                    removed.stop();
+                    log.info("peer {} removed: its stream is closed", id);
+                }
+            }
+        }
+    }
+
+    /** The peers this transport has links to now. */
+    public java.util.Set<String> peers() {
+        return java.util.Set.copyOf(links.keySet());
+    }
+
     /** The receiving side saw a message from {@code peerId}: our stream to it is worth keeping. */
     public void heardFrom(String peerId) {
         PeerLink link = links.get(peerId);
@@ -139,10 +177,7 @@ public final class StreamTransport implements Transport {
 
     @Override
     public void close() {
-        links.values().forEach(link -> {
-            link.sender.interrupt();
-            link.disconnect();
-        });
+        links.values().forEach(PeerLink::stop);
     }
 
     private final class PeerLink {
@@ -325,6 +360,11 @@ public final class StreamTransport implements Transport {
             }
         }
 
+        void stop() {
+            sender.interrupt();
+            disconnect();
+        }
+
         void disconnect() {
             Socket s = socket;
             if (s != null) {
@@ -338,51 +378,6 @@ public final class StreamTransport implements Transport {
             s.close();
         } catch (IOException e) {
             // nothing left to do with it
-        }
-    }
-
-    /**
-     * Names a stream: the sending process's incarnation (its node's boot count) and a counter per
-     * peer link. Streams are ordered by incarnation, then counter ({@link #newerThan}); a receiver
-     * delivers only from the newest stream of each peer, so a stale connection of this process, or a
-     * late one of a process that died, can neither reorder nor repeat anything.
-     */
-    public record StreamId(long incarnation, long counter) {
-
-        public static StreamId parse(String header) {
-            String[] parts = header == null ? new String[0] : header.split("\\.", -1);
-            if (parts.length != 2) {
-                throw new IllegalArgumentException("expected <incarnation>.<counter>, got " + header);
-            }
-            return new StreamId(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
-        }
-
-        /**
-         * The incarnation of a process: its node's boot count ({@link raftkv.server.BootCounter}) in
-         * the high half, so a later start is a higher number whatever the clocks say, and a random
-         * number in the low half, which tells apart two processes that claim the same count (a node
-         * whose data directory was restored from a backup counts from an older number again).
-         */
-        public static long incarnation(long bootCount, int nonce) {
-            if (bootCount < 1 || bootCount > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("boot count out of range: " + bootCount);
-            }
-            return bootCount << 32 | Integer.toUnsignedLong(nonce);
-        }
-
-        /** A later incarnation, or a later stream of the same one. */
-        public boolean newerThan(StreamId other) {
-            return incarnation != other.incarnation ? incarnation > other.incarnation : counter > other.counter;
-        }
-
-        /** Of an earlier incarnation than {@code other}: a process that started before it. */
-        public boolean earlierIncarnationThan(StreamId other) {
-            return incarnation < other.incarnation;
-        }
-
-        @Override
-        public String toString() {
-            return incarnation + "." + counter;
         }
     }
 }
