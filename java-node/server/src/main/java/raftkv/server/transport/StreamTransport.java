@@ -81,6 +81,9 @@ public final class StreamTransport implements Transport {
     /** One link per peer; changed at runtime as members come and go ({@link #updatePeers}). */
     private final Map<String, PeerLink> links = new java.util.concurrent.ConcurrentHashMap<>();
     private final TransportObserver observer;
+    private static final int MAX_UNKNOWN_LOGGED = 64;
+    /** Unknown peers already logged (bounded): a removed leader's messages would otherwise flood the log. */
+    private final java.util.Set<String> unknownLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Supplier<Optional<Credentials>> credentials;
 
     /**
@@ -118,7 +121,11 @@ public final class StreamTransport implements Transport {
         for (Message message : messages) {
             PeerLink link = links.get(message.to());
             if (link == null) {
-                log.warn("dropping {} to unknown peer {}", message.getClass().getSimpleName(), message.to());
+                // A member this node does not know yet (its configuration entry arrives in this very
+                // turn) or no longer knows (removed): lost, as on a network; said once per peer.
+                if (unknownLogged.size() < MAX_UNKNOWN_LOGGED && unknownLogged.add(message.to())) {
+                    log.warn("dropping messages to {}: not a peer of this node (yet, or any more)", message.to());
+                }
             } else {
                 link.offer(message);
             }
