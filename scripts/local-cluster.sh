@@ -147,6 +147,15 @@ add() {
     --data-dir "$RUN_DIR/$n" --cluster-token "$(cluster_token)" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
   echo $! >"$RUN_DIR/$n.pid"
   echo "raftkv: $n joining through $leader as a learner (log: $RUN_DIR/$n.log)"
+  # Promote once it has applied something: a learner the leader has not reached yet would only be
+  # a voter that holds up commits.
+  until curl -s "http://127.0.0.1:$(port_of "$n")/status" | grep -q '"lastApplied":[1-9]'; do
+    tries=$((tries + 1))
+    if [ $tries -gt 600 ] || ! alive "$RUN_DIR/$n.pid"; then
+      echo "$n did not catch up; see $RUN_DIR/$n.log" >&2; tail -5 "$RUN_DIR/$n.log" >&2; exit 1
+    fi
+    sleep 0.1
+  done
   until answer=$(admin POST "/admin/members/$n/promote") && [ "${answer%% *}" = 200 ]; do
     tries=$((tries + 1))
     if [ $tries -gt 600 ] || ! alive "$RUN_DIR/$n.pid"; then

@@ -29,6 +29,7 @@ import raftkv.server.transport.StreamTransport;
 import raftkv.server.identity.Bootstrap;
 import raftkv.server.identity.BootstrapDecision;
 import raftkv.server.identity.IdentityGate;
+import raftkv.server.identity.PeerDiscovery;
 import raftkv.storage.DiskStorage;
 import raftkv.storage.IdentityFile;
 import raftkv.storage.StoredIdentity;
@@ -55,8 +56,11 @@ public final class RunningNode implements AutoCloseable {
     private boolean closed; // guarded by lifecycle: the loop never starts after close()
     private final java.util.concurrent.locks.ReentrantLock lifecycle = new java.util.concurrent.locks.ReentrantLock();
 
+    private final Thread discovery; // null unless a joined node started without a configuration
+
     private RunningNode(DiskStorage storage, StreamTransport transport, EventLoop loop, HttpApi api,
-            IdentityGate identity, Bootstrap bootstrap) {
+            IdentityGate identity, Bootstrap bootstrap, Thread discovery) {
+        this.discovery = discovery;
         this.storage = storage;
         this.transport = transport;
         this.loop = loop;
@@ -136,6 +140,9 @@ public final class RunningNode implements AutoCloseable {
         // configuration, from the one recovered (or the first, from --peers) on.
         loop.onConfiguration(configuration -> membersChanged(config, configuration, transport, identity));
         membersChanged(config, loop.status().configuration(), transport, identity);
+        Thread discovery = config.joinUrl() == null || !loop.status().configuration().ids().isEmpty() ? null
+                : PeerDiscovery.start(config.id(), config.joinUrl(), config.clusterToken(),
+                        () -> !loop.status().configuration().ids().isEmpty(), transport::updatePeers);
         config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;
         try {
@@ -163,7 +170,7 @@ public final class RunningNode implements AutoCloseable {
             log.info("node {}: cluster {}, data directory incarnation {}; the Raft clock starts now", config.id(),
                     identity.member().orElseThrow().clusterId(), StoredIdentity.format(stored.incarnation()));
         }
-        return new RunningNode(storage, transport, loop, api, identity, bootstrap);
+        return new RunningNode(storage, transport, loop, api, identity, bootstrap, discovery);
     }
 
     private static void membersChanged(NodeConfig config, ClusterConfig configuration, StreamTransport transport,
@@ -280,6 +287,9 @@ public final class RunningNode implements AutoCloseable {
             closed = true;
         } finally {
             lifecycle.unlock();
+        }
+        if (discovery != null) {
+            discovery.interrupt();
         }
         if (bootstrap != null) {
             try {
