@@ -65,6 +65,9 @@ public enum ErrorCode {
     IDENTITY_MISMATCH(409, true),
     // Membership changes (/admin/members, dissertation §4.1). Each refusal appended nothing.
     CHANGE_IN_PROGRESS(409, true),
+    // A membership change sent to a node that is not the leader: nothing appended; "leader" and
+    // "leaderUrl" say where to send it (421 Misdirected Request, RFC 9110 §15.5.20).
+    MISDIRECTED(421, true),
     ALREADY_MEMBER(409, true),
     WOULD_LEAVE_NO_QUORUM(422, true),
     NOT_CAUGHT_UP(422, true);

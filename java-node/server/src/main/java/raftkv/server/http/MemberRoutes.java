@@ -125,7 +125,7 @@ final class MemberRoutes {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("leader", leaderHint);
         extra.put("leaderUrl", leaderHint == null ? null : clientUrl(leaderHint));
-        return new ApiException(ErrorCode.NOT_LEADER, config.id() + " is not the leader; send membership changes to"
+        return new ApiException(ErrorCode.MISDIRECTED, config.id() + " is not the leader; send membership changes to"
                 + " the leader" + (leaderHint == null ? " (none known yet)" : " " + leaderHint), extra);
     }
 

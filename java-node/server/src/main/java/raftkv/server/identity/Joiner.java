@@ -69,7 +69,7 @@ public final class Joiner {
                     log.info("{} added {} as a learner at index {}", target, request.self().node(), body.path("index"));
                     return joined(body, request.self());
                 }
-                if (error.equals("not_leader") && !body.path("leaderUrl").asText("").isEmpty()) {
+                if (error.equals("misdirected") && !body.path("leaderUrl").asText("").isEmpty()) {
                     target = URI.create(body.path("leaderUrl").asText());
                     continue;
                 }
@@ -78,7 +78,7 @@ public final class Joiner {
                 }
                 last = target + " answered " + response.statusCode() + " " + body.path("message").asText("");
                 if (body.path("definite").asBoolean(false) && response.statusCode() != 503
-                        && !error.equals("change_in_progress") && !error.equals("not_leader")
+                        && !error.equals("change_in_progress") && !error.equals("misdirected")
                         && !error.equals("overloaded")) {
                     return new Outcome.Refused(last);
                 }

@@ -56,4 +56,48 @@ class IdentityGateTest {
         assertThat(gate.check("n9", cluster, hex("n9"))).isInstanceOf(IdentityGate.Check.Refused.class);
         assertThat(gate.refused()).isEqualTo(5);
     }
+
+    @Test
+    void aMemberAddedLaterIsTrustedOnFirstUseSavedAndThenHeldToIt_4_2_1() throws Exception {
+        List<raftkv.storage.StoredIdentity> saved = new java.util.ArrayList<>();
+        IdentityGate gate = new IdentityGate(TestIdentities.member("n1", MEMBERS), saved::add);
+        String cluster = TestIdentities.member("n1", MEMBERS).clusterId();
+        assertThat(gate.check("n4", cluster, hex("n4"))).as("not in the configuration")
+                .isInstanceOf(IdentityGate.Check.Refused.class);
+
+        gate.configurationChanged(config(List.of("n1", "n2", "n3"), List.of("n4")));
+        assertThat(gate.check("n4", cluster, hex("n4"))).isInstanceOf(IdentityGate.Check.Accepted.class);
+        assertThat(saved).as("saved before its message was taken").hasSize(1);
+        assertThat(gate.member().orElseThrow().incarnations()).containsKey("n4");
+        assertThat(gate.check("n4", cluster, StoredIdentity.format(99))).as("another directory under n4's id")
+                .isInstanceOf(IdentityGate.Check.Refused.class);
+    }
+
+    @Test
+    void aRemovedMemberIsForgottenSoItsIdCanComeBackWithANewDirectory() throws Exception {
+        List<raftkv.storage.StoredIdentity> saved = new java.util.ArrayList<>();
+        IdentityGate gate = new IdentityGate(TestIdentities.member("n1", MEMBERS), saved::add);
+        String cluster = TestIdentities.member("n1", MEMBERS).clusterId();
+        gate.configurationChanged(config(List.of("n1", "n2"), List.of()));
+        assertThat(gate.member().orElseThrow().incarnations()).doesNotContainKey("n3");
+        assertThat(saved).hasSize(1);
+        assertThat(gate.check("n3", cluster, hex("n3"))).isInstanceOf(IdentityGate.Check.Refused.class);
+
+        gate.configurationChanged(config(List.of("n1", "n2"), List.of("n3"))); // back as a learner, new directory
+        assertThat(gate.check("n3", cluster, StoredIdentity.format(77))).isInstanceOf(IdentityGate.Check.Accepted.class);
+    }
+
+    @Test
+    void aJoiningNodeWithoutAConfigurationForgetsNobody() throws Exception {
+        IdentityGate gate = new IdentityGate(TestIdentities.member("n1", MEMBERS), m -> {
+            throw new AssertionError("nothing to save");
+        });
+        gate.configurationChanged(raftkv.core.ClusterConfig.EMPTY);
+        assertThat(gate.member().orElseThrow().incarnations()).containsOnlyKeys(MEMBERS);
+    }
+
+    private static raftkv.core.ClusterConfig config(List<String> voters, List<String> learners) {
+        return new raftkv.core.ClusterConfig(voters.stream().map(raftkv.core.Member::ofId).toList(),
+                learners.stream().map(raftkv.core.Member::ofId).toList());
+    }
 }
