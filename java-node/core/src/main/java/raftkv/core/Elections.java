@@ -30,7 +30,20 @@ final class Elections {
         this.outbox = state.outbox;
     }
 
-    void startPreVote() {
+    /**
+     * The election timer fired: a voter starts a PreVote (§9.6). A learner (§4.2.1), or a node its
+     * latest configuration removed (§4.2.2), never starts an election nor a PreVote: it waits for a
+     * leader to reach it.
+     */
+    void electionTimeoutElapsed() {
+        if (state.isVoter()) {
+            startPreVote();
+        } else {
+            state.resetElectionTimer();
+        }
+    }
+
+    private void startPreVote() {
         state.role = Role.PRE_CANDIDATE;
         state.leaderId = null;
         votesGranted.clear();
