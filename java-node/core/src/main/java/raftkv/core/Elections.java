@@ -63,7 +63,7 @@ final class Elections {
         // least as up-to-date as ours (§5.4.1), and we have not heard from a live leader within the
         // minimum election timeout (§9.6: "... it has not received a heartbeat from a leader").
         boolean grant = m.term() > state.currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())
-                && !heardFromLiveLeader() && state.isVoter(); // a learner never votes (§4.2.1)
+                && !heardFromLiveLeader(); // whatever this node's own configuration says (see handleRequestVote)
         outbox.send(new Message.PreVoteReply(grant ? m.term() : state.currentTerm, config.id(), m.from(), grant));
     }
 
@@ -121,8 +121,13 @@ final class Elections {
         }
         // "2. If votedFor is null or candidateId, and candidate's log is at least as up-to-date as
         // receiver's log, grant vote (§5.2, §5.4)"
-        // §4.2.1: a learner (or a node removed from its latest configuration) never votes.
-        boolean mayVote = (state.votedFor == null || state.votedFor.equals(m.from())) && state.isVoter();
+        // §4.1: "servers process incoming RPC requests without consulting their current configurations".
+        // A node that is a learner in its own latest configuration answers too: it may be a voter of the
+        // candidate's newer one, whose promotion entry it has not received (etcd-io/etcd#10998: refusing
+        // left a cluster without a leader, a majority of its voters up; simulator seed 155 of the
+        // membership mix). A learner's vote never counts where it is a learner: candidates count the
+        // voters of their own latest configuration only (handleRequestVoteReply), §4.2.1.
+        boolean mayVote = state.votedFor == null || state.votedFor.equals(m.from());
         boolean grant = mayVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
         if (grant) {
             state.votedFor = m.from();

@@ -54,7 +54,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final SplittableRandom random;
     private final Scheduler scheduler = new Scheduler();
     private final Network network;
-    private final Invariants invariants = new Invariants(scheduler);
+    private final Invariants invariants = new Invariants(scheduler, this::node);
     private final History history = new History();
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<String> ids = new ArrayList<>();
@@ -101,14 +101,20 @@ final class Cluster implements SimNode.Wiring, Client.World {
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
+        List<String> voters = List.copyOf(ids);
+        // The membership mix's spare nodes come after the voters, so every other mix draws as before.
+        for (int i = size + 1; i <= size + mix.spareNodes(); i++) {
+            ids.add("n" + i);
+        }
         for (String id : ids) {
-            RaftConfig config = new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs)
+            RaftConfig config = new RaftConfig(id, voters.contains(id) ? voters : List.of(), 10, 20, 2,
+                    mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs)
                     .withSnapshots(snapshotSettings.nextInt(15, 80), snapshotSettings.nextInt(0, 12))
                     .withSnapshotChunkBytes(snapshotSettings.nextInt(8, 65))
                     .withMaxInflightMessages(windowSettings.nextInt(1, 9))
                     .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
-            nodes.put(id, new SimNode(config, sessions, quota, random.split(), writeDelays.split(), restoreDelays.split(),
-                    incarnations.split(), this));
+            nodes.put(id, new SimNode(voters.contains(id) ? config : config.joining(), sessions, quota, random.split(),
+                    writeDelays.split(), restoreDelays.split(), incarnations.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
@@ -219,6 +225,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
         node.restart(random.split());
     }
 
+    /** Replaces the node by an empty one under the same id ({@link SimNode#replace}). */
+    void replace(String id) {
+        nodes.get(id).replace(random.split());
+    }
+
     void partition(Partition partition) {
         network.partition(partition);
     }
@@ -273,21 +284,6 @@ final class Cluster implements SimNode.Wiring, Client.World {
     @Override
     public void restored(SimNode node, Snapshot snapshot) {
         invariants.restored(node, snapshot);
-    }
-
-    /**
-     * Snapshots taken and saved, installed from a leader, power cuts in the middle of saving either,
-     * InstallSnapshot chunks sent, snapshots from a leader restored after a delay (off the loop, in
-     * the server) and the Raft messages their nodes handled while restoring.
-     */
-    record SnapshotCounts(long saved, long installed, long cutMidSnapshot, long chunksSent, long restored,
-            long stepsWhileRestoring) {
-        static final SnapshotCounts NONE = new SnapshotCounts(0, 0, 0, 0, 0, 0);
-
-        SnapshotCounts plus(SnapshotCounts o) {
-            return new SnapshotCounts(saved + o.saved, installed + o.installed, cutMidSnapshot + o.cutMidSnapshot,
-                    chunksSent + o.chunksSent, restored + o.restored, stepsWhileRestoring + o.stepsWhileRestoring);
-        }
     }
 
     SnapshotCounts snapshotCounts() {
