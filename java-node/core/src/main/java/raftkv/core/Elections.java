@@ -63,7 +63,7 @@ final class Elections {
         // least as up-to-date as ours (§5.4.1), and we have not heard from a live leader within the
         // minimum election timeout (§9.6: "... it has not received a heartbeat from a leader").
         boolean grant = m.term() > state.currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())
-                && !heardFromLiveLeader(); // whatever this node's own configuration says (see handleRequestVote)
+                && !heardFromLiveLeader() && knowsAConfiguration(); // see handleRequestVote
         outbox.send(new Message.PreVoteReply(grant ? m.term() : state.currentTerm, config.id(), m.from(), grant));
     }
 
@@ -74,6 +74,10 @@ final class Elections {
     boolean heardFromLiveLeader() {
         return state.role == Role.LEADER
                 || (state.leaderId != null && state.electionElapsed < config.electionTimeoutMinTicks());
+    }
+
+    private boolean knowsAConfiguration() {
+        return !state.configuration().voters().isEmpty();
     }
 
     void handlePreVoteReply(Message.PreVoteReply m) {
@@ -127,7 +131,9 @@ final class Elections {
         // left a cluster without a leader, a majority of its voters up; simulator seed 155 of the
         // membership mix). A learner's vote never counts where it is a learner: candidates count the
         // voters of their own latest configuration only (handleRequestVoteReply), §4.2.1.
-        boolean mayVote = state.votedFor == null || state.votedFor.equals(m.from());
+        // A node that knows no configuration at all (joining, or empty after losing its data) votes for no
+        // one: it has no log to judge up-to-dateness by, and only a stale configuration could count it.
+        boolean mayVote = (state.votedFor == null || state.votedFor.equals(m.from())) && knowsAConfiguration();
         boolean grant = mayVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
         if (grant) {
             state.votedFor = m.from();

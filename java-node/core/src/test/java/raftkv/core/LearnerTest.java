@@ -145,6 +145,11 @@ class LearnerTest {
         assertThat(n4.configuration()).isEqualTo(ClusterConfig.EMPTY);
         Harness.tick(n4, 3 * n4.config().electionTimeoutMaxTicks());
         assertThat(drain(n4).messages()).as("not a voter of any configuration: it waits").isEmpty();
+        // Knowing no configuration, it votes for no one: an empty node under an old id could otherwise
+        // be counted by a stale configuration that still names that id as a voter.
+        n4.step(new Message.RequestVote(1, "n2", "n4", 0, 0));
+        assertThat(sent(drain(n4), Message.RequestVoteReply.class)).singleElement()
+                .satisfies(r -> assertThat(r.voteGranted()).isFalse());
         n4.step(new Message.AppendEntries(1, "n1", "n4", 0, 0, learnerLog(), 0, 1));
         drain(n4);
         assertThat(n4.configuration()).isEqualTo(WITH_LEARNER);

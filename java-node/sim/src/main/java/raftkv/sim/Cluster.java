@@ -62,6 +62,8 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final Map<String, Long> leaderTerm = new LinkedHashMap<>();
     private final Map<String, Long> campaignTerm = new LinkedHashMap<>();
     private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
+    private final java.util.function.Consumer<String> spawn;
+    private final java.util.Set<String> retired = new java.util.TreeSet<>();
     private Observer observer = Observer.NONE;
     private long nextRequestId;
     private int powerCuts;
@@ -102,22 +104,27 @@ final class Cluster implements SimNode.Wiring, Client.World {
             ids.add("n" + i);
         }
         List<String> voters = List.copyOf(ids);
-        // The membership mix's spare nodes come after the voters, so every other mix draws as before.
-        for (int i = size + 1; i <= size + mix.spareNodes(); i++) {
-            ids.add("n" + i);
-        }
-        for (String id : ids) {
-            RaftConfig config = new RaftConfig(id, voters.contains(id) ? voters : List.of(), 10, 20, 2,
+        // A node with its settings drawn in order: the voters first, then the membership mix's spare
+        // nodes and the nodes it brings in later (a node of another mix draws exactly as before).
+        this.spawn = id -> {
+            boolean voter = voters.contains(id);
+            RaftConfig config = new RaftConfig(id, voter ? voters : List.of(), 10, 20, 2,
                     mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs)
                     .withSnapshots(snapshotSettings.nextInt(15, 80), snapshotSettings.nextInt(0, 12))
                     .withSnapshotChunkBytes(snapshotSettings.nextInt(8, 65))
                     .withMaxInflightMessages(windowSettings.nextInt(1, 9))
                     .withSnapshotChunksInFlight(transferSettings.nextInt(1, 5));
-            nodes.put(id, new SimNode(voters.contains(id) ? config : config.joining(), sessions, quota, random.split(),
+            nodes.put(id, new SimNode(voter ? config : config.joining(), sessions, quota, random.split(),
                     writeDelays.split(), restoreDelays.split(), incarnations.split(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
+        };
+        for (String id : voters) {
+            spawn.accept(id);
+        }
+        for (int i = 0; i < mix.spareNodes(); i++) {
+            addNode();
         }
     }
 
@@ -218,6 +225,9 @@ final class Cluster implements SimNode.Wiring, Client.World {
     }
 
     void restart(String id) {
+        if (retired.contains(id)) {
+            return; // that machine is gone for good
+        }
         SimNode node = nodes.get(id);
         if (node.isUp()) {
             node.crash(); // its power cut never came (it did not fsync while "down"): cut it now
@@ -225,9 +235,32 @@ final class Cluster implements SimNode.Wiring, Client.World {
         node.restart(random.split());
     }
 
-    /** Replaces the node by an empty one under the same id ({@link SimNode#replace}). */
-    void replace(String id) {
-        nodes.get(id).replace(random.split());
+    /**
+     * A new machine with an empty disk and a new id, not a member of anything yet (it joins as a
+     * learner, dissertation §4.2.1). Returns its id.
+     */
+    String addNode() {
+        String id = "n" + (ids.size() + 1);
+        ids.add(id);
+        spawn.accept(id);
+        return id;
+    }
+
+    /**
+     * The machine is gone for good: it loses power and never comes back. A node that lost its data
+     * returns as a new member with a new id ({@link #addNode()}), never under its old one: a
+     * configuration some stale log still holds would count the empty node as the old voter.
+     */
+    void retire(String id) {
+        retired.add(id);
+        if (nodes.get(id).isUp()) {
+            nodes.get(id).crash();
+        }
+    }
+
+    /** The ids of the machines that still exist, in the order they were added. */
+    List<String> live() {
+        return ids.stream().filter(id -> !retired.contains(id)).toList();
     }
 
     void partition(Partition partition) {

@@ -14,9 +14,10 @@ import raftkv.core.Member;
  * Changes the cluster's membership while the other faults go on (the {@link FaultMix#MEMBERSHIP}
  * mix), as an operator would through the leader: adds a node outside the configuration as a learner,
  * promotes a learner, removes a learner or a voter — the leader itself among them — never leaving
- * fewer than three voters. A node that was a member before comes back either with its old disk or
- * replaced by an empty one under the same id (a new machine). Sometimes a second change follows at
- * once (only a leader that breaks §4.1 accepts it before the first commits), or a partition does.
+ * fewer than three voters. A node that was a member before comes back either with its old disk, or
+ * is replaced: the machine is retired and a new one, with an empty disk and a new id, is added instead
+ * (as etcd gives a re-added member a new id). Sometimes a second change follows at once (only a leader
+ * that breaks §4.1 accepts it before the first commits), or a partition does.
  */
 final class MembershipNemesis {
 
@@ -35,7 +36,6 @@ final class MembershipNemesis {
     private final Cluster cluster;
     private final FaultMix mix;
     private final SplittableRandom random;
-    private final List<String> ids;
     private final Set<String> wereMembers = new HashSet<>();
     private boolean active = true;
     private long proposed;
@@ -48,7 +48,6 @@ final class MembershipNemesis {
         this.cluster = cluster;
         this.mix = mix;
         this.random = random;
-        this.ids = cluster.all().stream().map(SimNode::id).toList();
     }
 
     void start() {
@@ -85,7 +84,7 @@ final class MembershipNemesis {
             propose(leader); // two changes at once: the second waits for the first to commit (§4.1)
         }
         if (random.nextInt(5) == 0) {
-            cluster.partition(Partition.randomHalves(ids, random)); // a change, then at once a split
+            cluster.partition(Partition.randomHalves(cluster.live(), random)); // a change, then at once a split
         }
     }
 
@@ -93,12 +92,14 @@ final class MembershipNemesis {
         ClusterConfig configuration = leader.raft().configuration();
         wereMembers.addAll(configuration.ids());
         ConfigChange change = pick(configuration, leader.id());
-        // Only a node whose removal is committed may lose its disk: a member that forgets its votes and
-        // its log breaks Raft (issue 20), and so would one that some leader's log still names.
+        // A former member comes back with its disk, or as a new machine: never empty under its old id,
+        // which a stale configuration may still count as a voter (issue 20: a wiped node is a new node).
         ClusterConfig committed = leader.raft().configurationAt(leader.raft().commitIndex());
         if (change instanceof ConfigChange.AddLearner add && wereMembers.contains(add.id()) && !committed.contains(add.id())
                 && random.nextBoolean()) {
-            cluster.replace(add.id()); // it comes back as a new, empty node under its old id
+            cluster.retire(add.id());
+            String fresh = cluster.addNode();
+            change = new ConfigChange.AddLearner(member(fresh));
             replaced++;
         }
         proposed++;
@@ -113,14 +114,18 @@ final class MembershipNemesis {
         }
     }
 
+    private static Member member(String id) {
+        return new Member(id, "sim://" + id + "/client", "sim://" + id + "/peer"); // placeholders: the core never dials
+    }
+
     private ConfigChange pick(ClusterConfig configuration, String leaderId) {
         if (configuration.voters().size() > MIN_VOTERS && random.nextInt(6) == 0) {
             return new ConfigChange.Remove(leaderId); // §4.2.2: the leader removes itself
         }
         List<ConfigChange> options = new ArrayList<>();
-        for (String id : ids) {
+        for (String id : cluster.live()) {
             if (!configuration.contains(id)) {
-                options.add(new ConfigChange.AddLearner(new Member(id, "sim://" + id + "/client", "sim://" + id + "/peer")));
+                options.add(new ConfigChange.AddLearner(member(id)));
             }
         }
         for (String learner : configuration.learnerIds()) {

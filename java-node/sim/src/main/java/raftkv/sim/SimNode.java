@@ -69,12 +69,11 @@ final class SimNode {
     /** Virtual milliseconds decoding a received snapshot may take at most: beyond an election timeout, sometimes. */
     static final long MAX_SNAPSHOT_RESTORE_MS = 300;
 
-    private RaftConfig config; // a replaced node's has no bootstrap configuration: it joins
-
+    private final RaftConfig config;
     private final SessionLimits sessions;
     private final StateQuota quota;
     private final Wiring wiring;
-    private SimDisk disk; // a new one when the node is replaced by an empty one
+    private final SimDisk disk;
     private final SplittableRandom snapshotDelays;
     private final SplittableRandom restoreDelays;
     private final SplittableRandom incarnations;
@@ -283,21 +282,6 @@ final class SimNode {
         boots++;
         driver = newDriver(raft, kv);
         up = true;
-    }
-
-    /**
-     * The node is replaced by a new, empty one under the same id (a new machine, or a wiped data
-     * directory): nothing of the old disk survives, and it starts with no configuration, to be added
-     * as a learner (dissertation §4.2.1). Only a node outside the configuration is replaced: a member
-     * that forgets its votes and log breaks Raft's assumptions (issue 20).
-     */
-    void replace(SplittableRandom random) {
-        if (up) {
-            crash();
-        }
-        disk = new SimDisk(config.id(), random.split());
-        config = config.joining();
-        restart(random);
     }
 
     /** The leader's side of a membership change (what an operator's request does in the server). */
