@@ -81,6 +81,17 @@ class BugDetectionTest {
     }
 
     @Test
+    void concurrentConfigChangesAreCaughtAsTwoMajoritiesThatDoNotOverlap() {
+        // A leader appends a second configuration change before the first commits (and before its
+        // no-op does): its latest configuration is two voters away from what the others hold, the two
+        // majorities need not overlap (dissertation §4.1), and after a partition both sides elect a
+        // leader or commit, one without the other's entries.
+        Simulation.Outcome failure = firstFailure(Bug.CONCURRENT_CONFIG_CHANGES, FaultMix.MEMBERSHIP);
+        assertThat(failure.failure()).containsAnyOf("Election Safety", "Leader Completeness", "State Machine Safety",
+                "Commit Quorum", "Linearizability");
+    }
+
+    @Test
     void theReplayLineNamesSeedBugAndFaults() {
         Simulation.Settings settings = Simulation.Settings.of(1234).withBugs(Set.of(Bug.FORGET_VOTE))
                 .withMix(FaultMix.ELECTION_CRASHES);
