@@ -309,16 +309,6 @@ final class Leader {
         }
     }
 
-    /** The highest index a majority of the voters holds (§5.3), the leader's own copy only once durable. */
-    long majorityMatchIndex(long persistedIndex) {
-        return tracker.committedIndex(persistedIndex);
-    }
-
-    /** CheckQuorum (dissertation §6.2), once per election timeout: did a majority of the voters answer? */
-    boolean heardFromMajority() {
-        return tracker.heardFromQuorum();
-    }
-
     // ---------------------------------------------------------------- leadership transfer (§3.10)
 
     /**
@@ -359,11 +349,6 @@ final class Leader {
         return transferee;
     }
 
-    /** The voter whose log matches the most of ours: the best target for a transfer (§3.10), or null. */
-    String mostUpToDateFollower() {
-        return tracker.mostUpToDateVoter();
-    }
-
     /** True if {@code peer} is another member of the latest configuration (voter or learner). */
     boolean isFollower(String peer) {
         return followers.containsKey(peer);
@@ -400,7 +385,4 @@ final class Leader {
         reads.dropAll(outbox.droppedReads());
     }
 
-    Map<String, Long> matchIndexes() {
-        return tracker.matchIndexes();
-    }
 }

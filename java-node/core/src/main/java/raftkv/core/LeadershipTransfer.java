@@ -23,10 +23,10 @@ final class LeadershipTransfer {
         if (target != null && !(state.leader.isFollower(target) && state.configuration().isVoter(target))) {
             return new TransferResult.UnknownMember(target);
         }
-        if (state.leader.mostUpToDateFollower() == null) {
+        if (state.leader.tracker().mostUpToDateVoter() == null) {
             return new TransferResult.NoOtherMember();
         }
-        String to = target == null ? state.leader.mostUpToDateFollower() : target;
+        String to = target == null ? state.leader.tracker().mostUpToDateVoter() : target;
         state.leader.startTransfer(to, state.commitIndex);
         return new TransferResult.Started(to);
     }

@@ -153,7 +153,7 @@ final class LogReplication {
     void maybeAdvanceCommit() {
         long n = config.has(Bug.ACK_BEFORE_COMMIT)
                 ? log.lastIndex() // BUG ack-before-commit: the leader's own copy is "enough"
-                : state.leader.majorityMatchIndex(state.persistedIndex);
+                : state.leader.tracker().committedIndex(state.persistedIndex);
         if (n <= state.commitIndex) {
             return;
         }
@@ -179,7 +179,7 @@ final class LogReplication {
                 || state.leader.transferee() != null) {
             return;
         }
-        String to = state.leader.mostUpToDateFollower();
+        String to = state.leader.tracker().mostUpToDateVoter();
         if (to == null) {
             state.becomeFollower(state.currentTerm, null);
         } else {
@@ -187,8 +187,16 @@ final class LogReplication {
         }
     }
 
-    /** True if this leader has committed a configuration without itself (§4.2.2). */
-    boolean leaderRemoved() {
-        return state.role == Role.LEADER && !state.isVoter() && state.commitIndex >= log.latestConfigurationIndex();
+    /**
+     * §4.2.2, on the leader's tick: removed, and the hand-over did not happen within an election timeout
+     * (the transfer was abandoned): step down. Returns true if it did.
+     */
+    boolean stepDownIfHandOverFailed() {
+        if (state.role == Role.LEADER && !state.isVoter() && state.commitIndex >= log.latestConfigurationIndex()
+                && state.leader.transferee() == null) {
+            state.becomeFollower(state.currentTerm, null);
+            return true;
+        }
+        return false;
     }
 }

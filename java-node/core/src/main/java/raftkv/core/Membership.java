@@ -57,7 +57,7 @@ final class Membership {
             }
             case ConfigChange.Promote promote when !caughtUp(promote.id()) -> {
                 return reject(Reason.NOT_CAUGHT_UP, promote.id() + " holds up to "
-                        + state.leader.matchIndexes().get(promote.id()) + " of " + log.lastIndex() + " (it may lag "
+                        + state.leader.tracker().matchIndexes().get(promote.id()) + " of " + log.lastIndex() + " (it may lag "
                         + config.maxEntriesPerAppend() + ")");
             }
             case ConfigChange.Remove remove when !latest.contains(remove.id()) -> {
@@ -75,11 +75,13 @@ final class Membership {
 
     /**
      * §4.2.1: a learner becomes a voter only once it "has caught up": its match index within one
-     * AppendEntries' worth of entries of the leader's last index; a node that lost its data never is.
+     * AppendEntries' worth of entries of the leader's last index, and it has acknowledged something to
+     * this leader (a silent one may be down); a node that lost its data never is.
      */
     private boolean caughtUp(String learner) {
         Progress p = state.leader.tracker().followers().get(learner);
-        return p != null && !p.lostData && p.matchIndex >= log.lastIndex() - config.maxEntriesPerAppend();
+        return p != null && !p.lostData && p.matchIndex > 0
+                && p.matchIndex >= log.lastIndex() - config.maxEntriesPerAppend();
     }
 
     private static ConfigChangeResult reject(Reason reason, String detail) {

@@ -107,24 +107,18 @@ public final class RaftNode {
         state.electionElapsed++;
         if (state.role == Role.LEADER) {
             tickLeader();
-        } else if (state.electionTimeoutElapsed() && !state.isVoter()) {
-            // §4.2.1: a learner (or a node its latest configuration removed, §4.2.2) never starts an
-            // election, nor a PreVote: it waits for a leader to reach it.
-            state.resetElectionTimer();
         } else if (state.electionTimeoutElapsed()) {
             // Followers (§5.2): "If election timeout elapses without receiving AppendEntries RPC from
             // current leader or granting vote to candidate: convert to candidate" — via PreVote (§9.6).
-            elections.startPreVote();
+            elections.electionTimeoutElapsed();
         }
     }
 
     private void tickLeader() {
         state.heartbeatElapsed++;
         state.leader.tickTransfer();
-        if (replication.leaderRemoved() && state.leader.transferee() == null) {
-            // §4.2.2: removed, and the hand-over did not happen within an election timeout: step down.
-            state.becomeFollower(state.currentTerm, null);
-            return;
+        if (replication.stepDownIfHandOverFailed()) {
+            return; // §4.2.2
         }
         state.leader.tickSnapshotTransfers();
         if (state.heartbeatElapsed >= config.heartbeatTicks()) {
@@ -138,7 +132,7 @@ public final class RaftNode {
             state.checkQuorumTicks = config.electionTimeoutMinTicks();
             // CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
             // election timeout steps down, so a partitioned leader stops serving clients.
-            if (!state.leader.heardFromMajority()) {
+            if (!state.leader.tracker().heardFromQuorum()) {
                 state.becomeFollower(state.currentTerm, null);
             }
         }
@@ -147,10 +141,8 @@ public final class RaftNode {
     /** Handles a message from a peer. */
     public void step(Message m) {
         requireAdvanced();
-        // §4.1: "servers process incoming RPC requests without consulting their current configurations":
-        // a new learner must hear from a leader it does not know yet, and a voter may vote for a
-        // candidate whose configuration entry it has not received. Only a message to someone else, or
-        // from itself, is dropped.
+        // §4.1: "servers process incoming RPC requests without consulting their current configurations"
+        // (a new learner hears from a leader it does not know yet). Only misaddressed ones are dropped.
         if (!m.to().equals(config.id()) || m.from().equals(config.id())) {
             return;
         }
@@ -180,7 +172,7 @@ public final class RaftNode {
             state.becomeFollower(m.term(), fromLeader ? m.from() : null);
         }
         if (state.role == Role.LEADER && !state.leader.isFollower(m.from())) {
-            return; // a reply or request from a node outside the leader's latest configuration: it tracks none
+            return; // from outside the leader's latest configuration: it tracks no progress for it
         }
         switch (m) {
             case Message.RequestVote rv -> elections.handleRequestVote(rv);
@@ -217,12 +209,8 @@ public final class RaftNode {
     }
 
     /**
-     * Proposes one membership change (dissertation §4.1), on the leader only. The answer is definite:
-     * {@link ConfigChangeResult.Accepted} appended a {@link Command.Configuration} entry at (index,
-     * term), in force at once; the change is permanent once that entry commits, which the driver sees
-     * as the entry in {@link Ready#committedEntries()} ({@link Driver#proposeConfigChange} waits for it
-     * like for a client's command). {@link ConfigChangeResult.NotLeader} and
-     * {@link ConfigChangeResult.Rejected} appended nothing.
+     * Proposes one membership change (dissertation §4.1), on the leader only; a definite answer (see
+     * {@link ConfigChange} for the whole API: how it is proposed, and how its commit is learnt).
      */
     public ConfigChangeResult proposeConfigChange(ConfigChange change) {
         requireAdvanced();
@@ -408,7 +396,7 @@ public final class RaftNode {
     }
 
     public Status status() {
-        Map<String, Long> matches = state.leader == null ? Map.of() : state.leader.matchIndexes();
+        Map<String, Long> matches = state.leader == null ? Map.of() : state.leader.tracker().matchIndexes();
         return new Status(config.id(), state.role, state.currentTerm, state.leaderId, state.commitIndex,
                 log.lastIndex(), log.lastTerm(), matches, snapshotIndex(), log.firstIndex(), log.latestConfiguration(),
                 state.leader == null ? new java.util.TreeSet<>() : state.leader.tracker().lostData());
