@@ -18,7 +18,10 @@ import raftkv.server.EventLoop;
 import raftkv.server.NodeConfig;
 import raftkv.server.NodeStatus;
 import raftkv.server.WriteOutcome;
+import com.fasterxml.jackson.databind.JsonNode;
+import raftkv.server.Json;
 import raftkv.server.identity.IdentityGate;
+import raftkv.server.identity.PinnedIncarnation;
 import raftkv.storage.StoredIdentity;
 
 /**
@@ -59,14 +62,49 @@ final class MemberRoutes {
         return body;
     }
 
-    /** {@code POST /admin/members} {@code {"id","clientUrl","peerUrl"}}: adds a learner (§4.2.1). */
+    /**
+     * {@code POST /admin/members} {@code {"id","clientUrl","peerUrl"}}, and optionally
+     * {@code "incarnation"} (its data directory's, 16 hex digits; {@code --join} sends it): adds a
+     * learner (§4.2.1), its incarnation pinned in the configuration ({@link PinnedIncarnation}).
+     */
     void add(Context ctx) throws InterruptedException {
-        String[] fields = ClientRequests.stringFields(ctx, "id", "clientUrl", "peerUrl");
-        if (!ID.matcher(fields[0]).matches()) {
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ClientRequests.body(ctx));
+        } catch (java.io.IOException e) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
+        }
+        if (body == null || !body.isObject()) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "the body must be a JSON object");
+        }
+        for (var names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!java.util.Set.of("id", "clientUrl", "peerUrl", "incarnation").contains(name)) {
+                throw new ApiException(ErrorCode.INVALID_BODY, "unexpected field '" + name + "'");
+            }
+        }
+        String id = text(body, "id");
+        if (!ID.matcher(id).matches()) {
             throw new ApiException(ErrorCode.INVALID_ID, "member ids are 1-64 characters of A-Z a-z 0-9 _ . -");
         }
-        change(ctx, new ConfigChange.AddLearner(new Member(fields[0], url("clientUrl", fields[1]),
-                url("peerUrl", fields[2]))));
+        String peerUrl = url("peerUrl", text(body, "peerUrl"));
+        if (body.has("incarnation")) {
+            try {
+                peerUrl = PinnedIncarnation.pin(peerUrl, StoredIdentity.parse(text(body, "incarnation")));
+            } catch (IllegalArgumentException e) {
+                throw new ApiException(ErrorCode.INVALID_BODY, e.getMessage());
+            }
+        }
+        change(ctx, new ConfigChange.AddLearner(new Member(id, url("clientUrl", text(body, "clientUrl")), peerUrl)));
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || !value.isTextual() || value.textValue().length() > 1024) {
+            throw new ApiException(ErrorCode.INVALID_BODY, "field '" + field + "' must be a string (at most 1024"
+                    + " characters)");
+        }
+        return value.textValue();
     }
 
     /** {@code POST /admin/members/{id}/promote}: makes a caught-up learner a voter. */
@@ -162,7 +200,8 @@ final class MemberRoutes {
         } catch (IllegalArgumentException e) {
             throw new ApiException(ErrorCode.INVALID_BODY, field + " must be http://HOST:PORT, got '" + value + "'");
         }
-        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0
+                || uri.getRawFragment() != null || uri.getRawQuery() != null) {
             throw new ApiException(ErrorCode.INVALID_BODY, field + " must be http://HOST:PORT, got '" + value + "'");
         }
         return uri.toString();

@@ -136,7 +136,9 @@ public final class IdentityGate {
         } catch (IllegalArgumentException e) {
             return refuse("bad incarnation from " + from + ": " + e.getMessage());
         }
-        Long known = member.incarnations().get(from);
+        // A member added since the first start is pinned by the configuration that added it; the others
+        // are in the table made at the first start (or learned on first use, if added without a pin).
+        Long known = PinnedIncarnation.of(configuration, from).orElse(member.incarnations().get(from));
         if (known == null) {
             if (!configuration.contains(from)) {
                 return refuse(from + " is not a member of cluster " + member.clusterId() + " "
@@ -154,10 +156,10 @@ public final class IdentityGate {
     }
 
     /**
-     * A member added since this node's table was made (a learner, §4.2.1) is known by the incarnation
-     * it first presents, saved before its message is taken. A learner never votes nor counts for a
-     * quorum; by the time it is promoted the leader has heard from it, and a later copy of it with
-     * an empty directory is refused by every node that did.
+     * A member added without a pinned incarnation ({@link PinnedIncarnation}; an operator's {@code POST
+     * /admin/members} without one) is known by the incarnation it first presents, saved before its
+     * message is taken. Weaker than a pin: a node that never heard from it would take a later
+     * directory under its id as well, so {@code --join} always pins.
      */
     private Check trustOnFirstUse(String from, long presented) {
         changes.lock();

@@ -99,12 +99,12 @@ public final class Joiner {
                     .timeout(REQUEST_TIMEOUT).header(StreamTransport.TOKEN_HEADER, token(request)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode body = Json.MAPPER.readTree(response.body());
-            boolean learner = false;
+            // This very directory, pinned by the entry that added it (the answer of an earlier attempt was lost).
+            String pinned = PinnedIncarnation.pin(request.peerUrl(), request.self().incarnation());
             for (JsonNode m : body.path("learners")) {
-                learner |= m.path("id").asText().equals(self) && m.path("peerUrl").asText().equals(request.peerUrl());
-            }
-            if (learner && !body.path("incarnations").has(self)) {
-                return joined(body, request.self());
+                if (m.path("id").asText().equals(self) && m.path("peerUrl").asText().equals(pinned)) {
+                    return joined(body, request.self());
+                }
             }
         } catch (IOException e) {
             return new Outcome.Refused(target + " did not say what " + self + " is: " + e);
@@ -128,7 +128,8 @@ public final class Joiner {
 
     private static HttpRequest post(URI target, Request request) throws IOException {
         byte[] body = Json.MAPPER.writeValueAsBytes(Map.of("id", request.self().node(), "clientUrl",
-                request.clientUrl(), "peerUrl", request.peerUrl()));
+                request.clientUrl(), "peerUrl", request.peerUrl(),
+                "incarnation", StoredIdentity.format(request.self().incarnation())));
         return HttpRequest.newBuilder(target.resolve("/admin/members")).timeout(REQUEST_TIMEOUT)
                 .header(StreamTransport.TOKEN_HEADER, token(request)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();

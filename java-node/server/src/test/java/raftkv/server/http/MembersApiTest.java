@@ -67,6 +67,16 @@ class MembersApiTest extends OneNodeClusterTest {
     }
 
     @Test
+    void aLearnersIncarnationIsPinnedInItsPeerUrl() throws Exception {
+        HttpResponse<String> added = admin("POST", "/admin/members", N2.replace("}", ",\"incarnation\":\"00000000000000ab\"}"));
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+        JsonNode learner = Json.MAPPER.readTree(added.body()).get("learners").get(0);
+        assertThat(learner.get("peerUrl").asText()).isEqualTo("http://127.0.0.1:3#incarnation=00000000000000ab");
+        assertError(admin("POST", "/admin/members", N2.replace("n2", "n3").replace("}", ",\"incarnation\":\"xyz\"}")),
+                400, "invalid_body");
+    }
+
+    @Test
     void impossibleChangesAreDefiniteErrorsThatChangeNothing() throws Exception {
         assertError(admin("DELETE", "/admin/members/n9", null), 400, "unknown_member");
         assertError(admin("POST", "/admin/members/n9/promote", null), 400, "unknown_member");

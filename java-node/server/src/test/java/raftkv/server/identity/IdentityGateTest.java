@@ -96,6 +96,23 @@ class IdentityGateTest {
         assertThat(gate.member().orElseThrow().incarnations()).containsOnlyKeys(MEMBERS);
     }
 
+    @Test
+    void aMemberPinnedByItsConfigurationEntryIsKnownWithoutEverHavingBeenHeardFrom() throws Exception {
+        IdentityGate gate = new IdentityGate(TestIdentities.member("n1", MEMBERS), m -> {
+            throw new AssertionError("a pinned member needs no table entry");
+        });
+        String cluster = TestIdentities.member("n1", MEMBERS).clusterId();
+        raftkv.core.Member n4 = new raftkv.core.Member("n4", "http://h:1", PinnedIncarnation.pin("http://h:2", 44));
+        gate.configurationChanged(new raftkv.core.ClusterConfig(
+                List.of(raftkv.core.Member.ofId("n1"), raftkv.core.Member.ofId("n2"), raftkv.core.Member.ofId("n3"), n4),
+                List.of()));
+        assertThat(gate.check("n4", cluster, StoredIdentity.format(44))).isInstanceOf(IdentityGate.Check.Accepted.class);
+        // A stale node whose log pins n4's earlier directory refuses a new one under n4's id (§5.2).
+        assertThat(gate.check("n4", cluster, StoredIdentity.format(45))).isInstanceOf(IdentityGate.Check.Refused.class);
+        assertThat(PinnedIncarnation.of(n4)).contains(44L);
+        assertThat(PinnedIncarnation.of(raftkv.core.Member.ofId("n1"))).isEmpty();
+    }
+
     private static raftkv.core.ClusterConfig config(List<String> voters, List<String> learners) {
         return new raftkv.core.ClusterConfig(voters.stream().map(raftkv.core.Member::ofId).toList(),
                 learners.stream().map(raftkv.core.Member::ofId).toList());
