@@ -59,8 +59,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<String> ids = new ArrayList<>();
     private final List<Client> clients = new ArrayList<>();
-    private final Map<String, Long> leaderTerm = new LinkedHashMap<>();
-    private final Map<String, Long> campaignTerm = new LinkedHashMap<>();
+    private final RoleWatcher roles = new RoleWatcher();
     private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
     private final java.util.function.Consumer<String> spawn;
     private final java.util.Set<String> retired = new java.util.TreeSet<>();
@@ -186,30 +185,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
         }
         if (!(event instanceof Event.Timer || event instanceof Event.ToClient)) {
             invariants.afterEvent(nodes.values());
-            noticeRoles();
-        }
-    }
-
-    private void noticeRoles() {
-        for (SimNode node : nodes.values()) {
-            if (node.isUp() && node.raft().role() == Role.CANDIDATE) {
-                Long previous = campaignTerm.put(node.id(), node.raft().currentTerm());
-                if (previous == null || previous != node.raft().currentTerm()) {
-                    observer.campaignStarted(scheduler.now(), node);
-                }
-            }
-            boolean leads = node.isUp() && node.raft().role() == Role.LEADER;
-            if (leads) {
-                Long previous = leaderTerm.put(node.id(), node.raft().currentTerm());
-                if (previous == null || previous != node.raft().currentTerm()) {
-                    observer.leaderElected(scheduler.now(), node);
-                }
-            } else {
-                Long termLed = leaderTerm.remove(node.id());
-                if (termLed != null && node.isUp()) {
-                    observer.steppedDown(scheduler.now(), node, termLed);
-                }
-            }
+            roles.notice(nodes.values(), scheduler.now(), observer);
         }
     }
 
