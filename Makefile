@@ -14,7 +14,7 @@ SEED ?= 1
 NODE_JAR := java-node/server/target/raftkv-node.jar
 SIM_JAR := java-node/sim/target/raftkv-sim.jar
 
-.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local add-node remove-node bench bench-compare bench-memory bench-bigstate overload startup-probe paper paper-bench talk \
+.PHONY: help java build test test-java test-jepsen demo sim mutation mutation-sim cluster-local stop-local bench bench-compare bench-memory bench-bigstate overload startup-probe paper paper-bench talk \
         base-image cluster jepsen jepsen-all soak docker-smoke down report clean partition heal kill start
 
 help:
@@ -85,6 +85,7 @@ stop-local:
 
 # Membership changes on the local cluster (issue 20): a node joins as a learner and is promoted once
 # caught up; a removed node is stopped. NODE=n4, n5, ...; remove any member, the leader too.
+.PHONY: add-node remove-node
 add-node: $(NODE_JAR)
 	@test -n "$(NODE)" || { echo "usage: make add-node NODE=n4"; exit 2; }
 	scripts/local-cluster.sh add $(NODE)
