@@ -25,6 +25,7 @@ help:
 	@echo "make mutation        PIT mutation testing of core and storage against their unit tests (java-node/{core,storage}/target/pit-reports)"
 	@echo "make mutation-sim [SEEDS=n] [CLASSES=raftkv.core.LogReplication]   the same mutants against n simulator seeds (slow)"
 	@echo "make cluster-local   3 real nodes on 127.0.0.1:9001-9003, dashboard on http://127.0.0.1:9001/ (make stop-local stops them)"
+	@echo "make add-node NODE=n4 / make remove-node NODE=n2   grow or shrink the local cluster (learner, then voter)"
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
 	@echo "make bench-compare [DURATION=s] [ROUNDS=n]   raftkv next to a 3-member etcd, same wrk load (docs/benchmarks.md)"
 	@echo "make bench-memory [DURATION=s]  RSS of 3 nodes under 32-connection writes (default 300 s)"
@@ -83,6 +84,17 @@ cluster-local: $(NODE_JAR)
 
 stop-local:
 	scripts/local-cluster.sh stop
+
+# Membership changes on the local cluster (issue 20): a node joins as a learner and is promoted once
+# caught up; a removed node is stopped. NODE=n4, n5, ...; remove any member, the leader too.
+.PHONY: add-node remove-node
+add-node: $(NODE_JAR)
+	@test -n "$(NODE)" || { echo "usage: make add-node NODE=n4"; exit 2; }
+	scripts/local-cluster.sh add $(NODE)
+
+remove-node:
+	@test -n "$(NODE)" || { echo "usage: make remove-node NODE=n2"; exit 2; }
+	scripts/local-cluster.sh remove $(NODE)
 
 bench: $(NODE_JAR)
 	scripts/bench.sh

@@ -5,6 +5,8 @@
 #                                    # their peer ports on PEER_BASE_PORT+1..+3 (default BASE_PORT+10: 9011-9013)
 #   scripts/local-cluster.sh stop    # stops them, by the pids recorded at start
 #   scripts/local-cluster.sh status  # each node's /status
+#   scripts/local-cluster.sh add n4     # starts n4 with --join: added as a learner, promoted once caught up
+#   scripts/local-cluster.sh remove n2  # removes n2 from the cluster (DELETE /admin/members/n2), then stops it
 #
 # Data, pidfiles and logs go under RUN_DIR (default run/local/). Environment: JAVA_HOME (else the
 # newest JDK >= 21 is picked), BASE_PORT, RUN_DIR, NODE_JAR, and NODE_OPTS (extra node options,
@@ -104,9 +106,85 @@ start() {
   echo "stop with: $0 stop"
 }
 
+# Every node this script started and that may still run: n1..n3 and any added since.
+known_nodes() {
+  local f n list=("${NODES[@]}")
+  for f in "$RUN_DIR"/n*.pid; do
+    [ -e "$f" ] || continue
+    n=$(basename "$f" .pid)
+    [[ " ${list[*]} " == *" $n "* ]] || list+=("$n")
+  done
+  echo "${list[@]}"
+}
+
+# The leader's id as any running node names it (nothing if none knows one).
+any_leader() {
+  local n leader
+  for n in $(known_nodes); do
+    leader=$(curl -s "http://127.0.0.1:$(port_of "$n")/status" | sed -n 's/.*"leader":"\([^"]*\)".*/\1/p')
+    [ -n "$leader" ] && { echo "$leader"; return 0; }
+  done
+}
+
+# curl against the leader's /admin API: METHOD PATH [BODY]; prints "STATUS BODY".
+admin() {
+  local leader; leader=$(any_leader)
+  [ -n "$leader" ] || { echo "0 no leader"; return 0; }
+  curl -s -o /tmp/raftkv-admin.$$ -w '%{http_code}' -X "$1" "http://127.0.0.1:$(port_of "$leader")$2" \
+    -H "X-Raft-Token: $(cluster_token)" ${3:+-d "$3"}
+  echo " $(cat /tmp/raftkv-admin.$$)"; rm -f /tmp/raftkv-admin.$$
+}
+
+add() {
+  local n=${1:?usage: $0 add NODE (e.g. n4)} leader answer tries=0
+  [[ $n =~ ^n[0-9]+$ ]] || { echo "node ids here are n<number>, got $n" >&2; exit 2; }
+  alive "$RUN_DIR/$n.pid" && { echo "$n already running" >&2; exit 1; }
+  leader=$(any_leader); [ -n "$leader" ] || { echo "no leader: is the cluster running?" >&2; exit 1; }
+  mkdir -p "$RUN_DIR/$n"
+  # shellcheck disable=SC2086 # NODE_OPTS is a list of options
+  nohup "$JAVA" -Xmx256m -XX:+ExitOnOutOfMemoryError -jar "$NODE_JAR" --id "$n" --listen "127.0.0.1:$(port_of "$n")" \
+    --join "http://127.0.0.1:$(port_of "$leader")" --listen-peers "127.0.0.1:$(peer_port_of "$n")" \
+    --data-dir "$RUN_DIR/$n" --cluster-token "$(cluster_token)" $NODE_OPTS >"$RUN_DIR/$n.log" 2>&1 &
+  echo $! >"$RUN_DIR/$n.pid"
+  echo "raftkv: $n joining through $leader as a learner (log: $RUN_DIR/$n.log)"
+  # Promote once it has applied something: a learner the leader has not reached yet would only be
+  # a voter that holds up commits.
+  until curl -s "http://127.0.0.1:$(port_of "$n")/status" | grep -q '"lastApplied":[1-9]'; do
+    tries=$((tries + 1))
+    if [ $tries -gt 600 ] || ! alive "$RUN_DIR/$n.pid"; then
+      echo "$n did not catch up; see $RUN_DIR/$n.log" >&2; tail -5 "$RUN_DIR/$n.log" >&2; exit 1
+    fi
+    sleep 0.1
+  done
+  until answer=$(admin POST "/admin/members/$n/promote") && [ "${answer%% *}" = 200 ]; do
+    tries=$((tries + 1))
+    if [ $tries -gt 600 ] || ! alive "$RUN_DIR/$n.pid"; then
+      echo "$n was not promoted: $answer; see $RUN_DIR/$n.log" >&2; tail -5 "$RUN_DIR/$n.log" >&2; exit 1
+    fi
+    sleep 0.1 # not listed yet, or not caught up yet (not_caught_up), or another change under way
+  done
+  echo "raftkv: $n is a voter: ${answer#* }"
+}
+
+remove() {
+  local n=${1:?usage: $0 remove NODE} answer pid tries=0
+  until answer=$(admin DELETE "/admin/members/$n") && [ "${answer%% *}" = 200 ]; do
+    tries=$((tries + 1))
+    [ $tries -gt 100 ] && { echo "could not remove $n: $answer" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "raftkv: $n removed: ${answer#* }"
+  if alive "$RUN_DIR/$n.pid"; then
+    pid=$(cat "$RUN_DIR/$n.pid"); kill "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$RUN_DIR/$n.pid"
+  echo "raftkv: $n stopped; its data directory $RUN_DIR/$n is no longer a member's (add it again only empty)"
+}
+
 stop() {
   local n pid pids=()
-  for n in "${NODES[@]}"; do
+  for n in $(known_nodes); do
     if alive "$RUN_DIR/$n.pid"; then
       pid=$(cat "$RUN_DIR/$n.pid"); kill "$pid"; pids+=("$pid")
     fi
@@ -121,7 +199,7 @@ stop() {
 
 status() {
   local n
-  for n in "${NODES[@]}"; do
+  for n in $(known_nodes); do
     echo "$n: $(curl -s "http://127.0.0.1:$(port_of "$n")/status" || echo down)"
   done
 }
@@ -130,5 +208,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  add) add "${2:-}" ;;
+  remove) remove "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|add NODE|remove NODE" >&2; exit 2 ;;
 esac

@@ -29,7 +29,13 @@ public enum Bug {
      * exactly-once: the follower reports a definite failure, its client retries, and the entry may
      * still commit, so a command without a session applies twice).
      */
-    RETRY_REFUSED_FORWARD("retry-refused-forward");
+    RETRY_REFUSED_FORWARD("retry-refused-forward"),
+    /**
+     * The leader appends a configuration change while another is uncommitted, and before its own
+     * term's no-op commits (breaks dissertation §4.1 and its errata: two configurations two servers
+     * apart can have disjoint majorities, so two leaders commit different entries).
+     */
+    CONCURRENT_CONFIG_CHANGES("concurrent-config-changes");
 
     private final String flag;
 

@@ -30,4 +30,15 @@ public sealed interface Command {
 
     /** Remove {@code id}. Fails definitely if absent. */
     record Delete(String id) implements Command {}
+
+    /**
+     * A new cluster configuration (dissertation §4.1): the whole of it, one server added, promoted or
+     * removed since the one before. It takes effect on each node as soon as the node appends it,
+     * committed or not; the state machine ignores it (applying it is a no-op).
+     */
+    record Configuration(ClusterConfig configuration) implements Command {
+        public Configuration {
+            java.util.Objects.requireNonNull(configuration, "configuration");
+        }
+    }
 }

@@ -218,6 +218,22 @@ public final class Driver<P, R> {
     }
 
     /**
+     * Proposes one membership change (dissertation §4.1) on the leader ({@link RaftNode#proposeConfigChange}).
+     * If it was {@link ConfigChangeResult.Accepted accepted}, {@code proposal} is answered like a client's
+     * command once its entry's index commits: {@link Answers#applied} (the change is permanent; the new
+     * configuration is {@link RaftNode#configuration()} or later), {@link Answers#superseded} (another
+     * entry committed there: the change never happened) or {@link Answers#compactedAway} (unknown here).
+     * Otherwise nothing was appended and the caller answers from the result.
+     */
+    public ConfigChangeResult proposeConfigChange(ConfigChange change, P proposal) {
+        ConfigChangeResult result = node.proposeConfigChange(change);
+        if (result instanceof ConfigChangeResult.Accepted accepted) {
+            applyPath.awaitCommit(accepted.index(), accepted.term(), null, proposal);
+        }
+        return result;
+    }
+
+    /**
      * Asks for a linearizable read (§6.4), of the leader's read index if this node is a follower. If
      * it was registered, {@code read} is served or dropped later; if this node knows no leader, the
      * caller answers.

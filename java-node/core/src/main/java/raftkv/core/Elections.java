@@ -30,17 +30,30 @@ final class Elections {
         this.outbox = state.outbox;
     }
 
-    void startPreVote() {
+    /**
+     * The election timer fired: a voter starts a PreVote (§9.6). A learner (§4.2.1), or a node its
+     * latest configuration removed (§4.2.2), never starts an election nor a PreVote: it waits for a
+     * leader to reach it.
+     */
+    void electionTimeoutElapsed() {
+        if (state.isVoter()) {
+            startPreVote();
+        } else {
+            state.resetElectionTimer();
+        }
+    }
+
+    private void startPreVote() {
         state.role = Role.PRE_CANDIDATE;
         state.leaderId = null;
         votesGranted.clear();
         votesGranted.add(config.id());
         state.resetElectionTimer();
-        if (votesGranted.size() >= config.quorum()) {
+        if (state.configuration().hasQuorum(votesGranted)) {
             becomeCandidate(Campaign.ELECTION_TIMEOUT);
             return;
         }
-        for (String peer : state.peers) {
+        for (String peer : state.otherVoters()) {
             outbox.send(new Message.PreVote(state.currentTerm + 1, config.id(), peer, log.lastIndex(), log.lastTerm()));
         }
     }
@@ -50,7 +63,7 @@ final class Elections {
         // least as up-to-date as ours (§5.4.1), and we have not heard from a live leader within the
         // minimum election timeout (§9.6: "... it has not received a heartbeat from a leader").
         boolean grant = m.term() > state.currentTerm && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm())
-                && !heardFromLiveLeader();
+                && !heardFromLiveLeader() && knowsAConfiguration(); // see handleRequestVote
         outbox.send(new Message.PreVoteReply(grant ? m.term() : state.currentTerm, config.id(), m.from(), grant));
     }
 
@@ -61,6 +74,10 @@ final class Elections {
     boolean heardFromLiveLeader() {
         return state.role == Role.LEADER
                 || (state.leaderId != null && state.electionElapsed < config.electionTimeoutMinTicks());
+    }
+
+    private boolean knowsAConfiguration() {
+        return !state.configuration().voters().isEmpty();
     }
 
     void handlePreVoteReply(Message.PreVoteReply m) {
@@ -74,7 +91,7 @@ final class Elections {
             return; // a reply to an older campaign
         }
         votesGranted.add(m.from());
-        if (votesGranted.size() >= config.quorum()) {
+        if (state.configuration().hasQuorum(votesGranted)) { // a majority of the latest configuration's voters (§4.1)
             becomeCandidate(Campaign.ELECTION_TIMEOUT);
         }
     }
@@ -90,11 +107,11 @@ final class Elections {
         votesGranted.clear();
         votesGranted.add(config.id());
         state.resetElectionTimer();
-        if (votesGranted.size() >= config.quorum()) {
+        if (state.configuration().hasQuorum(votesGranted)) {
             becomeLeader();
             return;
         }
-        for (String peer : state.peers) {
+        for (String peer : state.otherVoters()) {
             outbox.send(new Message.RequestVote(state.currentTerm, config.id(), peer, log.lastIndex(), log.lastTerm(),
                     campaign == Campaign.LEADERSHIP_TRANSFER));
         }
@@ -108,7 +125,15 @@ final class Elections {
         }
         // "2. If votedFor is null or candidateId, and candidate's log is at least as up-to-date as
         // receiver's log, grant vote (§5.2, §5.4)"
-        boolean mayVote = state.votedFor == null || state.votedFor.equals(m.from());
+        // §4.1: "servers process incoming RPC requests without consulting their current configurations".
+        // A node that is a learner in its own latest configuration answers too: it may be a voter of the
+        // candidate's newer one, whose promotion entry it has not received (etcd-io/etcd#10998: refusing
+        // left a cluster without a leader, a majority of its voters up; simulator seed 155 of the
+        // membership mix). A learner's vote never counts where it is a learner: candidates count the
+        // voters of their own latest configuration only (handleRequestVoteReply), §4.2.1.
+        // A node that knows no configuration at all (joining, or empty after losing its data) votes for no
+        // one: it has no log to judge up-to-dateness by, and only a stale configuration could count it.
+        boolean mayVote = (state.votedFor == null || state.votedFor.equals(m.from())) && knowsAConfiguration();
         boolean grant = mayVote && log.isUpToDate(m.lastLogIndex(), m.lastLogTerm());
         if (grant) {
             state.votedFor = m.from();
@@ -123,8 +148,9 @@ final class Elections {
             return;
         }
         votesGranted.add(m.from());
-        // Candidates: "If votes received from majority of servers: become leader" (§5.2)
-        if (votesGranted.size() >= config.quorum()) {
+        // Candidates: "If votes received from majority of servers: become leader" (§5.2) — of the voters
+        // of its latest configuration (§4.1); a vote from anyone else does not count.
+        if (state.configuration().hasQuorum(votesGranted)) {
             becomeLeader();
         }
     }
@@ -138,7 +164,7 @@ final class Elections {
         // longest election timeout before its first CheckQuorum, the minimum after that. No follower
         // that hears from it can be persuaded to elect another leader in the meantime (§4.2.3).
         state.checkQuorumTicks = config.electionTimeoutMaxTicks();
-        state.leader = new Leader(config, state.currentTerm, log, outbox, state.peers, () -> state.snapshot);
+        state.leader = new Leader(config, state.currentTerm, log, outbox, () -> state.snapshot);
         // §8: "each leader commit a blank no-op entry into the log at the start of its term", so it
         // learns which entries are committed and can serve ReadIndex reads.
         replication.appendAsLeader(new Command.Noop(), null);

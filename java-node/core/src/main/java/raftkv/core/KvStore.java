@@ -111,6 +111,7 @@ public final class KvStore {
     private Result execute(Command command) {
         return switch (command) {
             case Command.Noop noop -> new Result.Ok(null);
+            case Command.Configuration configuration -> new Result.Ok(null); // the Raft layer's business (§4.1)
             case Command.OpenSession open -> sessions.register(lastApplied);
             case Command.Put put -> {
                 long growth = growth(put.id(), names.get(put.id()), put.name());

@@ -1,9 +1,7 @@
 package raftkv.core;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
@@ -18,7 +16,8 @@ final class Leader {
     private final RaftLog log;
     private final Outbox outbox;
     private final Supplier<Snapshot> latestSnapshot;
-    private final Map<String, Progress> followers = new TreeMap<>();
+    private final ProgressTracker tracker;
+    private final Map<String, Progress> followers; // the tracker's: every other member of the latest configuration
     private final ReadIndexTracker reads = new ReadIndexTracker();
     private long nextRound = 1; // rounds only compare within one term: replies of other terms are ignored
     private boolean readHeartbeatDue;
@@ -27,17 +26,31 @@ final class Leader {
     private int transferElapsed;
     private boolean timeoutNowSent;
 
-    Leader(RaftConfig config, long term, RaftLog log, Outbox outbox, List<String> peers,
-            Supplier<Snapshot> latestSnapshot) {
+    Leader(RaftConfig config, long term, RaftLog log, Outbox outbox, Supplier<Snapshot> latestSnapshot) {
         this.config = config;
         this.term = term;
         this.log = log;
         this.outbox = outbox;
         this.latestSnapshot = latestSnapshot;
-        for (String peer : peers) {
-            // nextIndex: "initialized to leader last log index + 1"; matchIndex: "initialized to 0"
-            followers.put(peer, new Progress(log.lastIndex() + 1, config.maxInflightMessages()));
+        // nextIndex: "initialized to leader last log index + 1"; matchIndex: "initialized to 0"
+        this.tracker = new ProgressTracker(config.id(), log.latestConfiguration(), log.lastIndex() + 1,
+                config.maxInflightMessages());
+        this.followers = tracker.followers();
+    }
+
+    /**
+     * The leader appended a configuration entry: it is in force at once (§4.1). A new member is sent
+     * the log from the start of its probe; a member that left gets nothing more.
+     */
+    void configurationAppended() {
+        tracker.sync(log.latestConfiguration(), log.lastIndex(), config.maxInflightMessages());
+        if (transferee != null && !tracker.configuration().isVoter(transferee)) {
+            transferee = null;
         }
+    }
+
+    ProgressTracker tracker() {
+        return tracker;
     }
 
     /**
@@ -87,6 +100,9 @@ final class Leader {
      * again, is not mistaken for a duplicate.
      */
     boolean firstDelivery(String follower, long incarnation, long id) {
+        if (!followers.containsKey(follower)) {
+            return false; // not a member of the latest configuration (§4.1): it gets no answer
+        }
         Map<Long, Long> lastIds = followers.get(follower).lastForwardIds;
         Long last = lastIds.get(incarnation);
         if (last != null && id <= last) {
@@ -109,6 +125,9 @@ final class Leader {
      */
     void catchUp(String peer, long commitIndex) {
         Progress p = followers.get(peer);
+        if (p == null || p.lostData) {
+            return; // gone from the configuration, or it lost its data: heartbeats only, no reject loop
+        }
         int messages = 0;
         do {
             sendAppend(peer, commitIndex);
@@ -141,7 +160,7 @@ final class Leader {
      */
     private void sendHeartbeat(String peer, long commitIndex) {
         Progress p = followers.get(peer);
-        if (p.nextIndex <= log.prevIndex()) {
+        if (p.nextIndex <= log.prevIndex() || p.lostData) {
             // The follower needs (or is receiving) the snapshot. An empty AppendEntries at the compaction
             // boundary: its rejection leaves the transfer alone (onReply); the chunks move with the
             // transfer's replies and retransmit timer, not with the heartbeat period.
@@ -187,7 +206,7 @@ final class Leader {
         while (transfer.windowHasRoom()) {
             SnapshotTransfer.Chunk chunk = transfer.nextChunk();
             outbox.send(new Message.InstallSnapshot(term, config.id(), peer, snapshot.lastIncludedIndex(),
-                    snapshot.lastIncludedTerm(), snapshot.members(), chunk.offset(), chunk.data(), chunk.done()));
+                    snapshot.lastIncludedTerm(), snapshot.configuration(), chunk.offset(), chunk.data(), chunk.done()));
         }
     }
 
@@ -211,7 +230,7 @@ final class Leader {
         if (m.matchIndex() > 0) {
             // The follower installed the snapshot (or already had its entries): like a successful
             // AppendEntries, "update nextIndex and matchIndex for follower (§5.3)".
-            p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
+            raiseMatch(p, m.matchIndex());
             p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
             if (p.mode == Progress.Mode.SNAPSHOT
                     && (p.matchIndex >= p.snapshotTransfer.index() || p.nextIndex > log.prevIndex())) {
@@ -225,6 +244,9 @@ final class Leader {
     /** Records a follower's answer to an AppendEntries of this term. */
     void onReply(Message.AppendEntriesReply m) {
         Progress p = followers.get(m.from());
+        if (p.lostData) {
+            return; // it answers the heartbeats; nothing else goes to it until it is removed
+        }
         p.recentlyActive = true;
         p.ackedRound = Math.max(p.ackedRound, m.round());
         if (p.mode == Progress.Mode.SNAPSHOT) {
@@ -235,7 +257,7 @@ final class Leader {
         p.awaitingReply = false;
         if (m.success()) {
             // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)"
-            p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
+            raiseMatch(p, m.matchIndex());
             p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
             if (p.mode == Progress.Mode.REPLICATE) {
                 p.inflights.freeUpTo(p.matchIndex); // every message ending there has arrived
@@ -247,6 +269,15 @@ final class Leader {
             // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
             // (§5.3)" — skipping the follower's whole conflicting term at once. (A rejection for a
             // stale term never gets here: it carries a newer term, and the leader has stepped down.)
+            if (m.conflictTerm() == 0 && m.conflictIndex() - 1 < p.matchIndex && m.round() >= p.matchKnownRound) {
+                // Its log is shorter than what it acknowledged, in answer to a message sent after that
+                // acknowledgement: it lost its data. "matchIndex ... increases monotonically" (Figure 2),
+                // so probing below it would be rejected for ever, at the speed of the network. Mark it
+                // once, count it for nothing, send it heartbeats only (issue 20: 14.7 M messages in 4 min).
+                tracker.markLostData(m.from());
+                p.becomeProbe();
+                return;
+            }
             long lastOfTerm = m.conflictTerm() > 0 ? log.lastIndexOfTerm(m.conflictTerm()) : 0; // 0 if none
             long next = lastOfTerm > 0 ? lastOfTerm + 1 : m.conflictIndex();
             p.nextIndex = Math.max(p.matchIndex + 1, Math.min(next, log.lastIndex() + 1));
@@ -263,7 +294,7 @@ final class Leader {
         if (!m.success()) {
             return;
         }
-        p.matchIndex = Math.max(p.matchIndex, m.matchIndex());
+        raiseMatch(p, m.matchIndex());
         p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
         if (p.nextIndex > log.prevIndex()) {
             p.becomeReplicate(); // ends the transfer
@@ -271,33 +302,11 @@ final class Leader {
         }
     }
 
-    /**
-     * The highest index a majority holds: "a majority of matchIndex[i] ≥ N" (§5.3). The leader
-     * counts itself only up to {@code persistedIndex}: its own copy must be durable too.
-     */
-    long majorityMatchIndex(long persistedIndex) {
-        List<Long> matches = new ArrayList<>();
-        matches.add(persistedIndex);
-        for (Progress p : followers.values()) {
-            matches.add(p.matchIndex);
+    private void raiseMatch(Progress p, long matchIndex) {
+        if (matchIndex > p.matchIndex) {
+            p.matchIndex = matchIndex;
+            p.matchKnownRound = nextRound;
         }
-        matches.sort(null);
-        return matches.get(matches.size() - config.quorum());
-    }
-
-    /**
-     * CheckQuorum (dissertation §6.2), once per election timeout: did a majority, counting the
-     * leader, answer during the window that just ended? Starts a new window.
-     */
-    boolean heardFromMajority() {
-        int active = 1;
-        for (Progress p : followers.values()) {
-            if (p.recentlyActive) {
-                active++;
-            }
-            p.recentlyActive = false;
-        }
-        return active >= config.quorum();
     }
 
     // ---------------------------------------------------------------- leadership transfer (§3.10)
@@ -340,17 +349,7 @@ final class Leader {
         return transferee;
     }
 
-    /** The follower whose log matches the most of ours: the best target for a transfer (§3.10). */
-    String mostUpToDateFollower() {
-        String best = null;
-        for (Map.Entry<String, Progress> e : followers.entrySet()) {
-            if (best == null || e.getValue().matchIndex > followers.get(best).matchIndex) {
-                best = e.getKey();
-            }
-        }
-        return best;
-    }
-
+    /** True if {@code peer} is another member of the latest configuration (voter or learner). */
     boolean isFollower(String peer) {
         return followers.containsKey(peer);
     }
@@ -367,7 +366,7 @@ final class Leader {
     }
 
     void releaseReads(long commitIndex) {
-        reads.releaseConfirmed(followers, config.quorum(), log.termAt(commitIndex) == term, commitIndex,
+        reads.releaseConfirmed(tracker::confirmedSince, log.termAt(commitIndex) == term, commitIndex,
                 new ReadIndexTracker.Confirmations() {
                     @Override
                     public void own(long requestId, long readIndex) {
@@ -386,9 +385,4 @@ final class Leader {
         reads.dropAll(outbox.droppedReads());
     }
 
-    Map<String, Long> matchIndexes() {
-        Map<String, Long> matches = new TreeMap<>();
-        followers.forEach((peer, p) -> matches.put(peer, p.matchIndex));
-        return matches;
-    }
 }

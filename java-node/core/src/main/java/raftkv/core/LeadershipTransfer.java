@@ -19,13 +19,14 @@ final class LeadershipTransfer {
         if (state.role != Role.LEADER) {
             return new TransferResult.NotLeader(state.leaderId);
         }
-        if (target != null && !state.leader.isFollower(target)) {
+        // Only a voter can win an election: a learner ignores TimeoutNow (§4.2.1).
+        if (target != null && !(state.leader.isFollower(target) && state.configuration().isVoter(target))) {
             return new TransferResult.UnknownMember(target);
         }
-        if (state.peers.isEmpty()) {
+        if (state.leader.tracker().mostUpToDateVoter() == null) {
             return new TransferResult.NoOtherMember();
         }
-        String to = target == null ? state.leader.mostUpToDateFollower() : target;
+        String to = target == null ? state.leader.tracker().mostUpToDateVoter() : target;
         state.leader.startTransfer(to, state.commitIndex);
         return new TransferResult.Started(to);
     }
@@ -36,8 +37,8 @@ final class LeadershipTransfer {
      * no PreVote: its leader asked for it.
      */
     void handleTimeoutNow(Message.TimeoutNow m) {
-        if (m.term() != state.currentTerm || state.role != Role.FOLLOWER) {
-            return; // from an older term, or we are no longer that leader's follower
+        if (m.term() != state.currentTerm || state.role != Role.FOLLOWER || !state.isVoter()) {
+            return; // from an older term, or we are no longer that leader's follower, or a learner (§4.2.1)
         }
         elections.becomeCandidate(Elections.Campaign.LEADERSHIP_TRANSFER);
     }

@@ -104,10 +104,10 @@ final class LogCompaction {
             state.commitIndex = index;
             return index;
         }
-        // "7. Discard the entire log"
+        // "7. Discard the entire log" — and "load snapshot's cluster configuration" (rule 8): the
+        // log's configuration in force is the snapshot's until a later entry brings another (§4.1).
         log.resetAfter(received);
-        // "8. Reset state machine using snapshot contents (and load snapshot's cluster configuration)"
-        // — the driver does, when it handles the Ready; the membership is fixed in raftkv.
+        // "8. Reset state machine using snapshot contents" — the driver does, when it handles the Ready.
         state.snapshot = received;
         state.commitIndex = index;
         outbox.snapshotInstalled(received);

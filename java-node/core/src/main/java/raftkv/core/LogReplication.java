@@ -24,6 +24,9 @@ final class LogReplication {
     LogEntry appendAsLeader(Command command, Session session) {
         LogEntry entry = new LogEntry(state.currentTerm, log.lastIndex() + 1, command, session);
         log.append(entry);
+        if (command instanceof Command.Configuration) {
+            state.leader.configurationAppended(); // in force at once, committed or not (§4.1)
+        }
         if (config.has(Bug.ACK_BEFORE_COMMIT)) {
             maybeAdvanceCommit();
         }
@@ -150,7 +153,7 @@ final class LogReplication {
     void maybeAdvanceCommit() {
         long n = config.has(Bug.ACK_BEFORE_COMMIT)
                 ? log.lastIndex() // BUG ack-before-commit: the leader's own copy is "enough"
-                : state.leader.majorityMatchIndex(state.persistedIndex);
+                : state.leader.tracker().committedIndex(state.persistedIndex);
         if (n <= state.commitIndex) {
             return;
         }
@@ -162,5 +165,38 @@ final class LogReplication {
         state.commitIndex = n;
         state.leader.releaseReads(state.commitIndex);
         // Followers learn the new commit index with the next AppendEntries (heartbeat or new entries).
+        handOverIfRemoved();
+    }
+
+    /**
+     * §4.2.2: once a leader has committed a configuration without itself, it steps down — first
+     * handing leadership to the most up-to-date voter (§3.10), so the cluster need not wait for an
+     * election timeout. Until then it managed a cluster it is not part of: it replicated entries but
+     * did not count itself in majorities. {@link RaftNode#tick()} steps it down if the transfer fails.
+     */
+    void handOverIfRemoved() {
+        if (state.role != Role.LEADER || state.isVoter() || state.commitIndex < log.latestConfigurationIndex()
+                || state.leader.transferee() != null) {
+            return;
+        }
+        String to = state.leader.tracker().mostUpToDateVoter();
+        if (to == null) {
+            state.becomeFollower(state.currentTerm, null);
+        } else {
+            state.leader.startTransfer(to, state.commitIndex);
+        }
+    }
+
+    /**
+     * §4.2.2, on the leader's tick: removed, and the hand-over did not happen within an election timeout
+     * (the transfer was abandoned): step down. Returns true if it did.
+     */
+    boolean stepDownIfHandOverFailed() {
+        if (state.role == Role.LEADER && !state.isVoter() && state.commitIndex >= log.latestConfigurationIndex()
+                && state.leader.transferee() == null) {
+            state.becomeFollower(state.currentTerm, null);
+            return true;
+        }
+        return false;
     }
 }

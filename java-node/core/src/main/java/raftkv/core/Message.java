@@ -93,6 +93,9 @@ public sealed interface Message {
      * @param offset byte offset where this chunk is positioned in the snapshot's data
      * @param data raw bytes of the snapshot chunk, starting at offset
      * @param done true if this is the last chunk
+     * @param configuration the configuration in force at lastIncludedIndex ("last config as of
+     *     lastIncludedIndex", Figure 5.3; the dissertation sends it with the first chunk, here every chunk
+     *     carries it)
      */
     record InstallSnapshot(
             long term,
@@ -100,14 +103,21 @@ public sealed interface Message {
             String to,
             long lastIncludedIndex,
             long lastIncludedTerm,
-            List<String> members,
+            ClusterConfig configuration,
             long offset,
             byte[] data,
             boolean done)
             implements Message {
         public InstallSnapshot {
-            members = List.copyOf(members);
+            java.util.Objects.requireNonNull(configuration, "configuration");
             data = data.clone();
+        }
+
+        /** A chunk of a snapshot whose configuration is {@code voters}, known by id only (tests). */
+        public InstallSnapshot(long term, String from, String to, long lastIncludedIndex, long lastIncludedTerm,
+                List<String> voters, long offset, byte[] data, boolean done) {
+            this(term, from, to, lastIncludedIndex, lastIncludedTerm, ClusterConfig.ofVoterIds(voters), offset, data,
+                    done);
         }
 
         @Override
@@ -119,7 +129,7 @@ public sealed interface Message {
         public boolean equals(Object o) {
             return o instanceof InstallSnapshot m && m.term == term && m.from.equals(from) && m.to.equals(to)
                     && m.lastIncludedIndex == lastIncludedIndex && m.lastIncludedTerm == lastIncludedTerm
-                    && m.members.equals(members) && m.offset == offset && java.util.Arrays.equals(m.data, data)
+                    && m.configuration.equals(configuration) && m.offset == offset && java.util.Arrays.equals(m.data, data)
                     && m.done == done;
         }
 

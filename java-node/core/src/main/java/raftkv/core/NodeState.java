@@ -15,7 +15,6 @@ import java.util.random.RandomGenerator;
 final class NodeState {
 
     final RaftConfig config;
-    final List<String> peers; // the other members, sorted
     private final RandomGenerator random;
 
     // Persistent state on all servers (Figure 2). The driver makes it durable from each Ready.
@@ -43,12 +42,11 @@ final class NodeState {
             RandomGenerator random) {
         this.config = config;
         this.random = random;
-        this.peers = config.members().stream().filter(m -> !m.equals(config.id())).sorted().toList();
         this.currentTerm = hardState.currentTerm();
         this.votedFor = config.has(Bug.FORGET_VOTE) ? null : hardState.votedFor(); // BUG forget-vote
         this.snapshot = snapshot;
         if (snapshot == null) {
-            this.log = new RaftLog(0, 0, entries);
+            this.log = new RaftLog(0, 0, config.bootstrap(), entries); // bootstrapping (§4.1): --peers
         } else {
             // The log restarts right after the snapshot; entries it also covers are not needed again.
             long after = snapshot.lastIncludedIndex();
@@ -56,7 +54,10 @@ final class NodeState {
                 throw new IllegalArgumentException("the log starts at " + entries.getFirst().index()
                         + ", leaving a gap after the snapshot of index " + after);
             }
+            // The snapshot's configuration is the one in force at its index (§4.1); a snapshot of format 2
+            // named its members by id only, and the bootstrap configuration still knows their URLs.
             this.log = new RaftLog(after, snapshot.lastIncludedTerm(),
+                    snapshot.configuration().withUrlsFrom(config.bootstrap()),
                     entries.stream().filter(e -> e.index() > after).toList());
             // A snapshot holds only committed entries (dissertation §5.1), and the state machine starts from it.
             this.commitIndex = after;
@@ -90,6 +91,24 @@ final class NodeState {
 
     boolean electionTimeoutElapsed() {
         return electionElapsed >= randomizedElectionTimeout;
+    }
+
+    /** The latest configuration in the log, committed or not: the one this node uses (§4.1). */
+    ClusterConfig configuration() {
+        return log.latestConfiguration();
+    }
+
+    /**
+     * True if this node is a voter of its latest configuration: only a voter campaigns, votes and
+     * counts toward a quorum; a learner (§4.2.1) or a removed node (§4.2.2) does none of these.
+     */
+    boolean isVoter() {
+        return log.latestConfiguration().isVoter(config.id());
+    }
+
+    /** The other voters of the latest configuration, sorted: whom a campaign asks for votes. */
+    List<String> otherVoters() {
+        return log.latestConfiguration().voterIds().stream().filter(id -> !id.equals(config.id())).toList();
     }
 
     /** The last index of the latest snapshot, or 0 if this node has none. */

@@ -50,6 +50,16 @@ final class Progress {
     /** Heard from this follower during the current CheckQuorum window (§6.2 / dissertation §6.2). */
     boolean recentlyActive;
 
+    /**
+     * The first round sent after {@link #matchIndex} last grew: a rejection of a round from here on
+     * was handled by the follower after it acknowledged matchIndex, so a log shorter than that means
+     * it lost its data (a reordered older rejection cannot be taken for one).
+     */
+    long matchKnownRound = Long.MAX_VALUE;
+
+    /** The follower reported a log shorter than what it acknowledged: it lost its data (a wiped disk). */
+    boolean lostData;
+
     /** Highest AppendEntries round number this follower has answered in the current term. */
     long ackedRound;
 

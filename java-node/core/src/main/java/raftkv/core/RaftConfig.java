@@ -11,7 +11,9 @@ import java.util.Set;
  * its virtual clock), so the core never reads a clock.
  *
  * @param id this node's id
- * @param members every node of the cluster, this one included (fixed membership)
+ * @param members the voters of the cluster's first configuration, this one included, or none for a
+ *     node that joins an existing cluster (it learns the configuration from the leader); once the log
+ *     or a snapshot holds a configuration, that one is used instead (dissertation §4.1)
  * @param electionTimeoutMinTicks lower bound of the randomized election timeout (§5.2)
  * @param electionTimeoutMaxTicks upper bound (exclusive) of the randomized election timeout
  * @param heartbeatTicks how often a leader sends AppendEntries when idle; well below the election
@@ -32,6 +34,8 @@ import java.util.Set;
  * @param snapshotChunksInFlight most InstallSnapshot chunks sent to one follower and not yet
  *     acknowledged: the next go out as its replies come back, so a transfer neither waits a round trip
  *     per chunk nor fills the transport's queue
+ * @param bootstrap the first configuration: {@code members} as voters, with their URLs if the caller
+ *     knows them ({@link #withBootstrap}); null means {@code members} known by id only
  */
 public record RaftConfig(
         String id,
@@ -46,7 +50,8 @@ public record RaftConfig(
         int snapshotTrailingEntries,
         int snapshotChunkBytes,
         int maxInflightMessages,
-        int snapshotChunksInFlight) {
+        int snapshotChunksInFlight,
+        ClusterConfig bootstrap) {
 
     public static final int DEFAULT_SNAPSHOT_ENTRIES = 10_000;
     public static final int DEFAULT_SNAPSHOT_TRAILING_ENTRIES = 1_000;
@@ -64,11 +69,18 @@ public record RaftConfig(
         Objects.requireNonNull(id, "id");
         members = List.copyOf(members);
         bugs = bugs.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(bugs));
-        if (!members.contains(id)) {
+        if (!members.isEmpty() && !members.contains(id)) {
             throw new IllegalArgumentException("members " + members + " must include this node " + id);
         }
         if (members.stream().distinct().count() != members.size()) {
             throw new IllegalArgumentException("duplicate member in " + members);
+        }
+        if (bootstrap == null) {
+            bootstrap = ClusterConfig.ofVoterIds(members);
+        } else if (!bootstrap.learners().isEmpty()
+                || !new java.util.TreeSet<>(bootstrap.voterIds()).equals(new java.util.TreeSet<>(members))) {
+            throw new IllegalArgumentException("the bootstrap configuration " + bootstrap + " must be the members "
+                    + members + " as voters");
         }
         if (heartbeatTicks < 1 || electionTimeoutMinTicks <= heartbeatTicks) {
             throw new IllegalArgumentException(
@@ -97,7 +109,7 @@ public record RaftConfig(
             int heartbeatTicks, int maxEntriesPerAppend, int maxAppendBurst, Set<Bug> bugs) {
         this(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks, maxEntriesPerAppend,
                 maxAppendBurst, bugs, DEFAULT_SNAPSHOT_ENTRIES, DEFAULT_SNAPSHOT_TRAILING_ENTRIES,
-                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_MAX_INFLIGHT_MESSAGES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT);
+                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_MAX_INFLIGHT_MESSAGES, DEFAULT_SNAPSHOT_CHUNKS_IN_FLIGHT, null);
     }
 
     /**
@@ -111,48 +123,61 @@ public record RaftConfig(
     public RaftConfig withBugs(Set<Bug> newBugs) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, newBugs, snapshotEntries, snapshotTrailingEntries,
-                snapshotChunkBytes, maxInflightMessages, snapshotChunksInFlight);
+                snapshotChunkBytes, maxInflightMessages, snapshotChunksInFlight, bootstrap);
     }
 
     /** Snapshot every {@code entries} applied entries, keeping {@code trailing} entries behind each snapshot. */
     public RaftConfig withSnapshots(int entries, int trailing) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, bugs, entries, trailing, snapshotChunkBytes, maxInflightMessages,
-                snapshotChunksInFlight);
+                snapshotChunksInFlight, bootstrap);
     }
 
     public RaftConfig withSnapshotChunkBytes(int chunkBytes) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries, chunkBytes,
-                maxInflightMessages, snapshotChunksInFlight);
+                maxInflightMessages, snapshotChunksInFlight, bootstrap);
     }
 
     public RaftConfig withTiming(int electionMin, int electionMax, int heartbeat) {
         return new RaftConfig(id, members, electionMin, electionMax, heartbeat, maxEntriesPerAppend, maxAppendBurst,
                 bugs, snapshotEntries, snapshotTrailingEntries, snapshotChunkBytes, maxInflightMessages,
-                snapshotChunksInFlight);
+                snapshotChunksInFlight, bootstrap);
     }
 
     /** At most {@code messages} AppendEntries with entries unacknowledged per follower. */
     public RaftConfig withMaxInflightMessages(int messages) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries,
-                snapshotChunkBytes, messages, snapshotChunksInFlight);
+                snapshotChunkBytes, messages, snapshotChunksInFlight, bootstrap);
     }
 
     /** At most {@code chunks} InstallSnapshot chunks unacknowledged per follower. */
     public RaftConfig withSnapshotChunksInFlight(int chunks) {
         return new RaftConfig(id, members, electionTimeoutMinTicks, electionTimeoutMaxTicks, heartbeatTicks,
                 maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries,
-                snapshotChunkBytes, maxInflightMessages, chunks);
+                snapshotChunkBytes, maxInflightMessages, chunks, bootstrap);
+    }
+
+    /**
+     * The same node with a first configuration that carries the members' URLs: {@code members} become
+     * {@code bootstrap}'s voters.
+     */
+    public RaftConfig withBootstrap(ClusterConfig newBootstrap) {
+        return new RaftConfig(id, newBootstrap.voterIds(), electionTimeoutMinTicks, electionTimeoutMaxTicks,
+                heartbeatTicks, maxEntriesPerAppend, maxAppendBurst, bugs, snapshotEntries, snapshotTrailingEntries,
+                snapshotChunkBytes, maxInflightMessages, snapshotChunksInFlight, newBootstrap);
+    }
+
+    /**
+     * A node that joins an existing cluster: no first configuration of its own, so it never campaigns
+     * until the leader's log or snapshot makes it a voter (it starts as a learner, §4.2.1).
+     */
+    public RaftConfig joining() {
+        return withBootstrap(ClusterConfig.EMPTY);
     }
 
     public boolean has(Bug bug) {
         return bugs.contains(bug);
-    }
-
-    /** Votes (or acknowledgements) needed for a majority of the cluster. */
-    public int quorum() {
-        return members.size() / 2 + 1;
     }
 }

@@ -3,6 +3,7 @@ package raftkv.core;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * The in-memory copy of the Raft log: the entries after the compacted prefix, firstIndex..lastIndex
@@ -11,16 +12,29 @@ import java.util.List;
  * index 0 with term 0 on a log that was never compacted, so prevLogIndex = 0 always matches; after
  * compaction, the last entry it dropped, so the AppendEntries consistency check still works for the
  * first entry it holds. The driver keeps the durable copy; this class only mirrors it.
+ *
+ * <p>It also knows the configuration in force at each of its indexes (dissertation §4.1): the
+ * configuration entries it holds, and the one in force at {@code prevIndex} (from the snapshot, or
+ * the bootstrap configuration). "A server always uses the latest configuration in its log, regardless
+ * of whether the entry is committed"; truncating a configuration entry falls back to the one before.
  */
 final class RaftLog {
 
     private final ArrayList<LogEntry> entries = new ArrayList<>();
     private long prevIndex;
     private long prevTerm;
+    private ClusterConfig baseConfiguration; // in force at prevIndex
+    private final TreeMap<Long, ClusterConfig> configurations = new TreeMap<>(); // the entries', by index
 
+    /** A log with no configuration before its entries (tests of the log alone). */
     RaftLog(long prevIndex, long prevTerm, List<LogEntry> restored) {
+        this(prevIndex, prevTerm, ClusterConfig.EMPTY, restored);
+    }
+
+    RaftLog(long prevIndex, long prevTerm, ClusterConfig baseConfiguration, List<LogEntry> restored) {
         this.prevIndex = prevIndex;
         this.prevTerm = prevTerm;
+        this.baseConfiguration = baseConfiguration;
         for (LogEntry entry : restored) {
             append(entry);
         }
@@ -84,6 +98,28 @@ final class RaftLog {
             throw new IllegalStateException("log terms never decrease: " + entry.term() + " after " + lastTerm());
         }
         entries.add(entry);
+        if (entry.command() instanceof Command.Configuration c) {
+            configurations.put(entry.index(), c.configuration()); // in force at once (§4.1)
+        }
+    }
+
+    /** The latest configuration in the log, committed or not (§4.1). */
+    ClusterConfig latestConfiguration() {
+        return configurations.isEmpty() ? baseConfiguration : configurations.lastEntry().getValue();
+    }
+
+    /** The index of the latest configuration entry; {@code prevIndex} if the log holds none (it is older). */
+    long latestConfigurationIndex() {
+        return configurations.isEmpty() ? prevIndex : configurations.lastKey();
+    }
+
+    /** The configuration in force at {@code index} (at or after prevIndex): the latest entry at or before it. */
+    ClusterConfig configurationAt(long index) {
+        if (index < prevIndex) {
+            throw new IllegalArgumentException("entry " + index + " was compacted (log starts after " + prevIndex + ")");
+        }
+        var floor = configurations.floorEntry(index);
+        return floor == null ? baseConfiguration : floor.getValue();
     }
 
     /** Removes the entry at {@code index} and all that follow it. */
@@ -91,6 +127,9 @@ final class RaftLog {
         while (lastIndex() >= index) {
             entries.removeLast();
         }
+        // §4.1: a configuration entry that is removed takes its configuration with it; the one
+        // before it is in force again.
+        configurations.tailMap(index, true).clear();
     }
 
     /** Drops every entry before {@code firstKept}: a snapshot now holds them (dissertation §5.1). */
@@ -99,6 +138,8 @@ final class RaftLog {
             return;
         }
         long newPrevTerm = termAt(firstKept - 1);
+        baseConfiguration = configurationAt(firstKept - 1);
+        configurations.headMap(firstKept, false).clear();
         entries.subList(0, Math.toIntExact(Math.min(firstKept - firstIndex(), entries.size()))).clear();
         prevIndex = firstKept - 1;
         prevTerm = newPrevTerm;
@@ -109,6 +150,8 @@ final class RaftLog {
         entries.clear();
         prevIndex = snapshot.lastIncludedIndex();
         prevTerm = snapshot.lastIncludedTerm();
+        configurations.clear();
+        baseConfiguration = snapshot.configuration(); // "and load snapshot's cluster configuration" (Figure 5.3)
     }
 
     /** The first held index holding {@code term} at or before {@code atOrBefore} (fast backtracking hint). */

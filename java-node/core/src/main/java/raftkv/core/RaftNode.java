@@ -33,6 +33,7 @@ public final class RaftNode {
     private final LogCompaction compaction;
     private final LeadershipTransfer transfer;
     private final Forwarding forwarding;
+    private final Membership membership;
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
     private RaftNode(RaftConfig config, HardState hardState, Snapshot snapshot, List<LogEntry> entries,
@@ -46,6 +47,7 @@ public final class RaftNode {
         this.compaction = new LogCompaction(state, replication, sink);
         this.transfer = new LeadershipTransfer(state, elections);
         this.forwarding = new Forwarding(state, this::propose, incarnation);
+        this.membership = new Membership(state, replication);
     }
 
     /**
@@ -108,13 +110,16 @@ public final class RaftNode {
         } else if (state.electionTimeoutElapsed()) {
             // Followers (§5.2): "If election timeout elapses without receiving AppendEntries RPC from
             // current leader or granting vote to candidate: convert to candidate" — via PreVote (§9.6).
-            elections.startPreVote();
+            elections.electionTimeoutElapsed();
         }
     }
 
     private void tickLeader() {
         state.heartbeatElapsed++;
         state.leader.tickTransfer();
+        if (replication.stepDownIfHandOverFailed()) {
+            return; // §4.2.2
+        }
         state.leader.tickSnapshotTransfers();
         if (state.heartbeatElapsed >= config.heartbeatTicks()) {
             state.heartbeatElapsed = 0;
@@ -127,7 +132,7 @@ public final class RaftNode {
             state.checkQuorumTicks = config.electionTimeoutMinTicks();
             // CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
             // election timeout steps down, so a partitioned leader stops serving clients.
-            if (!state.leader.heardFromMajority()) {
+            if (!state.leader.tracker().heardFromQuorum()) {
                 state.becomeFollower(state.currentTerm, null);
             }
         }
@@ -136,8 +141,10 @@ public final class RaftNode {
     /** Handles a message from a peer. */
     public void step(Message m) {
         requireAdvanced();
-        if (!m.to().equals(config.id()) || !state.peers.contains(m.from())) {
-            return; // misaddressed, or not from a member of this cluster: ignore
+        // §4.1: "servers process incoming RPC requests without consulting their current configurations"
+        // (a new learner hears from a leader it does not know yet). Only misaddressed ones are dropped.
+        if (!m.to().equals(config.id()) || m.from().equals(config.id())) {
+            return;
         }
         // PreVote messages never change anyone's term (§9.6): the sender has not started an election.
         if (m instanceof Message.PreVote preVote) {
@@ -163,6 +170,9 @@ public final class RaftNode {
         if (m.term() > state.currentTerm) {
             boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot;
             state.becomeFollower(m.term(), fromLeader ? m.from() : null);
+        }
+        if (state.role == Role.LEADER && !state.leader.isFollower(m.from())) {
+            return; // from outside the leader's latest configuration: it tracks no progress for it
         }
         switch (m) {
             case Message.RequestVote rv -> elections.handleRequestVote(rv);
@@ -196,6 +206,15 @@ public final class RaftNode {
         }
         LogEntry entry = replication.appendAsLeader(command, session);
         return new ProposalResult.Appended(entry.index(), entry.term());
+    }
+
+    /**
+     * Proposes one membership change (dissertation §4.1), on the leader only; a definite answer (see
+     * {@link ConfigChange} for the whole API: how it is proposed, and how its commit is learnt).
+     */
+    public ConfigChangeResult proposeConfigChange(ConfigChange change) {
+        requireAdvanced();
+        return membership.propose(change);
     }
 
     /**
@@ -274,7 +293,8 @@ public final class RaftNode {
     public void compact(long appliedIndex, byte[] stateMachine) {
         requireAdvanced();
         compaction.requireCompactable(appliedIndex);
-        compaction.compact(new Snapshot(appliedIndex, log.termAt(appliedIndex), config.members(), stateMachine));
+        compaction.compact(new Snapshot(appliedIndex, log.termAt(appliedIndex), log.configurationAt(appliedIndex),
+                stateMachine));
     }
 
     // ---------------------------------------------------------------- outputs
@@ -317,6 +337,16 @@ public final class RaftNode {
 
     public RaftConfig config() {
         return config;
+    }
+
+    /** The latest configuration in this node's log, committed or not: the one it uses (§4.1). */
+    public ClusterConfig configuration() {
+        return log.latestConfiguration();
+    }
+
+    /** The configuration in force at {@code index} (from {@link #firstLogIndex()} - 1 on): for snapshots. */
+    public ClusterConfig configurationAt(long index) {
+        return log.configurationAt(index);
     }
 
     public Role role() {
@@ -366,8 +396,9 @@ public final class RaftNode {
     }
 
     public Status status() {
-        Map<String, Long> matches = state.leader == null ? Map.of() : state.leader.matchIndexes();
+        Map<String, Long> matches = state.leader == null ? Map.of() : state.leader.tracker().matchIndexes();
         return new Status(config.id(), state.role, state.currentTerm, state.leaderId, state.commitIndex,
-                log.lastIndex(), log.lastTerm(), matches, snapshotIndex(), log.firstIndex());
+                log.lastIndex(), log.lastTerm(), matches, snapshotIndex(), log.firstIndex(), log.latestConfiguration(),
+                state.leader == null ? new java.util.TreeSet<>() : state.leader.tracker().lostData());
     }
 }

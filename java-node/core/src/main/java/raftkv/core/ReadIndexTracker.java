@@ -3,7 +3,6 @@ package raftkv.core;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The leader's side of ReadIndex (dissertation §6.4):
@@ -54,8 +53,7 @@ final class ReadIndexTracker {
      * as its read index. Does nothing until the leader has committed an entry of its term (step 1).
      */
     void releaseConfirmed(
-            Map<String, Progress> followers,
-            int quorum,
+            java.util.function.LongPredicate confirmedSince,
             boolean committedInCurrentTerm,
             long commitIndex,
             Confirmations out) {
@@ -65,13 +63,8 @@ final class ReadIndexTracker {
         Iterator<PendingRead> it = pending.iterator();
         while (it.hasNext()) {
             PendingRead read = it.next();
-            int acks = 1; // the leader itself
-            for (Progress progress : followers.values()) {
-                if (progress.ackedRound >= read.firstRound()) {
-                    acks++;
-                }
-            }
-            if (acks >= quorum) {
+            // A majority of the voters of the latest configuration (§4.1), the leader included if it is one.
+            if (confirmedSince.test(read.firstRound())) {
                 if (read.follower() == null) {
                     out.own(read.requestId(), commitIndex);
                 } else {

@@ -37,7 +37,7 @@ final class SnapshotPolicy {
         long index = frozen.index();
         beingWritten = index;
         observer.snapshotStarted(index);
-        SnapshotJob job = new SnapshotJob(index, node.termAt(index), node.config().members(), frozen);
+        SnapshotJob job = new SnapshotJob(index, node.termAt(index), node.configurationAt(index), frozen);
         if (writer.start(job) instanceof SnapshotWriter.Started.Written done) {
             written(done.snapshot());
         }

@@ -59,7 +59,7 @@ final class SnapshotReceiver {
             index = m.lastIncludedIndex();
             term = m.lastIncludedTerm();
             size = 0;
-            sink.begin(index, term, m.members());
+            sink.begin(index, term, m.configuration());
         }
         // "3. Write data into snapshot file at given offset" — where that is the file's end. The leader
         // sends the chunks in order, so a chunk before the end is a duplicate and one past it overtook a
@@ -75,7 +75,7 @@ final class SnapshotReceiver {
             return new Outcome.Accepted(size);
         }
         // "5. Save snapshot file, discard any existing or partial snapshot with a smaller index"
-        Snapshot snapshot = new Snapshot(index, term, m.members(), sink.finish());
+        Snapshot snapshot = new Snapshot(index, term, m.configuration(), sink.finish());
         forget();
         return new Outcome.Complete(snapshot);
     }

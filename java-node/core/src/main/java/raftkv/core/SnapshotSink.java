@@ -1,7 +1,6 @@
 package raftkv.core;
 
 import java.io.ByteArrayOutputStream;
-import java.util.List;
 
 /**
  * Where a follower puts the chunks of a snapshot the leader sends (InstallSnapshot receiver rules 2-3,
@@ -16,7 +15,7 @@ import java.util.List;
 public interface SnapshotSink {
 
     /** Starts a new snapshot, dropping any partial one. */
-    void begin(long lastIncludedIndex, long lastIncludedTerm, List<String> members);
+    void begin(long lastIncludedIndex, long lastIncludedTerm, ClusterConfig configuration);
 
     /** Appends the next chunk. */
     void append(byte[] chunk);
@@ -39,7 +38,7 @@ public interface SnapshotSink {
             private ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
             @Override
-            public void begin(long lastIncludedIndex, long lastIncludedTerm, List<String> members) {
+            public void begin(long lastIncludedIndex, long lastIncludedTerm, ClusterConfig configuration) {
                 bytes = new ByteArrayOutputStream();
             }
 

@@ -162,13 +162,16 @@ class AppendEntriesTest {
     }
 
     @Test
-    void messagesNotAddressedToUsOrFromStrangersAreIgnored() {
+    void messagesNotAddressedToUsAreIgnoredButOnesFromOutsideTheConfigurationAreHandled_4_1() {
         RaftNode n2 = restarted("n2", FIVE, new HardState(1, null), List.of());
         n2.step(new Message.RequestVote(2, "n1", "n3", 0, 0)); // meant for n3
-        n2.step(new Message.RequestVote(2, "x9", "n2", 0, 0)); // not a member
-        Ready ready = drain(n2);
-        assertThat(ready.messages()).isEmpty();
+        n2.step(new Message.RequestVote(1, "n2", "n2", 0, 0)); // from itself
+        assertThat(drain(n2).messages()).isEmpty();
         assertThat(n2.currentTerm()).isEqualTo(1);
+        // §4.1: "a server ... grants its vote to a candidate that is not part of its latest configuration"
+        // (one added by an entry it has not received yet).
+        n2.step(new Message.RequestVote(2, "x9", "n2", 0, 0));
+        assertThat(drain(n2).messages()).containsExactly(new Message.RequestVoteReply(2, "n2", "x9", true));
     }
 
     @Test

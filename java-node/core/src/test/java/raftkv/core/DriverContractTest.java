@@ -125,10 +125,12 @@ class DriverContractTest {
     @Test
     void statusShowsRoleTermLogAndTheLeadersMatchIndexes() {
         RaftNode n1 = node("n1", FIVE);
-        assertThat(n1.status()).isEqualTo(new Status("n1", Role.FOLLOWER, 0, null, 0, 0, 0, Map.of(), 0, 1));
+        assertThat(n1.status()).isEqualTo(new Status("n1", Role.FOLLOWER, 0, null, 0, 0, 0, Map.of(), 0, 1,
+                ClusterConfig.ofVoterIds(FIVE), new java.util.TreeSet<>()));
         Harness.elect(n1);
         n1.step(ack(n1, "n2", 1, 100));
         assertThat(n1.status()).isEqualTo(new Status("n1", Role.LEADER, 1, "n1", 0, 1, 1,
-                Map.of("n2", 1L, "n3", 0L, "n4", 0L, "n5", 0L), 0, 1));
+                Map.of("n2", 1L, "n3", 0L, "n4", 0L, "n5", 0L), 0, 1, ClusterConfig.ofVoterIds(FIVE),
+                new java.util.TreeSet<>()));
     }
 }

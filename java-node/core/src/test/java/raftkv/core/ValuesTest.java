@@ -22,7 +22,7 @@ class ValuesTest {
         assertThatThrownBy(() -> RaftConfig.of("n9", THREE)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RaftConfig.of("n1", List.of("n1", "n2", "n2")))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThat(RaftConfig.of("n1", THREE).quorum()).isEqualTo(2);
+        assertThat(RaftConfig.of("n1", THREE).bootstrap().quorum()).isEqualTo(2);
     }
 
     @Test
@@ -75,7 +75,8 @@ class ValuesTest {
         }
         assertThat(Bug.STALE_READ.flag()).isEqualTo("stale-read");
         assertThat(Bug.allFlags()).isEqualTo(
-                "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions, retry-refused-forward");
+                "stale-read, commit-previous-term, forget-vote, ack-before-commit, snapshot-drops-sessions, retry-refused-forward,"
+                        + " concurrent-config-changes");
         assertThatThrownBy(() -> Bug.fromFlag("no-such-bug")).hasMessageContaining("stale-read");
     }
 

@@ -12,15 +12,16 @@ import java.nio.file.StandardOpenOption;
 /**
  * How many times this node has started: a number kept in its data directory ({@value #FILE}) and
  * raised, durably, at every start. It names the process's incarnation on the peer streams
- * ({@link raftkv.server.transport.StreamTransport.StreamId}), where a later incarnation must be
+ * ({@link raftkv.server.transport.StreamId}), where a later incarnation must be
  * recognisable as later.
  *
  * <p>Why a counter and not the start time: a wall clock can step back across a restart (NTP, a VM
  * resumed from a snapshot), and a later process would then look earlier; the monotonic clock starts
  * anew with each boot of the machine. A number on disk that only ever grows has neither problem. It
- * lives as long as the data directory, that is as long as the node's Raft state: a node whose
- * directory was wiped starts over at 1, like a new node (the receivers cope: see
- * {@code PeerRoutes}).
+ * lives as long as the data directory, that is as long as the node's Raft state: a directory
+ * restored from a backup counts from an older number again (the receivers cope: see
+ * {@code PeerRoutes}). A wiped directory is a new node, refused by its peers whatever it counts
+ * ({@link raftkv.server.identity.IdentityGate}).
  *
  * <p>Written as the hard state is: a temporary file, fsync, rename over the old one, fsync of the
  * directory. A crash before the rename leaves the old number, and the start it belonged to never

@@ -11,7 +11,10 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Command;
+import raftkv.core.ConfigChange;
+import raftkv.core.ConfigChangeResult;
 import raftkv.core.Driver;
 import raftkv.core.KvStore;
 import raftkv.core.LogEntry;
@@ -107,8 +110,12 @@ public final class EventLoop {
     private record Propose(Command command, Session session, CompletableFuture<WriteOutcome> reply)
             implements ClientEvent {}
 
+    /** One membership change (§4.1): {@code accepted} says at once what the core did, {@code reply} how it ended. */
+    private record ChangeMembers(ConfigChange change, CompletableFuture<ConfigChangeResult> accepted,
+            CompletableFuture<WriteOutcome> reply) implements ClientEvent {}
+
     /** A read to evaluate on the state machine once it is safe to (ReadIndex) — or at once, if local. */
-    private record Read<T>(Function<KvStore, T> query, CompletableFuture<ReadOutcome<T>> reply, boolean local)
+    record Read<T>(Function<KvStore, T> query, CompletableFuture<ReadOutcome<T>> reply, boolean local)
             implements ClientEvent {
         void serve(KvStore kv) {
             reply.complete(new ReadOutcome.Served<>(query.apply(kv)));
@@ -116,48 +123,6 @@ public final class EventLoop {
 
         void fail(ReadOutcome<T> outcome) {
             reply.complete(outcome);
-        }
-    }
-
-    /** How the driver's outcomes reach the waiting HTTP handlers: by completing their futures. */
-    private static final class Replies implements Driver.Answers<CompletableFuture<WriteOutcome>, List<Read<?>>> {
-        @Override
-        public void applied(CompletableFuture<WriteOutcome> reply, Result result) {
-            reply.complete(new WriteOutcome.Applied(result));
-        }
-
-        @Override
-        public void superseded(CompletableFuture<WriteOutcome> reply, Session session, LogEntry committed,
-                KvStore kv) {
-            reply.complete(Settlement.superseded(session, kv));
-        }
-
-        @Override
-        public void compactedAway(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
-            // A snapshot from the new leader replaced this write's index before it was applied here:
-            // with a session, the restored session table may still say it executed.
-            reply.complete(Settlement.unknownUnlessRecorded(session, kv, new WriteOutcome.OutcomeUnknown()));
-        }
-
-        @Override
-        public void forwardRefused(CompletableFuture<WriteOutcome> reply, String leaderHint) {
-            reply.complete(new WriteOutcome.NotLeader(leaderHint));
-        }
-
-        @Override
-        public void forwardUnanswered(CompletableFuture<WriteOutcome> reply, Session session, KvStore kv) {
-            // With a session, the table may already say it executed (and with which result).
-            reply.complete(Settlement.unknownUnlessRecorded(session, kv, new WriteOutcome.ForwardUnanswered()));
-        }
-
-        @Override
-        public void serveRead(List<Read<?>> reads, KvStore kv) {
-            reads.forEach(read -> read.serve(kv));
-        }
-
-        @Override
-        public void readDropped(List<Read<?>> reads) {
-            reads.forEach(EventLoop::failDropped);
         }
     }
 
@@ -171,6 +136,8 @@ public final class EventLoop {
     private final SnapshotRestorerThread snapshotRestorer;
     private volatile boolean running = true;
     private volatile NodeStatus status;
+    /** Told each new latest configuration, on this thread (the transport's peers, the identity table). */
+    private volatile Consumer<ClusterConfig> onConfiguration = configuration -> {};
 
     // Owned by the loop thread.
     private List<Read<?>> readsThisTurn = new ArrayList<>();
@@ -219,9 +186,14 @@ public final class EventLoop {
         // that boot's incarnation and is ignored (issue 19). No clock: one that steps back across a
         // restart cannot make this boot's ids look old.
         long firstRequestId = 1;
-        this.driver = new Driver<>(node, kv, storage, transport, new Replies(), new LoggingObserver(observer),
+        this.driver = new Driver<>(node, kv, storage, transport, new LoopReplies(), new LoggingObserver(observer),
                 firstRequestId, snapshotWriter, snapshotRestorer);
         publishStatus();
+    }
+
+    /** Tells {@code listener} every new latest configuration, on the loop thread; set before {@link #start}. */
+    public void onConfiguration(Consumer<ClusterConfig> listener) {
+        this.onConfiguration = listener;
     }
 
     public void start() {
@@ -267,6 +239,23 @@ public final class EventLoop {
         }
         return reply;
     }
+
+    /**
+     * Proposes one membership change (dissertation §4.1). The first future says what the leader did
+     * (accepted, not the leader, rejected: definite); if accepted, the second how it ended, as a
+     * write's does ({@link WriteOutcome.Applied} once committed).
+     */
+    public MembershipChange changeMembers(ConfigChange change) {
+        MembershipChange pending = new MembershipChange(new CompletableFuture<>(), new CompletableFuture<>());
+        if (!inbox.offerClientEvent(new ChangeMembers(change, pending.accepted(), pending.outcome()))) {
+            pending.accepted().completeExceptionally(new IllegalStateException("client event queue full"));
+        }
+        return pending;
+    }
+
+    /** The two answers of {@link #changeMembers}. */
+    public record MembershipChange(CompletableFuture<ConfigChangeResult> accepted,
+            CompletableFuture<WriteOutcome> outcome) {}
 
     /** Starts a leadership transfer (dissertation §3.10); the future says whether it began. */
     public CompletableFuture<TransferResult> transferLeadership(String to) {
@@ -348,6 +337,9 @@ public final class EventLoop {
                 observer.transferRequested(transfer.to(), result);
                 transfer.reply().complete(result);
             }
+            // Accepted: answered like a write once its entry commits (applied, superseded or unknown).
+            case ChangeMembers change -> change.accepted().complete(driver.proposeConfigChange(change.change(),
+                    change.reply()));
             case Read<?> read when read.local() -> read.serve(driver.kv());
             case Read<?> read -> readsThisTurn.add(read);
         }
@@ -371,7 +363,7 @@ public final class EventLoop {
         read.fail(new ReadOutcome.NotLeader<>(hint));
     }
 
-    private static <T> void failDropped(Read<T> read) {
+    static <T> void failDropped(Read<T> read) {
         read.fail(new ReadOutcome.Dropped<>());
     }
 
@@ -381,9 +373,13 @@ public final class EventLoop {
         status = new NodeStatus(s.id(), s.role().name().toLowerCase(Locale.ROOT), s.term(), s.leaderId(),
                 s.commitIndex(), driver.kv().lastApplied(), s.lastLogIndex(), s.lastLogTerm(), s.matchIndex(),
                 s.snapshotIndex(), s.lastLogIndex() - s.firstLogIndex() + 1, driver.kv().size(),
-                driver.kv().stateBytes(), driver.kv().quota().maxBytes());
+                driver.kv().stateBytes(), driver.kv().quota().maxBytes(), s.configuration(), s.lostData());
         if (previous != null) {
             observer.published(previous, status);
+            if (!previous.configuration().equals(status.configuration())) {
+                log.info("configuration: {} (§4.1: in force from now on, committed or not)", status.configuration());
+                onConfiguration.accept(status.configuration());
+            }
         }
         if (previous != null && (!previous.role().equals(status.role()) || previous.term() != status.term()
                 || !Objects.equals(previous.leader(), status.leader()))) {

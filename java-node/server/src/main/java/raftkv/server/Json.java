@@ -44,7 +44,8 @@ public final class Json {
         @JsonSubTypes.Type(value = Command.OpenSession.class, name = "open_session"),
         @JsonSubTypes.Type(value = Command.Put.class, name = "put"),
         @JsonSubTypes.Type(value = Command.Cas.class, name = "cas"),
-        @JsonSubTypes.Type(value = Command.Delete.class, name = "delete")
+        @JsonSubTypes.Type(value = Command.Delete.class, name = "delete"),
+        @JsonSubTypes.Type(value = Command.Configuration.class, name = "configuration")
     })
     private interface CommandMixin {}
 

@@ -3,12 +3,15 @@ package raftkv.server;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import raftkv.core.Bug;
+import raftkv.core.ClusterConfig;
+import raftkv.core.Member;
 import raftkv.core.RaftConfig;
 import raftkv.core.SessionLimits;
 import raftkv.core.StateQuota;
@@ -32,6 +35,9 @@ import raftkv.core.StateQuota;
  * @param connections how the HTTP server bounds connections and slow clients ({@link Connections})
  * @param peerPort where this node takes its peers' Raft streams and where it sends its own ({@link PeerPort})
  * @param faultInjection whether the test-only {@code /admin/fault/*} routes answer ({@link FaultInjection})
+ * @param joinUrl null: the node is one of the cluster's first members ({@code --peers}, the first
+ *     configuration); else the member it asked to add it ({@code --join}): it starts with no
+ *     configuration and learns it from the leader (a learner, §4.2.1)
  *
  * <p>Built with {@link #builder}: nineteen positional arguments would be read by nobody.
  */
@@ -55,7 +61,8 @@ public record NodeConfig(
         Limits limits,
         Connections connections,
         PeerPort peerPort,
-        FaultInjection faultInjection) {
+        FaultInjection faultInjection,
+        URI joinUrl) {
 
     /**
      * The HTTP server's bounds on connections, against floods and slow clients (slowloris), on the
@@ -255,7 +262,8 @@ public record NodeConfig(
                 .limits(limits)
                 .connections(connections)
                 .peerPort(peerPort)
-                .faultInjection(faultInjection);
+                .faultInjection(faultInjection)
+                .join(joinUrl);
     }
 
     /** Builds a {@link NodeConfig}; every setting has the default {@code raftkv-node --help} shows. */
@@ -280,6 +288,7 @@ public record NodeConfig(
         private Connections connections = Connections.DEFAULT;
         private PeerPort peerPort = new PeerPort.SharedWithClients();
         private FaultInjection faultInjection = FaultInjection.OFF;
+        private URI joinUrl;
 
         private Builder(String id, SortedMap<String, URI> members, Path dataDir) {
             this.id = id;
@@ -355,17 +364,37 @@ public record NodeConfig(
             return this;
         }
 
+        /** The node joined an existing cluster through {@code member} ({@code --join}); null: it bootstraps. */
+        public Builder join(URI member) {
+            this.joinUrl = member;
+            return this;
+        }
+
         public NodeConfig build() {
             return new NodeConfig(id, listenHost, listenPort, members, dataDir, tickMs, electionTimeoutMinMs,
                     electionTimeoutMaxMs, heartbeatMs, bugs, clusterToken, requestTimeoutMs, snapshotEntries,
-                    snapshotTrailingEntries, sessions, quota, limits, connections, peerPort, faultInjection);
+                    snapshotTrailingEntries, sessions, quota, limits, connections, peerPort, faultInjection, joinUrl);
         }
     }
 
+    /**
+     * The core's configuration: the members of {@code --peers} as the first configuration's voters,
+     * with their URLs, or, for a node that joined, no configuration until the leader sends one.
+     */
     public RaftConfig raftConfig() {
-        return RaftConfig.of(id, new ArrayList<>(members.keySet()))
+        RaftConfig raft = RaftConfig.of(id, new ArrayList<>(members.keySet()))
                 .withTiming(electionTimeoutMinMs / tickMs, electionTimeoutMaxMs / tickMs, heartbeatMs / tickMs)
                 .withBugs(bugs)
                 .withSnapshots(snapshotEntries, snapshotTrailingEntries);
+        if (joinUrl != null) {
+            return raft.joining();
+        }
+        Map<String, URI> peerUrls = switch (peerPort) {
+            case PeerPort.SharedWithClients shared -> members;
+            case PeerPort.Own own -> own.urls();
+        };
+        List<Member> voters = new ArrayList<>();
+        members.forEach((member, url) -> voters.add(new Member(member, url.toString(), peerUrls.get(member).toString())));
+        return raft.withBootstrap(new ClusterConfig(voters, List.of()));
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Option;
 import raftkv.core.Bug;
 import raftkv.core.SessionLimits;
 import raftkv.core.StateQuota;
+import raftkv.server.identity.Bootstrap;
 import raftkv.storage.StorageCorruptedException;
 
 /** {@code java -jar raftkv-node.jar --id n1 --listen 0.0.0.0:8080 --peers n1=http://n1:8080,...}. */
@@ -35,6 +37,8 @@ public final class RaftkvNode implements Callable<Integer> {
     static final int EXIT_BAD_OPTIONS = 2;
     static final int EXIT_CORRUPTED = 3;
     static final int EXIT_FAILED = 1;
+    /** The data directory is not the one the cluster knows under this id (it lost its data): issue 20. */
+    static final int EXIT_NOT_A_MEMBER = 4;
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern RANGE = Pattern.compile("(\\d+)-(\\d+)");
@@ -47,10 +51,20 @@ public final class RaftkvNode implements Callable<Integer> {
             description = "HOST:PORT to serve clients on (and peers, without --listen-peers).")
     String listen;
 
-    @Option(names = "--peers", required = true,
-            description = "Every node, this one included, and its client URL: ID=URL,ID=URL,... e.g. n1=http://n1:8080."
-                    + " Followers forward client requests there; without --peer-urls, peers stream Raft messages there too.")
+    @Option(names = "--peers",
+            description = "The cluster's first members, this one included, and their client URLs: ID=URL,ID=URL,..."
+                    + " e.g. n1=http://n1:8080 (for a new cluster, and for restarts of its members). Followers"
+                    + " forward client requests there; without --peer-urls, peers stream Raft messages there too.")
     String peers;
+
+    @Option(names = "--join",
+            description = "Instead of --peers: the client URL of a member of an existing cluster, which adds this"
+                    + " node (with a new, empty data directory) as a learner; restart it with the same option.")
+    URI join;
+
+    @Option(names = "--advertise-host",
+            description = "With --join: the host the other members reach this node at (default: the --listen host).")
+    String advertiseHost;
 
     @Option(names = "--listen-peers",
             description = "HOST:PORT to serve the peers' Raft streams on, apart from clients (on platform threads, so"
@@ -183,6 +197,13 @@ public final class RaftkvNode implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         NodeConfig config = toConfig();
+        if (config.joinUrl() != null) {
+            Optional<String> refused = JoinCommand.joinUnlessJoined(config);
+            if (refused.isPresent()) {
+                log.error("REFUSING TO START: {}", refused.get());
+                return EXIT_NOT_A_MEMBER;
+            }
+        }
         if (!config.bugs().isEmpty()) {
             log.warn("!!!!!!!! BUGS ENABLED: {} — this node deliberately violates Raft. NEVER use in production.",
                     config.bugs());
@@ -216,10 +237,14 @@ public final class RaftkvNode implements Callable<Integer> {
      * the handler would leave the process alive. Halt, not exit: no shutdown hooks, no more promises.
      */
     static void haltAfter(Runnable lastWords) {
+        haltAfter(lastWords, EXIT_FAILED);
+    }
+
+    private static void haltAfter(Runnable lastWords, int status) {
         try {
             lastWords.run();
         } finally {
-            Runtime.getRuntime().halt(EXIT_FAILED);
+            Runtime.getRuntime().halt(status);
         }
     }
 
@@ -254,6 +279,16 @@ public final class RaftkvNode implements Callable<Integer> {
         }, "shutdown"));
         log.info("node {} serving on {}:{} with peers {}", config.id(), config.listenHost(), running.port(),
                 config.peers());
+        // A node whose directory the cluster does not know under its id never takes part: it stops
+        // here, saying how to rejoin (issue 20). Its event loop never ran, so there is nothing to save.
+        running.membership().whenComplete((outcome, failure) -> {
+            if (failure != null) {
+                haltAfter(() -> log.error("fatal: the data directory's identity could not be saved: {}; exiting",
+                        failure.toString()));
+            } else if (outcome instanceof Bootstrap.Outcome.Refused refused) {
+                haltAfter(() -> log.error("REFUSING TO START: {}", refused.reason()), EXIT_NOT_A_MEMBER);
+            }
+        });
         serving.accept(running);
         return 0;
     }
@@ -278,7 +313,15 @@ public final class RaftkvNode implements Callable<Integer> {
         for (String flag : bugs) {
             enabled.add(Bug.fromFlag(flag));
         }
-        return NodeConfig.builder(id, parseUrls("--peers", peers), dataDir)
+        if ((peers == null) == (join == null)) {
+            throw new IllegalArgumentException("give either --peers (a new cluster, or a member of it) or --join URL"
+                    + " (a node added to an existing cluster), not both and not neither");
+        }
+        TreeMap<String, URI> members = join == null ? parseUrls("--peers", peers)
+                : JoinCommand.self(id, advertiseHost == null ? hostPort.group(1) : advertiseHost,
+                        Integer.parseInt(hostPort.group(2)));
+        return NodeConfig.builder(id, members, dataDir)
+                .join(join)
                 .listen(hostPort.group(1), Integer.parseInt(hostPort.group(2)))
                 .timing(tickMs, Integer.parseInt(range.group(1)), Integer.parseInt(range.group(2)), heartbeatMs)
                 .bugs(enabled)
@@ -297,6 +340,12 @@ public final class RaftkvNode implements Callable<Integer> {
     private PeerPort peerPort() {
         if (listenPeers == null && peerUrls == null) {
             return new PeerPort.SharedWithClients();
+        }
+        if (join != null && listenPeers != null && peerUrls == null) { // a joining node advertises its own
+            Matcher hostPort = hostPort("--listen-peers", listenPeers);
+            int port = Integer.parseInt(hostPort.group(2));
+            return new PeerPort.Own(hostPort.group(1), port, JoinCommand.self(id,
+                    advertiseHost == null ? hostPort.group(1) : advertiseHost, port));
         }
         if (listenPeers == null || peerUrls == null) {
             throw new IllegalArgumentException("--listen-peers and --peer-urls go together: give both or neither");

@@ -1,6 +1,14 @@
 package raftkv.server;
 
 import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import java.util.TreeMap;
+import raftkv.core.ClusterConfig;
+import raftkv.core.Member;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,8 +30,17 @@ import raftkv.server.history.Timeline;
 import raftkv.server.http.HttpApi;
 import raftkv.server.metrics.NodeMetrics;
 import raftkv.server.transport.Isolation;
+import raftkv.server.transport.StreamId;
 import raftkv.server.transport.StreamTransport;
+import raftkv.server.identity.Bootstrap;
+import raftkv.server.identity.BootstrapDecision;
+import raftkv.server.identity.IdentityGate;
+import raftkv.server.identity.PeerDiscovery;
 import raftkv.storage.DiskStorage;
+import raftkv.storage.IdentityFile;
+import raftkv.storage.StoredIdentity;
+import raftkv.storage.StorageCorruptedException;
+import raftkv.storage.fs.FileSystem;
 import raftkv.storage.fs.RealFileSystem;
 
 /**
@@ -39,12 +56,46 @@ public final class RunningNode implements AutoCloseable {
     private final StreamTransport transport;
     private final EventLoop loop;
     private final HttpApi api;
+    private final IdentityGate identity;
+    private final Bootstrap bootstrap; // null: the directory already belonged to the cluster
+    private final CompletableFuture<Bootstrap.Outcome> membership;
+    private boolean closed; // guarded by lifecycle: the loop never starts after close()
+    private final java.util.concurrent.locks.ReentrantLock lifecycle = new java.util.concurrent.locks.ReentrantLock();
 
-    private RunningNode(DiskStorage storage, StreamTransport transport, EventLoop loop, HttpApi api) {
+    private final Thread discovery; // null unless a joined node started without a configuration
+
+    private RunningNode(DiskStorage storage, StreamTransport transport, EventLoop loop, HttpApi api,
+            IdentityGate identity, Bootstrap bootstrap, Thread discovery) {
+        this.discovery = discovery;
         this.storage = storage;
         this.transport = transport;
         this.loop = loop;
         this.api = api;
+        this.identity = identity;
+        this.bootstrap = bootstrap;
+        if (bootstrap == null) {
+            StoredIdentity.Member member = identity.member().orElseThrow();
+            this.membership = CompletableFuture.completedFuture(new Bootstrap.Outcome.Joined(member));
+            startLoop();
+        } else {
+            this.membership = bootstrap.outcome().thenApply(outcome -> {
+                if (outcome instanceof Bootstrap.Outcome.Joined) {
+                    startLoop();
+                }
+                return outcome;
+            });
+        }
+    }
+
+    private void startLoop() {
+        lifecycle.lock();
+        try {
+            if (!closed) {
+                loop.start();
+            }
+        } finally {
+            lifecycle.unlock();
+        }
     }
 
     /**
@@ -57,7 +108,16 @@ public final class RunningNode implements AutoCloseable {
     public static RunningNode start(NodeConfig config, RandomGenerator random, Consumer<Throwable> onFatal)
             throws IOException {
         NodeMetrics metrics = new NodeMetrics(config.id());
-        DiskStorage storage = DiskStorage.open(metrics.measure(new RealFileSystem()), config.dataDir());
+        FileSystem fs = metrics.measure(new RealFileSystem());
+        DiskStorage storage = DiskStorage.open(fs, config.dataDir());
+        IdentityFile identityFile = new IdentityFile(fs, config.dataDir());
+        StoredIdentity stored;
+        try {
+            stored = storedIdentity(identityFile, config.id());
+        } catch (IOException | RuntimeException e) {
+            storage.close();
+            throw e;
+        }
         log.info("node {} recovered term {}, vote {}, snapshot {}, {} log entries from {}", config.id(),
                 storage.recoveredHardState().currentTerm(), storage.recoveredHardState().votedFor(),
                 storage.recoveredSnapshot().map(Snapshot::toString).orElse("none"), storage.recoveredEntries().size(),
@@ -72,13 +132,14 @@ public final class RunningNode implements AutoCloseable {
         // This process's incarnation, raised at every start: the peers tell its streams from an earlier
         // one's by it, and the leader keeps the requests it forwards apart from an earlier boot's,
         // even if the clock stepped back (issue 19). A boot count in the high half, random in the low.
-        long incarnation = StreamTransport.StreamId.incarnation(BootCounter.next(config.dataDir()),
+        long incarnation = StreamId.incarnation(BootCounter.next(config.dataDir()),
                 ThreadLocalRandom.current().nextInt());
         RaftNode node = RaftNode.restart(config.raftConfig(), storage.recoveredHardState(), storage.recoveredSnapshot(),
                 storage.recoveredEntries(), random, storage.snapshotSink(), incarnation);
+        IdentityGate identity = new IdentityGate(stored, identityFile::save);
         Isolation isolation = new Isolation(); // test-only fault injection; never on unless asked for
         StreamTransport transport = new StreamTransport(config.id(), config.peerStreamUrls(), config.clusterToken(),
-                incarnation, metrics, isolation);
+                incarnation, metrics, identity::credentials, isolation);
         // The node's event history and timeline (GET /events, /timeline): kept here, outside the core.
         PeerContact contact = new PeerContact(config.peers().keySet(), System::nanoTime);
         EventHistory history = new EventHistory(EventHistory.DEFAULT_CAPACITY, System::currentTimeMillis);
@@ -91,6 +152,13 @@ public final class RunningNode implements AutoCloseable {
         EventLoop loop = new EventLoop(node, kv, storage, transport, config.tickMs(), onFatal,
                 LoopObserver.both(metrics, recorder), config.limits().clientQueueCapacity());
         metrics.watch(loop::status);
+        // Members come and go (§4.1): the transport's peers and the identity table follow the latest
+        // configuration, from the one recovered (or the first, from --peers) on.
+        loop.onConfiguration(configuration -> membersChanged(config, configuration, transport, identity));
+        membersChanged(config, loop.status().configuration(), transport, identity);
+        Thread discovery = config.joinUrl() == null || !loop.status().configuration().ids().isEmpty() ? null
+                : PeerDiscovery.start(config.id(), config.joinUrl(), config.clusterToken(),
+                        () -> !loop.status().configuration().ids().isEmpty(), transport::updatePeers);
         config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;
         try {
@@ -100,15 +168,86 @@ public final class RunningNode implements AutoCloseable {
             api = HttpApi.start(config, loop, metrics, peer -> {
                 transport.heardFrom(peer);
                 contact.heard(peer);
-            }, recorder, isolation);
+            }, recorder, isolation, identity);
             log.info("node {} accepts connections on port {}; the Raft clock starts now", config.id(), api.port());
         } catch (RuntimeException e) { // e.g. the port is taken: undo what was started
             transport.close();
             storage.close();
             throw e;
         }
-        loop.start();
-        return new RunningNode(storage, transport, loop, api);
+        Bootstrap bootstrap = null;
+        if (stored instanceof StoredIdentity.Bootstrapping self) {
+            // The first start of this directory: the Raft clock starts once the peers have told us
+            // whose cluster this is (BootstrapDecision), or never, if this directory is not the one
+            // the cluster knows by this node's id.
+            BootstrapDecision.RaftState state = storage.recoveredHardState().currentTerm() > 0
+                    || !storage.recoveredEntries().isEmpty() || storage.recoveredSnapshot().isPresent()
+                    ? BootstrapDecision.RaftState.PRESENT : BootstrapDecision.RaftState.EMPTY;
+            bootstrap = Bootstrap.start(new Bootstrap.Request(self, state, config.members().keySet(),
+                    config.peerStreamUrls(), config.clusterToken()), identity, identityFile::save);
+        } else {
+            log.info("node {}: cluster {}, data directory incarnation {}; the Raft clock starts now", config.id(),
+                    identity.member().orElseThrow().clusterId(), StoredIdentity.format(stored.incarnation()));
+        }
+        return new RunningNode(storage, transport, loop, api, identity, bootstrap, discovery);
+    }
+
+    private static void membersChanged(NodeConfig config, ClusterConfig configuration, StreamTransport transport,
+            IdentityGate identity) {
+        Map<String, URI> peers = new TreeMap<>();
+        for (String id : configuration.ids()) {
+            String url = configuration.member(id).map(Member::peerUrl).orElse("");
+            URI peer = url.isEmpty() ? config.peerStreamUrls().get(id) : URI.create(url);
+            if (!id.equals(config.id()) && peer != null) {
+                peers.put(id, peer);
+            }
+        }
+        if (!configuration.ids().isEmpty()) { // a node that joins knows no one until the leader speaks
+            transport.updatePeers(peers);
+        }
+        try {
+            identity.configurationChanged(configuration);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("saving the identity table", e);
+        }
+    }
+
+    /**
+     * The directory's identity; a directory that has none gets one now, durably, before anyone can
+     * ask for it: a new incarnation, drawn at random (issue 20).
+     */
+    private static StoredIdentity storedIdentity(IdentityFile file, String id) throws IOException {
+        Optional<StoredIdentity> stored = file.load();
+        if (stored.isPresent()) {
+            if (!stored.get().node().equals(id)) {
+                throw new StorageCorruptedException("the data directory belongs to node " + stored.get().node()
+                        + ", not to " + id + ": start it with --id " + stored.get().node() + " or give " + id
+                        + " its own directory");
+            }
+            return stored.get();
+        }
+        long incarnation = 0;
+        while (incarnation == 0) {
+            incarnation = new SecureRandom().nextLong();
+        }
+        StoredIdentity fresh = new StoredIdentity.Bootstrapping(id, incarnation);
+        file.save(fresh);
+        log.info("node {}: a new data directory, incarnation {}", id, StoredIdentity.format(incarnation));
+        return fresh;
+    }
+
+    /**
+     * How this node's first start ended: at once for a directory that already belonged to the
+     * cluster; otherwise once its peers have answered ({@link Bootstrap}). Completes exceptionally if
+     * the identity could not be saved.
+     */
+    public CompletableFuture<Bootstrap.Outcome> membership() {
+        return membership;
+    }
+
+    /** This node's identity and the check its peers' messages pass. */
+    public IdentityGate identity() {
+        return identity;
     }
 
     public EventLoop loop() {
@@ -162,6 +301,22 @@ public final class RunningNode implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        lifecycle.lock();
+        try {
+            closed = true;
+        } finally {
+            lifecycle.unlock();
+        }
+        if (discovery != null) {
+            discovery.interrupt();
+        }
+        if (bootstrap != null) {
+            try {
+                bootstrap.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         api.stop();
         stopLoop(loop);
         transport.close();

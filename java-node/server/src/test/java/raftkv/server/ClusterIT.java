@@ -93,11 +93,13 @@ class ClusterIT extends NodeProcessesTest {
     }
 
     /**
-     * Issue 10: a follower whose data directory is wiped (rm -rf) comes back empty, is behind the
-     * leader's compacted prefix, and catches up through InstallSnapshot with the identical map.
+     * Issue 10: a follower that was down while the leader compacted its log comes back behind the
+     * leader's snapshot and catches up through InstallSnapshot with the identical map. Issue 20: the
+     * same follower with its data directory wiped (rm -rf) is a new node, not the member its peers
+     * know: it refuses to start (exit 4), saying how to rejoin, and the cluster goes on without it.
      */
     @org.junit.jupiter.api.Test
-    void aWipedFollowerCatchesUpThroughInstallSnapshot() throws Exception {
+    void aFollowerBehindTheSnapshotCatchesUpAndAWipedOneRefusesToStart() throws Exception {
         cluster = NodeProcesses.fresh("wiped-follower", 3).withArgs("--snapshot-entries", "40",
                 "--snapshot-trailing-entries", "5");
         cluster.startAll();
@@ -105,7 +107,6 @@ class ClusterIT extends NodeProcessesTest {
         writeSequentially("before", 120);
         String follower = cluster.ids().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
         cluster.kill(follower);
-        deleteRecursively(cluster.dataDir(follower));
         writeSequentially("while-away", 100);
         JsonNode leaderStatus = cluster.get(leader, "/status").orElseThrow().body();
         assertThat(leaderStatus.get("snapshotIndex").asLong()).as("the leader compacted its log").isPositive();
@@ -115,9 +116,23 @@ class ClusterIT extends NodeProcessesTest {
         Map<String, String> map = awaitAllApplied(3);
         assertThat(map).containsAllEntriesOf(acknowledged);
         assertThat(java.nio.file.Files.readString(cluster.logFile(follower)))
-                .as("the wiped follower's log").contains("(InstallSnapshot)");
-        System.out.printf("wiped follower %s caught up via InstallSnapshot: %d ids, identical on all 3 nodes%n",
+                .as("the follower's log").contains("(InstallSnapshot)");
+        System.out.printf("follower %s caught up via InstallSnapshot: %d ids, identical on all 3 nodes%n",
                 follower, map.size());
+
+        cluster.kill(follower);
+        deleteRecursively(cluster.dataDir(follower));
+        cluster.start(follower);
+        Process wiped = cluster.process(follower);
+        assertThat(wiped.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the wiped node exits").isTrue();
+        assertThat(wiped.exitValue()).as("exit code of a node that is not a member").isEqualTo(4);
+        cluster.kill(follower); // already gone: forget it
+        String wipedLog = java.nio.file.Files.readString(cluster.logFile(follower));
+        assertThat(wipedLog).contains("REFUSING TO START").contains("lost its data").contains("--join");
+        writeSequentially("after-wipe", 20);
+        assertEveryAcknowledgedWriteIsReadable();
+        System.out.printf("wiped follower %s refused to start (exit 4); the other two took %d more writes%n",
+                follower, 20);
     }
 
     /** Issue 10, §3.10: POST /admin/transfer-leader moves leadership within one election timeout. */

@@ -42,6 +42,10 @@ final class NodeProcesses implements AutoCloseable {
     private final Map<String, URI> peerUrls = new LinkedHashMap<>();
     private final Map<String, Process> running = new LinkedHashMap<>();
     private final List<String> extraArgs = new ArrayList<>();
+    /** The cluster's first members (--peers); nodes added later join through a member (--join). */
+    private final List<String> bootstrapIds = new ArrayList<>();
+    /** Nodes started with --join, and through which member. */
+    private final Map<String, String> joinVia = new LinkedHashMap<>();
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1))
@@ -54,6 +58,7 @@ final class NodeProcesses implements AutoCloseable {
         for (int i = 1; i <= size; i++) {
             urls.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
             peerUrls.put("n" + i, URI.create("http://127.0.0.1:" + freePort()));
+            bootstrapIds.add("n" + i);
         }
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
@@ -123,6 +128,19 @@ final class NodeProcesses implements AutoCloseable {
     }
 
     /**
+     * Starts a node that is not one of the cluster's first members: with {@code --join} and the
+     * client URL of {@code via}, on ports of its own (allocated at its first start).
+     */
+    void join(String id, String via) throws IOException {
+        if (!urls.containsKey(id)) {
+            urls.put(id, URI.create("http://127.0.0.1:" + freePort()));
+            peerUrls.put(id, URI.create("http://127.0.0.1:" + freePort()));
+        }
+        joinVia.put(id, via);
+        start(id);
+    }
+
+    /**
      * Starts node {@code id} through {@code mainClass}, a class of the test classes, with the jar
      * on the class path: {@code mainArgs}, then the node's options.
      */
@@ -143,18 +161,20 @@ final class NodeProcesses implements AutoCloseable {
     private void launch(String id, List<String> launch) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String peers = urls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(","));
-        String peerUrlList = peerUrls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(","));
+        String peers = bootstrapIds.stream().map(n -> n + "=" + urls.get(n)).collect(Collectors.joining(","));
+        String peerUrlList = bootstrapIds.stream().map(n -> n + "=" + peerUrls.get(n)).collect(Collectors.joining(","));
         Path dataDir = Files.createDirectories(workDir.resolve(id));
         // As every launcher starts a node: an OutOfMemoryError anywhere ends the process at once.
         List<String> command = new ArrayList<>(List.of(java, "-Xmx192m", "-XX:+ExitOnOutOfMemoryError",
                 "-XX:TieredStopAtLevel=1"));
         command.addAll(launch);
-        command.addAll(List.of("--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort(), "--peers", peers,
-                "--listen-peers", "127.0.0.1:" + peerUrls.get(id).getPort(), "--peer-urls", peerUrlList,
-                "--data-dir", dataDir.toString(),
+        command.addAll(List.of("--id", id, "--listen", "127.0.0.1:" + urls.get(id).getPort()));
+        command.addAll(joinVia.containsKey(id)
+                ? List.of("--join", urls.get(joinVia.get(id)).toString(),
+                        "--listen-peers", "127.0.0.1:" + peerUrls.get(id).getPort())
+                : List.of("--peers", peers,
+                        "--listen-peers", "127.0.0.1:" + peerUrls.get(id).getPort(), "--peer-urls", peerUrlList));
+        command.addAll(List.of("--data-dir", dataDir.toString(),
                 "--election-timeout-ms", ELECTION_MIN_MS + "-" + ELECTION_MAX_MS, "--heartbeat-ms", "50",
                 "--cluster-token", CLUSTER_TOKEN));
         command.addAll(extraArgs);

@@ -54,13 +54,15 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final SplittableRandom random;
     private final Scheduler scheduler = new Scheduler();
     private final Network network;
-    private final Invariants invariants = new Invariants(scheduler);
+    private final Invariants invariants = new Invariants(scheduler, this::node);
     private final History history = new History();
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<String> ids = new ArrayList<>();
     private final List<Client> clients = new ArrayList<>();
     private final RoleWatcher roles = new RoleWatcher();
     private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
+    private final java.util.function.Consumer<String> spawn;
+    private final java.util.Set<String> retired = new java.util.TreeSet<>();
     private Observer observer = Observer.NONE;
     private long nextRequestId;
     private int powerCuts;
@@ -84,14 +86,24 @@ final class Cluster implements SimNode.Wiring, Client.World {
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
         }
-        for (String id : ids) {
-            RaftConfig config = draws.config(new RaftConfig(id, ids, 10, 20, 2, mix.maxEntriesPerAppend(),
-                    mix.maxAppendBurst(), bugs));
-            nodes.put(id, new SimNode(config, sessions, quota, random.split(), draws.writeDelays(),
-                    draws.restoreDelays(), draws.incarnations(), this));
+        List<String> voters = List.copyOf(ids);
+        // A node with its settings drawn in order: the voters first, then the membership mix's spare
+        // nodes and the nodes it brings in later (a node of another mix draws exactly as before).
+        this.spawn = id -> {
+            boolean voter = voters.contains(id);
+            RaftConfig config = draws.config(new RaftConfig(id, voter ? voters : List.of(), 10, 20, 2,
+                    mix.maxEntriesPerAppend(), mix.maxAppendBurst(), bugs));
+            nodes.put(id, new SimNode(voter ? config : config.joining(), sessions, quota, random.split(),
+                    draws.writeDelays(), draws.restoreDelays(), draws.incarnations(), this));
             // Each clock runs at its own slightly different rate and phase (per-node jitter).
             tickPeriod.put(id, TICK_MS - 1 + random.nextLong(3));
             scheduler.after(random.nextLong(TICK_MS), new Event.Tick(id));
+        };
+        for (String id : voters) {
+            spawn.accept(id);
+        }
+        for (int i = 0; i < mix.spareNodes(); i++) {
+            addNode();
         }
     }
 
@@ -169,11 +181,42 @@ final class Cluster implements SimNode.Wiring, Client.World {
     }
 
     void restart(String id) {
+        if (retired.contains(id)) {
+            return; // that machine is gone for good
+        }
         SimNode node = nodes.get(id);
         if (node.isUp()) {
             node.crash(); // its power cut never came (it did not fsync while "down"): cut it now
         }
         node.restart(random.split());
+    }
+
+    /**
+     * A new machine with an empty disk and a new id, not a member of anything yet (it joins as a
+     * learner, dissertation §4.2.1). Returns its id.
+     */
+    String addNode() {
+        String id = "n" + (ids.size() + 1);
+        ids.add(id);
+        spawn.accept(id);
+        return id;
+    }
+
+    /**
+     * The machine is gone for good: it loses power and never comes back. A node that lost its data
+     * returns as a new member with a new id ({@link #addNode()}), never under its old one: a
+     * configuration some stale log still holds would count the empty node as the old voter.
+     */
+    void retire(String id) {
+        retired.add(id);
+        if (nodes.get(id).isUp()) {
+            nodes.get(id).crash();
+        }
+    }
+
+    /** The ids of the machines that still exist, in the order they were added. */
+    List<String> live() {
+        return ids.stream().filter(id -> !retired.contains(id)).toList();
     }
 
     void partition(Partition partition) {

@@ -26,6 +26,10 @@ import java.util.List;
  * @param powerCutRate probability that a crash is a power cut in the middle of the node's next fsync
  *     (what was written but not synced is torn at random pages) rather than between two Readys.
  *     Every crash is a power loss: only fsynced bytes are sure to survive.
+ * @param spareNodes nodes beyond the bootstrap voters, started with no configuration (they wait to be
+ *     added as learners, dissertation §4.2.1)
+ * @param membershipEveryMs mean pause between two membership changes the {@link MembershipNemesis}
+ *     proposes; 0: none
  */
 record FaultMix(
         String name,
@@ -49,15 +53,17 @@ record FaultMix(
         long crashSoonMs,
         int maxEntriesPerAppend,
         int maxAppendBurst,
-        double powerCutRate) {
+        double powerCutRate,
+        int spareNodes,
+        long membershipEveryMs) {
 
     /** Everything at once: lossy, reordering network, all four partition shapes, crashes. */
     static final FaultMix MIXED = new FaultMix("mixed", 0.02, 0.02, 1, 8, 0.02, 120,
-            300, 900, 4, 2, 2, 3, 50, 600, 2, 0.1, 0.1, 100, 64, 8, 0.2);
+            300, 900, 4, 2, 2, 3, 50, 600, 2, 0.1, 0.1, 100, 64, 8, 0.2, 0, 0);
 
     /** Only partitions (and heals), on a mildly lossy network. */
     static final FaultMix PARTITIONS = new FaultMix("partitions", 0.01, 0.01, 1, 6, 0.01, 60,
-            300, 900, 5, 0, 0, 3, 0, 0, 0, 0, 0, 0, 64, 8, 0);
+            300, 900, 5, 0, 0, 3, 0, 0, 0, 0, 0, 0, 64, 8, 0, 0, 0);
 
     /**
      * Leaders cut off or killed moments after their election, while they bring followers up to date
@@ -65,14 +71,14 @@ record FaultMix(
      * majority only in a later term, and its leader dies before its own term's no-op does.
      */
     static final FaultMix FIGURE_8 = new FaultMix("figure-8", 0.05, 0.0, 1, 15, 0.0, 0,
-            30, 120, 6, 0, 2, 2, 20, 200, 2, 0.9, 0, 60, 1, 1, 0);
+            30, 120, 6, 0, 2, 2, 20, 200, 2, 0.9, 0, 60, 1, 1, 0, 0, 0);
 
     /**
      * Many short crashes during elections, on a network that delivers some messages late: a voter
      * that restarts can meet a second candidate's RequestVote in the term it already voted in.
      */
     static final FaultMix ELECTION_CRASHES = new FaultMix("election-crashes", 0.02, 0.05, 1, 10, 0.10, 150,
-            100, 300, 1, 2, 2, 1, 1, 15, 2, 0.5, 0.9, 10, 64, 8, 0);
+            100, 300, 1, 2, 2, 1, 1, 15, 2, 0.5, 0.9, 10, 64, 8, 0, 0, 0);
 
     /**
      * Crash-heavy: nodes (leaders above all) lose power every few hundred ms, most of them in the middle
@@ -80,18 +86,28 @@ record FaultMix(
      * loses acknowledged state here, and a recovery that calls a torn tail corruption stops a node.
      */
     static final FaultMix POWER_LOSS = new FaultMix("power-loss", 0.01, 0.01, 1, 8, 0.02, 60,
-            50, 250, 1, 3, 3, 1, 5, 150, 2, 0.3, 0.3, 40, 16, 4, 0.7);
+            50, 250, 1, 3, 3, 1, 5, 150, 2, 0.3, 0.3, 40, 16, 4, 0.7, 0, 0);
 
     /** No nemesis and a reliable network: the demo schedules its faults by hand. */
-    static final FaultMix CALM = new FaultMix("calm", 0, 0, 1, 8, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 64, 8, 0);
+    static final FaultMix CALM = new FaultMix("calm", 0, 0, 1, 8, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 64, 8, 0, 0, 0);
 
+    /**
+     * Membership changes (dissertation chapter 4) among seven nodes, five of them the bootstrap voters:
+     * learners added, promoted and removed, voters removed (the leader among them) and nodes replaced
+     * by an empty one under the same id, every 150 ms or so, sometimes two at once or together with a
+     * partition, while partitions, crashes and power cuts go on as in {@link #MIXED}.
+     */
+    static final FaultMix MEMBERSHIP = new FaultMix("membership", 0.02, 0.02, 1, 8, 0.02, 120,
+            200, 700, 4, 2, 2, 3, 50, 600, 2, 0.05, 0.05, 100, 16, 4, 0.2, 2, 150);
+
+    /** The mixes a seed picks from when none is named (the membership mix is run by name only). */
     static final List<FaultMix> ALL = List.of(MIXED, PARTITIONS, FIGURE_8, ELECTION_CRASHES, POWER_LOSS);
 
     static FaultMix named(String name) {
-        return ALL.stream()
+        return java.util.stream.Stream.concat(ALL.stream(), java.util.stream.Stream.of(MEMBERSHIP))
                 .filter(mix -> mix.name.equals(name))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown fault mix '" + name + "'; known: "
-                        + String.join(", ", ALL.stream().map(FaultMix::name).toList())));
+                        + String.join(", ", ALL.stream().map(FaultMix::name).toList()) + ", membership"));
     }
 }

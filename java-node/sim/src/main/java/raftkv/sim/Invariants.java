@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.Arrays;
+import raftkv.core.ClusterConfig;
 import raftkv.core.LogEntry;
 import raftkv.core.Ready;
 import raftkv.core.Result;
@@ -41,6 +42,7 @@ final class Invariants {
     private record LeaderCheck(long term, int changesChecked) {}
 
     private final Scheduler clock;
+    private final java.util.function.Function<String, SimNode> nodes;
     private final Map<Long, String> leaderOfTerm = new TreeMap<>();
     private final Map<IndexTerm, Placed> placed = new HashMap<>();
     private record Applied(LogEntry entry, Result result, String node) {}
@@ -53,8 +55,9 @@ final class Invariants {
     private final Map<Long, byte[]> snapshots = new HashMap<>(); // the bytes of the first snapshot seen at each index
     private Violation violation;
 
-    Invariants(Scheduler clock) {
+    Invariants(Scheduler clock, java.util.function.Function<String, SimNode> nodes) {
         this.clock = clock;
+        this.nodes = nodes;
     }
 
     Violation violation() {
@@ -147,6 +150,9 @@ final class Invariants {
             seen = commitIndex; // only under a bug switch: the core un-commits an overwritten entry
         }
         long term = node.raft().currentTerm();
+        if (node.raft().role() == Role.LEADER && commitIndex > seen) {
+            checkQuorumHolds(node, commitIndex);
+        }
         List<LogEntry> log = node.raft().log();
         long first = node.raft().firstLogIndex();
         for (long index = Math.max(seen + 1, first); index <= commitIndex; index++) {
@@ -172,6 +178,29 @@ final class Invariants {
             }
         }
         commitSeen.put(node.id(), commitIndex);
+    }
+
+    /**
+     * The commit rule across configurations (§5.3 with dissertation §4.1): an entry a leader commits is
+     * held by a majority of the voters of the configuration the leader uses, its latest — learners,
+     * removed nodes and nodes outside it do not count. Each voter's log (or snapshot) is looked at as
+     * it is now; a correct leader counted only acknowledgements of what was durable.
+     */
+    private void checkQuorumHolds(SimNode leader, long index) {
+        ClusterConfig configuration = leader.raft().configuration();
+        long term = leader.raft().termAt(index);
+        List<String> holders = new ArrayList<>();
+        for (String voter : configuration.voterIds()) {
+            SimNode node = nodes.apply(voter);
+            if (node != null && (node.raft().firstLogIndex() > index || node.raft().termAt(index) == term)) {
+                holders.add(voter);
+            }
+        }
+        if (!configuration.hasQuorum(holders)) {
+            fail("Commit Quorum", leader.id() + ", leader of term " + leader.raft().currentTerm() + ", committed entry "
+                    + index + " of term " + term + " held only by " + holders + " of the voters "
+                    + configuration.voterIds());
+        }
     }
 
     /**

@@ -111,6 +111,6 @@ public final class Main {
                   --bug    enable a deliberate Raft bug: %s
                   --faults fault mix for every seed (default: each seed picks one): %s
                   --edn    write the history (first failing seed, else seed S) as Knossos EDN
-                """.formatted(Bug.allFlags(), String.join(", ", FaultMix.ALL.stream().map(FaultMix::name).toList()));
+                """.formatted(Bug.allFlags(), String.join(", ", FaultMix.ALL.stream().map(FaultMix::name).toList()) + ", membership");
     }
 }

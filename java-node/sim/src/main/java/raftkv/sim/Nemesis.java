@@ -15,14 +15,12 @@ final class Nemesis implements Cluster.Observer {
     private final FaultMix mix;
     private final SplittableRandom random;
     private final TreeSet<String> down = new TreeSet<>();
-    private final List<String> ids;
     private boolean active = true;
 
     Nemesis(Cluster cluster, FaultMix mix, SplittableRandom random) {
         this.cluster = cluster;
         this.mix = mix;
         this.random = random;
-        this.ids = cluster.all().stream().map(SimNode::id).toList();
     }
 
     void start() {
@@ -39,7 +37,13 @@ final class Nemesis implements Cluster.Observer {
         }));
     }
 
+    /** The machines that exist now (the membership mix adds some and retires others). */
+    private List<String> ids() {
+        return cluster.live();
+    }
+
     private void act() {
+        List<String> ids = ids();
         int total = mix.partitionWeight() + mix.crashWeight() + mix.crashLeaderWeight() + mix.healWeight();
         int pick = random.nextInt(total);
         if ((pick -= mix.partitionWeight()) < 0) {
@@ -57,6 +61,7 @@ final class Nemesis implements Cluster.Observer {
     }
 
     private Partition randomPartition() {
+        List<String> ids = ids();
         return switch (random.nextInt(4)) {
             case 0 -> Partition.randomHalves(ids, random);
             case 1 -> {
@@ -101,7 +106,7 @@ final class Nemesis implements Cluster.Observer {
     @Override
     public void campaignStarted(long timeMs, SimNode candidate) {
         if (active && random.nextDouble() < mix.campaignCrashRate()) {
-            List<String> others = ids.stream().filter(id -> !id.equals(candidate.id())).toList();
+            List<String> others = ids().stream().filter(id -> !id.equals(candidate.id())).toList();
             String victim = others.get(random.nextInt(others.size()));
             long after = 1 + random.nextLong(mix.crashSoonMs());
             cluster.scheduler().after(after, new Event.Timer("crash " + victim + " mid-election", () -> {

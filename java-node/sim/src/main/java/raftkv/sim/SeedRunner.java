@@ -16,7 +16,7 @@ final class SeedRunner {
 
     /** The outcome of a batch of seeds. {@code failures} are in seed order. */
     record Summary(int seeds, List<Simulation.Outcome> failures, long operations, long events, long powerCuts,
-            long tornTailsCut, SnapshotCounts snapshots, long wallNanos) {
+            long tornTailsCut, SnapshotCounts snapshots, MembershipNemesis.Counts membership, long wallNanos) {
         double operationsPerSecond() {
             return operations / (wallNanos / 1e9);
         }
@@ -30,7 +30,11 @@ final class SeedRunner {
                     seeds, seeds - failures.size(), failures.size(), operations, events, powerCuts, tornTailsCut,
                     snapshots.saved(), snapshots.installed(), snapshots.chunksSent(), snapshots.restored(),
                     snapshots.stepsWhileRestoring(), snapshots.cutMidSnapshot(),
-                    wallNanos / 1e9, operationsPerSecond());
+                    wallNanos / 1e9, operationsPerSecond())
+                    + (membership.proposed() == 0 ? "" : String.format("; membership: %,d changes proposed, %,d"
+                            + " accepted (%,d removing the leader), %,d rejected, %,d nodes replaced by empty ones",
+                            membership.proposed(), membership.accepted(), membership.leaderRemovals(),
+                            membership.rejected(), membership.replaced()));
         }
     }
 
@@ -64,6 +68,7 @@ final class SeedRunner {
             long powerCuts = 0;
             long tornTailsCut = 0;
             SnapshotCounts snapshots = SnapshotCounts.NONE;
+            MembershipNemesis.Counts membership = MembershipNemesis.Counts.NONE;
             int ran = 0;
             for (Future<Simulation.Outcome> future : futures) {
                 Simulation.Outcome outcome = future.get();
@@ -76,11 +81,12 @@ final class SeedRunner {
                 powerCuts += outcome.powerCuts();
                 tornTailsCut += outcome.tornTailsCut();
                 snapshots = snapshots.plus(outcome.snapshots());
+                membership = membership.plus(outcome.membership());
                 if (!outcome.passed()) {
                     failures.add(outcome);
                 }
             }
-            return new Summary(ran, failures, operations, events, powerCuts, tornTailsCut, snapshots,
+            return new Summary(ran, failures, operations, events, powerCuts, tornTailsCut, snapshots, membership,
                     System.nanoTime() - start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

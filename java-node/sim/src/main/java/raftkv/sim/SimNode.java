@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import raftkv.core.ConfigChange;
+import raftkv.core.ConfigChangeResult;
 import raftkv.core.Driver;
 import raftkv.core.HardState;
 import raftkv.core.KvStore;
@@ -279,6 +281,13 @@ final class SimNode {
         boots++;
         driver = newDriver(raft, kv);
         up = true;
+    }
+
+    /** The leader's side of a membership change (what an operator's request does in the server). */
+    ConfigChangeResult proposeConfigChange(ConfigChange change) {
+        ConfigChangeResult result = driver.node().proposeConfigChange(change);
+        handleReady();
+        return result;
     }
 
     // ---------------------------------------------------------------- inputs

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import raftkv.core.Bug;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Role;
 import raftkv.core.SessionLimits;
 import raftkv.core.StateQuota;
@@ -84,7 +85,7 @@ final class Simulation {
      */
     record Outcome(Settings settings, String failure, History history, long events, long simulatedMs,
             int powerCuts, int tornTailsCut, SnapshotCounts snapshots, int registrationsRefused,
-            int quotaRefusals) {
+            int quotaRefusals, MembershipNemesis.Counts membership) {
         boolean passed() {
             return failure == null;
         }
@@ -104,10 +105,16 @@ final class Simulation {
         Nemesis nemesis = new Nemesis(cluster, mix, random.split());
         cluster.observe(nemesis);
         nemesis.start();
+        // Only the membership mix draws for it, so every other mix's seeds run as before.
+        MembershipNemesis membership = mix.membershipEveryMs() > 0 ? new MembershipNemesis(cluster, mix, random.split())
+                : null;
+        if (membership != null) {
+            membership.start();
+        }
 
         String failure;
         try {
-            failure = phases(cluster, nemesis, settings.faultsMs());
+            failure = phases(cluster, nemesis, membership, settings.faultsMs());
         } catch (UncheckedIOException e) {
             // A node's disk did not recover after a power loss (say, a torn tail taken for corruption).
             failure = "Recovery at t=" + cluster.now() + "ms: " + e.getMessage() + ": " + e.getCause().getMessage();
@@ -124,14 +131,17 @@ final class Simulation {
         }
         return new Outcome(settings, failure, cluster.history(), cluster.events(), cluster.now(),
                 cluster.powerCuts(), cluster.tornTailsCut(), cluster.snapshotCounts(), cluster.registrationsRefused(),
-                cluster.quotaRefusals());
+                cluster.quotaRefusals(), membership == null ? MembershipNemesis.Counts.NONE : membership.counts());
     }
 
     /** Faults, then heal; returns why the run failed, or null. */
-    private static String phases(Cluster cluster, Nemesis nemesis, long faultsMs) {
+    private static String phases(Cluster cluster, Nemesis nemesis, MembershipNemesis membership, long faultsMs) {
         cluster.runUntil(faultsMs, () -> false);
         if (cluster.invariants().violation() != null) {
             return cluster.invariants().violation().toString();
+        }
+        if (membership != null) {
+            membership.stop();
         }
         nemesis.stopAndHeal();
         cluster.clients().forEach(Client::stop);
@@ -143,7 +153,7 @@ final class Simulation {
         }
         if (!led) {
             return "Liveness: no leader followed by every node within " + LEADER_BOUND_MS + "ms of the heal at t="
-                    + healedAt + "ms";
+                    + healedAt + "ms:" + states(cluster);
         }
         boolean converged = cluster.runUntil(healedAt + CONVERGE_BOUND_MS, () -> converged(cluster));
         if (cluster.invariants().violation() != null) {
@@ -154,7 +164,7 @@ final class Simulation {
                     + CONVERGE_BOUND_MS + "ms of the heal: " + states(cluster);
         }
         SortedMap<String, String> first = null;
-        for (SimNode node : cluster.all()) {
+        for (SimNode node : members(cluster)) {
             SortedMap<String, String> map = node.kv().copyOfMap();
             if (first != null && !first.equals(map)) {
                 return "Convergence: nodes applied the same entries but hold different maps: " + states(cluster);
@@ -164,13 +174,26 @@ final class Simulation {
         return null;
     }
 
-    /** A leader every node follows in its term. */
+    /**
+     * The members of the leader's latest configuration (dissertation §4.1), or every node if there is
+     * no leader: a node outside the configuration need not follow anyone nor hold the state.
+     */
+    static List<SimNode> members(Cluster cluster) {
+        SimNode leader = cluster.leader();
+        if (leader == null) {
+            return List.copyOf(cluster.all());
+        }
+        ClusterConfig configuration = leader.raft().configuration();
+        return cluster.all().stream().filter(node -> configuration.contains(node.id())).toList();
+    }
+
+    /** A leader every member follows in its term. */
     static boolean followedLeader(Cluster cluster) {
         SimNode leader = cluster.leader();
         if (leader == null) {
             return false;
         }
-        for (SimNode node : cluster.all()) {
+        for (SimNode node : members(cluster)) {
             if (node.raft().currentTerm() != leader.raft().currentTerm() || !leader.id().equals(node.raft().leaderId())) {
                 return false;
             }
@@ -184,7 +207,7 @@ final class Simulation {
             return false;
         }
         long last = cluster.leader().raft().status().lastLogIndex();
-        for (SimNode node : cluster.all()) {
+        for (SimNode node : members(cluster)) {
             if (node.raft().commitIndex() != last || node.kv().lastApplied() != last) {
                 return false;
             }
@@ -196,10 +219,10 @@ final class Simulation {
         StringBuilder out = new StringBuilder();
         for (SimNode node : cluster.all()) {
             Role role = node.raft().role();
-            out.append(String.format("%n  %s %-9s term %d commit %d applied %d log %d..%d snapshot %d map %s", node.id(),
-                    role, node.raft().currentTerm(), node.raft().commitIndex(), node.kv().lastApplied(),
+            out.append(String.format("%n  %s %-9s term %d commit %d applied %d log %d..%d snapshot %d map %s (%s)",
+                    node.id(), role, node.raft().currentTerm(), node.raft().commitIndex(), node.kv().lastApplied(),
                     node.raft().firstLogIndex(), node.raft().status().lastLogIndex(), node.raft().snapshotIndex(),
-                    new TreeMap<>(node.kv().copyOfMap())));
+                    new TreeMap<>(node.kv().copyOfMap()), node.raft().configuration()));
         }
         return out.toString();
     }

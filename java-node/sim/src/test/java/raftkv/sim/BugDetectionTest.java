@@ -39,9 +39,11 @@ class BugDetectionTest {
 
     @Test
     void ackBeforeCommitIsCaughtAsDivergingStateMachines() {
-        // A cut-off leader applies (and acknowledges) entries the majority then overwrites.
+        // A cut-off leader applies (and acknowledges) entries the majority then overwrites; the commit
+        // rule's own check sees at once that no majority of the voters held what it committed.
         Simulation.Outcome failure = firstFailure(Bug.ACK_BEFORE_COMMIT, FaultMix.PARTITIONS);
-        assertThat(failure.failure()).containsAnyOf("State Machine Safety", "Leader Completeness", "Linearizability");
+        assertThat(failure.failure()).containsAnyOf("Commit Quorum", "State Machine Safety", "Leader Completeness",
+                "Linearizability");
     }
 
     @Test
@@ -76,6 +78,17 @@ class BugDetectionTest {
         // so this bug gets four times the budget; the search stops at the first failing seed.
         Simulation.Outcome failure = firstFailure(Bug.RETRY_REFUSED_FORWARD, FaultMix.MIXED, 4 * BUDGET);
         assertThat(failure.failure()).startsWith("Linearizability");
+    }
+
+    @Test
+    void concurrentConfigChangesAreCaughtAsTwoMajoritiesThatDoNotOverlap() {
+        // A leader appends a second configuration change before the first commits (and before its
+        // no-op does): its latest configuration is two voters away from what the others hold, the two
+        // majorities need not overlap (dissertation §4.1), and after a partition both sides elect a
+        // leader or commit, one without the other's entries.
+        Simulation.Outcome failure = firstFailure(Bug.CONCURRENT_CONFIG_CHANGES, FaultMix.MEMBERSHIP);
+        assertThat(failure.failure()).containsAnyOf("Election Safety", "Leader Completeness", "State Machine Safety",
+                "Commit Quorum", "Linearizability");
     }
 
     @Test

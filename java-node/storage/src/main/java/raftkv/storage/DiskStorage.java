@@ -133,8 +133,9 @@ public final class DiskStorage implements StableStorage, Closeable {
                 throw new StorageCorruptedException((skipped.isEmpty() ? "" : skipped + "; ")
                         + "the WAL in " + dataDir + " starts at entry " + walFirst
                         + " but the newest usable snapshot " + valid.file() + " ends at " + valid.index()
-                        + ": entries in between are missing. Refusing to start; wipe the data directory and"
-                        + " let the leader re-replicate (only if a majority of nodes is intact).");
+                        + ": entries in between are missing. Refusing to start;"
+                        + " remove the node from the cluster and add it back as a new one with an empty"
+                        + " directory (--join; docs/api.md, \"Membership\").");
             }
             if (!skipped.isEmpty()) {
                 log.warn("{}: using the older snapshot {} instead; the WAL holds every entry after it", skipped,
@@ -145,8 +146,9 @@ public final class DiskStorage implements StableStorage, Closeable {
         if (walFirst > 1 || (walFirst < 0 && !skipped.isEmpty())) {
             throw new StorageCorruptedException((skipped.isEmpty() ? "no snapshot in " + dataDir : skipped)
                     + ", and the WAL " + (walFirst < 0 ? "is empty" : "starts at entry " + walFirst)
-                    + ": the entries a snapshot replaced are gone. Refusing to start; wipe the data directory"
-                    + " and let the leader re-replicate (only if a majority of nodes is intact).");
+                    + ": the entries a snapshot replaced are gone. Refusing to start;"
+                    + " remove the node from the cluster and add it back as a new one with an empty"
+                    + " directory (--join; docs/api.md, \"Membership\").");
         }
         if (!skipped.isEmpty()) {
             log.warn("{}: replaying the whole WAL instead, which starts at entry 1", skipped);
@@ -200,7 +202,7 @@ public final class DiskStorage implements StableStorage, Closeable {
      * they were, plus a temporary file the next open deletes.
      */
     public Snapshot writeSnapshot(SnapshotJob job) throws IOException {
-        return snapshots.write(job.lastIncludedIndex(), job.lastIncludedTerm(), job.members(), job.state()::writeTo);
+        return snapshots.write(job.lastIncludedIndex(), job.lastIncludedTerm(), job.configuration(), job.state()::writeTo);
     }
 
     /** Where the chunks of a snapshot the leader sends go: a temporary file in the data directory. */

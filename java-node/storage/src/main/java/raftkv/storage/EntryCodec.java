@@ -5,8 +5,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Command;
 import raftkv.core.LogEntry;
+import raftkv.core.Member;
 import raftkv.core.Session;
 
 /**
@@ -16,6 +20,11 @@ import raftkv.core.Session;
  * <pre>
  *   term:long  index:long  command-tag:byte  command fields (UTF strings)  has-session:bool [clientId:UTF sequence:long]
  * </pre>
+ *
+ * A configuration entry's fields are {@link #writeConfiguration}'s: voters:int (id:UTF clientUrl:UTF
+ * peerUrl:UTF)* learners:int (id:UTF clientUrl:UTF peerUrl:UTF)*. A WAL written before membership
+ * changes holds no tag 5; a WAL that holds one cannot be read by an older raftkv ("unknown command
+ * tag 5").
  *
  * The tags are part of the on-disk format: never renumber them. The peer transport writes entries
  * in AppendEntries the same way, so an entry has one binary form, on disk and on the wire.
@@ -27,6 +36,10 @@ public final class EntryCodec {
     private static final byte CAS = 2;
     private static final byte DELETE = 3;
     private static final byte OPEN_SESSION = 4;
+    private static final byte CONFIGURATION = 5;
+
+    /** More members than any configuration holds: a count beyond it is a damaged record. */
+    private static final int MAX_MEMBERS = 10_000;
 
     private EntryCodec() {}
 
@@ -56,6 +69,10 @@ public final class EntryCodec {
                 out.writeByte(DELETE);
                 out.writeUTF(delete.id());
             }
+            case Command.Configuration configuration -> {
+                out.writeByte(CONFIGURATION);
+                writeConfiguration(configuration.configuration(), out);
+            }
         }
         out.writeBoolean(session != null);
         if (session != null) {
@@ -80,8 +97,51 @@ public final class EntryCodec {
             case CAS -> new Command.Cas(in.readUTF(), in.readUTF(), in.readUTF());
             case DELETE -> new Command.Delete(in.readUTF());
             case OPEN_SESSION -> new Command.OpenSession();
+            case CONFIGURATION -> new Command.Configuration(readConfiguration(in));
             default -> throw new IOException("unknown command tag " + tag);
         };
+    }
+
+    /** A cluster configuration: in configuration entries, snapshot files and InstallSnapshot messages. */
+    public static void writeConfiguration(ClusterConfig configuration, DataOutputStream out) throws IOException {
+        writeMembers(configuration.voters(), out);
+        writeMembers(configuration.learners(), out);
+    }
+
+    private static void writeMembers(List<Member> members, DataOutputStream out) throws IOException {
+        out.writeInt(members.size());
+        for (Member m : members) {
+            out.writeUTF(m.id());
+            out.writeUTF(m.clientUrl());
+            out.writeUTF(m.peerUrl());
+        }
+    }
+
+    /** The configuration {@link #writeConfiguration} wrote. */
+    public static ClusterConfig readConfiguration(DataInputStream in) throws IOException {
+        List<Member> voters = readMembers(in);
+        List<Member> learners = readMembers(in);
+        try {
+            return new ClusterConfig(voters, learners);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("malformed configuration: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Member> readMembers(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_MEMBERS) {
+            throw new IOException("malformed configuration: " + n + " members");
+        }
+        List<Member> members = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String id = in.readUTF();
+            if (id.isBlank()) {
+                throw new IOException("malformed configuration: a blank member id");
+            }
+            members.add(new Member(id, in.readUTF(), in.readUTF()));
+        }
+        return members;
     }
 
     /** The session (or null) {@link #writeCommand} wrote after the command. */

@@ -66,7 +66,8 @@ public final class HardStateFile {
     private StorageCorruptedException corrupted(String what) {
         return new StorageCorruptedException("hard state file " + file + " " + what + ". Refusing to start: this node"
                 + " may have voted in a term it can no longer remember. Restore the data directory from a backup,"
-                + " or wipe it and let the leader re-replicate (only if a majority of nodes is intact).");
+                + " or remove the node from the cluster and add it back as a new one with an empty"
+                + " directory (--join; docs/api.md, \"Membership\").");
     }
 
     /** Replaces the saved hard state; durable when this returns. */

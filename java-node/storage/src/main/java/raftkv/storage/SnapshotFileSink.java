@@ -3,6 +3,7 @@ package raftkv.storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Snapshot;
 import raftkv.core.SnapshotData;
 import raftkv.core.SnapshotSink;
@@ -30,10 +31,10 @@ final class SnapshotFileSink implements SnapshotSink {
     }
 
     @Override
-    public void begin(long lastIncludedIndex, long lastIncludedTerm, List<String> members) {
+    public void begin(long lastIncludedIndex, long lastIncludedTerm, ClusterConfig configuration) {
         discard();
         try {
-            receiving = files.begin(lastIncludedIndex, lastIncludedTerm, members);
+            receiving = files.begin(lastIncludedIndex, lastIncludedTerm, configuration);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a file for snapshot " + lastIncludedIndex, e);
         }

@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Snapshot;
 import raftkv.storage.fs.FileSystem;
 import raftkv.storage.fs.ReadableFile;
@@ -26,16 +27,19 @@ import raftkv.storage.fs.ReadableFile;
  * file is deleted at open). Every file carries a CRC trailer ({@link Checksums}), checked on load by reading the file through once; the data is
  * then read from the file on demand ({@link SnapshotFileData}), never loaded whole.
  *
- * <pre>  "RKSN" version:int(2) lastIncludedIndex:long lastIncludedTerm:long members:int (UTF)* data dataLength:long crc32c:int</pre>
+ * <pre>  "RKSN" version:int(3) lastIncludedIndex:long lastIncludedTerm:long configuration data dataLength:long crc32c:int</pre>
  *
- * The data's length comes after it, so that the data can be streamed out as it is serialized.
- * (Version 1, still read, had {@code length:int} before the data.)
+ * The configuration is the one in force at lastIncludedIndex (dissertation §4.1, Figure 5.1), in
+ * {@link EntryCodec#writeConfiguration}'s form: voters and learners with their URLs. The data's length
+ * comes after it, so that the data can be streamed out as it is serialized. Versions 1 and 2 are
+ * still read: they had {@code members:int (UTF)*} (voters by id, the fixed membership) where version 3
+ * has the configuration, and version 1 had {@code length:int} before the data.
  */
 final class SnapshotFiles {
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotFiles.class);
     private static final int MAGIC = 0x52_4B_53_4E; // "RKSN"
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
     private static final int VERSION_1 = 1;
     private static final int HEAD_BYTES_READ = 64 * 1024; // enough for any header: member ids are short
     private static final int BUFFER_BYTES = 256 * 1024;
@@ -86,8 +90,8 @@ final class SnapshotFiles {
      * memory); when this returns it survives a power loss. Safe to call from another thread than the
      * one that persists the log: it touches only its own files.
      */
-    Snapshot write(long index, long term, List<String> members, Body body) throws IOException {
-        Writing writing = begin(index, term, members);
+    Snapshot write(long index, long term, ClusterConfig configuration, Body body) throws IOException {
+        Writing writing = begin(index, term, configuration);
         try {
             body.writeTo(writing.data());
             return writing.publish();
@@ -99,7 +103,7 @@ final class SnapshotFiles {
 
     /** Writes {@code snapshot}, whose data is anywhere else (memory, another file), durably here. */
     Snapshot save(Snapshot snapshot) throws IOException {
-        return write(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.members(), out -> {
+        return write(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.configuration(), out -> {
             try (InputStream in = snapshot.data().open()) {
                 in.transferTo(out);
             }
@@ -107,23 +111,23 @@ final class SnapshotFiles {
     }
 
     /** Starts the temporary file of a snapshot: the header now, the data as it comes. */
-    Writing begin(long index, long term, List<String> members) throws IOException {
-        return new Writing(index, term, members);
+    Writing begin(long index, long term, ClusterConfig configuration) throws IOException {
+        return new Writing(index, term, configuration);
     }
 
     /** A snapshot file being written: header, data, then at {@link #publish()} the trailer and the rename. */
     final class Writing {
         private final long index;
         private final long term;
-        private final List<String> members;
+        private final ClusterConfig configuration;
         private final AtomicFileWriter file;
         private final Checksums.TrailedOutput out;
         private final long dataOffset;
 
-        private Writing(long index, long term, List<String> members) throws IOException {
+        private Writing(long index, long term, ClusterConfig configuration) throws IOException {
             this.index = index;
             this.term = term;
-            this.members = List.copyOf(members);
+            this.configuration = configuration;
             this.file = AtomicFileWriter.begin(fs, fileOf(index));
             this.out = new Checksums.TrailedOutput(file.handle(), BUFFER_BYTES);
             DataOutputStream header = new DataOutputStream(out);
@@ -131,10 +135,7 @@ final class SnapshotFiles {
             header.writeInt(VERSION);
             header.writeLong(index);
             header.writeLong(term);
-            header.writeInt(members.size());
-            for (String member : members) {
-                header.writeUTF(member);
-            }
+            EntryCodec.writeConfiguration(configuration, header);
             this.dataOffset = out.count();
         }
 
@@ -160,7 +161,7 @@ final class SnapshotFiles {
             new DataOutputStream(out).writeLong(data.size());
             out.finish(); // the CRC, and the buffer to the file
             file.publish();
-            return new Snapshot(index, term, members, data);
+            return new Snapshot(index, term, configuration, data);
         }
 
         /** Gives up: the temporary file goes (a crash would have left it for the next open to delete). */
@@ -216,14 +217,21 @@ final class SnapshotFiles {
             DataInputStream header = new DataInputStream(new ByteArrayInputStream(head));
             int magic = header.readInt();
             int version = header.readInt();
-            if (magic != MAGIC || (version != VERSION && version != VERSION_1)) {
-                return new Found.Damaged(index, file, "not a version " + VERSION + " raftkv snapshot");
+            if (magic != MAGIC || version < VERSION_1 || version > VERSION) {
+                return new Found.Damaged(index, file, "not a raftkv snapshot of version 1 to " + VERSION
+                        + " (magic " + Integer.toHexString(magic) + ", version " + version + ")");
             }
             long lastIndex = header.readLong();
             long lastTerm = header.readLong();
-            List<String> members = new ArrayList<>();
-            for (int n = header.readInt(); n > 0; n--) {
-                members.add(header.readUTF());
+            ClusterConfig configuration;
+            if (version == VERSION) {
+                configuration = EntryCodec.readConfiguration(header);
+            } else {
+                List<String> members = new ArrayList<>(); // versions 1 and 2: the fixed membership's voters
+                for (int n = header.readInt(); n > 0; n--) {
+                    members.add(header.readUTF());
+                }
+                configuration = ClusterConfig.ofVoterIds(members);
             }
             long dataOffset = head.length - header.available();
             long length;
@@ -245,7 +253,7 @@ final class SnapshotFiles {
                 return new Found.Damaged(index, file, "holds index " + lastIndex);
             }
             return new Found.Valid(index, file,
-                    new Snapshot(lastIndex, lastTerm, members, new SnapshotFileData(fs, file, dataOffset, length)));
+                    new Snapshot(lastIndex, lastTerm, configuration, new SnapshotFileData(fs, file, dataOffset, length)));
         } catch (IOException | RuntimeException e) {
             return new Found.Damaged(index, file, "malformed: " + e.getMessage());
         }

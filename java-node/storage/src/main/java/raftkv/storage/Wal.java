@@ -122,14 +122,16 @@ public final class Wal implements Closeable {
         int version = header.getInt();
         if (magic == VERSION_1_MAGIC) {
             throw new StorageCorruptedException("WAL " + file + " is in format version 1 (RKV1); this build reads only"
-                    + " version " + VERSION + ". Start this node with the raftkv release that wrote it, or wipe the"
-                    + " data directory and let the leader re-replicate (only if a majority of nodes is intact).");
+                    + " version " + VERSION + ". Start this node with the raftkv release that wrote it, or"
+                    + " remove the node from the cluster and add it back as a new one with an empty"
+                    + " directory (--join; docs/api.md, \"Membership\").");
         }
         if (magic != FILE_MAGIC || version != VERSION) {
             throw new StorageCorruptedException("WAL " + file + " has an unknown header (magic 0x"
                     + Integer.toHexString(magic) + ", version " + version + "): it is damaged or not a raftkv"
-                    + " WAL. Refusing to start; restore this node's data directory or wipe it and let the"
-                    + " leader re-replicate (only if a majority of nodes is intact).");
+                    + " WAL. Refusing to start; restore this node's data directory, or"
+                    + " remove the node from the cluster and add it back as a new one with an empty"
+                    + " directory (--join; docs/api.md, \"Membership\").");
         }
     }
 

@@ -51,8 +51,9 @@ final class WalRecovery {
                         throw new StorageCorruptedException("WAL " + file + " is corrupted at byte " + offset + " ("
                                 + damaged.why() + "): a later record shows that the first " + proven + " bytes"
                                 + " had been fsynced, so data that was once durable changed. Refusing to start;"
-                                + " restore this node's data directory or wipe it and let the leader"
-                                + " re-replicate (only if a majority of nodes is intact).");
+                                + " restore this node's data directory, or"
+                                + " remove the node from the cluster and add it back as a new one with an empty"
+                                + " directory (--join; docs/api.md, \"Membership\").");
                     }
                     log.warn("WAL {}: dropping a torn tail of {} bytes at offset {} ({}; never fsynced, so"
                             + " a write interrupted by a crash)", file, bytes.length - offset, offset, damaged.why());

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Snapshot;
 import raftkv.core.SnapshotData;
 import raftkv.storage.fs.StrictMemFileSystem;
@@ -36,7 +37,7 @@ class SnapshotFileSinkTest {
     }
 
     private SnapshotData received(long index, byte[] data) {
-        sink.begin(index, 2, MEMBERS);
+        sink.begin(index, 2, ClusterConfig.ofVoterIds(MEMBERS));
         sink.append(data);
         return sink.finish();
     }
@@ -49,9 +50,9 @@ class SnapshotFileSinkTest {
 
     @Test
     void aNewTransferDiscardsTheUnfinishedOne_Figure5_3Rule2() throws IOException {
-        sink.begin(5, 2, MEMBERS);
+        sink.begin(5, 2, ClusterConfig.ofVoterIds(MEMBERS));
         sink.append(new byte[] {1});
-        sink.begin(9, 3, MEMBERS);
+        sink.begin(9, 3, ClusterConfig.ofVoterIds(MEMBERS));
 
         assertThat(names()).containsExactly(SnapshotFiles.nameOf(9) + AtomicFileWriter.TEMP_SUFFIX);
     }
@@ -93,7 +94,7 @@ class SnapshotFileSinkTest {
     @Test
     void closingLeavesNoTemporaryFileBehind() throws IOException {
         received(5, new byte[] {1});
-        sink.begin(9, 3, MEMBERS);
+        sink.begin(9, 3, ClusterConfig.ofVoterIds(MEMBERS));
         sink.append(new byte[] {2});
 
         sink.close();

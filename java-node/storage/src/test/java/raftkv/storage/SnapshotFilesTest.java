@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Snapshot;
 import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.StrictMemFileSystem;
@@ -64,7 +65,7 @@ class SnapshotFilesTest {
     @Test
     void dataWrittenByteByByteAcrossTheBufferReadsBackByteByByte() throws IOException {
         byte[] data = pattern(BUFFER + 1000);
-        files.write(5, 2, MEMBERS, out -> {
+        files.write(5, 2, ClusterConfig.ofVoterIds(MEMBERS), out -> {
             for (byte b : data) {
                 out.write(b);
             }
@@ -81,7 +82,7 @@ class SnapshotFilesTest {
             int size = BUFFER - HEADER - TRAILER - left;
             byte[] data = pattern(size);
             long index = 10 + left;
-            files.write(index, 2, MEMBERS, out -> out.write(data));
+            files.write(index, 2, ClusterConfig.ofVoterIds(MEMBERS), out -> out.write(data));
             fs.crash();
 
             List<SnapshotFiles.Found> found = files.loadAll();
@@ -135,10 +136,10 @@ class SnapshotFilesTest {
     @Test
     void aFileOfAnotherKindOrVersionIsDamagedDespiteItsChecksum() throws IOException {
         craft(7, 0x52_4B_56_57, 2, 7, new byte[] {1}, 1);
-        assertThat(damage()).contains("not a version 2");
+        assertThat(damage()).contains("not a raftkv snapshot of version 1 to 3");
 
-        craft(7, MAGIC, 3, 7, new byte[] {1}, 1);
-        assertThat(damage()).contains("not a version 2");
+        craft(7, MAGIC, 4, 7, new byte[] {1}, 1); // a newer raftkv's: the error says which versions this one reads
+        assertThat(damage()).contains("not a raftkv snapshot of version 1 to 3").contains("version 4");
     }
 
     @Test
@@ -173,7 +174,7 @@ class SnapshotFilesTest {
 
     @Test
     void aSnapshotsDataIsReadOnlyWithinItsBounds() throws IOException {
-        files.write(5, 2, MEMBERS, out -> out.write(new byte[] {1, 2, 3}));
+        files.write(5, 2, ClusterConfig.ofVoterIds(MEMBERS), out -> out.write(new byte[] {1, 2, 3}));
         Snapshot snapshot = loadOnly();
 
         assertThat(snapshot.data().read(2, 5)).as("what is left").containsExactly(3);

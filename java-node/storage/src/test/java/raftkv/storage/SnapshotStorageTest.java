@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Command;
 import raftkv.core.HardState;
 import raftkv.core.LogEntry;
@@ -40,7 +41,7 @@ class SnapshotStorageTest {
 
     /** A recovered snapshot, its data (read from its file) in memory: comparable with {@link #snapshot}. */
     private static Snapshot inMemory(Snapshot snapshot) {
-        return new Snapshot(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.members(),
+        return new Snapshot(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.configuration(),
                 snapshot.data().readAll());
     }
 
@@ -179,7 +180,7 @@ class SnapshotStorageTest {
             try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
                 storage.persist(new HardState(1, "n1"), 0, WalFixture.entries(1, 1, 6));
                 acknowledged = 6;
-                storage.snapshotSink().begin(12, 2, MEMBERS);
+                storage.snapshotSink().begin(12, 2, ClusterConfig.ofVoterIds(MEMBERS));
                 for (int from = 0; from < leaders.length; from += 5) {
                     storage.snapshotSink().append(java.util.Arrays.copyOfRange(leaders, from,
                             Math.min(leaders.length, from + 5)));
@@ -465,7 +466,7 @@ class SnapshotStorageTest {
             storage.persist(new HardState(1, "n1"), 0, WalFixture.entries(1, 1, 10));
             storage.saveSnapshot(snapshot(4), 5);
             storage.installSnapshot(snapshot(20));
-            storage.snapshotSink().begin(30, 1, MEMBERS);
+            storage.snapshotSink().begin(30, 1, ClusterConfig.ofVoterIds(MEMBERS));
             storage.snapshotSink().append(new byte[] {1});
             assertThat(fs.open).as("the WAL and the snapshot being received").hasSize(2);
         }
@@ -501,7 +502,7 @@ class SnapshotStorageTest {
         mem.createDirectoriesDurably(DIR);
         SnapshotFiles files = new SnapshotFiles(fs, DIR);
 
-        assertThatThrownBy(() -> files.write(5, 1, MEMBERS, out -> {
+        assertThatThrownBy(() -> files.write(5, 1, ClusterConfig.ofVoterIds(MEMBERS), out -> {
             out.write(1);
             throw new IOException("the state machine failed");
         })).hasMessageContaining("state machine failed");

@@ -12,6 +12,7 @@ import java.util.SortedMap;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Command;
 import raftkv.core.HardState;
 import raftkv.core.KvStore;
@@ -54,7 +55,7 @@ class SnapshotStreamingTest {
     }
 
     private static SnapshotJob job(KvStore kv) {
-        return new SnapshotJob(kv.lastApplied(), 1, MEMBERS, kv.freeze());
+        return new SnapshotJob(kv.lastApplied(), 1, ClusterConfig.ofVoterIds(MEMBERS), kv.freeze());
     }
 
     /** The map a node restarting from {@code storage} rebuilds: the snapshot, then the entries after it. */
@@ -197,7 +198,7 @@ class SnapshotStreamingTest {
         try (DiskStorage storage = DiskStorage.open(fs, DIR)) {
             SnapshotSink sink = storage.snapshotSink();
             Snapshot finished = new Snapshot(500, 1, MEMBERS, receive(sink, state));
-            sink.begin(600, 2, MEMBERS);
+            sink.begin(600, 2, ClusterConfig.ofVoterIds(MEMBERS));
             sink.append(new byte[] {1, 2, 3});
             storage.installSnapshot(finished);
             assertThat(finished.data().readAll()).isEqualTo(state);
@@ -209,7 +210,7 @@ class SnapshotStreamingTest {
     }
 
     private static SnapshotData receive(SnapshotSink sink, byte[] state) {
-        sink.begin(500, 1, MEMBERS);
+        sink.begin(500, 1, ClusterConfig.ofVoterIds(MEMBERS));
         for (int offset = 0; offset < state.length; offset += 1000) {
             sink.append(java.util.Arrays.copyOfRange(state, offset, Math.min(state.length, offset + 1000)));
         }
@@ -242,7 +243,7 @@ class SnapshotStreamingTest {
         List<SnapshotFiles.Found> found = new SnapshotFiles(fs, DIR).loadAll();
         assertThat(found).singleElement().isInstanceOfSatisfying(SnapshotFiles.Found.Valid.class, valid -> {
             assertThat(valid.snapshot().lastIncludedTerm()).isEqualTo(2);
-            assertThat(valid.snapshot().members()).isEqualTo(MEMBERS);
+            assertThat(valid.snapshot().configuration()).isEqualTo(ClusterConfig.ofVoterIds(MEMBERS));
             assertThat(valid.snapshot().data().readAll()).isEqualTo(data);
         });
     }

@@ -43,13 +43,17 @@ final class DashboardRoutes {
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
 
-    private DashboardRoutes(NodeConfig config, EventLoop loop) {
+    private final raftkv.server.identity.IdentityGate identity;
+
+    private DashboardRoutes(NodeConfig config, EventLoop loop, raftkv.server.identity.IdentityGate identity) {
         this.config = config;
         this.loop = loop;
+        this.identity = identity;
     }
 
-    static void register(JavalinConfig javalin, NodeConfig config, EventLoop loop) {
-        DashboardRoutes routes = new DashboardRoutes(config, loop);
+    static void register(JavalinConfig javalin, NodeConfig config, EventLoop loop,
+            raftkv.server.identity.IdentityGate identity) {
+        DashboardRoutes routes = new DashboardRoutes(config, loop, identity);
         javalin.routes.get("/", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
         javalin.routes.get("/dashboard", ctx -> resource(ctx, "index.html", "text/html; charset=utf-8"));
         javalin.routes.get("/dashboard/app.js", ctx -> resource(ctx, "app.js", "text/javascript; charset=utf-8"));
@@ -78,14 +82,17 @@ final class DashboardRoutes {
     /** {"from": id, "time": ms, "members": [{id, url, self, reachable, status | error}, ...]}. */
     private void cluster(Context ctx) {
         Map<String, CompletableFuture<Map<String, Object>>> asked = new LinkedHashMap<>();
-        config.members().forEach((id, url) -> asked.put(id, id.equals(config.id())
-                ? CompletableFuture.completedFuture(reachable(HttpApi.statusBody(config, loop.status())))
-                : askStatus(url)));
+        Map<String, String> urls = new java.util.TreeMap<>(HttpApi.clientUrls(config, loop.status()));
+        urls.put(config.id(), config.members().get(config.id()).toString());
+        urls.values().removeIf(String::isEmpty); // a member whose URL nobody told this node
+        urls.forEach((id, url) -> asked.put(id, id.equals(config.id())
+                ? CompletableFuture.completedFuture(reachable(HttpApi.statusBody(config, loop.status(), identity)))
+                : askStatus(URI.create(url))));
         List<Map<String, Object>> members = new ArrayList<>();
         asked.forEach((id, answer) -> {
             Map<String, Object> member = new LinkedHashMap<>();
             member.put("id", id);
-            member.put("url", config.members().get(id).toString());
+            member.put("url", urls.get(id));
             member.put("self", id.equals(config.id()));
             member.putAll(answer.join()); // each future ends within PEER_TIMEOUT, one way or the other
             members.add(member);

@@ -56,7 +56,21 @@ public enum ErrorCode {
     NOT_LEADER(409, true),
     UNKNOWN_MEMBER(400, true),
     NO_OTHER_MEMBER(409, true),
-    TRANSFER_TIMEOUT(504, false);
+    TRANSFER_TIMEOUT(504, false),
+    // Identity of a data directory (issue 20). A node whose cluster's first start is not over, or which
+    // refused to take part, serves nothing but its status: nothing was done.
+    NOT_A_MEMBER(503, true),
+    // A peer message from a data directory the cluster does not know under that id (a node that lost its
+    // data), or from another cluster: refused, never delivered.
+    IDENTITY_MISMATCH(409, true),
+    // Membership changes (/admin/members, dissertation §4.1). Each refusal appended nothing.
+    CHANGE_IN_PROGRESS(409, true),
+    // A membership change sent to a node that is not the leader: nothing appended; "leader" and
+    // "leaderUrl" say where to send it (421 Misdirected Request, RFC 9110 §15.5.20).
+    MISDIRECTED(421, true),
+    ALREADY_MEMBER(409, true),
+    WOULD_LEAVE_NO_QUORUM(422, true),
+    NOT_CAUGHT_UP(422, true);
 
     private final int status;
     private final boolean definite;

@@ -27,6 +27,8 @@ import raftkv.server.NodeStatus;
 import raftkv.server.history.EventRecorder;
 import raftkv.server.PeerPort;
 import raftkv.server.ReadOutcome;
+import raftkv.server.identity.Bootstrap;
+import raftkv.server.identity.IdentityGate;
 import raftkv.server.metrics.NodeMetrics;
 import raftkv.server.transport.Isolation;
 import raftkv.server.transport.StreamTransport;
@@ -64,6 +66,8 @@ public final class HttpApi {
     /** The peers' port: acceptor, selector, a few JSON requests; plus four per peer for its streams. */
     private static final int PEER_THREADS_BASE = 8;
     private static final int PEER_CONNECTIONS_BASE = 16;
+    /** The peers' port is sized for at least this many peers: a cluster may grow after the start. */
+    private static final int MIN_PEERS_PROVIDED_FOR = 6;
 
     private final Javalin app;
     private final Admission admission;
@@ -79,15 +83,17 @@ public final class HttpApi {
      * @param heardFrom told the id of each peer a message arrived from (the transport's liveness signal)
      * @param recorder the node's event history and timeline ({@code GET /events}, {@code /timeline})
      * @param isolation the test-only partition switch ({@code POST /admin/fault/*})
+     * @param identity this node's data-directory identity, which every peer request is checked against
      */
     public static HttpApi start(NodeConfig config, EventLoop loop, NodeMetrics metrics, Consumer<String> heardFrom,
-            EventRecorder recorder, Isolation isolation) {
+            EventRecorder recorder, Isolation isolation, IdentityGate identity) {
         KvRoutes kv = new KvRoutes(config, loop);
         SlowClientGuard slowClients = new SlowClientGuard(config.connections().readTimeoutMs(),
                 config.requestTimeoutMs());
         ClusterToken token = new ClusterToken(config.clusterToken());
-        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients, isolation);
+        PeerRoutes peers = new PeerRoutes(config, loop, heardFrom, token, slowClients, identity, isolation);
         AdminRoutes admin = new AdminRoutes(config, loop, isolation, recorder.history());
+        MemberRoutes members = new MemberRoutes(config, loop, identity);
         Admission admission = new Admission(config.limits());
         Javalin app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
@@ -117,6 +123,9 @@ public final class HttpApi {
             for (String path : new String[] {"/kv", "/kv/*", "/sessions", "/debug/*"}) {
                 javalin.routes.after(path, admission::giveBack); // the place, back before the answer leaves
             }
+            for (String path : new String[] {"/kv", "/kv/*", "/sessions", "/debug/*", "/admin/*"}) {
+                javalin.routes.before(path, ctx -> requireMember(identity)); // nothing is served before the loop runs
+            }
             javalin.routes.before("/kv/*", ClientRequests::checkContentLength);
             javalin.routes.before("/sessions", ClientRequests::checkContentLength);
             javalin.routes.post("/sessions", kv::openSession);
@@ -125,18 +134,23 @@ public final class HttpApi {
             javalin.routes.put("/kv/{id}", kv::put);
             javalin.routes.delete("/kv/{id}", kv::delete);
             javalin.routes.post("/kv/{id}/cas", kv::cas);
-            javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status())));
+            javalin.routes.get("/status", ctx -> ctx.json(statusBody(config, loop.status(), identity)));
             javalin.routes.get("/debug/kv", ctx -> localState(ctx, loop));
+            javalin.routes.get(Bootstrap.IDENTITY_PATH, peers::describeIdentity);
             javalin.routes.post(StreamTransport.STREAM_PATH, peers::receiveStream); // before /raft/{type}
             javalin.routes.post("/raft/{type}", peers::receive);
             MetricsRoutes.register(javalin, metrics, recorder.timeline());
-            DashboardRoutes.register(javalin, config, loop);
+            DashboardRoutes.register(javalin, config, loop, identity);
             HistoryRoutes.register(javalin, config, recorder.history(), recorder.timeline());
             javalin.routes.before("/admin/*", token::checkAdmin); // operators present the cluster token too
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
             javalin.routes.post("/admin/fault/isolate", admin::isolate);
             javalin.routes.post("/admin/fault/heal", admin::heal);
+            javalin.routes.get("/admin/members", members::list);
+            javalin.routes.post("/admin/members", members::add);
+            javalin.routes.post("/admin/members/{id}/promote", members::promote);
+            javalin.routes.delete("/admin/members/{id}", members::remove);
 
             javalin.routes.exception(ApiException.class, (e, ctx) -> render(ctx, e));
             javalin.routes.exception(HttpResponseException.class, (e, ctx) -> fromJavalin(e.getStatus(), ctx));
@@ -215,7 +229,7 @@ public final class HttpApi {
      */
     private static ServerConnector peerConnector(Server server, HttpConfiguration http, NodeConfig config,
             PeerPort.Own own, SlowClientGuard slowClients) {
-        int peers = config.peers().size();
+        int peers = Math.max(MIN_PEERS_PROVIDED_FOR, config.peers().size()); // members come and go (§4.1)
         QueuedThreadPool pool = new QueuedThreadPool(PEER_THREADS_BASE + 4 * peers, 4);
         pool.setName("peers");
         pool.setReservedThreads(0); // no threads parked for bursts: the peers' traffic is a few streams
@@ -285,9 +299,21 @@ public final class HttpApi {
         }
     }
 
-    static Map<String, Object> statusBody(NodeConfig config, NodeStatus status) {
+    /** Until this node belongs to a cluster its event loop does not run: refuse at once, definitely. */
+    private static void requireMember(IdentityGate identity) {
+        if (identity.member().isEmpty()) {
+            throw new ApiException(ErrorCode.NOT_A_MEMBER, identity.identity().node() + " serves no requests yet: "
+                    + identity.notReadyReason());
+        }
+    }
+
+    static Map<String, Object> statusBody(NodeConfig config, NodeStatus status, IdentityGate identity) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", status.id());
+        body.put("clusterId", identity.member().map(m -> m.clusterId()).orElse(null));
+        if (identity.member().isEmpty()) {
+            body.put("notAMember", identity.notReadyReason());
+        }
         body.put("role", status.role());
         body.put("term", status.term());
         body.put("leader", status.leader());
@@ -302,9 +328,9 @@ public final class HttpApi {
         body.put("stateBytes", status.stateBytes());
         body.put("stateQuotaBytes", status.stateQuotaBytes());
         Map<String, Object> peers = new LinkedHashMap<>();
-        config.peers().forEach((id, url) -> {
+        clientUrls(config, status).forEach((id, url) -> {
             Map<String, Object> peer = new LinkedHashMap<>();
-            peer.put("url", url.toString());
+            peer.put("url", url);
             Long matchIndex = status.matchIndex().get(id); // known on the leader only
             if (matchIndex != null) {
                 peer.put("matchIndex", matchIndex);
@@ -313,6 +339,28 @@ public final class HttpApi {
         });
         body.put("peers", peers);
         return body;
+    }
+
+    /**
+     * Every other member's client URL: from the latest configuration (§4.1), or from {@code --peers}
+     * for a member the configuration names without one.
+     */
+    static Map<String, String> clientUrls(NodeConfig config, NodeStatus status) {
+        Map<String, String> urls = new java.util.TreeMap<>();
+        if (status.configuration().ids().isEmpty()) {
+            config.peers().forEach((id, url) -> urls.put(id, url.toString()));
+            return urls;
+        }
+        for (String id : status.configuration().ids()) {
+            String url = status.configuration().member(id).map(raftkv.core.Member::clientUrl).orElse("");
+            if (url.isEmpty() && config.members().containsKey(id)) {
+                url = config.members().get(id).toString();
+            }
+            if (!id.equals(config.id())) {
+                urls.put(id, url);
+            }
+        }
+        return urls;
     }
 
     /** A page of one node's own map, and how far that node had applied when it was read. */

@@ -18,11 +18,12 @@ import raftkv.core.Message;
 import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
+import raftkv.server.identity.IdentityGate;
 import raftkv.server.transport.MessageCodec;
 import raftkv.server.transport.Isolation;
 import raftkv.server.transport.MessageType;
 import raftkv.server.transport.StreamTransport;
-import raftkv.server.transport.StreamTransport.StreamId;
+import raftkv.server.transport.StreamId;
 
 /**
  * The peer endpoints. {@code POST /raft/stream} is what {@link StreamTransport} sends: a body that
@@ -32,12 +33,17 @@ import raftkv.server.transport.StreamTransport.StreamId;
  */
 final class PeerRoutes {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PeerRoutes.class);
+
     private final NodeConfig config;
     private final EventLoop loop;
     private final Consumer<String> heardFrom;
     private final SlowClientGuard slowClients;
     private final ClusterToken token;
     private final Isolation isolation;
+    private final IdentityGate identity;
+    /** The last identity refusal logged per peer, so that a refused peer's retries are not logged each time. */
+    private final Map<String, String> refusalLogged = new java.util.concurrent.ConcurrentHashMap<>();
     /** The newest stream of each peer, and whether it has ended. */
     private record Current(StreamId id, boolean ended) {}
 
@@ -55,7 +61,8 @@ final class PeerRoutes {
 
     /** @param isolation while on, every message that arrives is dropped unread (test-only fault injection) */
     PeerRoutes(NodeConfig config, EventLoop loop, Consumer<String> heardFrom, ClusterToken token,
-            SlowClientGuard slowClients, Isolation isolation) {
+            SlowClientGuard slowClients, IdentityGate identity, Isolation isolation) {
+        this.identity = identity;
         this.isolation = isolation;
         this.config = config;
         this.loop = loop;
@@ -71,10 +78,12 @@ final class PeerRoutes {
     void receiveStream(Context ctx) throws IOException {
         token.checkPeer(ctx);
         String from = ctx.header(StreamTransport.FROM_HEADER);
-        if (from == null || !config.peers().containsKey(from)) {
+        // Whether it is a member is the identity check's to say: members come and go (§4.1).
+        if (from == null || from.equals(config.id())) {
             throw new ApiException(ErrorCode.INVALID_BODY, StreamTransport.FROM_HEADER + " must name a peer of "
                     + config.id() + ", got " + from);
         }
+        checkIdentity(from, ctx);
         StreamId stream;
         try {
             stream = StreamId.parse(ctx.header(StreamTransport.STREAM_HEADER));
@@ -163,8 +172,9 @@ final class PeerRoutes {
      * incarnation, or a stream of a later incarnation (the peer restarted), takes over; a stream of
      * an earlier incarnation, a late connection of a process that has since died, never takes over
      * from a live stream of a later one. It may only once that stream has ended: a node whose data
-     * directory was wiped starts counting its incarnations anew, and must not be shut out for good by
-     * the streams of its previous life.
+     * directory was restored from a backup counts its incarnations from an older number again, and must
+     * not be shut out for good by the streams of its previous life. (A wiped directory never gets this
+     * far: its data-directory incarnation is refused first, {@link #checkIdentity}.)
      */
     private boolean takeOver(String from, StreamId stream) {
         streamsLock.lock();
@@ -203,11 +213,42 @@ final class PeerRoutes {
             return;
         }
         for (Message message : messages) {
+            checkIdentity(message.from(), ctx);
+        }
+        for (Message message : messages) {
             if (!loop.deliver(message)) {
                 throw new ApiException(ErrorCode.OVERLOADED, "peer queue full; messages dropped");
             }
         }
         ctx.status(204);
+    }
+
+    /**
+     * {@code GET /raft/identity}: what this node says of its data directory and cluster
+     * ({@link raftkv.server.identity.PeerIdentity}); a node at its first start asks every peer.
+     */
+    void describeIdentity(Context ctx) {
+        token.checkPeer(ctx);
+        ctx.json(identity.describe(loop.status()));
+    }
+
+    /**
+     * The sender's cluster and data-directory incarnation must be those this node's member table
+     * holds for {@code from} (issue 20): a node that lost its data, or one of another cluster, is
+     * refused, so none of its messages (votes, acknowledgements) ever reaches the core.
+     */
+    private void checkIdentity(String from, Context ctx) {
+        switch (identity.check(from, ctx.header(StreamTransport.CLUSTER_HEADER),
+                ctx.header(StreamTransport.INCARNATION_HEADER))) {
+            case IdentityGate.Check.Accepted accepted -> refusalLogged.remove(from);
+            case IdentityGate.Check.NotReady notReady -> throw new ApiException(ErrorCode.NOT_A_MEMBER, notReady.reason());
+            case IdentityGate.Check.Refused refused -> {
+                if (!refused.reason().equals(refusalLogged.put(from, refused.reason()))) {
+                    log.warn("refusing peer messages: {}", refused.reason());
+                }
+                throw new ApiException(ErrorCode.IDENTITY_MISMATCH, refused.reason());
+            }
+        }
     }
 
     /** One message (a JSON object) or several of the same type (a JSON array of them). */

@@ -75,7 +75,8 @@ final class RetryLoop {
                 ctx.header(Forwarder.NOT_LEADER_HEADER, hint == null ? "" : hint);
                 throw new ApiException(ErrorCode.NO_LEADER, config.id() + " is not the leader");
             }
-            URI leader = hint == null ? null : config.members().get(hint);
+            String leaderUrl = hint == null ? null : HttpApi.clientUrls(config, loop.status()).get(hint);
+            URI leader = leaderUrl == null || leaderUrl.isEmpty() ? null : URI.create(leaderUrl);
             if (leader != null && !hint.equals(config.id()) && !forwardedToUs) {
                 Forwarder.Outcome forwarded = forwarder.forward(ctx, leader, deadline, lentHeaders);
                 if (!(forwarded instanceof Forwarder.Outcome.Unreachable) && !lentHeaders.isEmpty()) {

@@ -98,10 +98,7 @@ public final class MessageCodec {
                     (m, out) -> {
                         out.writeLong(m.lastIncludedIndex());
                         out.writeLong(m.lastIncludedTerm());
-                        out.writeInt(m.members().size());
-                        for (String member : m.members()) {
-                            out.writeUTF(member);
-                        }
+                        EntryCodec.writeConfiguration(m.configuration(), out);
                         out.writeLong(m.offset());
                         byte[] data = m.data();
                         out.writeInt(data.length);
@@ -109,7 +106,7 @@ public final class MessageCodec {
                         out.writeBoolean(m.done());
                     },
                     (h, in) -> new Message.InstallSnapshot(h.term(), h.from(), h.to(), in.readLong(), in.readLong(),
-                            readMembers(in), in.readLong(), readBytes(in), in.readBoolean())),
+                            EntryCodec.readConfiguration(in), in.readLong(), readBytes(in), in.readBoolean())),
             new Kind<>(8, Message.InstallSnapshotReply.class,
                     (m, out) -> {
                         out.writeLong(m.lastIncludedIndex());
@@ -260,19 +257,6 @@ public final class MessageCodec {
             case REFUSED -> new ForwardOutcome.Refused(in.readBoolean() ? in.readUTF() : null);
             default -> throw new IOException("unknown forward outcome tag " + tag);
         };
-    }
-
-    private static List<String> readMembers(DataInputStream in) throws IOException {
-        int count = in.readInt();
-        // Each member id takes at least 2 bytes (its UTF length).
-        if (count < 0 || count > in.available() / 2) {
-            throw new IOException("member count " + count + " does not fit the frame");
-        }
-        List<String> members = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            members.add(in.readUTF());
-        }
-        return members;
     }
 
     private static byte[] readBytes(DataInputStream in) throws IOException {

@@ -13,14 +13,18 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import raftkv.core.Message;
+import raftkv.server.identity.IdentityGate.Credentials;
+import raftkv.storage.StoredIdentity;
 
 /**
  * Sends peer messages over one long-lived stream per peer, on the peer's HTTP port: a
@@ -53,6 +57,13 @@ public final class StreamTransport implements Transport {
     public static final String FROM_HEADER = "X-Raft-From";
     /** Header naming the stream: {@code <incarnation>.<counter>}, see {@link StreamId}. */
     public static final String STREAM_HEADER = "X-Raft-Stream";
+    /** Header naming the sender's cluster ({@link raftkv.server.identity.IdentityGate}). */
+    public static final String CLUSTER_HEADER = "X-Raft-Cluster";
+    /**
+     * Header carrying the sender's data-directory incarnation (16 hex digits): which directory, not
+     * which process ({@link #STREAM_HEADER} names the process). A wiped node has a new one.
+     */
+    public static final String INCARNATION_HEADER = "X-Raft-Incarnation";
     /** The largest frame either side writes or accepts. */
     public static final int MAX_FRAME_BYTES = 32 << 20;
 
@@ -67,16 +78,24 @@ public final class StreamTransport implements Transport {
     private final String selfId;
     private final String token;
     private final long incarnation;
-    private final Map<String, PeerLink> links = new TreeMap<>();
+    /** One link per peer; changed at runtime as members come and go ({@link #updatePeers}). */
+    private final Map<String, PeerLink> links = new java.util.concurrent.ConcurrentHashMap<>();
     private final TransportObserver observer;
     private final Isolation isolation;
+    private static final int MAX_UNKNOWN_LOGGED = 64;
+    /** Unknown peers already logged (bounded): a removed leader's messages would otherwise flood the log. */
+    private final java.util.Set<String> unknownLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Supplier<Optional<Credentials>> credentials;
 
     /**
      * A transport for a process that keeps no boot count (tests): its incarnation is read from the
      * monotonic clock, so that within one JVM a transport made later counts as a later incarnation.
+     *
+     * @param credentials the cluster and data-directory incarnation it presents
      */
-    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken) {
-        this(selfId, peers, clusterToken, System.nanoTime() & Long.MAX_VALUE, TransportObserver.NONE);
+    public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, Credentials credentials) {
+        this(selfId, peers, clusterToken, System.nanoTime() & Long.MAX_VALUE, TransportObserver.NONE,
+                () -> Optional.of(credentials));
     }
 
     /**
@@ -84,16 +103,19 @@ public final class StreamTransport implements Transport {
      *     ({@link raftkv.server.BootCounter}): a receiver never lets a stream of an earlier
      *     incarnation take over from a later one's
      * @param observer told of failed writes and dropped messages (metrics); must not block
+     * @param credentials the cluster and data-directory incarnation every stream presents, once the
+     *     node belongs to a cluster (before, it sends nothing: its event loop has not started)
      */
     public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, long incarnation,
-            TransportObserver observer) {
-        this(selfId, peers, clusterToken, incarnation, observer, new Isolation());
+            TransportObserver observer, Supplier<Optional<Credentials>> credentials) {
+        this(selfId, peers, clusterToken, incarnation, observer, credentials, new Isolation());
     }
 
     /** @param isolation while on, every message is dropped before it is queued (test-only fault injection) */
     public StreamTransport(String selfId, Map<String, URI> peers, String clusterToken, long incarnation,
-            TransportObserver observer, Isolation isolation) {
+            TransportObserver observer, Supplier<Optional<Credentials>> credentials, Isolation isolation) {
         this.isolation = isolation;
+        this.credentials = credentials;
         this.incarnation = incarnation;
         this.observer = observer;
         this.selfId = selfId;
@@ -107,13 +129,54 @@ public final class StreamTransport implements Transport {
         for (Message message : messages) {
             PeerLink link = links.get(message.to());
             if (link == null) {
-                log.warn("dropping {} to unknown peer {}", message.getClass().getSimpleName(), message.to());
+                // A member this node does not know yet (its configuration entry arrives in this very
+                // turn) or no longer knows (removed): lost, as on a network; said once per peer.
+                if (unknownLogged.size() < MAX_UNKNOWN_LOGGED && unknownLogged.add(message.to())) {
+                    log.warn("dropping messages to {}: not a peer of this node (yet, or any more)", message.to());
+                }
             } else if (isolation.isolated()) {
                 link.dropped.incrementAndGet(); // lost, as on a cut network
             } else {
                 link.offer(message);
             }
         }
+    }
+
+    /**
+     * The peers are now {@code peers} (every member of the latest configuration but this node, with
+     * its peer URL): links to new members open, links to removed members close (their queued messages
+     * are dropped, as a network would), and a member whose URL changed gets a new link.
+     */
+    public void updatePeers(Map<String, URI> peers) {
+        for (Map.Entry<String, URI> peer : peers.entrySet()) {
+            if (peer.getKey().equals(selfId)) {
+                continue;
+            }
+            PeerLink current = links.get(peer.getKey());
+            if (current == null || !current.base.equals(peer.getValue())) {
+                PeerLink link = new PeerLink(peer.getKey(), peer.getValue());
+                PeerLink replaced = links.put(peer.getKey(), link);
+                if (replaced != null) {
+                    replaced.stop();
+                }
+                link.sender.start();
+                log.info("peer {} at {}: {}", peer.getKey(), peer.getValue(), replaced == null ? "added" : "moved");
+            }
+        }
+        for (String id : List.copyOf(links.keySet())) {
+            if (!peers.containsKey(id)) {
+                PeerLink removed = links.remove(id);
+                if (removed != null) {
+                    removed.stop();
+                    log.info("peer {} removed: its stream is closed", id);
+                }
+            }
+        }
+    }
+
+    /** The peers this transport has links to now. */
+    public java.util.Set<String> peers() {
+        return java.util.Set.copyOf(links.keySet());
     }
 
     /** The receiving side saw a message from {@code peerId}: our stream to it is worth keeping. */
@@ -131,10 +194,7 @@ public final class StreamTransport implements Transport {
 
     @Override
     public void close() {
-        links.values().forEach(link -> {
-            link.sender.interrupt();
-            link.disconnect();
-        });
+        links.values().forEach(PeerLink::stop);
     }
 
     private final class PeerLink {
@@ -235,7 +295,9 @@ public final class StreamTransport implements Transport {
                     + "Content-Type: application/x-raftkv-frames\r\n"
                     + "Transfer-Encoding: chunked\r\n"
                     + FROM_HEADER + ": " + selfId + "\r\n"
-                    + STREAM_HEADER + ": " + new StreamId(incarnation, ++streams) + "\r\n";
+                    + STREAM_HEADER + ": " + new StreamId(incarnation, ++streams) + "\r\n"
+                    + credentials.get().map(c -> CLUSTER_HEADER + ": " + c.clusterId() + "\r\n"
+                            + INCARNATION_HEADER + ": " + StoredIdentity.format(c.incarnation()) + "\r\n").orElse("");
             return head + (token == null ? "" : TOKEN_HEADER + ": " + token + "\r\n") + "\r\n";
         }
 
@@ -291,7 +353,7 @@ public final class StreamTransport implements Transport {
                     String answer = new String(buffer, 0, n, StandardCharsets.UTF_8);
                     String statusLine = answer.lines().findFirst().orElse("");
                     String body = answer.substring(answer.lastIndexOf('\n') + 1);
-                    if (statusLine.matches("HTTP/1\\.1 4\\d\\d.*") && !statusLine.contains(" 408 ")) {
+                    if (statusLine.matches("HTTP/1\\.1 [45]\\d\\d.*") && !statusLine.contains(" 408 ")) {
                         if (!statusLine.equals(refusal)) { // once, not on every retry
                             log.warn("peer {} refused the stream: {} {}", peerId, statusLine, body); // misconfigured?
                         }
@@ -315,6 +377,11 @@ public final class StreamTransport implements Transport {
             }
         }
 
+        void stop() {
+            sender.interrupt();
+            disconnect();
+        }
+
         void disconnect() {
             Socket s = socket;
             if (s != null) {
@@ -328,51 +395,6 @@ public final class StreamTransport implements Transport {
             s.close();
         } catch (IOException e) {
             // nothing left to do with it
-        }
-    }
-
-    /**
-     * Names a stream: the sending process's incarnation (its node's boot count) and a counter per
-     * peer link. Streams are ordered by incarnation, then counter ({@link #newerThan}); a receiver
-     * delivers only from the newest stream of each peer, so a stale connection of this process, or a
-     * late one of a process that died, can neither reorder nor repeat anything.
-     */
-    public record StreamId(long incarnation, long counter) {
-
-        public static StreamId parse(String header) {
-            String[] parts = header == null ? new String[0] : header.split("\\.", -1);
-            if (parts.length != 2) {
-                throw new IllegalArgumentException("expected <incarnation>.<counter>, got " + header);
-            }
-            return new StreamId(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
-        }
-
-        /**
-         * The incarnation of a process: its node's boot count ({@link raftkv.server.BootCounter}) in
-         * the high half, so a later start is a higher number whatever the clocks say, and a random
-         * number in the low half, which tells apart two processes that claim the same count (a node
-         * whose data directory was wiped counts from 1 again).
-         */
-        public static long incarnation(long bootCount, int nonce) {
-            if (bootCount < 1 || bootCount > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("boot count out of range: " + bootCount);
-            }
-            return bootCount << 32 | Integer.toUnsignedLong(nonce);
-        }
-
-        /** A later incarnation, or a later stream of the same one. */
-        public boolean newerThan(StreamId other) {
-            return incarnation != other.incarnation ? incarnation > other.incarnation : counter > other.counter;
-        }
-
-        /** Of an earlier incarnation than {@code other}: a process that started before it. */
-        public boolean earlierIncarnationThan(StreamId other) {
-            return incarnation < other.incarnation;
-        }
-
-        @Override
-        public String toString() {
-            return incarnation + "." + counter;
         }
     }
 }

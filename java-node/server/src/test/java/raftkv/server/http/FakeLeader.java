@@ -52,7 +52,8 @@ final class FakeLeader implements AutoCloseable {
 
     /** Starts talking to n1 (listening at {@code follower}). */
     void connect(URI follower, String token) {
-        toFollower = new StreamTransport("n2", Map.of("n1", follower), token);
+        toFollower = new StreamTransport("n2", Map.of("n1", follower), token,
+                raftkv.server.identity.TestIdentities.credentials("n2", InProcessNode.THREE));
     }
 
     /** The index the next {@link #appendAndCommit} appends at. */

@@ -14,6 +14,8 @@ import java.util.TreeMap;
 import raftkv.server.EventLoop;
 import raftkv.server.NodeConfig;
 import raftkv.server.RunningNode;
+import raftkv.server.identity.TestIdentities;
+import raftkv.server.transport.StreamTransport;
 
 /** One real node (event loop, WAL, HTTP on an ephemeral loopback port) inside the test JVM. */
 final class InProcessNode implements AutoCloseable {
@@ -37,9 +39,17 @@ final class InProcessNode implements AutoCloseable {
         this(config(dataDir, clusterToken, requestTimeoutMs, otherMembers).toBuilder().limits(limits).build());
     }
 
-    /** A node started with {@code config}, e.g. {@link #config} with some setting changed. */
+    /** The members of a cluster of n1 with peers "n2" and "n3", whose identities tests present. */
+    static final java.util.List<String> THREE = java.util.List.of("n1", "n2", "n3");
+
+    /**
+     * A node started with {@code config}, e.g. {@link #config} with some setting changed. Its data
+     * directory belongs to the cluster at once ({@link TestIdentities#seed}): its peers do not exist,
+     * or the test plays them, so it cannot wait for them to describe their directories.
+     */
     InProcessNode(NodeConfig config) throws IOException {
         this.config = config;
+        TestIdentities.seed(config.dataDir(), config.id(), config.members().keySet());
         node = RunningNode.start(config, new SplittableRandom(7), e -> {
             throw new AssertionError("event loop failed", e);
         });
@@ -95,6 +105,15 @@ final class InProcessNode implements AutoCloseable {
                         : HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
             request.headers(headers);
+        }
+        // Peer messages are checked against their sender's identity: present the one of the message's
+        // "from" (n2 if the body names none), when it is a member.
+        java.util.regex.Matcher from = java.util.regex.Pattern.compile("\"from\":\"([^\"]+)\"")
+                .matcher(body == null ? "" : body);
+        String sender = from.find() ? from.group(1) : "n2";
+        if (path.startsWith("/raft/") && config.members().containsKey(sender)
+                && !java.util.Arrays.asList(headers).contains(StreamTransport.CLUSTER_HEADER)) {
+            request.headers(TestIdentities.headers(sender, config.members().keySet()));
         }
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -61,7 +61,8 @@ class PeerPortTest {
 
     @Test
     void aPeerStreamOnThePeerPortReachesTheEventLoop() throws Exception {
-        transport = new StreamTransport("n2", Map.of("n1", node.peerBase()), TOKEN);
+        transport = new StreamTransport("n2", Map.of("n1", node.peerBase()), TOKEN,
+                raftkv.server.identity.TestIdentities.credentials("n2", InProcessNode.THREE));
         Message.AppendEntries append = new Message.AppendEntries(100, "n2", "n1", 0, 0,
                 List.of(new LogEntry(100, 1, new Command.Put("a", "A"), null)), 0, 1);
 

@@ -31,6 +31,8 @@ import raftkv.server.transport.TransportObserver;
 class PeerStreamTest {
 
     private static final String TOKEN = "s3cret";
+    private static final raftkv.server.identity.IdentityGate.Credentials N2 =
+            raftkv.server.identity.TestIdentities.credentials("n2", InProcessNode.THREE);
 
     @TempDir
     Path dir;
@@ -61,7 +63,7 @@ class PeerStreamTest {
 
     @Test
     void messagesOnTheStreamReachTheEventLoopInOrder() throws Exception {
-        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN);
+        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN, N2);
 
         for (int i = 0; i < 50; i++) {
             transport.send(List.of(append(i, i + 1, "k" + i)));
@@ -74,7 +76,7 @@ class PeerStreamTest {
 
     @Test
     void aStreamWithTheWrongTokenDeliversNothing() throws Exception {
-        transport = new StreamTransport("n2", Map.of("n1", node.base), "wrong");
+        transport = new StreamTransport("n2", Map.of("n1", node.base), "wrong", N2);
         transport.send(List.of(append(0, 1, "a")));
         Thread.sleep(500);
         transport.send(List.of(append(0, 2, "a")));
@@ -95,7 +97,8 @@ class PeerStreamTest {
 
     @Test
     void aLateStreamOfAnEarlierIncarnationNeverDisplacesTheLiveOne() throws Exception {
-        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN, 7, TransportObserver.NONE);
+        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN, 7, TransportObserver.NONE,
+                () -> java.util.Optional.of(N2));
         transport.send(List.of(append(0, 1, "a")));
         await(() -> node.loop().status().lastIndex() == 1); // stream 7.1 is open and delivering
 
@@ -112,7 +115,7 @@ class PeerStreamTest {
     @Test
     void aStreamOfAnEarlierIncarnationMayTakeOverOnlyOnceTheLaterOneEnded() throws Exception {
         assertThat(stream("9.1", new byte[0]).statusCode()).isEqualTo(204); // ended at once
-        // n2's data directory was wiped: it counts its starts from 1 again, and is not shut out.
+        // n2's data directory was restored from a backup: it counts its starts from an older number again, and is not shut out.
         assertThat(stream("1.1", framed(MessageCodec.toBytes(append(0, 1, "a")))).statusCode()).isEqualTo(204);
         await(() -> node.loop().status().lastIndex() == 1);
         assertThat(stream("1.1", new byte[0]).statusCode()).as("still no repeats").isEqualTo(400);
@@ -149,7 +152,7 @@ class PeerStreamTest {
     void framesLargerThanTheClientBodyLimitAreDeliveredOnTheStream() throws Exception {
         byte[] frame = MessageCodec.toBytes(largeAppend());
         assertThat(frame.length).isGreaterThan(ClientRequests.MAX_BODY_BYTES);
-        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN);
+        transport = new StreamTransport("n2", Map.of("n1", node.base), TOKEN, N2);
 
         transport.send(List.of(largeAppend()));
 
@@ -162,6 +165,7 @@ class PeerStreamTest {
         assertThat(json.length).isGreaterThan(ClientRequests.MAX_BODY_BYTES);
         HttpRequest request = HttpRequest.newBuilder(node.base.resolve("/raft/append-entries"))
                 .header(StreamTransport.TOKEN_HEADER, TOKEN)
+                .headers(raftkv.server.identity.TestIdentities.headers("n2", InProcessNode.THREE))
                 // An InputStream of unknown length: sent chunked, so only the streamed limit applies.
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(json)))
                 .build();
@@ -178,6 +182,7 @@ class PeerStreamTest {
                 .header(StreamTransport.TOKEN_HEADER, TOKEN)
                 .header(StreamTransport.FROM_HEADER, "n2")
                 .header(StreamTransport.STREAM_HEADER, streamId)
+                .headers(raftkv.server.identity.TestIdentities.headers("n2", InProcessNode.THREE))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         try (HttpClient client = HttpClient.newBuilder()

@@ -161,7 +161,8 @@ class SlowClientTest {
         Socket stream = connect();
         write(stream, "POST " + StreamTransport.STREAM_PATH + " HTTP/1.1\r\nHost: localhost\r\n"
                 + "Transfer-Encoding: chunked\r\n" + StreamTransport.TOKEN_HEADER + ": " + TOKEN + "\r\n"
-                + StreamTransport.FROM_HEADER + ": n2\r\n" + StreamTransport.STREAM_HEADER + ": 1.1\r\n\r\n");
+                + StreamTransport.FROM_HEADER + ": n2\r\n" + StreamTransport.STREAM_HEADER + ": 1.1\r\n"
+                + raftkv.server.identity.TestIdentities.headLines("n2", InProcessNode.THREE) + "\r\n");
         int sent = 0;
         for (; sent < 12; sent++) { // 3 s of traffic: longer than the 2 s a client request may take
             sendFrame(stream, append(sent));

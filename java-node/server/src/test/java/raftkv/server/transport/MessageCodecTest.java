@@ -8,14 +8,22 @@ import java.io.DataOutputStream;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Command;
 import raftkv.core.ForwardOutcome;
 import raftkv.core.LogEntry;
+import raftkv.core.Member;
 import raftkv.core.Message;
 import raftkv.core.Session;
 import raftkv.server.Json;
 
 class MessageCodecTest {
+
+    /** Voters n1..n3 with their URLs, learner n4 (dissertation §4.2.1). */
+    private static final ClusterConfig WITH_LEARNER = new ClusterConfig(
+            List.of(new Member("n1", "http://n1:8080", "http://n1:9090"), new Member("n2", "", ""),
+                    new Member("n3", "http://n3:8080", "http://n3:9090")),
+            List.of(new Member("n4", "http://n4:8080", "http://n4:9090")));
 
     /** One of every Message record: a new record fails {@link #everyMessageRecordHasABinaryForm} until added. */
     private static final List<Message> SAMPLES = List.of(
@@ -29,13 +37,15 @@ class MessageCodecTest {
                     new LogEntry(7, 42, new Command.Put("alice", "Älice ✓"), new Session("c-1", 3)),
                     new LogEntry(7, 43, new Command.Cas("bob", "Bob", "Robert"), null),
                     new LogEntry(7, 44, new Command.Delete("carol"), new Session("c-2", 1)),
-                    new LogEntry(7, 45, new Command.OpenSession(), null)), 39, 123),
+                    new LogEntry(7, 45, new Command.OpenSession(), null),
+                    new LogEntry(7, 46, new Command.Configuration(WITH_LEARNER), null)), 39, 123),
             new Message.AppendEntries(7, "n1", "n3", 45, 7, List.of(), 45, 124),
             new Message.AppendEntriesReply(7, "n2", "n1", true, 45, 0, 0, 123),
             new Message.AppendEntriesReply(7, "n3", "n1", false, 0, 5, 30, 124),
             new Message.InstallSnapshot(7, "n1", "n2", 300, 6, List.of("n1", "n2", "n3"), 1024,
                     new byte[] {1, 2, 3, 0, (byte) 0xff}, false),
             new Message.InstallSnapshot(7, "n1", "n2", 300, 6, List.of("n1", "n2", "n3"), 1029, new byte[0], true),
+            new Message.InstallSnapshot(7, "n1", "n4", 300, 6, WITH_LEARNER, 0, new byte[] {9}, true),
             new Message.InstallSnapshotReply(7, "n2", "n1", 300, 1029, 300),
             new Message.TimeoutNow(8, "n1", "n3"),
             new Message.ForwardedProposal(7, "n2", "n1", -7_046_029_254_386_353_131L, 1_000_001,
@@ -142,6 +152,13 @@ class MessageCodecTest {
         Arrays.fill(frame, frame.length - 8, frame.length, (byte) 0);
         assertThatThrownBy(() -> MessageCodec.fromBytes(frame))
                 .isInstanceOf(MessageCodec.MalformedFrameException.class).hasMessageContaining("sequence");
+    }
+
+    @Test
+    void aConfigurationEntryHasAJsonFormToo() throws Exception {
+        LogEntry entry = new LogEntry(7, 46, new Command.Configuration(WITH_LEARNER), null);
+        String json = Json.MAPPER.writeValueAsString(entry);
+        assertThat(Json.MAPPER.readValue(json, LogEntry.class)).as(json).isEqualTo(entry);
     }
 
     /** The forwarding messages also have a JSON form, for {@code POST /raft/{type}} (tests, debugging). */

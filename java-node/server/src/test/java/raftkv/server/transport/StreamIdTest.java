@@ -3,7 +3,7 @@ package raftkv.server.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
-import raftkv.server.transport.StreamTransport.StreamId;
+import raftkv.server.transport.StreamId;
 
 /** Stream ids order by incarnation (boot count first), then by counter. */
 class StreamIdTest {

@@ -1,0 +1,130 @@
+package raftkv.storage;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.FileSystem;
+
+/**
+ * The data directory's identity ({@link StoredIdentity}), in its own small file replaced atomically as
+ * the hard state is: a temporary file, fsync, rename over the old one, fsync of the directory. A crash
+ * leaves the old identity or the new one, never a mix; damage is refused, never guessed around.
+ *
+ * <pre>
+ *   magic:int  node:UTF  incarnation:long  member:bool
+ *   [clusterId:UTF  count:int  (id:UTF incarnation:long) * count]  crc32c(everything before):int
+ * </pre>
+ */
+public final class IdentityFile {
+
+    public static final String FILE = "identity";
+
+    private static final int MAGIC = 0x49_44_4e_31; // "IDN1"
+    private static final int SMALLEST_FILE = 4 + 2 + 8 + 1 + 4;
+    /** More members than any cluster has: a count beyond is damage, not a cluster. */
+    static final int MAX_MEMBERS = 1_000;
+
+    private final FileSystem fs;
+    private final Path file;
+    private final Path temp;
+
+    public IdentityFile(FileSystem fs, Path dataDir) {
+        this.fs = fs;
+        this.file = dataDir.resolve(FILE).toAbsolutePath();
+        this.temp = this.file.resolveSibling(FILE + ".tmp");
+    }
+
+    /** The saved identity; empty if the directory never had one (a new node, or one that lost its data). */
+    public Optional<StoredIdentity> load() throws IOException {
+        if (!fs.exists(file)) {
+            return Optional.empty();
+        }
+        byte[] bytes = fs.readAllBytes(file);
+        if (bytes.length < SMALLEST_FILE) {
+            throw corrupted("is truncated (" + bytes.length + " bytes)");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
+            throw corrupted("is corrupted (checksum mismatch)");
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        try {
+            if (in.readInt() != MAGIC) {
+                throw corrupted("is not a raftkv identity file (unknown magic)");
+            }
+            String node = in.readUTF();
+            long incarnation = in.readLong();
+            StoredIdentity identity;
+            if (in.readBoolean()) {
+                String clusterId = in.readUTF();
+                int count = in.readInt();
+                if (count < 1 || count > MAX_MEMBERS) {
+                    throw corrupted("is malformed (" + count + " members)");
+                }
+                Map<String, Long> incarnations = new TreeMap<>();
+                for (int i = 0; i < count; i++) {
+                    incarnations.put(in.readUTF(), in.readLong());
+                }
+                identity = new StoredIdentity.Member(node, incarnation, clusterId, new TreeMap<>(incarnations));
+            } else {
+                identity = new StoredIdentity.Bootstrapping(node, incarnation);
+            }
+            if (in.available() != 0) {
+                throw corrupted("is malformed (bytes after the identity)");
+            }
+            return Optional.of(identity);
+        } catch (StorageCorruptedException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw corrupted("is malformed (" + e + ")");
+        }
+    }
+
+    private StorageCorruptedException corrupted(String what) {
+        return new StorageCorruptedException("identity file " + file + " " + what + ". Refusing to start: without it"
+                + " this node cannot show its peers that its data directory is the one they know. Restore the data"
+                + " directory from a backup, or remove the node from the cluster and add it again as a new one"
+                + " (docs/api.md, \"Membership\").");
+    }
+
+    /** Replaces the saved identity; durable when this returns. */
+    public void save(StoredIdentity identity) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(MAGIC);
+        out.writeUTF(identity.node());
+        out.writeLong(identity.incarnation());
+        switch (identity) {
+            case StoredIdentity.Bootstrapping bootstrapping -> out.writeBoolean(false);
+            case StoredIdentity.Member member -> {
+                out.writeBoolean(true);
+                out.writeUTF(member.clusterId());
+                out.writeInt(member.incarnations().size());
+                for (Map.Entry<String, Long> entry : member.incarnations().entrySet()) {
+                    out.writeUTF(entry.getKey());
+                    out.writeLong(entry.getValue());
+                }
+            }
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int) crc.getValue());
+        out.flush();
+        try (FileHandle handle = fs.openTruncated(temp)) {
+            handle.write(bytes.toByteArray());
+            handle.sync(); // else the rename below could survive a crash while the bytes do not
+        }
+        fs.rename(temp, file);
+        fs.syncDirectory(file.getParent()); // the rename is an entry of the directory
+    }
+}
