@@ -269,9 +269,11 @@ final class Leader {
             // "If AppendEntries fails because of log inconsistency: decrement nextIndex and retry
             // (§5.3)" — skipping the follower's whole conflicting term at once. (A rejection for a
             // stale term never gets here: it carries a newer term, and the leader has stepped down.)
-            if (m.conflictTerm() == 0 && m.conflictIndex() - 1 < p.matchIndex && m.round() >= p.matchKnownRound) {
+            if (m.conflictTerm() == 0 && m.conflictIndex() > 0 && m.conflictIndex() - 1 < p.matchIndex
+                    && m.round() >= p.matchKnownRound) {
                 // Its log is shorter than what it acknowledged, in answer to a message sent after that
-                // acknowledgement: it lost its data. "matchIndex ... increases monotonically" (Figure 2),
+                // acknowledgement: it lost its data. (conflictIndex 0 is no log length: it answers an
+                // AppendEntries of an earlier term of ours, rule 1, whose round numbers were another count.) "matchIndex ... increases monotonically" (Figure 2),
                 // so probing below it would be rejected for ever, at the speed of the network. Mark it
                 // once, count it for nothing, send it heartbeats only (issue 20: 14.7 M messages in 4 min).
                 tracker.markLostData(m.from());

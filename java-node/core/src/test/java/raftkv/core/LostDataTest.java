@@ -112,6 +112,16 @@ class LostDataTest {
     }
 
     @Test
+    void aRejectionOfAnEarlierTermsAppendEntriesIsNotLostData_5_1() {
+        // n1 led term 1, now leads term 2; n2, already in term 2, rejects one of n1's term-1 messages
+        // (rule 1: conflict index 0). Its round belongs to term 1's count, which says nothing here.
+        RaftNode n1 = leaderWithN2At4();
+        n1.step(new Message.AppendEntriesReply(n1.currentTerm(), "n2", "n1", false, 0, 0, 0, 1_000));
+        drain(n1);
+        assertThat(n1.status().lostData()).isEmpty();
+    }
+
+    @Test
     void removingALostDataFollowerForgetsIt() {
         RaftNode n1 = leaderWithN2At4();
         long round = nextHeartbeatRound(n1);
