@@ -102,6 +102,10 @@
       :start           "healed (restarted)"
       :pause           (str "paused " (v value))
       :resume          "healed (resumed)"
+      :member          (if (map? value)
+                         (str "member " (name (:action value)) " " (:node value "") " -> "
+                              (some-> (:outcome value) name) ", voters " (v (:voters value)))
+                         (str "member " (v value)))
       (str (name f) " " (v value)))))
 
 (defn watching-nemesis
