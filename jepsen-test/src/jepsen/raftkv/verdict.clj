@@ -119,7 +119,7 @@
 (defn membership-line
   "The membership changes of a run with the member nemesis (membership/change-summary), in words."
   [{:keys [changes grown shrunk attempts]}]
-  (format "%d changes committed (%d nodes grown to voter, %d removed; %d attempts)"
+  (format "%d changes committed (%d grown to voter, %d removed; %d attempts)"
           changes grown shrunk attempts))
 
 (defn box
