@@ -130,7 +130,7 @@
     :parse-fn parse-long
     :validate [#(and % (not (neg? %))) "Must be a non-negative integer."]]
 
-   [nil "--nemesis FAULTS" "Faults: none, partition, kill, pause, all (= mixed: every kind, one at a time), or a comma-separated list (e.g. partition,kill)."
+   [nil "--nemesis FAULTS" "Faults: none, partition, kill, pause, member (grow and shrink the cluster, never below three voters), all (= mixed: every kind, one at a time), or a comma-separated list (e.g. member,partition,kill)."
     :default  #{}
     :default-desc "none"
     :parse-fn nemesis/parse-nemesis-spec]

@@ -67,12 +67,14 @@
     "partition"           #{:partition}
     "kill"                #{:kill}
     "pause"               #{:pause}
-    "all"                 #{:partition :kill :pause}
-    "mixed"               #{:partition :kill :pause}
+    "member"              #{:member}
+    "all"                 #{:partition :kill :pause :member}
+    "mixed"               #{:partition :kill :pause :member}
+    "member,partition,kill" #{:member :partition :kill}
     "partition,kill"      #{:partition :kill}
     " pause , partition " #{:partition :pause}
     "none,kill"           #{:kill}
-    "all,kill"            #{:partition :kill :pause})
+    "all,kill"            #{:partition :kill :pause :member})
   (doseq [bad ["", "clock", "partition,bogus", "packet", ","]]
     (is (thrown? IllegalArgumentException (nemesis/parse-nemesis-spec bad)) bad))
   (testing "through the command line"
@@ -120,7 +122,7 @@
 
 (deftest test-map
   (let [t (raftkv/raftkv-test (:options (parse ["--nemesis" "all" "--bug" "ack-before-commit"])))]
-    (is (= "raftkv-register-kill,partition,pause-bug-ack-before-commit" (:name t)))
+    (is (= "raftkv-register-kill,member,partition,pause-bug-ack-before-commit" (:name t)))
     (is (= "ack-before-commit" (:bug t)))
     (is (some? (:generator t)))
     (is (some? (:nemesis t)))
@@ -228,7 +230,11 @@
              (->> (:final-generator p) flatten (map :f) set)))))
   (testing "kill only"
     (let [p (nemesis/nemesis-package (db/db) {:nodes ["n1" "n2" "n3"] :nemesis #{:kill}})]
-      (is (= #{:start} (->> (:final-generator p) flatten (map :f) set))))))
+      (is (= #{:start} (->> (:final-generator p) flatten (map :f) set)))))
+  (testing "with member: its final op (settle and record the membership) comes after the heals"
+    (let [p (nemesis/nemesis-package (db/db) {:nodes ["n1" "n2" "n3"] :nemesis #{:kill :partition :member}})]
+      (is (= [:stop-partition :start :member] (->> (:final-generator p) flatten (map :f))))
+      (is (= :final (:value (last (flatten (:final-generator p)))))))))
 
 (defn schedule-ops
   "The first n fault episodes of a schedule, as [gap start hold stop] (sleeps as seconds, ops as

@@ -62,18 +62,30 @@
   [test]
   (max 500 (- (:request-timeout-ms test (:request-timeout-ms http/default-timeouts)) 500)))
 
+(defn cluster-args
+  "How a node finds its cluster: the founding members start with --peers (all the test's nodes);
+  a node the member nemesis adds starts with --join through a member (mode {:join \"n3\"}), and
+  is restarted with the same arguments (its data directory belongs to the cluster by then)."
+  [test node mode]
+  (if-let [via (:join mode)]
+    ["--join" (http/node-url via)
+     "--advertise-host" node
+     "--listen-peers" (str "0.0.0.0:" peer-port)]
+    ["--peers" (peers-arg (:nodes test))
+     "--listen-peers" (str "0.0.0.0:" peer-port)
+     "--peer-urls" (peer-urls-arg (:nodes test))]))
+
 (defn node-args
-  "The command-line arguments for raftkv on a node (after the java binary). Pure, so it is
-  unit-tested."
-  [test node]
+  "The command-line arguments for raftkv on a node (after the java binary); mode as in
+  cluster-args (:peers by default). Pure, so it is unit-tested."
+  ([test node] (node-args test node :peers))
+  ([test node mode]
   (-> (vec (remove str/blank? (str/split (str (:node-java-opts test)) #"\s+")))
       (into ["-jar" jar
              "--id" node
-             "--listen" (str "0.0.0.0:" http/port)
-             "--peers" (peers-arg (:nodes test))
-             "--listen-peers" (str "0.0.0.0:" peer-port)
-             "--peer-urls" (peer-urls-arg (:nodes test))
-             "--data-dir" data-dir
+             "--listen" (str "0.0.0.0:" http/port)])
+      (into (cluster-args test node mode))
+      (into ["--data-dir" data-dir
              "--request-timeout-ms" (str (node-request-timeout-ms test))])
       ; Peers present it on /raft/*, operators on /admin/* (a node without one refuses /admin/*).
       (cond-> (:cluster-token test) (into ["--cluster-token" (:cluster-token test)]))
@@ -86,7 +98,7 @@
       ; falls behind the leader's compacted prefix and catches up through InstallSnapshot.
       (cond-> (:snapshot-entries test)
         (into ["--snapshot-entries" (str (:snapshot-entries test))
-               "--snapshot-trailing-entries" (str (:snapshot-trailing-entries test 0))]))))
+               "--snapshot-trailing-entries" (str (:snapshot-trailing-entries test 0))])))))
 
 ;; Process control, all through the pidfile
 
@@ -155,8 +167,10 @@
       (await-exit! p))))
 
 (defn start!
-  "Starts raftkv as a daemon (pidfile, logfile). Returns :started or :already-running."
-  [test node]
+  "Starts raftkv as a daemon (pidfile, logfile), with the cluster arguments of mode (see
+  cluster-args). Returns :started or :already-running."
+  ([test node] (start! test node :peers))
+  ([test node mode]
   (c/su
     (c/exec :mkdir :-p data-dir)
     (cu/start-daemon!
@@ -166,7 +180,13 @@
        ; Match on the pidfile only: the java binary may be a symlink, and other JVMs may run.
        :match-executable?  false}
       (str/trim (c/exec :sh :-c "command -v java"))
-      (node-args test node))))
+      (node-args test node mode)))))
+
+(defn wipe!
+  "Deletes the node's data directory (raftkv must not be running): only ever done to a node that
+  is no member of the committed configuration."
+  []
+  (c/su (c/exec :rm :-rf data-dir)))
 
 (defn await-status!
   "Waits until the node answers GET /status. Throws ::setup-failed (so Jepsen retries the whole
@@ -237,11 +257,25 @@
        (util/real-pmap (fn [node] [node (http/status node 500)]))
        current-leaders))
 
-(defrecord DB []
+(defn mode
+  "How raftkv is (re)started on node, from the DB's registry: :peers (a founding member),
+  {:join via} (added by the member nemesis), or :out (removed and wiped: not started)."
+  [registry node]
+  (get @registry node :peers))
+
+(defn member-nodes
+  "The test's nodes that are members now: all of them, less those the member nemesis removed."
+  [test]
+  (if-let [registry (some-> test :db :registry)]
+    (vec (remove #(= :out (mode registry %)) (:nodes test)))
+    (vec (:nodes test))))
+
+(defrecord DB [registry]
   db/DB
   (setup! [this test node]
     ; Idempotent: whatever is running is replaced, and the data starts empty.
     (progress/note! :setup)
+    (swap! registry assoc node :peers)
     (stop-any-instance!)
     (c/su (c/exec :rm :-rf data-dir logfile))
     (install! test node)
@@ -255,6 +289,7 @@
     (await-leader! node 30))
 
   (teardown! [this test node]
+    ; Whatever the membership: every node is stopped and wiped, member or not.
     (info "Tearing down raftkv")
     (progress/note! :teardown node)
     (stop-any-instance!)
@@ -274,7 +309,11 @@
     :killed)
 
   (start! [this test node]
-    (start! test node))
+    ; The kill nemesis restarts :all nodes: a node the member nemesis removed stays down.
+    (let [m (mode registry node)]
+      (if (= :out m)
+        :not-a-member
+        (start! test node m))))
 
   db/Pause
   (pause! [this test node]
@@ -290,6 +329,6 @@
     (primaries test)))
 
 (defn db
-  "The raftkv DB."
+  "The raftkv DB, with its registry of how each node is started (see mode)."
   []
-  (DB.))
+  (DB. (atom {})))

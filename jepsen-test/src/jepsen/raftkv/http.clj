@@ -156,3 +156,34 @@
   "POST /sessions registers a client session; the answer is 201 {\"client_id\": id}."
   {:method "POST", :path "/sessions"})
 
+
+;; ---------------------------------------------------------------------------------------------
+;; Membership administration (/admin/members, with the cluster token)
+
+(def admin-timeout-ms
+  "A membership change answers once its entry is committed: give it longer than a client op."
+  10000)
+
+(defn admin!
+  "Sends a membership request (method, path, optional body map) to node with the cluster token,
+  following 421 misdirected to the leader it names (at most three hops). Returns {:node (who
+  answered), :status, :body}, or {:node, :status nil, :error text} when no answer came (the
+  change's outcome is then unknown)."
+  [node token method path body]
+  (loop [node node, hops 0]
+    (let [answer (try
+                   (let [{:keys [status body]} (request! @admin-http (node-url node)
+                                                         {:method method, :path path, :body body}
+                                                         {"X-Raft-Token" token} admin-timeout-ms)]
+                     {:node node, :status status, :body body})
+                   (catch IOException e
+                     {:node node, :status nil, :error (str (.getSimpleName (class e)) ": " (.getMessage e))}))
+          leader (get-in answer [:body "leader"])]
+      (if (and (= 421 (:status answer)) (string? leader) (not= leader node) (< hops 3))
+        (recur leader (inc hops))
+        answer))))
+
+(defn member-ids
+  "The ids in a GET /admin/members list (\"voters\" or \"learners\"): [{\"id\" ..} ..] -> sorted ids."
+  [entries]
+  (vec (sort (keep #(get % "id") entries))))

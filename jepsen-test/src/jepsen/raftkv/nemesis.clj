@@ -14,23 +14,28 @@
   leave some majority connected: one node alone, a 3/2 split, the leader alone, overlapping
   majorities in a ring, or a bridge (two halves joined through one node).
 
+  With :member, the member nemesis (jepsen.raftkv.member) grows and shrinks the cluster between
+  faults, one change per episode, never below three voters; the schedule first draws a kind of
+  fault, then an episode of that kind, so membership changes come as often as kills or partitions.
+
   We compose only the packages that work in our environment: combined's nemesis-package would also
   set up packet (tc netem: not in this kernel), clock and file-corruption nemeses."
   (:require [clojure.string :as str]
             [jepsen.generator :as gen]
             [jepsen.nemesis :as n]
-            [jepsen.nemesis.combined :as nc]))
+            [jepsen.nemesis.combined :as nc]
+            [jepsen.raftkv.member :as member]))
 
 (def faults
   "Every fault this test can inject."
-  #{:partition :kill :pause})
+  #{:partition :kill :pause :member})
 
 (def special-faults
   "Names that stand for several faults. `mixed` and `all` are the same schedule: every kind of
-  fault, one at a time."
+  fault, membership changes included, one at a time."
   {:none  []
-   :all   [:partition :kill :pause]
-   :mixed [:partition :kill :pause]})
+   :all   [:partition :kill :pause :member]
+   :mixed [:partition :kill :pause :member]})
 
 (defn parse-nemesis-spec
   "Parses --nemesis: a comma-separated list of faults and special names (none, all, mixed), e.g.
@@ -96,24 +101,31 @@
     {:type :info, :f :start-partition, :value target}))
 
 (defn menu
-  "Every fault episode the schedule can draw from, as {:start op-or-generator, :stop op}, for the
-  given fault kinds and target scope, and the partition shapes to draw from (all by default)."
+  "Every fault episode the schedule can draw from, as {:kind fault, :start op-or-generator, :stop
+  op}, for the given fault kinds and target scope, and the partition shapes to draw from (all by
+  default). A membership change has no :stop: there is nothing to heal."
   ([faults scope]
    (menu faults scope partition-targets))
   ([faults scope partitions]
   (concat
     (when (contains? faults :partition)
       (for [t partitions]
-        {:start (partition-start t)
+        {:kind  :partition
+         :start (partition-start t)
          :stop  {:type :info, :f :stop-partition, :value nil}}))
     (when (contains? faults :kill)
       (for [t (process-targets scope)]
-        {:start {:type :info, :f :kill, :value t}
+        {:kind  :kill
+         :start {:type :info, :f :kill, :value t}
          :stop  {:type :info, :f :start, :value :all}}))
     (when (contains? faults :pause)
       (for [t (process-targets scope)]
-        {:start {:type :info, :f :pause, :value t}
-         :stop  {:type :info, :f :resume, :value :all}})))))
+        {:kind  :pause
+         :start {:type :info, :f :pause, :value t}
+         :stop  {:type :info, :f :resume, :value :all}}))
+    (when (contains? faults :member)
+      [{:kind  :member
+        :start {:type :info, :f :member, :value :change}}]))))
 
 (defn between
   "A random duration in seconds, uniform in [interval/2, interval]."
@@ -122,17 +134,19 @@
 
 (defn schedule
   "The nemesis generator: an endless sequence of episodes, each a recovery gap, then one fault
-  drawn from the menu, held, then healed. Gap and hold are each uniform in
-  [interval/2, interval] seconds. Nil when there are no faults."
+  (a kind of fault drawn first, then one of its episodes), held, then healed; a membership change
+  is neither held nor healed. Gap and hold are each uniform in [interval/2, interval] seconds. Nil
+  when there are no faults."
   [episodes interval]
   (when (seq episodes)
-    (let [episodes (vec episodes)]
+    (let [by-kind (group-by :kind episodes)
+          kinds   (vec (sort (keys by-kind)))]
       (mapcat (fn [_]
-                (let [{:keys [start stop]} (rand-nth episodes)]
-                  [(gen/sleep (between interval))
-                   start
-                   (gen/sleep (between interval))
-                   stop]))
+                (let [{:keys [start stop]} (rand-nth (by-kind (rand-nth kinds)))]
+                  (cond-> [(gen/sleep (between interval))
+                           start]
+                    stop (into [(gen/sleep (between interval))
+                                stop]))))
               (range)))))
 
 (defn package-opts
@@ -147,13 +161,16 @@
 (defn nemesis-package
   "A nemesis package (:nemesis, :generator, :final-generator, :perf) for the faults in
   (:nemesis opts), on the one-fault-at-a-time schedule. The final generator heals every
-  partition, resumes every paused process and restarts every killed one."
+  partition, resumes every paused process and restarts every killed one (not a node the member
+  nemesis removed); then the member nemesis settles any learner and records the membership."
   [db opts]
   (let [popts    (package-opts db opts)
         faults   (:faults popts)
         packages (cond-> []
                    (contains? faults :partition)  (conj (nc/partition-package popts))
-                   (some faults [:kill :pause])   (conj (nc/db-package popts)))
+                   (some faults [:kill :pause])   (conj (nc/db-package popts))
+                   ; Last: its final op runs after the heals.
+                   (contains? faults :member)     (conj (member/package)))
         composed (nc/compose-packages packages)]
     (assoc composed
            :generator (schedule (menu faults (:nemesis-targets opts :minority)

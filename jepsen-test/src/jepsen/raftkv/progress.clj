@@ -102,6 +102,10 @@
       :start           "healed (restarted)"
       :pause           (str "paused " (v value))
       :resume          "healed (resumed)"
+      :member          (if (map? value)
+                         (str "member " (name (:action value)) " " (:node value "") " -> "
+                              (some-> (:outcome value) name) ", voters " (v (:voters value)))
+                         (str "member " (v value)))
       (str (name f) " " (v value)))))
 
 (defn watching-nemesis
@@ -112,7 +116,12 @@
     (setup! [this test] (watching-nemesis (nemesis/setup! inner test)))
     (invoke! [this test op]
       (let [done (nemesis/invoke! inner test op)]
-        (swap! state assoc :nemesis {:f (:f done), :value (:value done), :at (System/nanoTime)})
+        (swap! state (fn [s]
+                       (let [v (:value done)]
+                         (cond-> (assoc s :nemesis {:f (:f done), :value v, :at (System/nanoTime)})
+                           ; The member nemesis' final op: the final reads go to these members.
+                           (and (= :member (:f done)) (map? v) (= :final (:action v)) (:voters v))
+                           (assoc :final-nodes (count (distinct (concat (:voters v) (:learners v)))))))))
         done))
     (teardown! [this test] (nemesis/teardown! inner test))
     nemesis/Reflection
@@ -143,8 +152,9 @@
                  :workload    (if (and wl-el (:time-limit s) (> wl-el (:time-limit s)))
                                 (str "healing, then the quiet period; " counts " | nemesis: " nem)
                                 (format "workload %d/%d s: %s | nemesis: %s" wl-el (long (or (:time-limit s) 0)) counts nem))
-                 :final-reads (if (< (:final-reads s) (count (:nodes s)))
-                                (format "final reads: %d of %d nodes answered; %s" (:final-reads s) (count (:nodes s)) counts)
+                 :final-reads (if (< (:final-reads s) (:final-nodes s (count (:nodes s))))
+                                (format "final reads: %d of %d nodes answered; %s" (:final-reads s)
+                                        (:final-nodes s (count (:nodes s))) counts)
                                 (str "final reads done; Jepsen is stopping the clients and the nemesis; " counts))
                  :teardown    (str "teardown: stopping raftkv, collecting node logs; " counts)
                  :analysis    (format "analysis: checkers running for %d s (Knossos can take minutes); %s"

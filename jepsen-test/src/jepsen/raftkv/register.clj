@@ -20,6 +20,8 @@
                     [independent :as independent]]
             [jepsen.checker.timeline :as timeline]
             [jepsen.raftkv [client :as client]
+                           [db :as db]
+                           [membership :as membership]
                            [outcome :as outcome]]
             [knossos.model :as model]))
 
@@ -45,12 +47,19 @@
     (range)
     (fn [_k] (key-generator (:threads-per-key opts) (:ops-per-key opts)))))
 
+(defrecord PerMember [ops-fn]
+  ; The final reads go to the members at the time they start (the member nemesis may have removed
+  ; some nodes): ops-fn of those nodes gives the ops, run by the clients.
+  gen/Generator
+  (op [_ test ctx] (gen/op (gen/clients (ops-fn (db/member-nodes test))) test ctx))
+  (update [this _ _ _] this))
+
 (defn final-generator
-  "After healing: one whole-map read through every node."
-  [opts]
-  (gen/clients
-    (for [node (:nodes opts)]
-      {:type :invoke, :f :final-read, :value nil, :node node})))
+  "After healing: one whole-map read through every current member."
+  [_opts]
+  (->PerMember (fn [nodes]
+                 (for [node nodes]
+                   {:type :invoke, :f :final-read, :value nil, :node node}))))
 
 ;; Checkers
 
@@ -142,13 +151,15 @@
       (empty? read)    (assoc :error "no node answered a final read")))))
 
 (defn convergence-checker
-  "After the faults healed: did every node return the identical whole map? written-fn gives, from
-  the history, the values each key may hold (default: written-values)."
+  "After the faults healed: did every current member (membership/final-members) return the
+  identical whole map? written-fn gives, from the history, the values each key may hold (default:
+  written-values)."
   ([] (convergence-checker written-values))
   ([written-fn]
    (reify checker/Checker
      (check [_ test history _opts]
-       (check-convergence (:nodes test) history (written-fn history))))))
+       (check-convergence (membership/final-members (:nodes test) history) history
+                          (written-fn history))))))
 
 (defn workload
   "The register workload: client, generator, final generator, checker."

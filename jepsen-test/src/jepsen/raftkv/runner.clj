@@ -5,7 +5,8 @@
             [clojure.string :as str]
             [jepsen [core :as jepsen]
                     [store :as store]]
-            [jepsen.raftkv [nemesis :as nemesis]
+            [jepsen.raftkv [membership :as membership]
+                           [nemesis :as nemesis]
                            [progress :as progress]
                            [verdict :as verdict]])
   (:import (java.net URLEncoder)))
@@ -58,6 +59,8 @@
                       :bug          (:bug options)
                       :results      (:results test)
                       :elapsed-s    (/ (- (System/nanoTime) t0) 1e9)
+                      :membership   (when (and test (contains? (:nemesis options) :member))
+                                      (membership/change-summary (:history test)))
                       :store        (when dir (relative dir))
                       :report-url   (when dir (report-url dir))})]
     (when error

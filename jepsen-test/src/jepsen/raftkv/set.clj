@@ -76,15 +76,15 @@
                (adds)))
 
 (defn final-ops
-  "After healing: through every node, a linearizable read of the set (for set-full) and that
-  node's own state machine (for convergence)."
-  [opts]
-  (for [node (:nodes opts), f [:read :final-read]]
+  "After healing: through every current member, a linearizable read of the set (for set-full) and
+  that node's own state machine (for convergence)."
+  [nodes]
+  (for [node nodes, f [:read :final-read]]
     {:type :invoke, :f f, :value nil, :node node}))
 
 (defn final-generator
-  [opts]
-  (gen/clients (final-ops opts)))
+  [_opts]
+  (register/->PerMember final-ops))
 
 (defn written-values
   "For the convergence check: each element's key may hold only that element."

@@ -116,10 +116,16 @@
   [expect]
   (case expect :valid "valid" :invalid "invalid" :either "valid or invalid"))
 
+(defn membership-line
+  "The membership changes of a run with the member nemesis (membership/change-summary), in words."
+  [{:keys [changes grown shrunk attempts]}]
+  (format "%d changes committed (%d grown to voter, %d removed; %d attempts)"
+          changes grown shrunk attempts))
+
 (defn box
   "The verdict box, as lines. run: {:workload :nemesis-name :bug :results :store :report-url
-  :elapsed-s}."
-  [{:keys [workload nemesis-name bug results store report-url elapsed-s] :as run}]
+  :elapsed-s :membership (with the member nemesis: membership/change-summary)}."
+  [{:keys [workload nemesis-name bug results store report-url elapsed-s membership] :as run}]
   (let [{:keys [expect why]} (expected run)
         valid    (:valid? results)
         j        (judge expect valid)
@@ -134,8 +140,9 @@
                                  (format "%d completed: %d ok, %d fail, %d info%s" (:count stats 0)
                                          (:ok-count stats 0) (:fail-count stats 0) (:info-count stats 0)
                                          (if elapsed-s (format " (run took %d s)" (long elapsed-s)) ""))
-                                 "-"))
-                    (row "verdict" (verdict-word valid))
+                                 "-"))]
+                   (when membership [(row "membership" (membership-line membership))])
+                   [(row "verdict" (verdict-word valid))
                     (row "expected" (str (expect-word expect) " (" why ")"))
                     ""
                     (str "  " (:line j))

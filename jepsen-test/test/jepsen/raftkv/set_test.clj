@@ -53,7 +53,7 @@
     (is (every? #{:add} (map :f ops)))))
 
 (deftest final-generator
-  (let [ops (s/final-ops {:nodes ["n1" "n2"]})]
+  (let [ops (s/final-ops ["n1" "n2"])]
     (is (= [[:read "n1"] [:final-read "n1"] [:read "n2"] [:final-read "n2"]]
            (map (juxt :f :node) ops)))))
 

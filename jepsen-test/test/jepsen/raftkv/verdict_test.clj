@@ -66,3 +66,15 @@
     (is (str/includes? text "bug switch  none"))
     (is (str/includes? text "failing     nothing"))
     (is (not (str/includes? text "make explain")))))
+
+(deftest the-box-counts-membership-changes
+  (testing "with the member nemesis, a membership row with the committed changes"
+    (let [{:keys [lines]} (v/box {:workload :register, :nemesis #{:member}, :nemesis-name "member"
+                                  :results {:valid? true}
+                                  :membership {:changes 7, :grown 2, :shrunk 3, :attempts 5}})]
+      (is (some #(re-find #"membership\s+7 changes committed \(2 grown to voter, 3 removed; 5 attempts\)" %)
+                lines))))
+  (testing "without it, no such row"
+    (let [{:keys [lines]} (v/box {:workload :register, :nemesis #{}, :nemesis-name "none"
+                                  :results {:valid? true}})]
+      (is (not-any? #(str/includes? % "membership") lines)))))

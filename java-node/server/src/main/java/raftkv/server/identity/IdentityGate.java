@@ -202,6 +202,6 @@ public final class IdentityGate {
             }
         }
         return new PeerIdentity(now.node(), StoredIdentity.format(now.incarnation()), clusterId, members,
-                status.term(), status.logSize());
+                status.term(), status.lastIndex());
     }
 }
