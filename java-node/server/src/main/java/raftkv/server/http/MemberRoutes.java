@@ -144,6 +144,7 @@ final class MemberRoutes {
         }
         switch (outcome) {
             case WriteOutcome.Applied applied -> {
+                awaitPublished(accepted.index(), deadline);
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("change", change.getClass().getSimpleName());
                 body.put("id", change.id());
@@ -156,6 +157,17 @@ final class MemberRoutes {
                     + " overwrote the change's entry at index " + accepted.index() + ": it never took effect");
             default -> throw new ApiException(ErrorCode.OUTCOME_UNKNOWN, "the change's entry at index "
                     + accepted.index() + " may or may not have committed (GET /admin/members shows the configuration)");
+        }
+    }
+
+    /**
+     * Waits (one loop turn, as a rule) until the status the loop publishes at the end of its turn has
+     * applied the change: the loop answers a change in the turn it applies it, before it publishes,
+     * and a {@code GET /admin/members} on this node right after the answer must already show it.
+     */
+    private void awaitPublished(long index, long deadline) throws InterruptedException {
+        while (loop.status().lastApplied() < index && System.nanoTime() - deadline < 0) {
+            Thread.sleep(1);
         }
     }
 
