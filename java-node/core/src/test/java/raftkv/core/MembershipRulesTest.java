@@ -137,4 +137,21 @@ class MembershipRulesTest {
         assertThat(n1.role()).isEqualTo(Role.FOLLOWER);
         assertThat(n1.currentTerm()).isEqualTo(term);
     }
+
+    @Test
+    void aRemovedLeaderKeepsLeadingUntilItsRemovalCommits_4_2_2() {
+        RaftNode n1 = leaderWithNoOpCommitted();
+        n1.propose(new Command.Put("k", "v"), null); // index 2
+        ConfigChangeResult.Accepted removed = (ConfigChangeResult.Accepted)
+                n1.proposeConfigChange(new ConfigChange.Remove("n1")); // index 3
+        assertThat(removed.index()).isEqualTo(3);
+        drain(n1);
+        n1.step(ack(n1, "n2", 2, 2));
+        n1.step(ack(n1, "n3", 2, 3));
+        Ready ready = drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(2);
+        assertThat(sent(ready, Message.TimeoutNow.class)).isEmpty();
+        assertThat(n1.transferee()).isNull();
+        assertThat(n1.role()).isEqualTo(Role.LEADER);
+    }
 }
