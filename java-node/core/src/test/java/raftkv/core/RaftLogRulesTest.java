@@ -66,4 +66,14 @@ class RaftLogRulesTest {
         assertThat(log.isUpToDate(5, 1)).isFalse();
         assertThat(log.isUpToDate(1, 2)).isTrue();
     }
+
+    @Test
+    void theBaseConfigurationIsTheOneInForceAtTheNewBoundary_4_1() {
+        RaftLog log = logWithConfigurationAt2();
+        log.compactBefore(2); // entry 1 compacted: the configuration entry at 2 is still in the log
+        assertThat(log.configurationAt(1)).isEqualTo(BASE);
+        assertThat(log.configurationAt(2)).isEqualTo(WITH_N4);
+        log.truncateFrom(2); // §4.1: removing the entry reverts to the configuration before it
+        assertThat(log.latestConfiguration()).isEqualTo(BASE);
+    }
 }
