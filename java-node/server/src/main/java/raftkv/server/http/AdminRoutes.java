@@ -77,8 +77,13 @@ final class AdminRoutes {
         TransferResult result;
         try {
             result = loop.transferLeadership(to).get(config.requestTimeoutMs(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            // The loop's queue was full: the request never reached it.
             throw new ApiException(ErrorCode.OVERLOADED, "the event loop did not take the request; nothing was done");
+        } catch (TimeoutException e) {
+            // Queued but not yet handled: the loop may still start the transfer after we give up.
+            throw new ApiException(ErrorCode.TRANSFER_TIMEOUT, "the event loop did not handle the request within "
+                    + config.requestTimeoutMs() + " ms; it is queued and the transfer may still start");
         }
         switch (result) {
             case TransferResult.NotLeader notLeader -> {

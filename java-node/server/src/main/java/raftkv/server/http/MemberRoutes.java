@@ -123,8 +123,15 @@ final class MemberRoutes {
         ConfigChangeResult result;
         try {
             result = pending.accepted().get(config.requestTimeoutMs(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            // The loop's queue was full: the change never reached it.
             throw new ApiException(ErrorCode.OVERLOADED, "the event loop did not take the change; nothing was done");
+        } catch (TimeoutException e) {
+            // Queued but not yet handled: the loop may still propose it after we give up, so this is
+            // no "nothing was done" (Jepsen :info, not :fail).
+            throw new ApiException(ErrorCode.COMMIT_TIMEOUT, "the event loop did not handle the change within "
+                    + config.requestTimeoutMs() + " ms; it is queued and may still be proposed (GET /admin/members"
+                    + " shows the configuration)");
         }
         switch (result) {
             case ConfigChangeResult.NotLeader notLeader -> throw notLeader(notLeader.leaderHint());
