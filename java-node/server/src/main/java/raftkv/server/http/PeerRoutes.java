@@ -44,6 +44,7 @@ final class PeerRoutes {
     private final IdentityGate identity;
     /** The last identity refusal logged per peer, so that a refused peer's retries are not logged each time. */
     private final Map<String, String> refusalLogged = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_REFUSALS_LOGGED = 64;
     /** The newest stream of each peer, and whether it has ended. */
     private record Current(StreamId id, boolean ended) {}
 
@@ -243,7 +244,11 @@ final class PeerRoutes {
             case IdentityGate.Check.Accepted accepted -> refusalLogged.remove(from);
             case IdentityGate.Check.NotReady notReady -> throw new ApiException(ErrorCode.NOT_A_MEMBER, notReady.reason());
             case IdentityGate.Check.Refused refused -> {
-                if (!refused.reason().equals(refusalLogged.put(from, refused.reason()))) {
+                // Bounded: a sender can name any id, so past MAX_REFUSALS_LOGGED ids a refusal is
+                // logged without being remembered (a log line per request, never a growing map).
+                if (refusalLogged.size() >= MAX_REFUSALS_LOGGED && !refusalLogged.containsKey(from)) {
+                    log.warn("refusing peer messages: {}", refused.reason());
+                } else if (!refused.reason().equals(refusalLogged.put(from, refused.reason()))) {
                     log.warn("refusing peer messages: {}", refused.reason());
                 }
                 throw new ApiException(ErrorCode.IDENTITY_MISMATCH, refused.reason());
