@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
-import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.FileSystem;
 
 /**
@@ -35,12 +34,10 @@ public final class IdentityFile {
 
     private final FileSystem fs;
     private final Path file;
-    private final Path temp;
 
     public IdentityFile(FileSystem fs, Path dataDir) {
         this.fs = fs;
         this.file = dataDir.resolve(FILE).toAbsolutePath();
-        this.temp = this.file.resolveSibling(FILE + ".tmp");
     }
 
     /** The saved identity; empty if the directory never had one (a new node, or one that lost its data). */
@@ -116,15 +113,7 @@ public final class IdentityFile {
                 }
             }
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
         out.flush();
-        try (FileHandle handle = fs.openTruncated(temp)) {
-            handle.write(bytes.toByteArray());
-            handle.sync(); // else the rename below could survive a crash while the bytes do not
-        }
-        fs.rename(temp, file);
-        fs.syncDirectory(file.getParent()); // the rename is an entry of the directory
+        AtomicFileWriter.replace(fs, file, Checksums.withTrailer(bytes.toByteArray()));
     }
 }
