@@ -5,12 +5,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.zip.CRC32C;
 import raftkv.storage.fs.FileSystem;
 
 /**
@@ -49,12 +47,10 @@ public final class IdentityFile {
         if (bytes.length < SMALLEST_FILE) {
             throw corrupted("is truncated (" + bytes.length + " bytes)");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if ((int) crc.getValue() != ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt()) {
+        if (!Checksums.trailerHolds(bytes)) {
             throw corrupted("is corrupted (checksum mismatch)");
         }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - 4));
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - Checksums.BYTES));
         try {
             if (in.readInt() != MAGIC) {
                 throw corrupted("is not a raftkv identity file (unknown magic)");
