@@ -31,7 +31,7 @@ GC_MD=${GC_MD:-$BUILD/gc-pauses.md}
 # which hyperref's XeTeX driver loads for links (without it: "Font \XeTeXLink@font=pzdr ... not
 # loadable"); fonts-lmodern and fonts-dejavu-core hold the fonts metadata.yaml and the talk name.
 PKGS="pandoc texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-lang-german lmodern fonts-lmodern fonts-dejavu-core librsvg2-bin poppler-utils"
-TEX_FILES="fvextra.sty ngerman.ldf beamer.cls pzdr.tfm tcolorbox.sty caption.sty float.sty etoolbox.sty titling.sty lmroman10-regular.otf"
+TEX_FILES="fvextra.sty needspace.sty ngerman.ldf beamer.cls pzdr.tfm tcolorbox.sty caption.sty float.sty etoolbox.sty titling.sty lmroman10-regular.otf"
 FONTS="Latin Modern Roman|Latin Modern Sans|DejaVu Sans|DejaVu Sans Mono"
 say() { echo "paper: $*" >&2; }
 die() { say "$*"; exit 1; }
