@@ -50,8 +50,18 @@ rootfs=$(mktemp -d /tmp/raftkv-rootfs.XXXXXX)
 cleanup() { $SUDO rm -rf --one-file-system "$rootfs"; }
 trap cleanup EXIT
 
-echo "base-image: debootstrap --variant=minbase $SUITE from $DEBIAN_MIRROR (about a minute)"
-$SUDO debootstrap --variant=minbase "$SUITE" "$rootfs" "$DEBIAN_MIRROR" > "$rootfs.log" 2>&1 || {
+echo "base-image: debootstrap --variant=minbase $SUITE from $DEBIAN_MIRROR (a minute or two)"
+# debootstrap writes its progress to a log; a heartbeat with its latest line every 8 s shows it is
+# downloading and unpacking, not stuck.
+$SUDO debootstrap --variant=minbase "$SUITE" "$rootfs" "$DEBIAN_MIRROR" > "$rootfs.log" 2>&1 &
+debootstrap_pid=$!
+t0=$SECONDS
+while kill -0 "$debootstrap_pid" 2>/dev/null; do
+  for _ in 1 2 3 4 5 6 7 8; do kill -0 "$debootstrap_pid" 2>/dev/null && sleep 1; done
+  kill -0 "$debootstrap_pid" 2>/dev/null \
+    && echo "base-image: debootstrap running for $((SECONDS - t0))s: $(tail -1 "$rootfs.log" | cut -c1-100)"
+done
+wait "$debootstrap_pid" || {
   echo "base-image: debootstrap failed; last lines of its log:" >&2; tail -30 "$rootfs.log" >&2; rm -f "$rootfs.log"; exit 1; }
 rm -f "$rootfs.log"
 

@@ -28,7 +28,8 @@
 
 (def bugs
   "Deliberate Raft violations the node can be started with (--bug NAME)."
-  #{"stale-read" "commit-previous-term" "forget-vote" "ack-before-commit" "snapshot-drops-sessions"})
+  #{"stale-read" "commit-previous-term" "forget-vote" "ack-before-commit" "snapshot-drops-sessions"
+    "retry-refused-forward" "concurrent-config-changes"})
 
 (def peer-port
   "The port raftkv nodes take their peers' Raft streams on (--listen-peers), apart from clients."
