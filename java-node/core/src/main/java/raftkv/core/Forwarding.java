@@ -73,7 +73,7 @@ final class Forwarding {
 
     /**
      * Where the leader appended our forward, or that it never will. Either is a fact whatever our
-     * term is now (a node answers only what it knows, see {@link #handleProposal}), so it settles the
+     * term is now (a node answers only what it knows, see {@link #declineProposal}), so it settles the
      * forward as long as we still wait for it.
      */
     void handleProposalReply(Message.ForwardedProposalReply m) {
@@ -140,21 +140,17 @@ final class Forwarding {
     // ---------------------------------------------------------------- the leader's side
 
     /**
-     * Appends a follower's forwarded command under the same rules as a client's own (§5.3; refused
-     * while transferring leadership, §3.10), and tells the follower where.
+     * A forward that reached a node which does not lead its term: a follower, a candidate, or a leader
+     * of a later term ({@link RulesForServers}).
      *
      * <p>Only certain answers are definite. {@code Refused} tells the follower "never appended, never
      * will be": its client may then retry the command elsewhere, so it must be a fact. A node that may
      * have appended this forward (or a copy of it) says nothing instead, and the follower's forward
      * ends unknown when its leader changes or after an election timeout.
      */
-    void handleProposal(Message.ForwardedProposal m) {
-        if (state.role == Role.LEADER && m.term() == state.currentTerm) {
-            appendAsLeader(m);
-            return;
-        }
+    void declineProposal(Message.ForwardedProposal m) {
         // Only the leader of the forward's term can have appended it: a leader takes in forwards of
-        // its own term only (above), and a term has at most one leader (Election Safety, §5.2).
+        // its own term only (takeProposal), and a term has at most one leader (Election Safety, §5.2).
         if (!mayHaveLed(m.term())) {
             reply(m, new ForwardOutcome.Refused(state.leaderId)); // never appended, and never will be
         } else if (state.config.has(Bug.RETRY_REFUSED_FORWARD)) {
@@ -173,8 +169,12 @@ final class Forwarding {
         return term < state.currentTerm || state.config.id().equals(state.votedFor);
     }
 
-    /** The leader of the forward's term: append a first delivery, say nothing to a copy. */
-    private void appendAsLeader(Message.ForwardedProposal m) {
+    /**
+     * The leader of the forward's term ({@link RulesForServers#stepLeader}) appends a follower's
+     * forwarded command under the same rules as a client's own (§5.3; refused while transferring
+     * leadership, §3.10), and tells the follower where; a copy of one it took in already gets no answer.
+     */
+    void takeProposal(Message.ForwardedProposal m) {
         if (!state.leader.firstDelivery(m.from(), m.incarnation(), m.proposalId())) {
             if (state.config.has(Bug.RETRY_REFUSED_FORWARD)) {
                 reply(m, new ForwardOutcome.Refused(state.leaderId)); // BUG retry-refused-forward
@@ -201,12 +201,12 @@ final class Forwarding {
     }
 
     /**
-     * §6.4: a follower asks for a read index. Only the leader of the follower's term can answer it;
-     * anyone else stays silent and the follower gives up when it sees the leader change or after an
-     * election timeout.
+     * §6.4: a follower asks the leader ({@link RulesForServers#stepLeader}) for a read index. Only the
+     * leader of the follower's term can answer it; anyone else stays silent and the follower gives up
+     * when it sees the leader change or after an election timeout.
      */
     void handleReadIndexRequest(Message.ReadIndexRequest m) {
-        if (state.role != Role.LEADER || m.term() != state.currentTerm) {
+        if (m.term() != state.currentTerm) {
             return;
         }
         state.leader.registerForwardedRead(m.from(), m.incarnation(), m.requestId());
