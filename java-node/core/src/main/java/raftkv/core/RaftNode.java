@@ -20,7 +20,8 @@ import java.util.random.RandomGenerator;
  * "Rules for Servers", one step per role); elections and PreVote in {@link Elections}; the
  * AppendEntries receiver and the commit rule in {@link LogReplication}; snapshots and the
  * InstallSnapshot receiver in {@link LogCompaction}; TimeoutNow in {@link LeadershipTransfer}; requests
- * a follower sends on to the leader in {@link Forwarding}. The leader's per-follower state is
+ * a follower sends on to the leader in {@link OutgoingForwards}, and the leader's side in
+ * {@link IncomingForwards}. The leader's per-follower state is
  * {@link Leader}, the Ready bookkeeping {@link Outbox}.
  */
 public final class RaftNode {
@@ -32,7 +33,7 @@ public final class RaftNode {
     private final LogReplication replication;
     private final LogCompaction compaction;
     private final LeadershipTransfer transfer;
-    private final Forwarding forwarding;
+    private final OutgoingForwards outgoing;
     private final Membership membership;
     private final RulesForServers rules;
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
@@ -47,9 +48,10 @@ public final class RaftNode {
         Elections elections = new Elections(state, replication);
         this.compaction = new LogCompaction(state, replication, sink);
         this.transfer = new LeadershipTransfer(state, elections);
-        this.forwarding = new Forwarding(state, this::propose, incarnation);
+        this.outgoing = new OutgoingForwards(state, incarnation);
         this.membership = new Membership(state, replication);
-        this.rules = new RulesForServers(state, elections, replication, compaction, transfer, forwarding);
+        this.rules = new RulesForServers(state, elections, replication, compaction, transfer, outgoing,
+                new IncomingForwards(state, this::propose));
     }
 
     /**
@@ -142,12 +144,12 @@ public final class RaftNode {
 
     /**
      * Like {@link #propose}, but a follower that knows its leader sends the command on to it as
-     * forward {@code proposalId} ({@link Forwarding}); an id the caller never used before.
+     * forward {@code proposalId} ({@link OutgoingForwards}); an id the caller never used before.
      */
     public ProposalResult proposeOrForward(Command command, Session session, long proposalId) {
         requireAdvanced();
         if (state.role == Role.FOLLOWER && state.leaderId != null) {
-            return forwarding.forwardProposal(command, session, proposalId);
+            return outgoing.forwardProposal(command, session, proposalId);
         }
         return propose(command, session);
     }
@@ -160,7 +162,7 @@ public final class RaftNode {
     public ReadResult readOrForward(long requestId) {
         requireAdvanced();
         if (state.role == Role.FOLLOWER && state.leaderId != null && !config.has(Bug.STALE_READ)) {
-            return forwarding.forwardRead(requestId);
+            return outgoing.forwardRead(requestId);
         }
         return read(requestId);
     }
@@ -225,7 +227,7 @@ public final class RaftNode {
     /** Collects everything to persist, send, apply and answer since the last Ready. */
     public Ready ready() {
         requireAdvanced();
-        forwarding.giveUpOnFormerLeaders();
+        outgoing.giveUpOnFormerLeaders();
         if (state.leader != null) {
             state.leader.flush(state.commitIndex);
         }

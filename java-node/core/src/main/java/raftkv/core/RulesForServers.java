@@ -8,9 +8,9 @@ package raftkv.core;
  * the role handles, with the Figure 2 line that says so, and those it ignores, with the reason.
  *
  * <p>The rules themselves are in the classes the steps call: {@link Elections},
- * {@link LogReplication}, {@link LogCompaction}, {@link LeadershipTransfer} and {@link Forwarding}.
- * Since only these steps call them, a handler checks no role of its own: the role it runs in is the
- * one its step names.
+ * {@link LogReplication}, {@link LogCompaction}, {@link LeadershipTransfer}, {@link OutgoingForwards} and
+ * {@link IncomingForwards}. Since only these steps call them, a handler checks no role of its own:
+ * the role it runs in is the one its step names.
  */
 final class RulesForServers {
 
@@ -20,24 +20,26 @@ final class RulesForServers {
     private final LogReplication replication;
     private final LogCompaction compaction;
     private final LeadershipTransfer transfer;
-    private final Forwarding forwarding;
+    private final OutgoingForwards outgoing;
+    private final IncomingForwards incoming;
 
     RulesForServers(NodeState state, Elections elections, LogReplication replication, LogCompaction compaction,
-            LeadershipTransfer transfer, Forwarding forwarding) {
+            LeadershipTransfer transfer, OutgoingForwards outgoing, IncomingForwards incoming) {
         this.state = state;
         this.config = state.config;
         this.elections = elections;
         this.replication = replication;
         this.compaction = compaction;
         this.transfer = transfer;
-        this.forwarding = forwarding;
+        this.outgoing = outgoing;
+        this.incoming = incoming;
     }
 
     // ---------------------------------------------------------------- ticks
 
     /** One unit of logical time has passed. */
     void tick() {
-        forwarding.tick();
+        outgoing.tick();
         state.electionElapsed++;
         switch (state.role) {
             case LEADER -> tickLeader();
@@ -131,10 +133,10 @@ final class RulesForServers {
             // §3.10: its leader hands leadership over to it: campaign at once.
             case Message.TimeoutNow timeoutNow -> transfer.handleTimeoutNow(timeoutNow);
             // A forward to a node that does not lead: refused only if this node never led its term.
-            case Message.ForwardedProposal fp -> forwarding.declineProposal(fp);
+            case Message.ForwardedProposal fp -> incoming.declineProposal(fp);
             // The leader's answers to what this node forwarded (§6.4 for reads).
-            case Message.ForwardedProposalReply reply -> forwarding.handleProposalReply(reply);
-            case Message.ReadIndexReply reply -> forwarding.handleReadIndexReply(reply);
+            case Message.ForwardedProposalReply reply -> outgoing.handleProposalReply(reply);
+            case Message.ReadIndexReply reply -> outgoing.handleReadIndexReply(reply);
             // Answers to a candidate's or a leader's requests, late: this node is neither now.
             case Message.RequestVoteReply ignored -> {}
             case Message.AppendEntriesReply ignored -> {}
@@ -153,18 +155,19 @@ final class RulesForServers {
     private void stepCandidate(Message m) {
         switch (m) {
             // Candidates: "If votes received from majority of servers: become leader" (§5.2)
-            case Message.RequestVoteReply reply when state.role == Role.CANDIDATE -> elections.handleRequestVoteReply(reply);
+            case Message.RequestVoteReply reply when state.role == Role.CANDIDATE ->
+                    elections.handleRequestVoteReply(reply);
             case Message.RequestVoteReply ignored -> {} // a pre-candidate's: a reply to the campaign it gave up
             // Candidates: "If AppendEntries RPC received from new leader: convert to follower" (§5.2);
             // an InstallSnapshot comes from the leader of our term too.
             case Message.AppendEntries ae -> replication.handleAppendEntries(ae);
             case Message.InstallSnapshot is -> compaction.handleInstallSnapshot(is);
             case Message.RequestVote rv -> elections.handleRequestVote(rv);
-            case Message.ForwardedProposal fp -> forwarding.declineProposal(fp);
+            case Message.ForwardedProposal fp -> incoming.declineProposal(fp);
             // Answers to what this node forwarded while it followed: facts whatever its role, they
             // settle a forward not given up yet (the next Ready gives every one up).
-            case Message.ForwardedProposalReply reply -> forwarding.handleProposalReply(reply);
-            case Message.ReadIndexReply reply -> forwarding.handleReadIndexReply(reply);
+            case Message.ForwardedProposalReply reply -> outgoing.handleProposalReply(reply);
+            case Message.ReadIndexReply reply -> outgoing.handleReadIndexReply(reply);
             // A leader's business; TimeoutNow only a follower of its sender's term heeds (§3.10).
             case Message.AppendEntriesReply ignored -> {}
             case Message.InstallSnapshotReply ignored -> {}
@@ -191,10 +194,10 @@ final class RulesForServers {
             case Message.InstallSnapshotReply reply -> compaction.handleInstallSnapshotReply(reply);
             // Leaders: "If command received from client: append entry to local log" (§5.3) — a
             // follower's client's, if the forward is of this term.
-            case Message.ForwardedProposal fp when fp.term() == state.currentTerm -> forwarding.takeProposal(fp);
-            case Message.ForwardedProposal fp -> forwarding.declineProposal(fp); // of an earlier term
+            case Message.ForwardedProposal fp when fp.term() == state.currentTerm -> incoming.takeProposal(fp);
+            case Message.ForwardedProposal fp -> incoming.declineProposal(fp); // of an earlier term
             // §6.4: a follower asks for the read index.
-            case Message.ReadIndexRequest request -> forwarding.handleReadIndexRequest(request);
+            case Message.ReadIndexRequest request -> incoming.handleReadIndexRequest(request);
             // Requests of an older term: their receivers' rule 1 refuses them (§5.1). (A vote of this
             // term is refused too: we voted for ourselves; an AppendEntries of this term cannot come,
             // by Election Safety, §5.2.)
@@ -202,8 +205,8 @@ final class RulesForServers {
             case Message.AppendEntries ae -> replication.handleAppendEntries(ae);
             case Message.InstallSnapshot is -> compaction.handleInstallSnapshot(is);
             // Answers to what this node forwarded while it followed (see stepCandidate).
-            case Message.ForwardedProposalReply reply -> forwarding.handleProposalReply(reply);
-            case Message.ReadIndexReply reply -> forwarding.handleReadIndexReply(reply);
+            case Message.ForwardedProposalReply reply -> outgoing.handleProposalReply(reply);
+            case Message.ReadIndexReply reply -> outgoing.handleReadIndexReply(reply);
             // Votes that came after we won; TimeoutNow only a follower heeds (§3.10).
             case Message.RequestVoteReply ignored -> {}
             case Message.TimeoutNow ignored -> {}
