@@ -54,7 +54,7 @@ final class IncomingForwards {
      * leadership, §3.10), and tells the follower where; a copy of one it took in already gets no answer.
      */
     void takeProposal(Message.ForwardedProposal m) {
-        if (!state.leader.firstDelivery(m.from(), m.incarnation(), m.proposalId())) {
+        if (!state.leader.forwards().firstDelivery(m.from(), m.incarnation(), m.proposalId())) {
             if (state.config.has(Bug.RETRY_REFUSED_FORWARD)) {
                 reply(m, new ForwardOutcome.Refused(state.leaderId)); // BUG retry-refused-forward
             }
@@ -62,7 +62,7 @@ final class IncomingForwards {
         }
         ForwardOutcome outcome = switch (proposeAsLeader.apply(m.command(), m.session())) {
             case ProposalResult.Appended appended -> {
-                state.leader.appendedForwarded(m.from(), appended.index());
+                state.leader.forwards().appended(m.from(), appended.index());
                 yield new ForwardOutcome.Appended(appended.index(), appended.term());
             }
             // §3.10: "The prior leader stops accepting new client requests." Definite: the forward's id

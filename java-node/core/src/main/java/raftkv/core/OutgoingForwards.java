@@ -29,7 +29,7 @@ import java.util.function.Predicate;
  * <p>The ids come from the caller (the driver), which never reuses one within a boot of the process.
  * Every request and reply also carries this boot's {@code incarnation}, a random number the driver's
  * owner draws at start: a reply to an earlier boot's forward must not answer one of this boot, and
- * the leader takes in each boot's forwards separately ({@link Leader#firstDelivery}).
+ * the leader takes in each boot's forwards separately ({@link ForwardsTakenIn#firstDelivery}).
  */
 final class OutgoingForwards {
 
