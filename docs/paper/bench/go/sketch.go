@@ -28,7 +28,7 @@ type RequestVoteReply struct {
 func (RequestVote) isMessage()      {}
 func (RequestVoteReply) isMessage() {}
 
-// step mirrors RaftNode.step's switch. A forgotten case compiles without a warning; only the
+// step mirrors the switch of RulesForServers.stepFollower. A forgotten case compiles without a warning; only the
 // default branch notices, at run time.
 func step(m Message) string {
 	switch m := m.(type) {

@@ -1,21 +1,20 @@
 package raftkv.core;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Drives one {@link RaftNode} and its {@link KvStore} through the {@link Ready} contract: persist →
- * send → apply and answer → advance (a leader's AppendEntries may leave before the persist, §10.2.1). The server's event loop and the simulator both drive their
- * nodes through this one class (as etcd's InteractionEnv drives the real RawNode), so what the
- * simulator checks is the very code the server runs.
+ * send → apply and answer → advance (a leader's AppendEntries may leave before the persist,
+ * §10.2.1). The server's event loop and the simulator both drive their nodes through this one class
+ * (as etcd's InteractionEnv drives the real RawNode), so what the simulator checks is the very code
+ * the server runs.
  *
  * <p>The driver does no I/O of its own: it writes through a {@link StableStorage}, sends through a
- * {@link Sender}, and hands outcomes to {@link Answers}. It keeps the bookkeeping both callers need:
- * which client waits for which log index, and which reads wait for which ReadIndex confirmation.
+ * {@link Sender}, and hands outcomes to {@link Answers}. It runs the Ready loop; the bookkeeping both
+ * callers need is in its parts: which client waits for which log index, and applying, in the
+ * {@link ApplyPath}; which forward waits for the leader's answer and which read for its ReadIndex
+ * confirmation, in {@link WaitingRequests}; when to take a snapshot, in {@link SnapshotPolicy}.
  * Like the node, it belongs to exactly one thread.
  *
  * @param <P> what the caller needs to answer a proposal (the server: a future; the simulator: a request)
@@ -101,12 +100,6 @@ public final class Driver<P, R> {
         default void snapshotSaved(Snapshot snapshot) {}
     }
 
-    /** A proposal forwarded to the leader, waiting to learn where it was appended. */
-    private record Forward<P>(Session session, P proposal) {}
-
-    /** Reads confirmed by ReadIndex, waiting for the state machine to reach {@code readIndex}. */
-    private record ConfirmedReads<R>(long readIndex, R read) {}
-
     private final RaftNode node;
     private final KvStore kv;
     private final StableStorage storage;
@@ -115,11 +108,7 @@ public final class Driver<P, R> {
     private final Observer observer;
     private final SnapshotPolicy snapshots;
     private final ApplyPath<P> applyPath;
-
-    private final Map<Long, Forward<P>> forwards = new HashMap<>();
-    private final Map<Long, R> readsAwaitingConfirmation = new HashMap<>();
-    private final List<ConfirmedReads<R>> readsAwaitingApply = new ArrayList<>();
-    private long nextRequestId;
+    private final WaitingRequests<P, R> requests;
 
     /**
      * For tests: request ids from 1 (never restarted), snapshots written at once
@@ -144,7 +133,7 @@ public final class Driver<P, R> {
             Observer observer, long firstRequestId, SnapshotWriter snapshotWriter, SnapshotRestorer snapshotRestorer) {
         this.snapshots = new SnapshotPolicy(node, kv, snapshotWriter, observer);
         this.applyPath = new ApplyPath<>(kv, answers, observer, snapshotRestorer);
-        this.nextRequestId = firstRequestId;
+        this.requests = new WaitingRequests<>(kv, answers, applyPath, firstRequestId);
         this.node = node;
         this.kv = kv;
         this.storage = storage;
@@ -168,7 +157,7 @@ public final class Driver<P, R> {
 
     /** Proposals forwarded to the leader that have not yet learnt where they were appended. */
     public int forwardsWaiting() {
-        return forwards.size();
+        return requests.forwardsWaiting();
     }
 
     /** The index of the snapshot the {@link SnapshotWriter} is writing, or 0 if none. */
@@ -186,7 +175,7 @@ public final class Driver<P, R> {
 
     /** Reads registered and not yet served or dropped. */
     public int readsWaiting() {
-        return readsAwaitingConfirmation.size() + readsAwaitingApply.size();
+        return requests.readsWaiting();
     }
 
     // ---------------------------------------------------------------- inputs (call handleReady() after)
@@ -205,12 +194,11 @@ public final class Driver<P, R> {
      * leader or is handing leadership over, nothing was appended and the caller answers.
      */
     public ProposalResult propose(Command command, Session session, P proposal) {
-        ProposalResult result = node.proposeOrForward(command, session, nextRequestId++);
+        ProposalResult result = node.proposeOrForward(command, session, requests.nextId());
         switch (result) {
             case ProposalResult.Appended appended ->
                     applyPath.awaitCommit(appended.index(), appended.term(), session, proposal);
-            case ProposalResult.Forwarded forwarded ->
-                    forwards.put(forwarded.proposalId(), new Forward<>(session, proposal));
+            case ProposalResult.Forwarded forwarded -> requests.forwarded(forwarded.proposalId(), session, proposal);
             case ProposalResult.NotLeader notLeader -> {}
             case ProposalResult.TransferringLeadership transfer -> {}
         }
@@ -239,10 +227,10 @@ public final class Driver<P, R> {
      * caller answers.
      */
     public ReadResult read(R read) {
-        long requestId = nextRequestId++;
+        long requestId = requests.nextId();
         ReadResult result = node.readOrForward(requestId);
         if (result instanceof ReadResult.Registered) {
-            readsAwaitingConfirmation.put(requestId, read);
+            requests.registered(requestId, read);
         }
         return result;
     }
@@ -283,15 +271,11 @@ public final class Driver<P, R> {
             if (ready.snapshot() instanceof SnapshotChange.Installed installed) {
                 applyPath.install(installed.snapshot());
             }
-            settleForwards(ready);
+            requests.settleForwards(ready);
             applyPath.committed(ready.committedEntries());
-            for (ReadState state : ready.readStates()) {
-                readsAwaitingApply.add(new ConfirmedReads<>(state.readIndex(), awaitingConfirmation(state.requestId())));
-            }
-            serveAppliedReads();
-            for (long requestId : ready.droppedReads()) {
-                answers.readDropped(awaitingConfirmation(requestId));
-            }
+            requests.confirmed(ready.readStates());
+            requests.serveAppliedReads();
+            requests.dropped(ready.droppedReads());
             // 5. Tell the core all of the above is done.
             node.advance();
             observer.advanced();
@@ -322,30 +306,7 @@ public final class Driver<P, R> {
      */
     public void snapshotRestored(Snapshot snapshot, RestoredState state) {
         applyPath.restored(snapshot, state);
-        serveAppliedReads();
-    }
-
-    /**
-     * A forwarded proposal the leader appended at (index, term) now waits exactly like one appended
-     * here: the existing settlement (applied, superseded, compacted away) covers it unchanged.
-     */
-    private void settleForwards(Ready ready) {
-        for (ForwardAnswer answer : ready.forwardAnswers()) {
-            Forward<P> forward = forwards.remove(answer.proposalId());
-            switch (answer.outcome()) {
-                case ForwardOutcome.Appended appended when appended.index() > kv.lastApplied() ->
-                        applyPath.awaitCommit(appended.index(), appended.term(), forward.session(), forward.proposal());
-                // The entry was applied here before the leader's answer arrived (messages overtook each
-                // other): its result is gone, so only the session table can still tell.
-                case ForwardOutcome.Appended appended ->
-                        answers.forwardUnanswered(forward.proposal(), forward.session(), kv);
-                case ForwardOutcome.Refused refused -> answers.forwardRefused(forward.proposal(), refused.leaderHint());
-            }
-        }
-        for (long proposalId : ready.forwardsUnanswered()) {
-            Forward<P> forward = forwards.remove(proposalId);
-            answers.forwardUnanswered(forward.proposal(), forward.session(), kv);
-        }
+        requests.serveAppliedReads();
     }
 
     /**
@@ -365,27 +326,5 @@ public final class Driver<P, R> {
             case Message.ReadIndexReply m -> true;
             default -> false;
         };
-    }
-
-    /** The read the core confirmed or dropped: it only ever names reads this driver registered. */
-    private R awaitingConfirmation(long requestId) {
-        R read = readsAwaitingConfirmation.remove(requestId);
-        if (read == null) {
-            throw new IllegalStateException("the core answered read " + requestId + ", which is not waiting");
-        }
-        return read;
-    }
-
-    private void serveAppliedReads() {
-        Iterator<ConfirmedReads<R>> it = readsAwaitingApply.iterator();
-        while (it.hasNext()) {
-            ConfirmedReads<R> confirmed = it.next();
-            // §6.4 step 4: wait until the state machine has applied up to the read index — and while
-            // a snapshot is being restored, until it is installed and the entries after it applied.
-            if (!applyPath.restoring() && confirmed.readIndex() <= kv.lastApplied()) {
-                it.remove();
-                answers.serveRead(confirmed.read(), kv);
-            }
-        }
     }
 }

@@ -143,9 +143,10 @@ final class Elections {
         outbox.send(new Message.RequestVoteReply(state.currentTerm, config.id(), m.from(), grant));
     }
 
+    /** A reply to a candidate's RequestVote ({@link RulesForServers#stepCandidate}). */
     void handleRequestVoteReply(Message.RequestVoteReply m) {
-        if (state.role != Role.CANDIDATE || m.term() != state.currentTerm || !m.voteGranted()) {
-            return;
+        if (m.term() != state.currentTerm || !m.voteGranted()) {
+            return; // a reply to an older campaign, or a refusal
         }
         votesGranted.add(m.from());
         // Candidates: "If votes received from majority of servers: become leader" (§5.2) — of the voters

@@ -6,8 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * Figure 2's "volatile state on leaders (reinitialized after election)": one {@link Progress} per
- * follower, plus the ReadIndex bookkeeping. An instance lives for exactly one term of leadership;
- * stepping down throws it away.
+ * follower, plus the ReadIndex bookkeeping and the forwards taken in ({@link ForwardsTakenIn}). An
+ * instance lives for exactly one term of leadership; stepping down throws it away.
  */
 final class Leader {
 
@@ -19,6 +19,7 @@ final class Leader {
     private final ProgressTracker tracker;
     private final Map<String, Progress> followers; // the tracker's: every other member of the latest configuration
     private final ReadIndexTracker reads = new ReadIndexTracker();
+    private final ForwardsTakenIn forwards = new ForwardsTakenIn();
     private long nextRound = 1; // rounds only compare within one term: replies of other terms are ignored
     private boolean readHeartbeatDue;
     private boolean replicationDue;
@@ -44,6 +45,7 @@ final class Leader {
      */
     void configurationAppended() {
         tracker.sync(log.latestConfiguration(), log.lastIndex(), config.maxInflightMessages());
+        forwards.forgetAllBut(followers.keySet());
         if (transferee != null && !tracker.configuration().isVoter(transferee)) {
             transferee = null;
         }
@@ -85,37 +87,25 @@ final class Leader {
             }
         }
         for (Map.Entry<String, Progress> e : followers.entrySet()) {
-            if (e.getValue().awaitsCommitNews(commitIndex)) {
+            if (awaitsCommitNews(e.getKey(), e.getValue(), commitIndex)) {
                 sendHeartbeat(e.getKey(), commitIndex);
             }
         }
     }
 
     /**
-     * True the first time forward {@code id} of {@code follower}'s boot {@code incarnation} arrives.
-     * Each boot numbers its forwards in increasing order, so an id at or below one already taken from
-     * the same boot is a duplicate (or was overtaken by a later one): appending it again would apply
-     * a command without a session twice. It gets no answer; the follower gives it up as unknown.
-     * Another boot's ids are its own: a follower whose clock stepped back, or whose counter started
-     * again, is not mistaken for a duplicate.
+     * The follower waits for the commit of a proposal it forwarded, and the leader has committed
+     * more than it last told it: tell it now, rather than with the next heartbeat, so the follower
+     * can apply the entry and answer its client (it answers from its own state machine).
      */
-    boolean firstDelivery(String follower, long incarnation, long id) {
-        if (!followers.containsKey(follower)) {
-            return false; // not a member of the latest configuration (§4.1): it gets no answer
-        }
-        Map<Long, Long> lastIds = followers.get(follower).lastForwardIds;
-        Long last = lastIds.get(incarnation);
-        if (last != null && id <= last) {
-            return false;
-        }
-        lastIds.put(incarnation, id);
-        return true;
+    private boolean awaitsCommitNews(String peer, Progress p, long commitIndex) {
+        return forwards.appendedUpTo(peer) > p.commitSent && commitIndex > p.commitSent
+                && p.mode != Progress.Mode.SNAPSHOT;
     }
 
-    /** A proposal {@code follower} forwarded was appended at {@code index}: tell it the commit promptly. */
-    void appendedForwarded(String follower, long index) {
-        Progress p = followers.get(follower);
-        p.forwardedIndex = Math.max(p.forwardedIndex, index);
+    /** The proposals followers forwarded that this leader took in. */
+    ForwardsTakenIn forwards() {
+        return forwards;
     }
 
     /**

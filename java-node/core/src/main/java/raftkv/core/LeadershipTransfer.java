@@ -34,11 +34,11 @@ final class LeadershipTransfer {
     /**
      * §3.10: TimeoutNow "has the same effect as the target server's election timer firing: the target
      * server starts a new election (incrementing its term and becoming a candidate)" — at once, with
-     * no PreVote: its leader asked for it.
+     * no PreVote: its leader asked for it. Only a follower heeds it ({@link RulesForServers#stepFollower}).
      */
     void handleTimeoutNow(Message.TimeoutNow m) {
-        if (m.term() != state.currentTerm || state.role != Role.FOLLOWER || !state.isVoter()) {
-            return; // from an older term, or we are no longer that leader's follower, or a learner (§4.2.1)
+        if (m.term() != state.currentTerm || !state.isVoter()) {
+            return; // from an older term, or we are a learner (§4.2.1)
         }
         elections.becomeCandidate(Elections.Campaign.LEADERSHIP_TRANSFER);
     }

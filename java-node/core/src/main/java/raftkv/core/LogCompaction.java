@@ -114,8 +114,9 @@ final class LogCompaction {
         return index;
     }
 
+    /** A follower's answer to the leader's InstallSnapshot ({@link RulesForServers#stepLeader}). */
     void handleInstallSnapshotReply(Message.InstallSnapshotReply m) {
-        if (state.role != Role.LEADER || m.term() != state.currentTerm) {
+        if (m.term() != state.currentTerm) {
             return; // a reply to an older term
         }
         state.leader.onSnapshotReply(m);

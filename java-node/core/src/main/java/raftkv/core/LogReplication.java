@@ -128,8 +128,9 @@ final class LogReplication {
         // before this node can become one.
     }
 
+    /** A follower's answer to the leader's AppendEntries ({@link RulesForServers#stepLeader}). */
     void handleAppendEntriesReply(Message.AppendEntriesReply m) {
-        if (state.role != Role.LEADER || m.term() != state.currentTerm) {
+        if (m.term() != state.currentTerm) {
             return; // a reply to an older term
         }
         state.leader.onReply(m);
@@ -172,7 +173,8 @@ final class LogReplication {
      * §4.2.2: once a leader has committed a configuration without itself, it steps down — first
      * handing leadership to the most up-to-date voter (§3.10), so the cluster need not wait for an
      * election timeout. Until then it managed a cluster it is not part of: it replicated entries but
-     * did not count itself in majorities. {@link RaftNode#tick()} steps it down if the transfer fails.
+     * did not count itself in majorities. The leader's tick ({@link RulesForServers#tick}) steps it
+     * down if the transfer fails.
      */
     void handOverIfRemoved() {
         if (state.role != Role.LEADER || state.isVoter() || state.commitIndex < log.latestConfigurationIndex()
@@ -188,11 +190,11 @@ final class LogReplication {
     }
 
     /**
-     * §4.2.2, on the leader's tick: removed, and the hand-over did not happen within an election timeout
-     * (the transfer was abandoned): step down. Returns true if it did.
+     * §4.2.2, on the leader's tick ({@link RulesForServers#tick}): removed, and the hand-over did not
+     * happen within an election timeout (the transfer was abandoned): step down. Returns true if it did.
      */
     boolean stepDownIfHandOverFailed() {
-        if (state.role == Role.LEADER && !state.isVoter() && state.commitIndex >= log.latestConfigurationIndex()
+        if (!state.isVoter() && state.commitIndex >= log.latestConfigurationIndex()
                 && state.leader.transferee() == null) {
             state.becomeFollower(state.currentTerm, null);
             return true;

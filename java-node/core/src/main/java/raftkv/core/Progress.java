@@ -1,8 +1,5 @@
 package raftkv.core;
 
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * What a leader knows about one follower: Figure 2's "volatile state on leaders" (nextIndex,
  * matchIndex), plus flow control in the style of etcd-io/raft and the evidence CheckQuorum and
@@ -65,25 +62,6 @@ final class Progress {
 
     /** The leaderCommit of the last AppendEntries sent to this follower. */
     long commitSent;
-
-    /**
-     * Per boot of this follower (its incarnation), the highest forward id this leader has taken in;
-     * ids only grow within one boot. One entry per boot seen during this leadership: a follower
-     * restarts rarely, and the whole map goes when the leadership ends.
-     */
-    final Map<Long, Long> lastForwardIds = new HashMap<>();
-
-    /** The highest index at which this leader appended a proposal the follower forwarded; 0 if none. */
-    long forwardedIndex;
-
-    /**
-     * The follower waits for the commit of a proposal it forwarded, and the leader has committed
-     * more than it last told it: tell it now, rather than with the next heartbeat, so the follower
-     * can apply the entry and answer its client (it answers from its own state machine).
-     */
-    boolean awaitsCommitNews(long commitIndex) {
-        return forwardedIndex > commitSent && commitIndex > commitSent && mode != Mode.SNAPSHOT;
-    }
 
     Progress(long nextIndex, int maxInflightMessages) {
         this.nextIndex = nextIndex;

@@ -16,10 +16,12 @@ import java.util.random.RandomGenerator;
  * Randomness comes only from the injected generator, so a seeded generator replays a run exactly.
  *
  * <p>This class takes the inputs and hands each to the rules it concerns: Figure 2's state lives in
- * {@link NodeState}; elections and PreVote in {@link Elections}; the AppendEntries receiver and the
- * commit rule in {@link LogReplication}; snapshots and the InstallSnapshot receiver in
- * {@link LogCompaction}; TimeoutNow in {@link LeadershipTransfer}; requests a follower sends on to
- * the leader in {@link Forwarding}. The leader's per-follower state is
+ * {@link NodeState}; which role handles which tick and message, in {@link RulesForServers} (Figure 2's
+ * "Rules for Servers", one step per role); elections and PreVote in {@link Elections}; the
+ * AppendEntries receiver and the commit rule in {@link LogReplication}; snapshots and the
+ * InstallSnapshot receiver in {@link LogCompaction}; TimeoutNow in {@link LeadershipTransfer}; requests
+ * a follower sends on to the leader in {@link OutgoingForwards}, and the leader's side in
+ * {@link IncomingForwards}. The leader's per-follower state is
  * {@link Leader}, the Ready bookkeeping {@link Outbox}.
  */
 public final class RaftNode {
@@ -28,12 +30,12 @@ public final class RaftNode {
     private final RaftConfig config;
     private final RaftLog log;
     private final Outbox outbox;
-    private final Elections elections;
     private final LogReplication replication;
     private final LogCompaction compaction;
     private final LeadershipTransfer transfer;
-    private final Forwarding forwarding;
+    private final OutgoingForwards outgoing;
     private final Membership membership;
+    private final RulesForServers rules;
     private long lastIndexInReady = -1; // >= 0 between ready() and advance()
 
     private RaftNode(RaftConfig config, HardState hardState, Snapshot snapshot, List<LogEntry> entries,
@@ -43,11 +45,13 @@ public final class RaftNode {
         this.log = state.log;
         this.outbox = state.outbox;
         this.replication = new LogReplication(state);
-        this.elections = new Elections(state, replication);
+        Elections elections = new Elections(state, replication);
         this.compaction = new LogCompaction(state, replication, sink);
         this.transfer = new LeadershipTransfer(state, elections);
-        this.forwarding = new Forwarding(state, this::propose, incarnation);
+        this.outgoing = new OutgoingForwards(state, incarnation);
         this.membership = new Membership(state, replication);
+        this.rules = new RulesForServers(state, elections, replication, compaction, transfer, outgoing,
+                new IncomingForwards(state, this::propose));
     }
 
     /**
@@ -100,95 +104,16 @@ public final class RaftNode {
 
     // ---------------------------------------------------------------- inputs
 
-    /** One unit of logical time has passed. */
+    /** One unit of logical time has passed ({@link RulesForServers#tick}). */
     public void tick() {
         requireAdvanced();
-        forwarding.tick();
-        state.electionElapsed++;
-        if (state.role == Role.LEADER) {
-            tickLeader();
-        } else if (state.electionTimeoutElapsed()) {
-            // Followers (§5.2): "If election timeout elapses without receiving AppendEntries RPC from
-            // current leader or granting vote to candidate: convert to candidate" — via PreVote (§9.6).
-            elections.electionTimeoutElapsed();
-        }
+        rules.tick();
     }
 
-    private void tickLeader() {
-        state.heartbeatElapsed++;
-        state.leader.tickTransfer();
-        if (replication.stepDownIfHandOverFailed()) {
-            return; // §4.2.2
-        }
-        state.leader.tickSnapshotTransfers();
-        if (state.heartbeatElapsed >= config.heartbeatTicks()) {
-            state.heartbeatElapsed = 0;
-            // Leaders: "send initial empty AppendEntries RPCs (heartbeat) to each server; repeat
-            // during idle periods to prevent election timeouts (§5.2)"
-            state.leader.broadcastHeartbeat(state.commitIndex);
-        }
-        if (state.electionElapsed >= state.checkQuorumTicks) {
-            state.electionElapsed = 0;
-            state.checkQuorumTicks = config.electionTimeoutMinTicks();
-            // CheckQuorum (dissertation §6.2): a leader that has not heard from a majority within an
-            // election timeout steps down, so a partitioned leader stops serving clients.
-            if (!state.leader.tracker().heardFromQuorum()) {
-                state.becomeFollower(state.currentTerm, null);
-            }
-        }
-    }
-
-    /** Handles a message from a peer. */
+    /** Handles a message from a peer ({@link RulesForServers#step}: all servers' rules, then its role's). */
     public void step(Message m) {
         requireAdvanced();
-        // §4.1: "servers process incoming RPC requests without consulting their current configurations"
-        // (a new learner hears from a leader it does not know yet). Only misaddressed ones are dropped.
-        if (!m.to().equals(config.id()) || m.from().equals(config.id())) {
-            return;
-        }
-        // PreVote messages never change anyone's term (§9.6): the sender has not started an election.
-        if (m instanceof Message.PreVote preVote) {
-            elections.handlePreVote(preVote);
-            return;
-        }
-        if (m instanceof Message.PreVoteReply reply) {
-            elections.handlePreVoteReply(reply);
-            return;
-        }
-        // Leader stickiness (dissertation §4.2.3): "if a server receives a RequestVote request within
-        // the minimum election timeout of hearing from a current leader, it does not update its term
-        // or grant its vote." Ignored, with no reply, as etcd-io/raft does. CheckQuorum (§6.2) keeps a
-        // leader's own claim sound, so a leader ignores it too. A leadership transfer's campaign is
-        // exempt: "a server ... should be allowed to disrupt the current leader" when that leader
-        // asked for it (§4.2.3, §3.10).
-        if (m instanceof Message.RequestVote rv && !rv.leadershipTransfer() && m.term() > state.currentTerm
-                && elections.heardFromLiveLeader()) {
-            return;
-        }
-        // All servers: "If RPC request or response contains term T > currentTerm: set currentTerm =
-        // T, convert to follower (§5.1)"
-        if (m.term() > state.currentTerm) {
-            boolean fromLeader = m instanceof Message.AppendEntries || m instanceof Message.InstallSnapshot;
-            state.becomeFollower(m.term(), fromLeader ? m.from() : null);
-        }
-        if (state.role == Role.LEADER && !state.leader.isFollower(m.from())) {
-            return; // from outside the leader's latest configuration: it tracks no progress for it
-        }
-        switch (m) {
-            case Message.RequestVote rv -> elections.handleRequestVote(rv);
-            case Message.RequestVoteReply reply -> elections.handleRequestVoteReply(reply);
-            case Message.AppendEntries ae -> replication.handleAppendEntries(ae);
-            case Message.AppendEntriesReply reply -> replication.handleAppendEntriesReply(reply);
-            case Message.InstallSnapshot is -> compaction.handleInstallSnapshot(is);
-            case Message.InstallSnapshotReply reply -> compaction.handleInstallSnapshotReply(reply);
-            case Message.TimeoutNow timeoutNow -> transfer.handleTimeoutNow(timeoutNow);
-            case Message.ForwardedProposal fp -> forwarding.handleProposal(fp);
-            case Message.ForwardedProposalReply reply -> forwarding.handleProposalReply(reply);
-            case Message.ReadIndexRequest request -> forwarding.handleReadIndexRequest(request);
-            case Message.ReadIndexReply reply -> forwarding.handleReadIndexReply(reply);
-            case Message.PreVote pv -> throw new AssertionError("handled above");
-            case Message.PreVoteReply pvr -> throw new AssertionError("handled above");
-        }
+        rules.step(m);
     }
 
     /**
@@ -219,12 +144,12 @@ public final class RaftNode {
 
     /**
      * Like {@link #propose}, but a follower that knows its leader sends the command on to it as
-     * forward {@code proposalId} ({@link Forwarding}); an id the caller never used before.
+     * forward {@code proposalId} ({@link OutgoingForwards}); an id the caller never used before.
      */
     public ProposalResult proposeOrForward(Command command, Session session, long proposalId) {
         requireAdvanced();
         if (state.role == Role.FOLLOWER && state.leaderId != null) {
-            return forwarding.forwardProposal(command, session, proposalId);
+            return outgoing.forwardProposal(command, session, proposalId);
         }
         return propose(command, session);
     }
@@ -237,7 +162,7 @@ public final class RaftNode {
     public ReadResult readOrForward(long requestId) {
         requireAdvanced();
         if (state.role == Role.FOLLOWER && state.leaderId != null && !config.has(Bug.STALE_READ)) {
-            return forwarding.forwardRead(requestId);
+            return outgoing.forwardRead(requestId);
         }
         return read(requestId);
     }
@@ -302,7 +227,7 @@ public final class RaftNode {
     /** Collects everything to persist, send, apply and answer since the last Ready. */
     public Ready ready() {
         requireAdvanced();
-        forwarding.giveUpOnFormerLeaders();
+        outgoing.giveUpOnFormerLeaders();
         if (state.leader != null) {
             state.leader.flush(state.commitIndex);
         }

@@ -78,7 +78,7 @@ final class ReadIndexTracker {
     /**
      * Leadership was lost: every pending read fails (it had no effect, so the client may retry). A
      * follower's read is simply forgotten: the follower drops it when it sees the leader change, or
-     * when no answer came in time ({@link Forwarding}).
+     * when no answer came in time ({@link OutgoingForwards}).
      */
     void dropAll(List<Long> out) {
         for (PendingRead read : pending) {

@@ -84,7 +84,7 @@ import raftkv.storage.DiskStorage;
  * appended is settled the day its index commits, even if this node is a follower by then.
  *
  * <p>On a follower the same calls work: the core sends a write on to the leader and a read asks it
- * for a read index (core {@code Forwarding}), and the answer comes from this node's own state
+ * for a read index (core {@code OutgoingForwards}), and the answer comes from this node's own state
  * machine once applied here. A forward the leader never answers is settled as
  * {@link WriteOutcome.ForwardUnanswered} (it may have been appended); a read, dropped.
  *

@@ -23,11 +23,11 @@ import raftkv.sim.ClientMessage.Answer;
 import raftkv.sim.ClientMessage.Request;
 
 /**
- * N nodes, their network and their clients in one process, on one virtual clock. All randomness
- * comes from one {@link SplittableRandom} seeded per run (each node gets a generator split from
- * it), so a seed replays a run exactly.
+ * N nodes, their network and their clients ({@link Clients}) in one process, on one virtual clock.
+ * All randomness comes from one {@link SplittableRandom} seeded per run (each node and each client
+ * gets a generator split from it), so a seed replays a run exactly.
  */
-final class Cluster implements SimNode.Wiring, Client.World {
+final class Cluster implements SimNode.Wiring {
 
     /** Virtual milliseconds between two ticks of a node's clock (before per-node drift). */
     static final long TICK_MS = 10;
@@ -55,19 +55,15 @@ final class Cluster implements SimNode.Wiring, Client.World {
     private final Scheduler scheduler = new Scheduler();
     private final Network network;
     private final Invariants invariants = new Invariants(scheduler, this::node);
-    private final History history = new History();
     private final Map<String, SimNode> nodes = new LinkedHashMap<>();
     private final List<String> ids = new ArrayList<>();
-    private final List<Client> clients = new ArrayList<>();
+    private final Clients clients;
     private final RoleWatcher roles = new RoleWatcher();
     private final Map<String, Long> tickPeriod = new LinkedHashMap<>();
     private final java.util.function.Consumer<String> spawn;
     private final java.util.Set<String> retired = new java.util.TreeSet<>();
     private Observer observer = Observer.NONE;
-    private long nextRequestId;
     private int powerCuts;
-    private int registrationsRefused;
-    private int quotaRefusals;
 
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs) {
         this(seed, size, mix, bugs, SessionLimits.DEFAULT);
@@ -82,6 +78,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
     Cluster(long seed, int size, FaultMix mix, Set<Bug> bugs, SessionLimits sessions, StateQuota quota) {
         this.random = new SplittableRandom(seed);
         this.network = new Network(scheduler, random.split(), mix);
+        this.clients = new Clients(scheduler, network, ids, () -> observer);
         NodeDraws draws = new NodeDraws(seed); // snapshot, window and delay settings: generators of their own
         for (int i = 1; i <= size; i++) {
             ids.add("n" + i);
@@ -214,6 +211,11 @@ final class Cluster implements SimNode.Wiring, Client.World {
         }
     }
 
+    /** The ids of every machine, retired ones too, in the order they were added. */
+    List<String> nodes() {
+        return ids;
+    }
+
     /** The ids of the machines that still exist, in the order they were added. */
     List<String> live() {
         return ids.stream().filter(id -> !retired.contains(id)).toList();
@@ -235,13 +237,16 @@ final class Cluster implements SimNode.Wiring, Client.World {
     }
 
     Client addClient(String home, Supplier<Op> workload, Client.Sessions sessions) {
-        Client client = new Client(clients.size(), home, this, random.split(), workload, sessions);
-        clients.add(client);
-        return client;
+        return clients.add(home, random.split(), workload, sessions);
     }
 
     List<Client> clients() {
-        return clients;
+        return clients.all();
+    }
+
+    /** What the clients did: every invocation and completion, for the linearizability checker. */
+    History history() {
+        return clients.history();
     }
 
     // ---------------------------------------------------------------- SimNode.Wiring
@@ -311,7 +316,7 @@ final class Cluster implements SimNode.Wiring, Client.World {
 
     /** How many session registrations the state machine refused because its table was full (§6.3). */
     int registrationsRefused() {
-        return registrationsRefused;
+        return clients.registrationsRefused();
     }
 
     /** How many nodes lost power in the middle of an fsync so far. */
@@ -319,61 +324,9 @@ final class Cluster implements SimNode.Wiring, Client.World {
         return powerCuts;
     }
 
-    // ---------------------------------------------------------------- Client.World
-
-    @Override
-    public Scheduler scheduler() {
-        return scheduler;
-    }
-
-    @Override
-    public long networkDelay() {
-        return network.delay();
-    }
-
-    @Override
-    public long nextRequestId() {
-        return ++nextRequestId;
-    }
-
-    @Override
-    public History history() {
-        return history;
-    }
-
-    @Override
-    public int clientCount() {
-        return clients.size();
-    }
-
-    @Override
-    public List<String> nodes() {
-        return ids;
-    }
-
-    @Override
-    public void completed(int process, Op op, History.Type type) {
-        observer.clientCompleted(scheduler.now(), process, op, type);
-    }
-
-    @Override
-    public void registrationRefused() {
-        registrationsRefused++;
-    }
-
-    @Override
-    public void quotaRefused() {
-        quotaRefusals++;
-    }
-
     /** How many client writes the state machine refused because of the state quota. */
     int quotaRefusals() {
-        return quotaRefusals;
-    }
-
-    @Override
-    public void retrying(int process, Op op, String node, String why) {
-        observer.clientRetries(scheduler.now(), process, op, node, why);
+        return clients.quotaRefusals();
     }
 
     // ---------------------------------------------------------------- observation
@@ -392,6 +345,10 @@ final class Cluster implements SimNode.Wiring, Client.World {
 
     Network network() {
         return network;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
     }
 
     long now() {

@@ -26,7 +26,7 @@ import raftkv.server.http.RetryLoop.Kind;
  * <p>Every request goes to this node's own event loop, leader or not. A follower that knows its
  * leader sends a write on to it over the peer stream and answers once the entry is applied here; a
  * read asks the leader for a read index and is served here (dissertation §6.4; see
- * {@code raftkv.core.Forwarding}). The loop answers "not the leader" only when it knows no leader
+ * {@code raftkv.core.OutgoingForwards}). The loop answers "not the leader" only when it knows no leader
  * (an election is under way) or the leader refused the forward (it is handing leadership over, or
  * lost it): then the handler waits until a leader is known and asks again, or, when the refusal
  * names another node, forwards the HTTP request there (the {@link Forwarder}, kept as the fallback).
