@@ -63,7 +63,7 @@ test-jepsen:
 	@scripts/jepsen-unit-tests.sh
 
 $(SIM_JAR) $(NODE_JAR): | java
-	cd java-node && $(MVN) $(MVN_FLAGS) -q -DskipTests package
+	cd java-node && ../scripts/heartbeat.sh "building the jars (mvn -q package, about a minute the first time)" $(MVN) $(MVN_FLAGS) -q -DskipTests package
 
 demo: $(SIM_JAR)
 	$(JAVA_HOME)/bin/java -jar $(SIM_JAR) demo --seed $(SEED)
