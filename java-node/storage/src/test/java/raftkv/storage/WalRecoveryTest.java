@@ -159,6 +159,38 @@ class WalRecoveryTest {
     }
 
     @Test
+    void aWalWithAnotherMagicIsRefusedThoughItsVersionIsRight() throws IOException {
+        record(8, entry(put(1, 1, "a")));
+        byte[] bytes = file.toByteArray();
+        bytes[0] ^= 0x01;
+        wal.overwrite(bytes);
+
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class)
+                .hasMessageContaining("unknown header");
+    }
+
+    /** A file of exactly a header's length is read as one: another kind of file is refused, not emptied. */
+    @Test
+    void aBareHeaderOfAnotherKindIsRefusedNotRewritten() throws IOException {
+        byte[] foreign = ByteBuffer.allocate(Wal.FILE_HEADER_BYTES).putInt(0x1234_5678).putInt(Wal.VERSION).array();
+        wal.overwrite(foreign);
+
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class)
+                .hasMessageContaining("unknown header");
+        assertThat(wal.fs.readAllBytes(wal.file)).isEqualTo(foreign);
+    }
+
+    @Test
+    void aRecordWhosePayloadEndsInsideItsEntryIsATornTailNotARecord() throws IOException {
+        record(8, entry(put(1, 1, "a")));
+        byte[] second = entry(put(1, 2, "b"));
+        int at = record(8, java.util.Arrays.copyOf(second, second.length - 3)); // the session's sequence cut short
+
+        assertThat(replay()).containsExactly(put(1, 1, "a"));
+        assertThat(wal.size()).as("cut off").isEqualTo(at);
+    }
+
+    @Test
     void theBytesOfATornTailAreCountedWhenTheWalOpens() throws IOException {
         wal.write(0, entries(1, 1, 2));
         long intact = wal.size();
