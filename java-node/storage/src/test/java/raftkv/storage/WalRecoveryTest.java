@@ -190,6 +190,26 @@ class WalRecoveryTest {
         assertThat(wal.size()).as("cut off").isEqualTo(at);
     }
 
+    /**
+     * After damage, recovery looks for a record at every later byte. A payload may hold anything, a
+     * record header's magic followed by a negative length too (here inside a name: "RKV2" and "ÿÿ",
+     * whose UTF-8 bytes C3 BF C3 BF read as a negative int): that is no record, and the damaged
+     * record is still a torn tail, not a failure to open.
+     */
+    @Test
+    void bytesThatLookLikeARecordWithANegativeLengthAreNoRecord() throws IOException {
+        record(8, entry(put(1, 1, "a")));
+        LogEntry lookalike = new LogEntry(1, 2, new raftkv.core.Command.Put("b", "RKV2\u00ff\u00ff"), null);
+        int second = record(8, entry(lookalike));
+        byte[] bytes = file.toByteArray();
+        bytes[bytes.length - 1] ^= 0x01; // the second record's checksum no longer holds
+        file.reset();
+        file.writeBytes(bytes);
+
+        assertThat(replay()).containsExactly(put(1, 1, "a"));
+        assertThat(wal.size()).as("cut off").isEqualTo(second);
+    }
+
     @Test
     void theBytesOfATornTailAreCountedWhenTheWalOpens() throws IOException {
         wal.write(0, entries(1, 1, 2));
