@@ -193,13 +193,14 @@ class WalRecoveryTest {
     /**
      * After damage, recovery looks for a record at every later byte. A payload may hold anything, a
      * record header's magic followed by a negative length too (here inside a name: "RKV2" and "ÿÿ",
-     * whose UTF-8 bytes C3 BF C3 BF read as a negative int): that is no record, and the damaged
-     * record is still a torn tail, not a failure to open.
+     * whose UTF-8 bytes C3 BF C3 BF read as a negative int, and enough bytes after them for a
+     * header): that is no record, and the damaged record is still a torn tail, not a failure to open.
      */
     @Test
     void bytesThatLookLikeARecordWithANegativeLengthAreNoRecord() throws IOException {
         record(8, entry(put(1, 1, "a")));
-        LogEntry lookalike = new LogEntry(1, 2, new raftkv.core.Command.Put("b", "RKV2\u00ff\u00ff"), null);
+        LogEntry lookalike = new LogEntry(1, 2, new raftkv.core.Command.Put("b", "RKV2\u00ff\u00ff" + "x".repeat(24)),
+                null);
         int second = record(8, entry(lookalike));
         byte[] bytes = file.toByteArray();
         bytes[bytes.length - 1] ^= 0x01; // the second record's checksum no longer holds
