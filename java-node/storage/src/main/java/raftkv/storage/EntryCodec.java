@@ -39,7 +39,7 @@ public final class EntryCodec {
     private static final byte CONFIGURATION = 5;
 
     /** More members than any configuration holds: a count beyond it is a damaged record. */
-    private static final int MAX_MEMBERS = 10_000;
+    static final int MAX_MEMBERS = 10_000;
 
     private EntryCodec() {}
 

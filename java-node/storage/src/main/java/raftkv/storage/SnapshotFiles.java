@@ -102,8 +102,8 @@ final class SnapshotFiles {
     }
 
     /** Writes {@code snapshot}, whose data is anywhere else (memory, another file), durably here. */
-    Snapshot save(Snapshot snapshot) throws IOException {
-        return write(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.configuration(), out -> {
+    void save(Snapshot snapshot) throws IOException {
+        write(snapshot.lastIncludedIndex(), snapshot.lastIncludedTerm(), snapshot.configuration(), out -> {
             try (InputStream in = snapshot.data().open()) {
                 in.transferTo(out);
             }

@@ -170,11 +170,6 @@ public final class Wal implements Closeable {
         writtenEnd += batch.size();
     }
 
-    /** The index of the last entry in the WAL (or the one just before where it will start). */
-    long lastIndex() {
-        return lastIndex;
-    }
-
     /**
      * Rewrites the WAL without the entries before {@code firstKept} (a durable snapshot holds them),
      * crash-safely: see the class comment. Must follow {@link #sync()}: it rereads the file.

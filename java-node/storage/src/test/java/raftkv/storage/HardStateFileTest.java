@@ -8,10 +8,15 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import raftkv.core.HardState;
 import raftkv.storage.fs.FileHandle;
+import raftkv.storage.fs.ForwardingFileHandle;
+import raftkv.storage.fs.ForwardingFileSystem;
 import raftkv.storage.fs.StrictMemFileSystem;
 
 class HardStateFileTest {
@@ -139,5 +144,45 @@ class HardStateFileTest {
         overwrite(checksummed(0x48_53_54_31, 0, null, new byte[0]));
 
         assertThat(file().load()).isEqualTo(new HardState(0, null));
+    }
+
+    /** A disk that is full: every write fails. It keeps the handles it gave out and has not seen closed. */
+    private static final class FullDisk extends ForwardingFileSystem {
+        final Set<FileHandle> open = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        FullDisk(StrictMemFileSystem inner) {
+            super(inner);
+        }
+
+        @Override
+        protected FileHandle wrap(FileHandle handle, Path file) {
+            FileHandle wrapped = new ForwardingFileHandle(handle) {
+                @Override
+                public void write(byte[] bytes) throws IOException {
+                    throw new IOException("No space left on device");
+                }
+
+                @Override
+                public void close() throws IOException {
+                    open.remove(this);
+                    super.close();
+                }
+            };
+            open.add(wrapped);
+            return wrapped;
+        }
+    }
+
+    @Test
+    void aSaveThatCannotWriteKeepsTheSavedVoteAndLeavesNoFileOpen() throws IOException {
+        file().save(new HardState(3, "n2"));
+        FullDisk full = new FullDisk(fs);
+
+        assertThatThrownBy(() -> new HardStateFile(full, path).save(new HardState(4, "n1")))
+                .hasMessage("No space left on device");
+
+        assertThat(full.open).as("the temporary file's handle").isEmpty();
+        fs.crash();
+        assertThat(file().load()).isEqualTo(new HardState(3, "n2"));
     }
 }

@@ -87,6 +87,67 @@ class IdentityFileTest {
     }
 
     @Test
+    void everyIdentityASaveWritesIsLoadedBackTheShortestAndTheLargestToo() throws IOException {
+        TreeMap<String, Long> largest = new TreeMap<>();
+        for (int i = 0; i < IdentityFile.MAX_MEMBERS; i++) {
+            largest.put("n" + i, i + 1L);
+        }
+        for (StoredIdentity identity : new StoredIdentity[] {
+                new StoredIdentity.Bootstrapping("", 1), // the smallest file: an empty name, no cluster
+                new StoredIdentity.Member("n1", 5, "c", new TreeMap<>(java.util.Map.of("n1", 5L))), // one member
+                new StoredIdentity.Member("n7", 8, "c", largest)}) {
+            new IdentityFile(fs, DIR).save(identity);
+            assertThat(new IdentityFile(fs, DIR).load()).contains(identity);
+        }
+    }
+
+    /** An identity file with a valid checksum whose member table holds {@code count} members. */
+    private void craftMemberTable(int count) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        out.writeInt(0x49_44_4e_31); // "IDN1"
+        out.writeUTF("n0");
+        out.writeLong(1);
+        out.writeBoolean(true);
+        out.writeUTF("c");
+        out.writeInt(count);
+        for (int i = 0; i < Math.max(0, count); i++) {
+            out.writeUTF("n" + i);
+            out.writeLong(i + 1L);
+        }
+        overwrite(Checksums.withTrailer(bytes.toByteArray()));
+    }
+
+    @Test
+    void aMemberTableOfNoMemberOrOfMoreThanAnyClusterHasIsRefusedThoughItsChecksumHolds() throws IOException {
+        for (int count : new int[] {0, -1, IdentityFile.MAX_MEMBERS + 1}) {
+            craftMemberTable(count);
+            assertThatThrownBy(() -> new IdentityFile(fs, DIR).load()).as("%d members", count)
+                    .isInstanceOf(StorageCorruptedException.class)
+                    .hasMessageContaining("is malformed (" + count + " members)");
+        }
+        craftMemberTable(IdentityFile.MAX_MEMBERS);
+        assertThat(new IdentityFile(fs, DIR).load()).as("the bound itself").isPresent();
+    }
+
+    @Test
+    void aFileOfAnotherKindOrWithBytesAfterTheIdentityIsRefusedThoughItsChecksumHolds() throws IOException {
+        new IdentityFile(fs, DIR).save(BOOTSTRAPPING);
+        byte[] saved = fs.readAllBytes(DIR.resolve(IdentityFile.FILE));
+        byte[] body = Arrays.copyOf(saved, saved.length - Checksums.BYTES);
+
+        byte[] otherMagic = body.clone();
+        otherMagic[3] ^= 0x01;
+        overwrite(Checksums.withTrailer(otherMagic));
+        assertThatThrownBy(() -> new IdentityFile(fs, DIR).load()).isInstanceOf(StorageCorruptedException.class)
+                .hasMessageContaining("unknown magic");
+
+        overwrite(Checksums.withTrailer(Arrays.copyOf(body, body.length + 1)));
+        assertThatThrownBy(() -> new IdentityFile(fs, DIR).load()).isInstanceOf(StorageCorruptedException.class)
+                .hasMessageContaining("bytes after the identity");
+    }
+
+    @Test
     void aMemberTableWithoutTheNodeItselfIsRejected() {
         assertThatThrownBy(() -> new StoredIdentity.Member("n4", 1, "c", new TreeMap<>(java.util.Map.of("n1", 1L))))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -25,7 +25,6 @@ class SnapshotFilesTest {
 
     private static final int BUFFER = 256 * 1024; // SnapshotFiles.BUFFER_BYTES
     private static final List<String> MEMBERS = List.of("n1");
-    private static final int HEADER = 4 + 4 + 8 + 8 + 4 + 2 + 2; // magic version index term count "n1"
     private static final int TRAILER = 8; // the data length, before the CRC
 
     private final StrictMemFileSystem fs = new StrictMemFileSystem();
@@ -76,10 +75,22 @@ class SnapshotFilesTest {
         assertThat(readByteByByte(snapshot)).isEqualTo(data);
     }
 
+    /** The header's bytes as written (format 3: magic, version, index, term, the configuration), measured. */
+    private int headerBytes() throws IOException {
+        Path probe = Path.of("/probe");
+        fs.createDirectoriesDurably(probe);
+        SnapshotFiles empty = new SnapshotFiles(fs, probe);
+        empty.write(1, 2, ClusterConfig.ofVoterIds(MEMBERS), out -> {});
+        return fs.readAllBytes(empty.fileOf(1)).length - TRAILER - Checksums.BYTES;
+    }
+
     @Test
     void theChecksumFitsOrFollowsAFullBufferAtEveryOffsetNearItsEnd() throws IOException {
+        int header = headerBytes();
+        assertThat(header).as("magic, version, index, term, 1 voter (id and two empty URLs), 0 learners")
+                .isEqualTo(4 + 4 + 8 + 8 + 4 + (2 + 2) + 2 + 2 + 4);
         for (int left = 0; left <= 5; left++) { // bytes left in the buffer when the CRC is added
-            int size = BUFFER - HEADER - TRAILER - left;
+            int size = BUFFER - header - TRAILER - left;
             byte[] data = pattern(size);
             long index = 10 + left;
             files.write(index, 2, ClusterConfig.ofVoterIds(MEMBERS), out -> out.write(data));
@@ -91,6 +102,23 @@ class SnapshotFilesTest {
             assertThat(snapshot.lastIncludedIndex()).isEqualTo(index);
             assertThat(snapshot.data().read(0, size)).as("%d bytes left", left).isEqualTo(data);
         }
+    }
+
+    /**
+     * What {@link SnapshotFileSink#finish} hands the core is the data as it will be published; bytes
+     * written after that would be published without the core knowing them: refused, nothing published.
+     */
+    @Test
+    void dataWrittenAfterItWasHandedOutIsRefusedAtPublish() throws IOException {
+        SnapshotFiles.Writing writing = files.begin(5, 2, ClusterConfig.ofVoterIds(MEMBERS));
+        writing.data().write(new byte[] {1, 2, 3});
+        SnapshotFileData handedOut = writing.publishedData();
+        writing.data().write(4);
+
+        assertThatThrownBy(() -> writing.publish(handedOut)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("data written after 3 bytes in " + files.fileOf(5) + " was handed out");
+        writing.abandon();
+        assertThat(fs.list(dir)).as("neither the snapshot nor its temporary file").isEmpty();
     }
 
     /** A version 2 file with a correct CRC over whatever the fields say. */
@@ -143,6 +171,59 @@ class SnapshotFilesTest {
     }
 
     @Test
+    void aVersionBelowTheFirstIsDamagedDespiteItsChecksum() throws IOException {
+        for (int version : new int[] {0, -1}) {
+            craft(7, MAGIC, version, 7, new byte[] {1}, 1);
+            assertThat(damage()).as("version %d", version).contains("not a raftkv snapshot of version 1 to 3");
+        }
+    }
+
+    /** {@code body} and its CRC, durably, as the file of snapshot {@code nameIndex}. */
+    private void writeChecksummed(long nameIndex, byte[] body) throws IOException {
+        try (FileHandle handle = fs.openTruncated(files.fileOf(nameIndex))) {
+            handle.write(Checksums.withTrailer(body));
+            handle.sync();
+        }
+    }
+
+    @Test
+    void aVersion1FileWhoseLengthDisagreesWithTheFileIsDamaged() throws IOException {
+        for (int lengthField : new int[] {2, 4, -1}) { // 3 bytes of data follow it
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeInt(MAGIC);
+            out.writeInt(1);
+            out.writeLong(7);
+            out.writeLong(3);
+            out.writeInt(1);
+            out.writeUTF("n1");
+            out.writeInt(lengthField);
+            out.write(new byte[] {1, 2, 3});
+            writeChecksummed(7, bytes.toByteArray());
+            assertThat(damage()).as("length field %d", lengthField).contains("bad data length " + lengthField);
+        }
+    }
+
+    /**
+     * A version 2 file cut so short that its length field overlaps its own header: no members (a
+     * count of -1) and a length of -4, which is exactly what "the data ends where the length field
+     * begins" gives for it. Only the check for a negative length tells it is not a snapshot.
+     */
+    @Test
+    void aNegativeDataLengthIsDamagedEvenWhenTheFileAgreesWithIt() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(MAGIC);
+        out.writeInt(2);
+        out.writeLong(7);
+        out.writeLong(3);
+        out.writeLong(-4); // the member count (-1: none) and, from the same bytes on, the data length
+        writeChecksummed(7, bytes.toByteArray());
+
+        assertThat(damage()).contains("bad data length -4");
+    }
+
+    @Test
     void aFileHoldingAnotherIndexThanItsNameIsDamaged() throws IOException {
         craft(7, MAGIC, 2, 8, new byte[] {1}, 1);
 
@@ -179,6 +260,7 @@ class SnapshotFilesTest {
 
         assertThat(snapshot.data().read(2, 5)).as("what is left").containsExactly(3);
         assertThat(snapshot.data().read(3, 5)).as("at the end").isEmpty();
+        assertThat(snapshot.data().read(1, 0)).as("nothing asked").isEmpty();
         assertThatThrownBy(() -> snapshot.data().read(-1, 1)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> snapshot.data().read(4, 1)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> snapshot.data().read(0, -1)).isInstanceOf(IndexOutOfBoundsException.class);
@@ -190,6 +272,7 @@ class SnapshotFilesTest {
             assertThat(buffer).startsWith(0, 1, 2, 3);
             assertThat(in.read(buffer, 0, 8)).as("the data ends before the file's trailer").isEqualTo(-1);
             assertThat(in.read()).isEqualTo(-1);
+            assertThat(in.read(buffer, 0, 0)).as("nothing asked, at the end: InputStream's contract").isZero();
         }
     }
 }

@@ -159,6 +159,59 @@ class WalRecoveryTest {
     }
 
     @Test
+    void aWalWithAnotherMagicIsRefusedThoughItsVersionIsRight() throws IOException {
+        record(8, entry(put(1, 1, "a")));
+        byte[] bytes = file.toByteArray();
+        bytes[0] ^= 0x01;
+        wal.overwrite(bytes);
+
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class)
+                .hasMessageContaining("unknown header");
+    }
+
+    /** A file of exactly a header's length is read as one: another kind of file is refused, not emptied. */
+    @Test
+    void aBareHeaderOfAnotherKindIsRefusedNotRewritten() throws IOException {
+        byte[] foreign = ByteBuffer.allocate(Wal.FILE_HEADER_BYTES).putInt(0x1234_5678).putInt(Wal.VERSION).array();
+        wal.overwrite(foreign);
+
+        assertThatThrownBy(wal::reopen).isInstanceOf(StorageCorruptedException.class)
+                .hasMessageContaining("unknown header");
+        assertThat(wal.fs.readAllBytes(wal.file)).isEqualTo(foreign);
+    }
+
+    @Test
+    void aRecordWhosePayloadEndsInsideItsEntryIsATornTailNotARecord() throws IOException {
+        record(8, entry(put(1, 1, "a")));
+        byte[] second = entry(put(1, 2, "b"));
+        int at = record(8, java.util.Arrays.copyOf(second, second.length - 3)); // the session's sequence cut short
+
+        assertThat(replay()).containsExactly(put(1, 1, "a"));
+        assertThat(wal.size()).as("cut off").isEqualTo(at);
+    }
+
+    /**
+     * After damage, recovery looks for a record at every later byte. A payload may hold anything, a
+     * record header's magic followed by a negative length too (here inside a name: "RKV2" and "ÿÿ",
+     * whose UTF-8 bytes C3 BF C3 BF read as a negative int, and enough bytes after them for a
+     * header): that is no record, and the damaged record is still a torn tail, not a failure to open.
+     */
+    @Test
+    void bytesThatLookLikeARecordWithANegativeLengthAreNoRecord() throws IOException {
+        record(8, entry(put(1, 1, "a")));
+        LogEntry lookalike = new LogEntry(1, 2, new raftkv.core.Command.Put("b", "RKV2\u00ff\u00ff" + "x".repeat(24)),
+                null);
+        int second = record(8, entry(lookalike));
+        byte[] bytes = file.toByteArray();
+        bytes[bytes.length - 1] ^= 0x01; // the second record's checksum no longer holds
+        file.reset();
+        file.writeBytes(bytes);
+
+        assertThat(replay()).containsExactly(put(1, 1, "a"));
+        assertThat(wal.size()).as("cut off").isEqualTo(second);
+    }
+
+    @Test
     void theBytesOfATornTailAreCountedWhenTheWalOpens() throws IOException {
         wal.write(0, entries(1, 1, 2));
         long intact = wal.size();

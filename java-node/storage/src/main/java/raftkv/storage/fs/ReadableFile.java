@@ -14,7 +14,9 @@ public interface ReadableFile extends Closeable {
 
     /**
      * Reads up to {@code length} bytes at {@code position} into {@code buffer} from {@code offset};
-     * returns how many, fewer only at the end of the file, or -1 if {@code position} is past its end.
+     * returns how many, at least one if {@code length} is not 0, or -1 if {@code position} is at or
+     * past its end. Fewer than asked at the end of the file, and possibly anywhere (a
+     * {@link java.nio.channels.FileChannel} may return fewer): callers loop, as {@link #readFully} does.
      */
     int read(long position, byte[] buffer, int offset, int length) throws IOException;
 

@@ -1,6 +1,7 @@
 package raftkv.storage.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -72,5 +73,26 @@ class ForwardingFileSystemTest {
 
         inner.crash();
         assertThat(fs.readAllBytes(a)).containsExactly(1);
+    }
+
+    @Test
+    void aForwarderThatWrapsNothingHandsOutTheWrappedFileSystemsOwnHandles() throws IOException {
+        FileSystem plain = new ForwardingFileSystem(inner) {};
+        plain.createDirectoriesDurably(dir);
+        try (FileHandle handle = plain.openTruncated(dir.resolve("a"))) {
+            handle.write(new byte[] {7});
+            assertThat(handle.size()).isEqualTo(1);
+        }
+        assertThat(inner.readAllBytes(dir.resolve("a"))).containsExactly(7);
+    }
+
+    @Test
+    void closingAForwardedHandleClosesTheWrappedOne() throws IOException {
+        fs.createDirectoriesDurably(dir);
+        FileHandle handle = fs.openAppending(dir.resolve("a"));
+        handle.close();
+
+        assertThatThrownBy(() -> handle.write(new byte[] {1})).isInstanceOf(IOException.class)
+                .hasMessage("file handle is closed");
     }
 }

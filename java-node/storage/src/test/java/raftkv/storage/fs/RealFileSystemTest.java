@@ -1,8 +1,10 @@
 package raftkv.storage.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -59,5 +61,27 @@ class RealFileSystemTest {
         assertThat(fs.list(tmp)).containsExactly(file);
         fs.delete(file);
         assertThat(fs.exists(file)).isFalse();
+    }
+
+    @Test
+    void aReaderSeesTheFileUntilClosedAndAClosedHandleWritesNothing() throws IOException {
+        Path file = tmp.resolve("f");
+        assertThat(fs.exists(file)).isFalse();
+        FileHandle handle = fs.openAppending(file);
+        handle.write(new byte[] {1, 2, 3});
+        assertThat(fs.exists(file)).isTrue();
+
+        ReadableFile reader = fs.openForReading(file);
+        assertThat(reader.size()).isEqualTo(3);
+        byte[] two = new byte[2];
+        assertThat(reader.read(1, two, 0, 2)).isEqualTo(2);
+        assertThat(two).containsExactly(2, 3);
+        assertThat(reader.read(3, two, 0, 2)).as("at the end").isEqualTo(-1);
+        reader.close();
+        assertThatThrownBy(() -> reader.read(0, two, 0, 2)).isInstanceOf(ClosedChannelException.class);
+
+        handle.close();
+        assertThatThrownBy(() -> handle.write(new byte[] {4})).isInstanceOf(ClosedChannelException.class);
+        assertThat(fs.readAllBytes(file)).containsExactly(1, 2, 3);
     }
 }
