@@ -27,8 +27,12 @@ public final class IdentityFile {
 
     private static final int MAGIC = 0x49_44_4e_31; // "IDN1"
     private static final int SMALLEST_FILE = 4 + 2 + 8 + 1 + 4;
-    /** More members than any cluster has: a count beyond is damage, not a cluster. */
-    static final int MAX_MEMBERS = 1_000;
+    /**
+     * The identity's member table is the configuration's members, so it holds as many as a
+     * configuration entry may ({@link EntryCodec#MAX_MEMBERS}): any configuration a node can store
+     * it can also describe here, and a count beyond is damage, not a cluster.
+     */
+    static final int MAX_MEMBERS = EntryCodec.MAX_MEMBERS;
 
     private final FileSystem fs;
     private final Path file;
@@ -100,6 +104,11 @@ public final class IdentityFile {
         switch (identity) {
             case StoredIdentity.Bootstrapping bootstrapping -> out.writeBoolean(false);
             case StoredIdentity.Member member -> {
+                if (member.incarnations().size() > MAX_MEMBERS) {
+                    // load() would refuse such a file: never write an identity the node cannot read back.
+                    throw new IOException("identity of " + identity.node() + ": " + member.incarnations().size()
+                            + " members, more than the " + MAX_MEMBERS + " an identity file holds; nothing was written");
+                }
                 out.writeBoolean(true);
                 out.writeUTF(member.clusterId());
                 out.writeInt(member.incarnations().size());

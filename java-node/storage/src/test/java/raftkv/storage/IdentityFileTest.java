@@ -101,6 +101,20 @@ class IdentityFileTest {
         }
     }
 
+    @Test
+    void anIdentityWithMoreMembersThanLoadAcceptsIsNeverWrittenAndTheSavedOneStays() throws IOException {
+        TreeMap<String, Long> tooMany = new TreeMap<>();
+        for (int i = 0; i <= IdentityFile.MAX_MEMBERS; i++) {
+            tooMany.put("n" + i, i + 1L);
+        }
+        tooMany.put("n1", 5L); // the saving node's own incarnation
+        new IdentityFile(fs, DIR).save(BOOTSTRAPPING);
+        assertThatThrownBy(() -> new IdentityFile(fs, DIR).save(new StoredIdentity.Member("n1", 5, "c", tooMany)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("nothing was written");
+        assertThat(new IdentityFile(fs, DIR).load()).contains(BOOTSTRAPPING);
+    }
+
     /** An identity file with a valid checksum whose member table holds {@code count} members. */
     private void craftMemberTable(int count) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
