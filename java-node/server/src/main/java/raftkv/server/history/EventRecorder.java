@@ -42,6 +42,8 @@ public final class EventRecorder implements LoopObserver {
     /** Per peer this node expects to hear from: since when it has. */
     private final Map<String, Long> expectedSince = new HashMap<>();
     private long term;
+    /** The configuration whose members {@link #peers} are (null: none yet). */
+    private ClusterConfig trackedConfiguration;
 
     public EventRecorder(String self, EventHistory history, Timeline timeline, PeerContact contact,
             long lossThresholdNanos) {
@@ -76,6 +78,9 @@ public final class EventRecorder implements LoopObserver {
         if (!previous.configuration().equals(current.configuration())) {
             configurationChanged(previous.configuration(), current.configuration(), current.term());
         }
+        if (!current.configuration().equals(trackedConfiguration)) { // also the first turn: --peers may be older
+            trackPeers(current.configuration());
+        }
         checkPeers(current);
     }
 
@@ -108,6 +113,20 @@ public final class EventRecorder implements LoopObserver {
         history.record(NodeEvent.Kind.CONFIGURATION, term, self + ": configuration changed: "
                 + (changes.isEmpty() ? "members' addresses" : String.join(", ", changes)) + " → " + describe(after)
                 + " (§4.1)");
+    }
+
+    /** The peers whose silence counts are the other members of the latest configuration (§4.1). */
+    private void trackPeers(ClusterConfig configuration) {
+        trackedConfiguration = configuration;
+        if (configuration.ids().isEmpty()) {
+            return; // a joining node knows no configuration yet: keep whom it knew
+        }
+        List<String> others = configuration.ids().stream().filter(id -> !id.equals(self)).toList();
+        contact.track(others);
+        peers.keySet().retainAll(others);
+        lastHeardBeforeLoss.keySet().retainAll(others);
+        expectedSince.keySet().retainAll(others);
+        others.forEach(peer -> peers.putIfAbsent(peer, Contact.UNKNOWN));
     }
 
     /** "voters n1, n2, n3; learners n4". */

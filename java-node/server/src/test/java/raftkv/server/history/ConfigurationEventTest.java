@@ -16,9 +16,13 @@ import raftkv.server.NodeStatus;
  */
 class ConfigurationEventTest {
 
+    private static final long THRESHOLD = 1_000_000;
+
+    private final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
     private final EventHistory history = new EventHistory(100, () -> 5_000);
+    private final PeerContact contact = new PeerContact(List.of("n2", "n3"), nanos::get);
     private final EventRecorder recorder = new EventRecorder("n1", history, new Timeline(60, () -> 5_000),
-            new PeerContact(List.of("n2", "n3"), () -> 0), 1_000_000);
+            contact, THRESHOLD);
 
     private static ClusterConfig config(List<String> voters, List<String> learners) {
         return new ClusterConfig(voters.stream().map(Member::ofId).toList(), learners.stream().map(Member::ofId).toList());
@@ -58,5 +62,24 @@ class ConfigurationEventTest {
         recorder.published(leading(ClusterConfig.EMPTY), leading(config(List.of("n2", "n3", "n5"), List.of("n1"))));
         assertThat(events()).extracting(NodeEvent::text).containsExactly(
                 "n1 learned the cluster's configuration: voters n2, n3, n5; learners n1 (§4.1)");
+    }
+
+    @Test
+    void aMemberAddedLaterIsLostWhenSilentAndARemovedOneIsForgotten_4_1() {
+        ClusterConfig three = config(List.of("n1", "n2", "n3"), List.of());
+        ClusterConfig four = config(List.of("n1", "n2", "n3"), List.of("n4"));
+        ClusterConfig withoutN2 = config(List.of("n1", "n3"), List.of("n4"));
+        recorder.published(leading(three), leading(four));
+        contact.heard("n2");
+        contact.heard("n3");
+        contact.heard("n4"); // heard now that it is a member: before, a message from it counted for nothing
+        recorder.published(leading(four), leading(withoutN2));
+        assertThat(contact.peers()).containsExactly("n3", "n4");
+        nanos.addAndGet(THRESHOLD + 1);
+        contact.heard("n3");
+        recorder.published(leading(withoutN2), leading(withoutN2));
+        assertThat(events()).extracting(NodeEvent::kind).containsExactly(NodeEvent.Kind.CONFIGURATION,
+                NodeEvent.Kind.CONFIGURATION, NodeEvent.Kind.PEER_LOST);
+        assertThat(events().get(2).text()).startsWith("n1 lost n4: nothing heard from it for");
     }
 }
