@@ -25,7 +25,7 @@ help:
 	@echo "make mutation        PIT mutation testing of core and storage against their unit tests (java-node/{core,storage}/target/pit-reports)"
 	@echo "make mutation-sim [SEEDS=n] [CLASSES=raftkv.core.LogReplication]   the same mutants against n simulator seeds (slow)"
 	@echo "make cluster-local   3 real nodes on 127.0.0.1:9001-9003, dashboard on http://127.0.0.1:9001/ (make stop-local stops them)"
-	@echo "make add-node NODE=n4 / make remove-node NODE=n2   grow or shrink the local cluster (learner, then voter)"
+	@echo "make add-node NODE=n4 / make remove-node NODE=n2   grow or shrink the running cluster, local or Docker (learner, then voter)"
 	@echo "make bench           throughput and latency of a local 3-node cluster under load"
 	@echo "make bench-compare [DURATION=s] [ROUNDS=n]   raftkv next to a 3-member etcd, same wrk load (docs/benchmarks.md)"
 	@echo "make bench-memory [DURATION=s]  RSS of 3 nodes under 32-connection writes (default 300 s)"
@@ -85,16 +85,28 @@ cluster-local: $(NODE_JAR)
 stop-local:
 	scripts/local-cluster.sh stop
 
-# Membership changes on the local cluster (issue 20): a node joins as a learner and is promoted once
-# caught up; a removed node is stopped. NODE=n4, n5, ...; remove any member, the leader too.
+# Membership changes (issue 20): a node joins as a learner and is promoted once caught up; a removed
+# node is stopped (in Docker its data directory is emptied too). NODE=n4, n5, ... locally, n1..n5 in
+# Docker; remove any member, the leader too. On whichever cluster runs (scripts/which-cluster.sh):
+# the local one (make cluster-local) or the Docker one (make cluster); CLUSTER=local or
+# CLUSTER=docker chooses when both run.
+CLUSTER ?= $(shell scripts/which-cluster.sh)
+MEMBER_CHANGE = case "$(CLUSTER)" in \
+	  local) scripts/local-cluster.sh $(1) $(NODE) ;; \
+	  docker) docker/cluster.sh $(1)-node $(NODE) ;; \
+	  both) echo "both the local and the Docker cluster run: say which, CLUSTER=local or CLUSTER=docker"; exit 2 ;; \
+	  none) echo "no cluster runs: start one first (make cluster-local, or make cluster for Docker)"; exit 2 ;; \
+	  *) echo "CLUSTER must be local or docker, got '$(CLUSTER)'"; exit 2 ;; \
+	esac
 .PHONY: add-node remove-node
-add-node: $(NODE_JAR)
-	@test -n "$(NODE)" || { echo "usage: make add-node NODE=n4"; exit 2; }
-	scripts/local-cluster.sh add $(NODE)
+add-node:
+	@test -n "$(NODE)" || { echo "usage: make add-node NODE=n4 [CLUSTER=local|docker]"; exit 2; }
+	@if [ "$(CLUSTER)" = local ]; then $(MAKE) --no-print-directory $(NODE_JAR); fi
+	@$(call MEMBER_CHANGE,add)
 
 remove-node:
-	@test -n "$(NODE)" || { echo "usage: make remove-node NODE=n2"; exit 2; }
-	scripts/local-cluster.sh remove $(NODE)
+	@test -n "$(NODE)" || { echo "usage: make remove-node NODE=n2 [CLUSTER=local|docker]"; exit 2; }
+	@$(call MEMBER_CHANGE,remove)
 
 bench: $(NODE_JAR)
 	scripts/bench.sh
@@ -134,8 +146,9 @@ talk:
 base-image:
 	docker/base-image.sh
 
+# MEMBERS=n1,n2,n3: raftkv starts on those only (the founding members); n4, n5 wait for add-node.
 cluster: $(NODE_JAR)
-	docker/cluster.sh up
+	$(if $(MEMBERS),MEMBERS=$(MEMBERS) )docker/cluster.sh up
 
 jepsen: $(NODE_JAR)
 	docker/cluster.sh jepsen $(ARGS)

@@ -2,7 +2,12 @@
 # raftkv's Docker cluster: a Jepsen control node and five raftkv nodes n1..n5.
 #
 #   docker/cluster.sh up            build images, start the containers, install and start raftkv
-#                                   on n1..n5 (reinstalls the jar and restarts raftkv if up already)
+#                                   on n1..n5, or on MEMBERS only (reinstalls the jar and restarts
+#                                   raftkv if up already; a node with data restarts as it was started)
+#   docker/cluster.sh add-node NODE     a node that is not a member joins (--join, empty data
+#                                   directory) as a learner and is promoted once caught up
+#   docker/cluster.sh remove-node NODE  DELETE /admin/members/NODE, then stop raftkv on NODE and
+#                                   empty its data directory (any member, the leader too)
 #   docker/cluster.sh jepsen ARGS   bring the containers up if needed, then in control:
 #                                   lein run test --nodes n1,...,n5 --username root ... ARGS
 #                                   (JEPSEN_CMD=test-all: lein run test-all ..., the matrix);
@@ -18,11 +23,14 @@
 #   docker/cluster.sh heal          remove every partition (flush the nodes' iptables INPUT rules)
 #   docker/cluster.sh kill NODE     kill -9 raftkv on NODE (its data directory stays)
 #   docker/cluster.sh start NODE    start raftkv on NODE again, from its data directory (refused
-#                                   when no other node runs raftkv, unless FORCE=1)
+#                                   when no other node runs raftkv, unless FORCE=1, and on a node
+#                                   that is no member: add-node adds it)
 #   docker/cluster.sh down          remove every container, the network and the volumes `up` made
 #                                   (images are kept as a build cache; `down --images` removes them)
 #
 # Environment:
+#   MEMBERS           the founding members `up` starts raftkv on, e.g. n1,n2,n3 (default n1,...,n5);
+#                     the other containers run without raftkv until add-node adds them
 #   BASE_IMAGE        base of both images (default debian:trixie-slim; `make base-image` builds it)
 #   RAFTKV_JAR        jar to install (default java-node/server/target/raftkv-node.jar)
 #   RAFTKV_BUG        passed to every node as --bug NAME by `up` (a deliberately injected bug)
@@ -72,8 +80,29 @@ DATA=$DIR/data
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 container() { echo "raftkv-$1"; }
-# Every node's client URL (--peers), or with "8081", its peer URL (--peer-urls).
-peers() { local p="" n port=${1:-8080}; for n in "${NODES[@]}"; do p+="${p:+,}$n=http://$n:$port"; done; echo "$p"; }
+# The founding members (MEMBERS, default all five): `up` starts raftkv on them with --peers them.
+MEMBERS=${MEMBERS:-$(IFS=,; echo "${NODES[*]}")}
+# How cluster.sh starts raftkv on a node, kept on the node (Jepsen's teardown leaves it): "peers
+# n1,n2,n3" (a founding member) or "join n2" (added by add-node through n2). No file: no member.
+ARGS_FILE=$DIR/cluster-args
+# Each founding member's client URL (--peers), or with "8081", its peer URL (--peer-urls); of the
+# members named in $2 (default MEMBERS).
+peers() {
+  local p="" n port=${1:-8080} list=()
+  IFS=, read -r -a list <<<"${2:-$MEMBERS}"
+  for n in "${list[@]}"; do p+="${p:+,}$n=http://$n:$port"; done; echo "$p"
+}
+check_members() {
+  local n list=() seen=" "
+  IFS=, read -r -a list <<<"$MEMBERS"
+  [ ${#list[@]} -gt 0 ] || die "MEMBERS is empty: name the founding members, e.g. MEMBERS=n1,n2,n3"
+  for n in "${list[@]}"; do
+    [[ " ${NODES[*]} " == *" $n "* ]] || die "MEMBERS=$MEMBERS: '$n' is none of ${NODES[*]}"
+    [[ "$seen" == *" $n "* ]] && die "MEMBERS=$MEMBERS names $n twice"
+    seen+="$n "
+  done
+}
+is_founder() { [[ ",$MEMBERS," == *",$1,"* ]]; }
 
 # `docker compose` (v2) if the docker CLI has it, else docker-compose (1.29 works).
 COMPOSE=()
@@ -285,12 +314,31 @@ containers_up() {
 }
 
 # Stops raftkv on one node (by its pidfile), installs the jar, starts raftkv like the Jepsen DB does.
+# A node whose data directory holds data restarts as it was started (its membership is the
+# cluster's business: add-node, remove-node); any other is a founding member if MEMBERS names it,
+# else it stays without raftkv (its data directory untouched: add-node empties it).
 install_node() {
   local n=$1 c
   c=$(container "$n")
   docker exec "$c" sh -c "mkdir -p $DIR $DATA; [ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5 || true"
   docker cp "$JAR" "$c:$NODE_JAR" >/dev/null
+  if docker exec "$c" sh -c "[ -s $ARGS_FILE ] && [ -n \"\$(ls -A $DATA)\" ]"; then
+    :
+  elif is_founder "$n"; then
+    docker exec "$c" sh -c "echo 'peers $MEMBERS' > $ARGS_FILE"
+  else
+    return 0
+  fi
   start_node "$n"
+}
+
+# The nodes cluster.sh starts raftkv on: those with an $ARGS_FILE.
+member_nodes() {
+  local n
+  for n in "${NODES[@]}"; do
+    docker exec "$(container "$n")" test -s "$ARGS_FILE" 2>/dev/null && echo "$n"
+  done
+  return 0
 }
 
 # Starts the installed raftkv on one node, from its data directory.
@@ -298,6 +346,14 @@ start_node() {
   local n=$1 c bug=""
   c=$(container "$n")
   [ -n "${RAFTKV_BUG:-}" ] && bug="--bug $RAFTKV_BUG"
+  # --peers of the founding members, or --join through a member (add-node), as $ARGS_FILE says.
+  local how via cluster
+  read -r how via < <(docker exec "$c" cat "$ARGS_FILE" 2>/dev/null || true)
+  case "$how" in
+    peers) cluster="--peers $(peers 8080 "$via") --peer-urls $(peers 8081 "$via")" ;;
+    join)  cluster="--join http://$via:8080 --advertise-host $n" ;;
+    *)     die "$n is no member (no $ARGS_FILE there): 'make add-node NODE=$n' adds it" ;;
+  esac
   # The image's copy of the jar with its class-data-sharing archive if the installed jar is that
   # very jar (an archive is only valid for the file it was made from), else the installed jar.
   docker exec "$c" sh -c "jar=$NODE_JAR cds=''; \
@@ -306,18 +362,19 @@ start_node() {
     echo \"\$(date -Is) cluster.sh starting raftkv (\${cds:-no class-data archive for this jar})\" >> $LOGFILE; \
     start-stop-daemon --start --background --no-close --make-pidfile --pidfile $PIDFILE --chdir $DIR \
       --exec \$(readlink -f /usr/bin/java) -- $JAVA_OPTS \$cds -jar \$jar \
-      --id $n --listen 0.0.0.0:8080 --peers $(peers) --listen-peers 0.0.0.0:8081 --peer-urls $(peers 8081) --data-dir $DATA --cluster-token $(cluster_token) $bug \
+      --id $n --listen 0.0.0.0:8080 $cluster --listen-peers 0.0.0.0:8081 --data-dir $DATA --cluster-token $(cluster_token) $bug \
       >> $LOGFILE 2>&1"
 }
 
-# Waits until every node answers GET /status, saying every 5 s how many do.
+# Waits until every member node answers GET /status, saying every 5 s how many do.
 wait_http() {
-  local n deadline=$((SECONDS + 90)) t0=$SECONDS t_print=$SECONDS ready=()
-  while [ ${#ready[@]} -lt ${#NODES[@]} ]; do
-    for n in "${NODES[@]}"; do
+  local n deadline=$((SECONDS + 90)) t0=$SECONDS t_print=$SECONDS ready=() members=()
+  mapfile -t members < <(member_nodes)
+  while [ ${#ready[@]} -lt ${#members[@]} ]; do
+    for n in "${members[@]}"; do
       [[ " ${ready[*]} " == *" $n "* ]] && continue
       if [ $((SECONDS - t_print)) -ge 5 ]; then
-        log "  $((SECONDS - t0))s: raftkv answers GET /status on ${#ready[@]} of ${#NODES[@]} nodes (the JVMs are starting)"
+        log "  $((SECONDS - t0))s: raftkv answers GET /status on ${#ready[@]} of ${#members[@]} nodes (the JVMs are starting)"
         t_print=$SECONDS
       fi
       if docker exec "$CONTROL" curl -sf -o /dev/null --max-time 1 "http://$n:8080/status"; then
@@ -329,21 +386,22 @@ wait_http() {
         die "raftkv on $n does not answer GET /status"
       fi
     done
-    [ ${#ready[@]} -lt ${#NODES[@]} ] || break
+    [ ${#ready[@]} -lt ${#members[@]} ] || break
     sleep 1
   done
 }
 
-# Waits (up to 30 s, not fatal) until all five nodes name the same leader.
+# Waits (up to 30 s, not fatal) until all member nodes name the same leader.
 wait_leader() {
   # 60 s: five JVMs starting at once on a busy 2-core machine took over 30 s (docs/docker.md).
   local wait_s=${LEADER_WAIT:-60}
-  local deadline=$((SECONDS + wait_s)) n leaders="" t0=$SECONDS t_print=$SECONDS
+  local deadline=$((SECONDS + wait_s)) n leaders="" t0=$SECONDS t_print=$SECONDS members=()
+  mapfile -t members < <(member_nodes)
   while :; do
     if [ $((SECONDS - t_print)) -ge 5 ]; then
       log "  $((SECONDS - t0))s: waiting for the nodes to agree on a leader (they name: $(echo $leaders))"; t_print=$SECONDS
     fi
-    leaders=$(for n in "${NODES[@]}"; do
+    leaders=$(for n in "${members[@]}"; do
       docker exec "$CONTROL" curl -s --max-time 2 "http://$n:8080/status" | grep -o '"leader":"[^"]*"' || echo none
     done | sort -u)
     if [ "$(echo "$leaders" | wc -l)" = 1 ] && [ "$leaders" != none ]; then
@@ -358,14 +416,15 @@ up() {
   local t0=$SECONDS n
   # raftkv starts as soon as the containers run (docker exec needs no SSH); waiting until control
   # can SSH to every node, which only Jepsen needs, comes last.
+  check_members
   containers_start
-  log "installing $(basename "$JAR") and starting raftkv on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
+  log "installing $(basename "$JAR") on ${NODES[*]} and starting raftkv on the members (founding: $MEMBERS)${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
   install_all() { local n; for n in "${NODES[@]}"; do install_node "$n" & done; wait; }
   with_heartbeat "copying the jar to the nodes and starting raftkv" install_all
   wait_http
   wait_leader
   wait_ssh
-  log "cluster up in $((SECONDS - t0))s: raftkv answers on all five nodes"
+  log "cluster up in $((SECONDS - t0))s: raftkv answers on $(member_nodes | paste -sd, -)"
   cat <<EOF
 
   Dashboard:         http://127.0.0.1:8001/   (any node: n1..n5 = ports 8001..8005; metrics at /metrics)
@@ -375,6 +434,7 @@ up() {
   Inside control:    docker exec -it $CONTROL bash            (ssh n1 works there)
   Admin routes:      curl -s -XPOST 127.0.0.1:8001/admin/transfer-leader -H "X-Raft-Token: \$(cat docker/.ssh/cluster-token)"
   Node logs:         docker/cluster.sh logs n1                (on the node: $LOGFILE)
+  Membership:        make add-node NODE=n5 / make remove-node NODE=n2   (a node joins as a learner, is promoted)
   Jepsen:            make jepsen ARGS="--time-limit 60"
   Tear down:         make down
 EOF
@@ -406,19 +466,20 @@ heartbeat() {
 # state the cluster is in, and how to restore it when the restart fails.
 restart_after_jepsen() {
   local n t0=$SECONDS
-  log "Jepsen's teardown stopped raftkv and wiped its data on every node: restarting it fresh on ${NODES[*]}${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
+  log "Jepsen's teardown stopped raftkv and wiped its data on every node: restarting it fresh on $MEMBERS${RAFTKV_BUG:+ (--bug $RAFTKV_BUG)}"
   fresh_start() {
     local n
     for n in "${NODES[@]}"; do
-      docker exec "$(container "$n")" sh -c "[ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5; rm -rf $DATA; mkdir -p $DATA" >/dev/null 2>&1 || true
+      docker exec "$(container "$n")" sh -c "[ -f $PIDFILE ] && start-stop-daemon --stop --quiet --oknodo --pidfile $PIDFILE --remove-pidfile --retry TERM/10/KILL/5; rm -rf $DATA $ARGS_FILE; mkdir -p $DATA" >/dev/null 2>&1 || true
+      if is_founder "$n"; then docker exec "$(container "$n")" sh -c "echo 'peers $MEMBERS' > $ARGS_FILE"; fi
     done
-    for n in "${NODES[@]}"; do start_node "$n" & done
+    for n in "${NODES[@]}"; do is_founder "$n" && start_node "$n" & done
     wait
   }
   with_heartbeat "starting raftkv on the nodes" fresh_start
   if (wait_http) 2>/dev/null; then
     T_COMPOSE_UP=$t0 T_LABEL="the restart" wait_leader
-    log "cluster: raftkv runs again on n1..n5, empty, restarted in $((SECONDS - t0))s; dashboard http://127.0.0.1:8001/"
+    log "cluster: raftkv runs again on $MEMBERS, empty, restarted in $((SECONDS - t0))s; dashboard http://127.0.0.1:8001/"
   else
     status >&2 || true
     log "cluster: raftkv is NOT running on every node (above: each node's /status). Restore it with: make cluster"
@@ -598,6 +659,8 @@ start_one() {
   local n others=()
   node_arg "${1:-}" start
   raftkv_runs "$1" && die "raftkv already runs on $1"
+  docker exec "$(container "$1")" test -s "$ARGS_FILE" \
+    || die "$1 is no member of the cluster (never added, or removed): 'make add-node NODE=$1' adds it"
   for n in "${NODES[@]}"; do [ "$n" != "$1" ] && raftkv_runs "$n" && others+=("$n"); done
   if [ ${#others[@]} -eq 0 ] && [ "${FORCE:-0}" != 1 ]; then
     die "raftkv runs on no other node: $1 alone cannot elect a leader (a majority is 3 of 5) and would wait as pre_candidate in term 0. Start the whole cluster with 'make cluster' (or FORCE=1 make start NODE=$1 to start it anyway)"
@@ -625,6 +688,10 @@ down() {
   log "down"
 }
 
+# Membership changes (issue 20): add_node, remove_node.
+# shellcheck source=docker/members.sh
+. "$HERE/members.sh"
+
 cmd=${1:-}; [ $# -gt 0 ] && shift
 case "$cmd" in
   up) up ;;
@@ -639,5 +706,7 @@ case "$cmd" in
   kill) need_engine; kill_node "$@" ;;
   start) need_engine; start_one "$@" ;;
   down) down "$@" ;;
+  add-node) need_engine; add_node "$@" ;;
+  remove-node) need_engine; remove_node "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac; exit $?   # on esac's line: bash stops reading here, so editing this file during a run is harmless

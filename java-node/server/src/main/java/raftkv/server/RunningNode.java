@@ -159,7 +159,6 @@ public final class RunningNode implements AutoCloseable {
         Thread discovery = config.joinUrl() == null || !loop.status().configuration().ids().isEmpty() ? null
                 : PeerDiscovery.start(config.id(), config.joinUrl(), config.clusterToken(),
                         () -> !loop.status().configuration().ids().isEmpty(), transport::updatePeers);
-        config.peers().keySet().forEach(peer -> metrics.watchFollower(peer, loop::status));
         HttpApi api;
         try {
             // The port opens before the Raft clock starts: a node that ticks, campaigns and votes

@@ -10,6 +10,7 @@ let sources = [location.origin]; // who can answer /cluster; the other members j
 let previous = null;             // the last view: {leader, members: Map id -> member}
 let lastAnswer = 0;
 let latest = null;               // the last view, for the focused node's panel
+const seenUp = new Set();        // members this page has seen answer
 
 const $ = (id) => document.getElementById(id);
 
@@ -52,18 +53,36 @@ function event(text, kind) {
   pageEvent(text, kind);
 }
 
+// A member's place in the configuration (§4.1): voter or learner as the leader sees it (its latest
+// configuration decides), else as the node that answered /cluster sees it; lostData from the leader.
+function membershipOf(current, m) {
+  const leader = current.leader;
+  if (leader && leader.id === m.id) return { role: leader.status.membership || m.membership, lostData: false };
+  const peer = leader && leader.status.peers[m.id];
+  return { role: (peer && peer.membership) || m.membership, lostData: !!(peer && peer.lostData) };
+}
+
 // What changed between two polls, in words.
 function diff(before, after) {
   for (const [id, m] of after.members) {
     const was = before.members.get(id);
-    if (!was) continue;
+    const role = membershipOf(after, m);
+    if (!was) {
+      event(`${id} is a member now` + (role.role ? `, as a ${role.role}` : ''), 'config');
+      continue;
+    }
+    const wasRole = membershipOf(before, was);
+    if (wasRole.role && role.role && wasRole.role !== role.role) event(`${id}: ${wasRole.role} → ${role.role}`, 'config');
+    if (!wasRole.lostData && role.lostData) event(`${id} lost its data: the leader sends it heartbeats only`, 'bad');
     if (was.reachable && !m.reachable) {
       const what = /refused/.test(m.error) ? 'is down' : 'is unreachable'; // killed vs partitioned or paused
       event(`${id} ${what}, as seen from ${after.from}: ${m.error}`, 'bad');
       continue;
     }
     if (!was.reachable && m.reachable) {
-      event(`${id} answers again: ${m.status.role}, term ${m.status.term}`, 'good');
+      // A node added while it was starting answers for the first time, not "again".
+      event(`${id} answers${seenUp.has(id) ? ' again' : ' for the first time'}: ${m.status.role}, term ${m.status.term}`, 'good');
+      seenUp.add(id);
       continue;
     }
     if (!m.reachable) continue;
@@ -74,6 +93,9 @@ function diff(before, after) {
       else if (b.role === 'pre_candidate') event(`${id} asks for pre-votes (term ${b.term})`);
       else if (b.role !== 'leader') event(`${id}: ${a.role} → ${b.role} (term ${b.term})`);
     }
+  }
+  for (const id of before.members.keys()) {
+    if (!after.members.has(id)) event(`${id} is no longer a member`, 'config');
   }
   const a = before.leader, b = after.leader;
   if (b && (!a || a.id !== b.id || a.status.term !== b.status.term)) {
@@ -124,6 +146,24 @@ function render(current, source) {
     direct.title = `${m.id}'s own dashboard at ${m.url} (where that address is reachable from this browser)`;
     name.append(' ', direct);
     cell(row, name);
+    const place = membershipOf(current, m);
+    row.dataset.membership = place.role || '';
+    const badge = document.createElement('span');
+    if (place.role) {
+      const role = document.createElement('span');
+      role.className = 'membership ' + place.role;
+      role.textContent = place.role;
+      badge.append(role);
+    }
+    if (place.lostData) {
+      const lost = document.createElement('span');
+      lost.className = 'lost-data';
+      lost.textContent = 'LOST DATA';
+      lost.title = 'its log is shorter than the leader knew it: it lost its data; remove it and add it back (--join)';
+      badge.append(lost);
+      row.classList.add('lost');
+    }
+    cell(row, badge, 'membership-cell');
     if (m.id === focus) row.classList.add('focus');
     if (!m.reachable) {
       row.dataset.role = '';
@@ -180,6 +220,7 @@ async function poll() {
     }
     latest = current;
     if (previous) diff(previous, current);
+    for (const m of current.members.values()) if (m.reachable) seenUp.add(m.id);
     else event(`watching ${current.members.size} members from ${current.from}` + (current.leader ? `; ${current.leader.id} leads term ${current.leader.status.term}` : '; no leader yet'));
     render(current, answer.source);
     renderFocus();
@@ -209,7 +250,7 @@ function renderFocus() {
   if (!m) { out.textContent = 'not known yet'; return; }
   if (!m.reachable) { out.textContent = `${focus} does not answer (${m.error}); its history below is what it said before.`; return; }
   const s = m.status;
-  const peers = Object.entries(s.peers).map(([id, p]) => `${id}${p.matchIndex !== undefined ? ' match ' + p.matchIndex : ''}`).join(', ');
+  const peers = Object.entries(s.peers).map(([id, p]) => `${id}${p.membership === 'learner' ? ' (learner)' : ''}${p.matchIndex !== undefined ? ' match ' + p.matchIndex : ''}`).join(', ');
   out.textContent = `${focus} is ${s.role.replace('_', '-')} in term ${s.term}; it knows ` +
     (s.leader ? `${s.leader} as leader` : 'no leader') + `; commit ${s.commitIndex}, applied ${s.lastApplied}, ` +
     `last index ${s.lastIndex}, snapshot ${s.snapshotIndex}; peers: ${peers}.`;

@@ -16,7 +16,7 @@ let focus = null;                       // the member whose own view is shown, o
 
 const KIND_CLASS = {
   'elected': 'good', 'leader': 'good', 'peer-regained': 'good',
-  'peer-lost': 'bad', 'fault': 'bad',
+  'peer-lost': 'bad', 'fault': 'bad', 'configuration': 'config',
 };
 
 function clock(ms) {

@@ -1,9 +1,12 @@
 package raftkv.server.history;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import raftkv.core.ClusterConfig;
 import raftkv.core.Snapshot;
 import raftkv.core.TransferResult;
 import raftkv.server.LoopObserver;
@@ -11,7 +14,7 @@ import raftkv.server.NodeStatus;
 
 /**
  * Writes a node's {@link EventHistory} and {@link Timeline} from what its event loop publishes: it
- * compares each turn's status with the previous one (role, term, leader), hears of snapshots and
+ * compares each turn's status with the previous one (role, term, leader, configuration), hears of snapshots and
  * transfers, and checks its peers' {@link PeerContact}. It lives outside the Raft core, which has
  * no clock: the times are this server's. Loop thread only, like every {@link LoopObserver} call it
  * takes.
@@ -39,6 +42,8 @@ public final class EventRecorder implements LoopObserver {
     /** Per peer this node expects to hear from: since when it has. */
     private final Map<String, Long> expectedSince = new HashMap<>();
     private long term;
+    /** The configuration whose members {@link #peers} are (null: none yet). */
+    private ClusterConfig trackedConfiguration;
 
     public EventRecorder(String self, EventHistory history, Timeline timeline, PeerContact contact,
             long lossThresholdNanos) {
@@ -70,7 +75,64 @@ public final class EventRecorder implements LoopObserver {
             history.record(NodeEvent.Kind.LEADER, current.term(),
                     self + " follows " + leader + ", the leader of term " + current.term());
         }
+        if (!previous.configuration().equals(current.configuration())) {
+            configurationChanged(previous.configuration(), current.configuration(), current.term());
+        }
+        if (!current.configuration().equals(trackedConfiguration)) { // also the first turn: --peers may be older
+            trackPeers(current.configuration());
+        }
         checkPeers(current);
+    }
+
+    /**
+     * "configuration changed: +n4 learner", "n4 promoted", "n2 removed": what differs between this
+     * node's latest configuration and the one before (§4.1: a node uses the latest one in its log,
+     * committed or not, so a configuration entry a new leader truncates away shows up as a change back).
+     */
+    private void configurationChanged(ClusterConfig before, ClusterConfig after, long term) {
+        if (before.ids().isEmpty()) { // a node that joined (--join) learns its cluster from the leader
+            history.record(NodeEvent.Kind.CONFIGURATION, term, self + " learned the cluster's configuration: "
+                    + describe(after) + " (§4.1)");
+            return;
+        }
+        List<String> changes = new ArrayList<>();
+        for (String id : after.ids()) {
+            if (!before.contains(id)) {
+                changes.add("+" + id + (after.isVoter(id) ? " voter" : " learner"));
+            } else if (before.isLearner(id) && after.isVoter(id)) {
+                changes.add(id + " promoted");
+            } else if (before.isVoter(id) && after.isLearner(id)) {
+                changes.add(id + " now a learner");
+            }
+        }
+        for (String id : before.ids()) {
+            if (!after.contains(id)) {
+                changes.add(id + " removed");
+            }
+        }
+        history.record(NodeEvent.Kind.CONFIGURATION, term, self + ": configuration changed: "
+                + (changes.isEmpty() ? "members' addresses" : String.join(", ", changes)) + " → " + describe(after)
+                + " (§4.1)");
+    }
+
+    /** The peers whose silence counts are the other members of the latest configuration (§4.1). */
+    private void trackPeers(ClusterConfig configuration) {
+        trackedConfiguration = configuration;
+        if (configuration.ids().isEmpty()) {
+            return; // a joining node knows no configuration yet: keep whom it knew
+        }
+        List<String> others = configuration.ids().stream().filter(id -> !id.equals(self)).toList();
+        contact.track(others);
+        peers.keySet().retainAll(others);
+        lastHeardBeforeLoss.keySet().retainAll(others);
+        expectedSince.keySet().retainAll(others);
+        others.forEach(peer -> peers.putIfAbsent(peer, Contact.UNKNOWN));
+    }
+
+    /** "voters n1, n2, n3; learners n4". */
+    private static String describe(ClusterConfig configuration) {
+        return "voters " + String.join(", ", configuration.voterIds())
+                + (configuration.learners().isEmpty() ? "" : "; learners " + String.join(", ", configuration.learnerIds()));
     }
 
     private void roleChanged(NodeStatus previous, NodeStatus current) {

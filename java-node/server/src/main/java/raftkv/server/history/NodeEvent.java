@@ -33,6 +33,11 @@ public record NodeEvent(long seq, long timeMillis, Kind kind, long term, String 
         PEER_LOST,
         /** A peer marked lost was heard from again. */
         PEER_REGAINED,
+        /**
+         * This node's latest configuration changed (dissertation §4.1: in force once in its log,
+         * committed or not): a member added (as a learner), promoted, or removed.
+         */
+        CONFIGURATION,
         /** Test-only fault injection cut or restored this node's Raft traffic (POST /admin/fault/*). */
         FAULT;
 

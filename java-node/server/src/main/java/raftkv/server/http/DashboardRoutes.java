@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import raftkv.core.ClusterConfig;
 import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
@@ -79,12 +80,10 @@ final class DashboardRoutes {
         }
     }
 
-    /** {"from": id, "time": ms, "members": [{id, url, self, reachable, status | error}, ...]}. */
+    /** {"from": id, "time": ms, "members": [{id, url, self, membership, reachable, status | error}, ...]}. */
     private void cluster(Context ctx) {
         Map<String, CompletableFuture<Map<String, Object>>> asked = new LinkedHashMap<>();
-        Map<String, String> urls = new java.util.TreeMap<>(HttpApi.clientUrls(config, loop.status()));
-        urls.put(config.id(), config.members().get(config.id()).toString());
-        urls.values().removeIf(String::isEmpty); // a member whose URL nobody told this node
+        Map<String, String> urls = memberUrls(config, loop.status());
         urls.forEach((id, url) -> asked.put(id, id.equals(config.id())
                 ? CompletableFuture.completedFuture(reachable(HttpApi.statusBody(config, loop.status(), identity)))
                 : askStatus(URI.create(url))));
@@ -94,6 +93,10 @@ final class DashboardRoutes {
             member.put("id", id);
             member.put("url", urls.get(id));
             member.put("self", id.equals(config.id()));
+            // voter or learner (§4.2.1) in this node's latest configuration (§4.1): shown for a member
+            // that does not answer too; the page prefers the leader's view where it has one.
+            ClusterConfig configuration = loop.status().configuration();
+            member.put("membership", configuration.isVoter(id) ? "voter" : configuration.isLearner(id) ? "learner" : null);
             member.putAll(answer.join()); // each future ends within PEER_TIMEOUT, one way or the other
             members.add(member);
         });
@@ -102,6 +105,18 @@ final class DashboardRoutes {
         body.put("time", System.currentTimeMillis());
         body.put("members", members);
         ctx.header("Cache-Control", "no-store").json(body);
+    }
+
+    /**
+     * Every member of the latest configuration this node knows (§4.1), this node included, by id, with
+     * its client URL: the members {@code /cluster} and {@code /cluster/history} ask. A member added
+     * later is in it as soon as this node has the configuration entry that adds it.
+     */
+    static Map<String, String> memberUrls(NodeConfig config, raftkv.server.NodeStatus status) {
+        Map<String, String> urls = new java.util.TreeMap<>(HttpApi.clientUrls(config, status));
+        urls.put(config.id(), config.members().get(config.id()).toString());
+        urls.values().removeIf(String::isEmpty); // a member whose URL nobody told this node
+        return urls;
     }
 
     private CompletableFuture<Map<String, Object>> askStatus(URI base) {

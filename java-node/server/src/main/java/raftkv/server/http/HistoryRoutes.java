@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import raftkv.server.EventLoop;
 import raftkv.server.Json;
 import raftkv.server.NodeConfig;
 import raftkv.server.history.EventHistory;
@@ -29,7 +30,10 @@ import raftkv.server.history.Timeline;
  */
 final class HistoryRoutes {
 
+    private static final java.util.regex.Pattern MEMBER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
     private final NodeConfig config;
+    private final EventLoop loop;
     private final EventHistory events;
     private final Timeline timeline;
     private final HttpClient client = HttpClient.newBuilder()
@@ -38,14 +42,16 @@ final class HistoryRoutes {
             .executor(Executors.newVirtualThreadPerTaskExecutor())
             .build();
 
-    private HistoryRoutes(NodeConfig config, EventHistory events, Timeline timeline) {
+    private HistoryRoutes(NodeConfig config, EventLoop loop, EventHistory events, Timeline timeline) {
         this.config = config;
+        this.loop = loop;
         this.events = events;
         this.timeline = timeline;
     }
 
-    static void register(JavalinConfig javalin, NodeConfig config, EventHistory events, Timeline timeline) {
-        HistoryRoutes routes = new HistoryRoutes(config, events, timeline);
+    static void register(JavalinConfig javalin, NodeConfig config, EventLoop loop, EventHistory events,
+            Timeline timeline) {
+        HistoryRoutes routes = new HistoryRoutes(config, loop, events, timeline);
         javalin.routes.get("/events", ctx -> ctx.header("Cache-Control", "no-store")
                 .json(routes.eventsBody(since(ctx.queryParam("since")), limit(ctx.queryParam("limit")))));
         javalin.routes.get("/timeline", ctx -> ctx.header("Cache-Control", "no-store").json(routes.timelineBody()));
@@ -101,17 +107,19 @@ final class HistoryRoutes {
     /**
      * {@code ?since=n1:12,n3:40}: each member's events after its own cursor (0 for one not named),
      * and its timeline; a member that does not answer within the peer timeout is reported as
-     * unreachable, like in {@code /cluster}.
+     * unreachable, like in {@code /cluster}. The members are those of this node's latest
+     * configuration (§4.1), as in {@code /cluster}: one added later is asked from then on, and a
+     * cursor of one removed since is ignored (nothing is asked of it).
      */
     private void clusterHistory(Context ctx) {
         Map<String, Long> cursors = cursors(ctx.queryParam("since"));
         Map<String, CompletableFuture<Map<String, Object>>> asked = new LinkedHashMap<>();
-        config.members().forEach((id, url) -> {
+        DashboardRoutes.memberUrls(config, loop.status()).forEach((id, url) -> {
             long since = cursors.getOrDefault(id, 0L);
             asked.put(id, id.equals(config.id())
                     ? CompletableFuture.completedFuture(answered(Json.MAPPER.valueToTree(eventsBody(since,
                             EventHistory.DEFAULT_CAPACITY)), Json.MAPPER.valueToTree(timelineBody())))
-                    : ask(url, since));
+                    : ask(URI.create(url), since));
         });
         List<Map<String, Object>> members = new ArrayList<>();
         asked.forEach((id, answer) -> {
@@ -193,7 +201,7 @@ final class HistoryRoutes {
                 + EventHistory.DEFAULT_CAPACITY + ", got '" + param + "'");
     }
 
-    /** "n1:12,n3:40" → {n1=12, n3=40}; members only. */
+    /** "n1:12,n3:40" → {n1=12, n3=40}: member ids (present or former) and seqs. */
     private Map<String, Long> cursors(String param) {
         Map<String, Long> cursors = new LinkedHashMap<>();
         if (param == null || param.isEmpty()) {
@@ -202,9 +210,10 @@ final class HistoryRoutes {
         for (String part : param.split(",", -1)) {
             int colon = part.indexOf(':');
             String id = colon < 0 ? "" : part.substring(0, colon);
-            if (!config.members().containsKey(id)) {
-                throw new ApiException(ErrorCode.INVALID_QUERY, "since must be MEMBER:SEQ,... with members of "
-                        + config.members().keySet() + ", got '" + part + "'");
+            if (!MEMBER_ID.matcher(id).matches()) {
+                throw new ApiException(ErrorCode.INVALID_QUERY, "since must be MEMBER:SEQ,... (member ids are 1-64"
+                        + " characters of A-Z a-z 0-9 _ . -; current members: "
+                        + DashboardRoutes.memberUrls(config, loop.status()).keySet() + "), got '" + part + "'");
             }
             cursors.put(id, since(part.substring(colon + 1)));
         }

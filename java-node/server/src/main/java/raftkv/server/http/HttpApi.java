@@ -141,7 +141,7 @@ public final class HttpApi {
             javalin.routes.post("/raft/{type}", peers::receive);
             MetricsRoutes.register(javalin, metrics, recorder.timeline());
             DashboardRoutes.register(javalin, config, loop, identity);
-            HistoryRoutes.register(javalin, config, recorder.history(), recorder.timeline());
+            HistoryRoutes.register(javalin, config, loop, recorder.history(), recorder.timeline());
             javalin.routes.before("/admin/*", token::checkAdmin); // operators present the cluster token too
             javalin.routes.before("/admin/*", ClientRequests::checkContentLength);
             javalin.routes.post("/admin/transfer-leader", admin::transferLeader);
@@ -327,18 +327,28 @@ public final class HttpApi {
         body.put("keys", status.keys());
         body.put("stateBytes", status.stateBytes());
         body.put("stateQuotaBytes", status.stateQuotaBytes());
+        body.put("membership", membership(status.configuration(), status.id()));
         Map<String, Object> peers = new LinkedHashMap<>();
         clientUrls(config, status).forEach((id, url) -> {
             Map<String, Object> peer = new LinkedHashMap<>();
             peer.put("url", url);
+            peer.put("membership", membership(status.configuration(), id));
             Long matchIndex = status.matchIndex().get(id); // known on the leader only
             if (matchIndex != null) {
                 peer.put("matchIndex", matchIndex);
+            }
+            if (status.lostData().contains(id)) { // on the leader: it is sent heartbeats only (issue 20)
+                peer.put("lostData", true);
             }
             peers.put(id, peer);
         });
         body.put("peers", peers);
         return body;
+    }
+
+    /** "voter" or "learner" (§4.2.1) in this node's latest configuration (§4.1), or null: not in it. */
+    private static String membership(raftkv.core.ClusterConfig configuration, String id) {
+        return configuration.isVoter(id) ? "voter" : configuration.isLearner(id) ? "learner" : null;
     }
 
     /**

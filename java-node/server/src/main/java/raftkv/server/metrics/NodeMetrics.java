@@ -2,6 +2,7 @@ package raftkv.server.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -12,10 +13,16 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import raftkv.core.ClusterConfig;
+import raftkv.core.Command;
 import raftkv.core.LogEntry;
 import raftkv.core.Message;
 import raftkv.core.Ready;
@@ -66,9 +73,15 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     private final Timer snapshotTaken;
     private final Timer snapshotWrite;
     private final Timer snapshotRestore;
+    private final Counter configurationChanges;
+    private final String self;
     private String lastKnownLeader; // loop thread only
+    private Supplier<NodeStatus> watched; // set by watch(), before the loop starts
+    /** Per member of the latest configuration, its gauges (loop thread only). */
+    private final Map<String, List<Meter>> memberMeters = new HashMap<>();
 
     public NodeMetrics(String nodeId) {
+        self = nodeId;
         registry.config().commonTags("node", nodeId);
         proposals = counter("raftkv.proposals", "client writes handed to the Raft core");
         reads = counter("raftkv.reads", "linearizable reads that were given a ReadIndex round");
@@ -79,6 +92,8 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         leaderChanges = counter("raftkv.leader.changes", "times this node learned of a different leader");
         appendRejected = counter("raftkv.append.entries.rejected",
                 "AppendEntries this node refused (log mismatch or stale term, §5.3)");
+        configurationChanges = counter("raftkv.configuration.changes", "configuration entries (one member added,"
+                + " promoted or removed, §4.1) this process applied; a snapshot installed over them counts none");
         loopTurn = latency("raftkv.event.loop.turn", "one event-loop turn's work (step, persist, send, apply)");
         snapshotTaken = snapshotTimer("raftkv.snapshot",
                 "taking a snapshot (§5.1): from freezing the state machine until the loop has it back durable");
@@ -94,8 +109,13 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         new UptimeMetrics().bindTo(registry);
     }
 
-    /** The Raft gauges: read from the status the event loop publishes after every turn. */
+    /**
+     * The Raft gauges: read from the status the event loop publishes after every turn; the per-member
+     * ones follow the latest configuration from now on ({@link #syncMembers}).
+     */
     public void watch(Supplier<NodeStatus> status) {
+        watched = status;
+        syncMembers(status.get().configuration());
         gauge("raftkv.term", "current term (§5.1)", status, NodeStatus::term);
         gauge("raftkv.commit.index", "highest log index known to be committed", status, NodeStatus::commitIndex);
         gauge("raftkv.last.applied", "highest log index applied to the state machine", status, NodeStatus::lastApplied);
@@ -118,13 +138,47 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
         }
     }
 
-    /** The follower's match index as the leader sees it; NaN where this node is not the leader. */
-    public void watchFollower(String peer, Supplier<NodeStatus> status) {
-        Gauge.builder("raftkv.follower.match.index", status, s -> {
-            Long match = s.get().matchIndex().get(peer);
-            return match == null ? Double.NaN : match;
-        }).description("highest index known replicated on the follower (leader only)").tag("peer", peer)
-                .strongReference(true).register(registry);
+    /**
+     * Per-member gauges for every member of the latest configuration (§4.1), kept in step with it:
+     * a member added at runtime gets them, a removed one loses them. {@code raftkv_follower_match_index}
+     * (the leader's view, NaN elsewhere and for this node itself) and {@code raftkv_member_role}
+     * (voter/learner, 1 for the member's role in this node's latest configuration, 0 for the other).
+     * Loop thread only (from {@link #watch} and {@link #published}): registering a meter takes
+     * Micrometer's registry lock briefly, and configurations change rarely.
+     */
+    private void syncMembers(ClusterConfig configuration) {
+        for (String gone : List.copyOf(memberMeters.keySet())) {
+            if (!configuration.contains(gone)) {
+                memberMeters.remove(gone).forEach(registry::remove);
+            }
+        }
+        for (String id : configuration.ids()) {
+            memberMeters.computeIfAbsent(id, this::memberGauges);
+        }
+    }
+
+    private List<Meter> memberGauges(String member) {
+        Supplier<NodeStatus> status = Objects.requireNonNull(watched, "watch() first");
+        List<Meter> meters = new ArrayList<>();
+        if (!member.equals(self)) { // the leader's matchIndex is of its peers
+            meters.add(Gauge.builder("raftkv.follower.match.index", status, s -> {
+                Long match = s.get().matchIndex().get(member);
+                return match == null ? Double.NaN : match;
+            }).description("highest index known replicated on the member (leader only; learners too)")
+                    .tag("peer", member).strongReference(true).register(registry));
+            meters.add(Gauge.builder("raftkv.follower.lost.data", status, s -> s.get().lostData().contains(member) ? 1 : 0)
+                    .description("1 on the leader for a follower found to have lost its data (sent heartbeats only"
+                            + " until it is removed and added back, issue 20), else 0")
+                    .tag("peer", member).strongReference(true).register(registry));
+        }
+        for (String role : List.of("voter", "learner")) {
+            meters.add(Gauge.builder("raftkv.member.role", status, s -> {
+                ClusterConfig c = s.get().configuration();
+                return (role.equals("voter") ? c.isVoter(member) : c.isLearner(member)) ? 1 : 0;
+            }).description("1 for a member's role in this node's latest configuration (§4.1, §4.2.1), 0 for the other")
+                    .tags("member", member, "role", role).strongReference(true).register(registry));
+        }
+        return meters;
     }
 
     public FileSystem measure(FileSystem fs) {
@@ -188,6 +242,9 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
     @Override
     public void applied(LogEntry entry, Result result) {
         applied.increment();
+        if (entry.command() instanceof Command.Configuration) {
+            configurationChanges.increment();
+        }
         if (result instanceof Result.QuotaExceeded) {
             counter("raftkv.quota.refused", "writes the state machine refused because of --max-state-bytes").increment();
         }
@@ -224,6 +281,9 @@ public final class NodeMetrics implements LoopObserver, TransportObserver {
                 leaderChanges.increment();
             }
             lastKnownLeader = current.leader();
+        }
+        if (watched != null && !previous.configuration().equals(current.configuration())) {
+            syncMembers(current.configuration());
         }
     }
 
