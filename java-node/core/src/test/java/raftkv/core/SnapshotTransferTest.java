@@ -154,6 +154,31 @@ class SnapshotTransferTest {
     }
 
     @Test
+    void aHeartbeatAcknowledgedAfterTheInstallEndsTheTransferWhoseLastReplyWasLost_5_3() {
+        RaftNode n1 = leader(1, DATA);
+        startTransfer(n1);
+        afterReply(n1, 4);
+        afterReply(n1, 8); // the last chunk went out; n2 installed the snapshot, and its reply was lost
+        Message.AppendEntries heartbeat = null;
+        for (int i = 0; heartbeat == null; i++) {
+            assertThat(i).as("no heartbeat to n2").isLessThan(n1.config().heartbeatTicks());
+            n1.tick();
+            heartbeat = sent(drain(n1), Message.AppendEntries.class).stream().filter(ae -> ae.to().equals("n2"))
+                    .findFirst().orElse(null);
+        }
+        assertThat(heartbeat.prevLogIndex()).as("at the compaction boundary").isEqualTo(4);
+        // n2's log now starts after the snapshot at 6: the heartbeat lies inside it, and succeeds there.
+        n1.step(new Message.AppendEntriesReply(2, "n2", "n1", true, 6, 0, 0, heartbeat.round()));
+        Ready ready = drain(n1);
+        // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)": the transfer
+        // is over, and replication goes on from the entry after the snapshot.
+        assertThat(n1.status().matchIndex()).containsEntry("n2", 6L);
+        assertThat(sent(ready, Message.AppendEntries.class)).filteredOn(ae -> ae.to().equals("n2"))
+                .extracting(Message.AppendEntries::prevLogIndex).containsExactly(6L);
+        assertThat(sent(ready, Message.InstallSnapshot.class)).isEmpty();
+    }
+
+    @Test
     void aRejectedHeartbeatDoesNotRestartTheTransfer() {
         RaftNode n1 = leader(2, FORTY);
         startTransfer(n1);
