@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,5 +111,35 @@ class SnapshotReceiverRulesTest {
         assertThat(calls).filteredOn(c -> c.startsWith("begin")).hasSize(2);
         // And the earlier leader's chunks are outdated now.
         assertThat(receiver.accept(chunk(2, 5, 8, 2))).isEqualTo(new SnapshotReceiver.Outcome.Outdated());
+    }
+
+    /** n2 of three, a fresh follower that receives snapshots into {@link #sink}. */
+    private RaftNode follower() {
+        return RaftNode.restart(Harness.config("n2", THREE), HardState.INITIAL, Optional.empty(), List.of(),
+                new SplittableRandom(42), sink);
+    }
+
+    @Test
+    void aFollowerDiscardsAPartialSnapshotOnceItCommittedItsEntriesFromTheLog_Figure13Rule5() {
+        RaftNode n2 = follower();
+        n2.step(chunk(2, 3, 0, 4));
+        n2.step(new Message.AppendEntries(2, "n1", "n2", 0, 0, Harness.entries(1, 1, 1), 3, 1));
+        assertThat(n2.commitIndex()).isEqualTo(3);
+        n2.step(chunk(2, 3, 4, 4));
+        assertThat(calls).containsExactly("begin 3", "append 4", "discard");
+        assertThat(Harness.sent(Harness.drain(n2), Message.InstallSnapshotReply.class)).last()
+                .isEqualTo(new Message.InstallSnapshotReply(2, "n2", "n1", 3, 0, 3));
+    }
+
+    @Test
+    void aFollowerWhoseLogHoldsTheSnapshotsLastEntryDropsTheSnapshot_Figure13Rule6() {
+        RaftNode n2 = follower();
+        n2.step(new Message.AppendEntries(2, "n1", "n2", 0, 0, Harness.entries(1, 1, 1), 0, 1));
+        n2.step(chunk(2, 3, 0, DATA.length));
+        // "6. If existing log entry has same index and term as snapshot's last included entry, retain
+        // log entries following it and reply": the snapshot is not installed, and its data not kept.
+        assertThat(calls).endsWith("finish", "drop 10");
+        assertThat(n2.snapshotIndex()).isZero();
+        assertThat(n2.commitIndex()).isEqualTo(3);
     }
 }
