@@ -176,6 +176,12 @@ class SnapshotTransferTest {
         assertThat(sent(ready, Message.AppendEntries.class)).filteredOn(ae -> ae.to().equals("n2"))
                 .extracting(Message.AppendEntries::prevLogIndex).containsExactly(6L);
         assertThat(sent(ready, Message.InstallSnapshot.class)).isEmpty();
+        // The replies to the last chunks come after all, late: the transfer is over, they change nothing.
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 8, 0));
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 10, 6));
+        Ready late = drain(n1);
+        assertThat(sent(late, Message.InstallSnapshot.class)).isEmpty();
+        assertThat(n1.status().matchIndex()).containsEntry("n2", 6L);
     }
 
     @Test
