@@ -166,4 +166,14 @@ class ValuesTest {
         }
         assertThat(m).isNotEqualTo(new Message.TimeoutNow(3, "n1", "n2"));
     }
+
+    @Test
+    void aStoreReportsTheLimitsItWasMadeWith() {
+        SessionLimits limits = new SessionLimits(7, 70);
+        StateQuota quota = new StateQuota(1234);
+        KvStore kv = new KvStore(limits, quota);
+        assertThat(kv.limits()).isEqualTo(limits);
+        assertThat(kv.quota()).isEqualTo(quota);
+        assertThat(new Snapshot(6, 2, THREE, new byte[3]).toString()).isEqualTo("Snapshot[index 6, term 2, 3 bytes]");
+    }
 }
