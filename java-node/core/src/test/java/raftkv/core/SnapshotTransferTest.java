@@ -185,6 +185,30 @@ class SnapshotTransferTest {
     }
 
     @Test
+    void aFollowerWhoseLogEndsRightBeforeTheCompactionBoundaryGetsTheSnapshot_7() {
+        RaftNode n1 = leader(1, DATA);
+        // n2's log ends at 3: its next entry is 4, the compaction boundary, whose entry n1 no longer
+        // holds (only its term): no AppendEntries can start there.
+        n1.step(new Message.AppendEntriesReply(2, "n2", "n1", false, 0, 0, 4, 1));
+        assertThat(sent(drain(n1), Message.InstallSnapshot.class)).extracting(Message.InstallSnapshot::offset)
+                .containsExactly(0L);
+        // Its heartbeats sit at the boundary too, and their rounds keep growing (§6.4 counts on them).
+        List<Long> rounds = new ArrayList<>();
+        for (int i = 0; i < 2 * n1.config().heartbeatTicks(); i++) {
+            n1.tick();
+            for (Message.AppendEntries ae : sent(drain(n1), Message.AppendEntries.class)) {
+                if (ae.to().equals("n2")) {
+                    assertThat(ae.prevLogIndex()).isEqualTo(4);
+                    assertThat(ae.entries()).isEmpty();
+                    rounds.add(ae.round());
+                }
+            }
+        }
+        assertThat(rounds).hasSize(2);
+        assertThat(rounds.getLast()).isGreaterThan(rounds.getFirst());
+    }
+
+    @Test
     void aRejectedHeartbeatDoesNotRestartTheTransfer() {
         RaftNode n1 = leader(2, FORTY);
         startTransfer(n1);
