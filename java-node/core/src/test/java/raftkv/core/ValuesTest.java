@@ -176,4 +176,26 @@ class ValuesTest {
         assertThat(kv.quota()).isEqualTo(quota);
         assertThat(new Snapshot(6, 2, THREE, new byte[3]).toString()).isEqualTo("Snapshot[index 6, term 2, 3 bytes]");
     }
+
+    @Test
+    void anySnapshotDataReadsWholeFromItsFirstByte() {
+        byte[] bytes = {4, 5, 6};
+        SnapshotData data = new SnapshotData() { // as a file-backed one would be, without an array of its own
+            @Override
+            public long size() {
+                return bytes.length;
+            }
+
+            @Override
+            public byte[] read(long offset, int length) {
+                return java.util.Arrays.copyOfRange(bytes, (int) offset, (int) Math.min(bytes.length, offset + length));
+            }
+
+            @Override
+            public java.io.InputStream open() {
+                return new java.io.ByteArrayInputStream(bytes);
+            }
+        };
+        assertThat(data.readAll()).containsExactly(4, 5, 6);
+    }
 }
