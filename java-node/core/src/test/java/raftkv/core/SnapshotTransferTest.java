@@ -209,6 +209,21 @@ class SnapshotTransferTest {
     }
 
     @Test
+    void aFollowerReceivingTheSnapshotIsToldOfItsForwardsCommitByTheTransferNotByExtraHeartbeats() {
+        RaftNode n1 = leader(1, DATA);
+        startTransfer(n1);
+        // n2 forwards a client's write while its snapshot is on the way: it is appended at 8.
+        n1.step(new Message.ForwardedProposal(2, "n2", "n1", RaftNode.SINGLE_BOOT, 5, new Command.Put("k", "v"), null));
+        drain(n1);
+        n1.step(Harness.ack(n1, "n3", 8, 2));
+        Ready ready = drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(8);
+        // n2 cannot apply 8 before it installs the snapshot: the boundary heartbeats and the transfer's
+        // end tell it soon enough.
+        assertThat(sent(ready, Message.AppendEntries.class)).noneMatch(ae -> ae.to().equals("n2"));
+    }
+
+    @Test
     void aRejectedHeartbeatDoesNotRestartTheTransfer() {
         RaftNode n1 = leader(2, FORTY);
         startTransfer(n1);
