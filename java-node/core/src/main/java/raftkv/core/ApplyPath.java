@@ -55,11 +55,6 @@ final class ApplyPath<P> {
         return restoring;
     }
 
-    /** Committed entries and snapshots queued behind the restore under way. */
-    int queued() {
-        return queue.size();
-    }
-
     /** Proposals appended and not yet settled. */
     int proposalsWaiting() {
         return proposals.values().stream().mapToInt(List::size).sum();

@@ -144,4 +144,51 @@ class BackgroundSnapshotTest {
         driver.snapshotWritten(job.inMemory());
         assertThatThrownBy(() -> driver.snapshotWritten(job.inMemory())).isInstanceOf(IllegalStateException.class);
     }
+
+    /** A one-node leader that snapshots every 5 entries through a writer that writes at once. */
+    private Driver<String, String> singleNodeLeaderWritingAtOnce(Bug... bugs) throws Exception {
+        RaftConfig config = RaftConfig.of("n1", List.of("n1")).withTiming(10, 20, 2).withSnapshots(5, 0)
+                .withBugs(java.util.Set.of(bugs));
+        Driver<String, String> driver = new Driver<>(RaftNode.create(config, new SplittableRandom(1)), new KvStore(),
+                storage, messages -> {}, TracingAnswers.withoutForwards(trace), observer, 1, SnapshotWriter.IN_MEMORY,
+                SnapshotRestorer.IN_PLACE);
+        for (int i = 0; i < 20 && driver.node().role() != Role.LEADER; i++) {
+            driver.tick();
+            driver.handleReady();
+        }
+        assertThat(driver.node().role()).isEqualTo(Role.LEADER);
+        return driver;
+    }
+
+    /** Entries 2 to 5: a session opened, then three puts; returns the snapshot's decoded state machine. */
+    private static KvStore snapshotAfterASession(Driver<String, String> driver) throws Exception {
+        driver.propose(new Command.OpenSession(), null, "open");
+        driver.handleReady();
+        for (int i = 3; i <= 5; i++) {
+            put(driver, "k" + i, "v" + i);
+        }
+        assertThat(driver.node().snapshotIndex()).as("taken and compacted within the Ready loop").isEqualTo(5);
+        assertThat(driver.snapshotBeingWritten()).isZero();
+        KvStore restored = new KvStore();
+        restored.restore(driver.node().snapshot());
+        return restored;
+    }
+
+    @Test
+    void aSnapshotWrittenAtOnceCompactsTheLogAndKeepsTheSessionTable_5_1_6_3() throws Exception {
+        Driver<String, String> driver = singleNodeLeaderWritingAtOnce();
+        KvStore restored = snapshotAfterASession(driver);
+        assertThat(trace).containsSubsequence("started snapshot 5", "saved snapshot 5", "cut log before 6 behind snapshot 5");
+        assertThat(restored.get("k5")).isEqualTo(new Result.Ok("v5"));
+        assertThat(restored.sessionCount()).as("§6.3: the session table is part of the state machine").isEqualTo(1);
+    }
+
+    @Test
+    void bugSnapshotDropsSessionsLosesTheSessionTableInTheSnapshot() throws Exception {
+        Driver<String, String> driver = singleNodeLeaderWritingAtOnce(Bug.SNAPSHOT_DROPS_SESSIONS);
+        KvStore restored = snapshotAfterASession(driver);
+        assertThat(restored.get("k5")).isEqualTo(new Result.Ok("v5"));
+        assertThat(driver.kv().sessionCount()).isEqualTo(1);
+        assertThat(restored.sessionCount()).isZero();
+    }
 }

@@ -31,6 +31,21 @@ class CommitTest {
     }
 
     @Test
+    void aLateOlderAcknowledgementDoesNotLowerMatchIndex_Figure2() {
+        RaftNode n1 = node("n1", FIVE);
+        Harness.elect(n1);
+        n1.propose(new Command.Put("1", "Ada"), null); // index 2
+        drain(n1);
+        n1.step(ack(n1, "n2", 2, 100));
+        n1.step(ack(n1, "n2", 1, 99)); // an acknowledgement of an older message, delivered late
+        // matchIndex: "index of highest log entry known to be replicated on server (initialized to 0,
+        // increases monotonically)". n2 still holds index 2, and with n3 that is a majority of five.
+        assertThat(n1.status().matchIndex()).containsEntry("n2", 2L);
+        n1.step(ack(n1, "n3", 2, 101));
+        assertThat(n1.commitIndex()).isEqualTo(2);
+    }
+
+    @Test
     void leaderCountsItsOwnEntryOnlyOnceItIsPersisted_5_3() {
         RaftNode n1 = node("n1", THREE);
         Harness.elect(n1);

@@ -42,8 +42,23 @@ class DriverContractTest {
         assertThatThrownBy(() -> n2.proposeOrForward(new Command.Noop(), null, 1))
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> n2.readOrForward(1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> n2.proposeConfigChange(new ConfigChange.Remove("n3")))
+                .isInstanceOf(IllegalStateException.class);
         n2.advance();
         assertThat(n2.currentTerm()).isEqualTo(1);
+    }
+
+    @Test
+    void aFollowerThatKnowsItsLeaderForwardsNothingUntilTheLastReadyIsAdvanced() {
+        RaftNode n2 = restarted("n2", FIVE, new HardState(1, null), List.of());
+        n2.step(append(1, 0, 0, List.of(), 0));
+        n2.ready();
+        assertThat(n2.leaderId()).isEqualTo("n1");
+        assertThatThrownBy(() -> n2.proposeOrForward(new Command.Noop(), null, 1))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> n2.readOrForward(1)).isInstanceOf(IllegalStateException.class);
+        n2.advance();
+        assertThat(n2.ready().messages()).as("nothing was forwarded").isEmpty();
     }
 
     @Test

@@ -117,6 +117,8 @@ class FollowerDriverTest {
         n2.propose(ADA.command(), null, "w1");
         n2.read("r1");
         n2.handleReady();
+        assertThat(n2.forwardsWaiting()).as("w1 waits for the leader's answer").isEqualTo(1);
+        assertThat(n2.readsWaiting()).as("r1 waits for its read index").isEqualTo(1);
         n2.step(append(2, "n3", List.of(), 0));
         n2.handleReady();
         assertThat(trace).containsExactlyInAnyOrder("unanswered w1", "dropped r1");
@@ -135,6 +137,7 @@ class FollowerDriverTest {
         n2.step(new Message.ReadIndexReply(1, "n1", "n2", BOOT, request.requestId(), 2));
         n2.handleReady();
         assertThat(trace).as("§6.4 step 4: not before applying up to the read index").isEmpty();
+        assertThat(n2.readsWaiting()).as("confirmed, it waits to be applied, across Readys").isEqualTo(1);
         n2.step(append(1, "n1", List.of(NOOP), 1));
         n2.handleReady();
         assertThat(trace).isEmpty();
@@ -142,6 +145,17 @@ class FollowerDriverTest {
         n2.handleReady();
         assertThat(trace).containsExactly("serve r1 at applied 2");
         assertThat(n2.readsWaiting()).isZero();
+    }
+
+    @Test
+    void aReadysMessagesAreEachSentOnceWhetherTheyPromiseSomethingDurableOrNot_10_2_1() throws Exception {
+        Driver<String, String> n2 = follower();
+        n2.propose(ADA.command(), null, "w1"); // a forward: it promises nothing, it may leave at once
+        n2.step(append(1, "n1", List.of(NOOP), 0)); // an acknowledgement: it waits for the persist
+        n2.handleReady();
+        assertThat(sent).hasSize(2);
+        assertThat(sent.getFirst()).isInstanceOf(Message.ForwardedProposal.class);
+        assertThat(sent.getLast()).isInstanceOf(Message.AppendEntriesReply.class);
     }
 
     @Test

@@ -85,6 +85,18 @@ class ForwardRefusalTest {
     }
 
     @Test
+    void aLeaderDeposedByANewerTermDoesNotRefuseACopyOfAForwardItAppended_5_1() {
+        RaftNode n1 = leaderThatAppendedForward77();
+        n1.step(new Message.AppendEntries(2, "n3", "n1", 0, 0, List.of(), 0, 1)); // n3 leads term 2
+        drain(n1);
+        assertThat(n1.votedFor()).as("n1 voted for no one in term 2").isNull();
+        // Term 1 < currentTerm (§5.1), and n1's vote of term 1 is gone with the term: only "term 1 is
+        // over" tells it that it may have led term 1, and appended this forward then.
+        n1.step(forward77());
+        assertNoAnswerAndNothingAppended(n1, 2);
+    }
+
+    @Test
     void aLeaderStaysSilentToACopyOfAForwardItAppendedWhileItStillLeads() {
         RaftNode n1 = leaderThatAppendedForward77();
         n1.step(forward77());
@@ -121,5 +133,29 @@ class ForwardRefusalTest {
         n1.step(forward77());
         assertThat(sent(drain(n1), Message.ForwardedProposalReply.class)).singleElement()
                 .satisfies(reply -> assertThat(reply.outcome()).isInstanceOf(ForwardOutcome.Refused.class));
+    }
+
+    @Test
+    void theRetryRefusedForwardBugRefusesACopyOfAForwardWhileTheLeaderStillLeads() {
+        RaftNode n1 = node("n1", THREE, Bug.RETRY_REFUSED_FORWARD);
+        Harness.elect(n1);
+        n1.step(forward77());
+        drain(n1);
+        n1.step(forward77());
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class))
+                .containsExactly(new Message.ForwardedProposalReply(1, "n1", "n2", BOOT, 77, new ForwardOutcome.Refused("n1")));
+        assertThat(n1.status().lastLogIndex()).as("the bug lies about it, but still appends it once").isEqualTo(2);
+    }
+
+    @Test
+    void theRetryRefusedForwardBugRefusesAForwardOfAnEarlierTermToTheLeaderOfALaterOne() {
+        RaftNode n1 = node("n1", THREE, Bug.RETRY_REFUSED_FORWARD);
+        n1.step(new Message.AppendEntries(1, "n3", "n1", 0, 0, List.of(), 0, 1));
+        drain(n1);
+        Harness.elect(n1);
+        assertThat(n1.currentTerm()).isEqualTo(2);
+        n1.step(forward77()); // of term 1, which n3 led
+        assertThat(sent(drain(n1), Message.ForwardedProposalReply.class))
+                .containsExactly(new Message.ForwardedProposalReply(2, "n1", "n2", BOOT, 77, new ForwardOutcome.Refused("n1")));
     }
 }

@@ -110,6 +110,26 @@ class ForwardingTest {
     }
 
     @Test
+    void leaderTellsAForwardingFollowerOfTheCommitOnlyWhileItsForwardIsUncommittedThere() {
+        RaftNode n1 = leaderWithCommittedNoop();
+        n1.step(new Message.ForwardedProposal(1, "n2", "n1", BOOT, 77, PUT, null)); // index 2
+        drain(n1);
+        assertThat(sent(drain(n1), Message.AppendEntries.class)).as("nothing new committed: nothing to tell")
+                .isEmpty();
+        long round = 100;
+        n1.step(ack(n1, "n3", 2, round++));
+        assertThat(sent(drain(n1), Message.AppendEntries.class)).filteredOn(ae -> ae.to().equals("n2"))
+                .extracting(Message.AppendEntries::leaderCommit).containsExactly(2L);
+        n1.propose(new Command.Put("2", "Bob"), null); // index 3, the leader's own client's
+        drain(n1);
+        n1.step(ack(n1, "n3", 3, round));
+        Ready ready = drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(3);
+        assertThat(sent(ready, Message.AppendEntries.class)).as("n2's forward is known committed: no hurry")
+                .noneMatch(ae -> ae.to().equals("n2"));
+    }
+
+    @Test
     void leaderRefusesForwardedProposalWhileTransferringLeadership_3_10() {
         RaftNode n1 = leaderWithCommittedNoop();
         n1.transferLeadership("n3");

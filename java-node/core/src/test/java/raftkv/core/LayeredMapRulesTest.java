@@ -1,7 +1,11 @@
 package raftkv.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.SortedMap;
 import org.junit.jupiter.api.Test;
 
@@ -39,5 +43,18 @@ class LayeredMapRulesTest {
         assertThat(map.isFrozen()).isTrue();
         map.thaw();
         assertThat(map.isFrozen()).isFalse();
+    }
+
+    @Test
+    void aMergedIterationEndsLikeAnyIterator() {
+        LayeredMap map = new LayeredMap();
+        map.put("a", "1");
+        map.freeze();
+        map.put("b", "2");
+        Iterator<Map.Entry<String, String>> it = map.entriesAfter(null);
+        assertThat(it.next()).isEqualTo(Map.entry("a", "1"));
+        assertThat(it.next()).isEqualTo(Map.entry("b", "2"));
+        assertThat(it.hasNext()).isFalse();
+        assertThatThrownBy(it::next).isInstanceOf(NoSuchElementException.class);
     }
 }

@@ -25,6 +25,8 @@ class LeadershipTransferTest {
         RaftNode n1 = leader();
         assertThat(n1.transferLeadership(null)).isEqualTo(new TransferResult.Started("n2")); // most up-to-date
         assertThat(sent(drain(n1), Message.TimeoutNow.class)).containsExactly(new Message.TimeoutNow(1, "n1", "n2"));
+        n1.step(Harness.ack(n1, "n2", 1, 5)); // n2 answers a heartbeat before its campaign reaches n1
+        assertThat(sent(drain(n1), Message.TimeoutNow.class)).as("one TimeoutNow per transfer").isEmpty();
     }
 
     @Test

@@ -147,6 +147,9 @@ class LearnerTest {
         assertThat(drain(n4).messages()).as("not a voter of any configuration: it waits").isEmpty();
         // Knowing no configuration, it votes for no one: an empty node under an old id could otherwise
         // be counted by a stale configuration that still names that id as a voter.
+        n4.step(new Message.PreVote(1, "n2", "n4", 0, 0));
+        assertThat(sent(drain(n4), Message.PreVoteReply.class)).singleElement()
+                .satisfies(r -> assertThat(r.voteGranted()).isFalse());
         n4.step(new Message.RequestVote(1, "n2", "n4", 0, 0));
         assertThat(sent(drain(n4), Message.RequestVoteReply.class)).singleElement()
                 .satisfies(r -> assertThat(r.voteGranted()).isFalse());

@@ -153,5 +153,46 @@ class MembershipRulesTest {
         assertThat(sent(ready, Message.TimeoutNow.class)).isEmpty();
         assertThat(n1.transferee()).isNull();
         assertThat(n1.role()).isEqualTo(Role.LEADER);
+        n1.tick();
+        drain(n1);
+        assertThat(n1.role()).as("nor does its tick step it down before then").isEqualTo(Role.LEADER);
+    }
+
+    @Test
+    void aRemovedLeaderHandsOverOnceThoughLaterEntriesCommitDuringTheTransfer_4_2_2_3_10() {
+        RaftNode n1 = leaderWithNoOpCommitted();
+        n1.proposeConfigChange(new ConfigChange.Remove("n1")); // index 2
+        n1.propose(new Command.Put("k", "v"), null); // index 3
+        drain(n1);
+        n1.step(ack(n1, "n2", 2, 2));
+        n1.step(ack(n1, "n3", 2, 3));
+        List<Message.TimeoutNow> timeoutNows = new java.util.ArrayList<>(sent(drain(n1), Message.TimeoutNow.class));
+        assertThat(n1.commitIndex()).isEqualTo(2);
+        String target = n1.transferee();
+        assertThat(target).as("the removal committed: the hand-over began").isNotNull();
+        n1.step(ack(n1, "n2", 3, 4)); // the target, or the other voter, catches up
+        timeoutNows.addAll(sent(drain(n1), Message.TimeoutNow.class));
+        n1.step(ack(n1, "n3", 3, 5)); // index 3 commits during the transfer
+        timeoutNows.addAll(sent(drain(n1), Message.TimeoutNow.class));
+        assertThat(n1.commitIndex()).isEqualTo(3);
+        // One transfer, started when the removal committed, with its one TimeoutNow (§3.10), not
+        // started again by the next commit (which would also restart its election-timeout limit).
+        assertThat(timeoutNows).extracting(Message::to).containsExactly(target);
+        assertThat(n1.transferee()).isEqualTo(target);
+    }
+
+    @Test
+    void aLearnerCannotBeHandedLeadership_4_2_1_3_10() {
+        RaftNode n1 = leaderWithNoOpCommitted();
+        ConfigChangeResult.Accepted added = (ConfigChangeResult.Accepted)
+                n1.proposeConfigChange(new ConfigChange.AddLearner(N4));
+        drain(n1);
+        n1.step(ack(n1, "n2", added.index(), 2));
+        n1.step(ack(n1, "n4", added.index(), 2));
+        drain(n1);
+        // n4 is a member the leader replicates to, and caught up, but it cannot win an election.
+        assertThat(n1.transferLeadership("n4")).isEqualTo(new TransferResult.UnknownMember("n4"));
+        assertThat(n1.transferee()).isNull();
+        assertThat(sent(drain(n1), Message.TimeoutNow.class)).isEmpty();
     }
 }

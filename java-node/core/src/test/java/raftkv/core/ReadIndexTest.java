@@ -86,4 +86,15 @@ class ReadIndexTest {
         assertThat(n2.read(3)).isEqualTo(new ReadResult.Registered());
         assertThat(drain(n2).readStates()).containsExactly(new ReadState(3, 0));
     }
+
+    @Test
+    void bugStaleReadServesAFollowersReadLocallyEvenWhenItKnowsTheLeader() {
+        RaftNode n2 = node("n2", FIVE, Bug.STALE_READ);
+        n2.step(new Message.AppendEntries(1, "n1", "n2", 0, 0, List.of(), 0, 1));
+        drain(n2);
+        assertThat(n2.readOrForward(3)).isEqualTo(new ReadResult.Registered());
+        Ready ready = drain(n2);
+        assertThat(ready.readStates()).containsExactly(new ReadState(3, 0));
+        assertThat(sent(ready, Message.ReadIndexRequest.class)).isEmpty();
+    }
 }

@@ -201,13 +201,18 @@ class SnapshotRestoreTest {
         n2.handleReady();
         n2.step(snapshot(6)); // the leader compacted past 4 before we caught up
         n2.handleReady();
+        LogEntry c = new LogEntry(2, 7, new Command.Put("c", "3"), null);
+        n2.step(append(6, List.of(c), 7)); // committed after the second snapshot: it waits for it
+        n2.handleReady();
         assertThat(held).hasSize(1);
         finishRestore(n2);
         assertThat(kv.lastApplied()).as("the first snapshot, then the entry after it").isEqualTo(3);
         assertThat(n2.snapshotBeingRestored().lastIncludedIndex()).isEqualTo(6);
+        assertThat(kv.get("c")).as("not before the snapshot at 6 is restored").isEqualTo(new Result.NotFound());
         finishRestore(n2);
-        assertThat(kv.lastApplied()).isEqualTo(6);
+        assertThat(kv.lastApplied()).isEqualTo(7);
         assertThat(kv.get("k6")).isEqualTo(new Result.Ok("v6"));
+        assertThat(kv.get("c")).isEqualTo(new Result.Ok("3"));
         assertThat(trace).containsSubsequence("restoring 2", "restoring 6");
     }
 
@@ -219,8 +224,30 @@ class SnapshotRestoreTest {
         SnapshotRestorer.Job job = held.getFirst();
         Snapshot other = new Snapshot(2, 2, THREE, stateAt(2));
         assertThatThrownBy(() -> n2.snapshotRestored(other, job.decode())).isInstanceOf(IllegalStateException.class);
+        RestoredState atThree = new SnapshotRestorer.Job(new Snapshot(3, 2, THREE, stateAt(3)), kv.limits()).decode();
+        assertThatThrownBy(() -> n2.snapshotRestored(job.snapshot(), atThree)).as("the state of another index")
+                .isInstanceOf(IllegalStateException.class);
         finishRestore(n2);
         assertThatThrownBy(() -> n2.snapshotRestored(job.snapshot(), job.decode()))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void observersSeeTheStateMachineResetWhenTheSnapshotIsRestoredNotBefore() throws Exception {
+        List<Long> restored = new ArrayList<>();
+        Driver.Observer observer = new Driver.Observer() {
+            @Override
+            public void restored(Snapshot snapshot) {
+                restored.add(snapshot.lastIncludedIndex());
+            }
+        };
+        Driver<String, String> n2 = new Driver<>(Harness.restarted("n2", THREE, new HardState(2, null), List.of()),
+                kv, storage, sent::addAll, TracingAnswers.withForwards(trace), observer, 100, SnapshotWriter.IN_MEMORY,
+                holding);
+        n2.step(snapshot(2));
+        n2.handleReady();
+        assertThat(restored).isEmpty();
+        finishRestore(n2);
+        assertThat(restored).containsExactly(2L);
     }
 }

@@ -154,6 +154,76 @@ class SnapshotTransferTest {
     }
 
     @Test
+    void aHeartbeatAcknowledgedAfterTheInstallEndsTheTransferWhoseLastReplyWasLost_5_3() {
+        RaftNode n1 = leader(1, DATA);
+        startTransfer(n1);
+        afterReply(n1, 4);
+        afterReply(n1, 8); // the last chunk went out; n2 installed the snapshot, and its reply was lost
+        Message.AppendEntries heartbeat = null;
+        for (int i = 0; heartbeat == null; i++) {
+            assertThat(i).as("no heartbeat to n2").isLessThan(n1.config().heartbeatTicks());
+            n1.tick();
+            heartbeat = sent(drain(n1), Message.AppendEntries.class).stream().filter(ae -> ae.to().equals("n2"))
+                    .findFirst().orElse(null);
+        }
+        assertThat(heartbeat.prevLogIndex()).as("at the compaction boundary").isEqualTo(4);
+        // n2's log now starts after the snapshot at 6: the heartbeat lies inside it, and succeeds there.
+        n1.step(new Message.AppendEntriesReply(2, "n2", "n1", true, 6, 0, 0, heartbeat.round()));
+        Ready ready = drain(n1);
+        // Leaders: "If successful: update nextIndex and matchIndex for follower (§5.3)": the transfer
+        // is over, and replication goes on from the entry after the snapshot.
+        assertThat(n1.status().matchIndex()).containsEntry("n2", 6L);
+        assertThat(sent(ready, Message.AppendEntries.class)).filteredOn(ae -> ae.to().equals("n2"))
+                .extracting(Message.AppendEntries::prevLogIndex).containsExactly(6L);
+        assertThat(sent(ready, Message.InstallSnapshot.class)).isEmpty();
+        // The replies to the last chunks come after all, late: the transfer is over, they change nothing.
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 8, 0));
+        n1.step(new Message.InstallSnapshotReply(2, "n2", "n1", 6, 10, 6));
+        Ready late = drain(n1);
+        assertThat(sent(late, Message.InstallSnapshot.class)).isEmpty();
+        assertThat(n1.status().matchIndex()).containsEntry("n2", 6L);
+    }
+
+    @Test
+    void aFollowerWhoseLogEndsRightBeforeTheCompactionBoundaryGetsTheSnapshot_7() {
+        RaftNode n1 = leader(1, DATA);
+        // n2's log ends at 3: its next entry is 4, the compaction boundary, whose entry n1 no longer
+        // holds (only its term): no AppendEntries can start there.
+        n1.step(new Message.AppendEntriesReply(2, "n2", "n1", false, 0, 0, 4, 1));
+        assertThat(sent(drain(n1), Message.InstallSnapshot.class)).extracting(Message.InstallSnapshot::offset)
+                .containsExactly(0L);
+        // Its heartbeats sit at the boundary too, and their rounds keep growing (§6.4 counts on them).
+        List<Long> rounds = new ArrayList<>();
+        for (int i = 0; i < 2 * n1.config().heartbeatTicks(); i++) {
+            n1.tick();
+            for (Message.AppendEntries ae : sent(drain(n1), Message.AppendEntries.class)) {
+                if (ae.to().equals("n2")) {
+                    assertThat(ae.prevLogIndex()).isEqualTo(4);
+                    assertThat(ae.entries()).isEmpty();
+                    rounds.add(ae.round());
+                }
+            }
+        }
+        assertThat(rounds).hasSize(2);
+        assertThat(rounds.getLast()).isGreaterThan(rounds.getFirst());
+    }
+
+    @Test
+    void aFollowerReceivingTheSnapshotIsToldOfItsForwardsCommitByTheTransferNotByExtraHeartbeats() {
+        RaftNode n1 = leader(1, DATA);
+        startTransfer(n1);
+        // n2 forwards a client's write while its snapshot is on the way: it is appended at 8.
+        n1.step(new Message.ForwardedProposal(2, "n2", "n1", RaftNode.SINGLE_BOOT, 5, new Command.Put("k", "v"), null));
+        drain(n1);
+        n1.step(Harness.ack(n1, "n3", 8, 2));
+        Ready ready = drain(n1);
+        assertThat(n1.commitIndex()).isEqualTo(8);
+        // n2 cannot apply 8 before it installs the snapshot: the boundary heartbeats and the transfer's
+        // end tell it soon enough.
+        assertThat(sent(ready, Message.AppendEntries.class)).noneMatch(ae -> ae.to().equals("n2"));
+    }
+
+    @Test
     void aRejectedHeartbeatDoesNotRestartTheTransfer() {
         RaftNode n1 = leader(2, FORTY);
         startTransfer(n1);

@@ -79,6 +79,22 @@ class StateQuotaTest {
     }
 
     @Test
+    void writesThatDoNotGrowTheStateApplyEvenAboveTheQuota() {
+        KvStore unlimited = new KvStore();
+        for (int i = 1; i <= 3; i++) {
+            unlimited.apply(new LogEntry(1, i, new Command.Put("k" + i, "12345678"), null));
+        }
+        store = new KvStore(SessionLimits.DEFAULT, new StateQuota(2 * ENTRY)); // a smaller quota after a restart
+        store.restore(new Snapshot(3, 1, List.of("n1"), unlimited.snapshotBytes()));
+        index = 3;
+        assertThat(apply(new Command.Put("k1", "abcdefgh"))).as("the same size").isEqualTo(new Result.Ok("abcdefgh"));
+        assertThat(apply(new Command.Put("k2", "short"))).as("smaller").isEqualTo(new Result.Ok("short"));
+        assertThat(store.stateBytes()).isEqualTo(3 * ENTRY - 3);
+        assertThat(apply(new Command.Put("k2", "short1"))).as("larger, still above the quota")
+                .isInstanceOf(Result.QuotaExceeded.class);
+    }
+
+    @Test
     void deletesApplyOverTheQuotaAndMakeRoom() {
         // A state above the quota: restored from a snapshot of a store without one.
         KvStore unlimited = new KvStore();

@@ -95,6 +95,41 @@ class ValuesTest {
         assertThat(new Ready(null, 0, List.of(), List.of(), List.of(), List.of(new ReadState(1, 1)), List.of())
                 .isEmpty()).isFalse();
         assertThat(new Ready(null, 0, List.of(), List.of(), List.of(), List.of(), List.of(1L)).isEmpty()).isFalse();
+        assertThat(new Ready(null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), null,
+                List.of(new ForwardAnswer(7, new ForwardOutcome.Refused(null))), List.of()).isEmpty()).isFalse();
+        assertThat(new Ready(null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), null, List.of(),
+                List.of(7L)).isEmpty()).as("a forward given up must still be answered").isFalse();
+    }
+
+    @Test
+    void aMemberNeedsANonBlankId_4_1() {
+        assertThatThrownBy(() -> Member.ofId(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blank");
+        assertThat(Member.ofId("n4").id()).isEqualTo("n4");
+    }
+
+    @Test
+    void aSnapshotJobsStateMustBeAtItsLastIncludedIndex_5_1() {
+        KvStore kv = new KvStore();
+        kv.apply(E);
+        KvStore.Frozen frozen = kv.freeze();
+        ClusterConfig config = ClusterConfig.ofVoterIds(THREE);
+        assertThatThrownBy(() -> new SnapshotJob(2, 1, config, frozen)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at 1, not 2");
+        assertThat(new SnapshotJob(1, 1, config, frozen).lastIncludedIndex()).isEqualTo(1);
+    }
+
+    @Test
+    void snapshotDataInMemoryIsEqualOnlyWithTheSameBytes() {
+        SnapshotData data = SnapshotData.of(new byte[] {1, 2, 3});
+        SnapshotData same = SnapshotData.of(new byte[] {1, 2, 3});
+        assertThat(data).isEqualTo(same).hasSameHashCodeAs(same);
+        assertThat(data).isNotEqualTo(SnapshotData.of(new byte[] {1, 2, 4}));
+        assertThat(data).isNotEqualTo(SnapshotData.of(new byte[] {1, 2}));
+        assertThat(data).isNotEqualTo("1, 2, 3");
+        assertThat(data.hashCode()).isNotEqualTo(SnapshotData.of(new byte[] {9}).hashCode());
+        assertThat(data.toString()).isEqualTo("3 bytes in memory");
+        assertThat(data.readAll()).containsExactly(1, 2, 3);
     }
 
     @Test
@@ -130,5 +165,37 @@ class ValuesTest {
             assertThat(m).as("differs from %s", other).isNotEqualTo(other);
         }
         assertThat(m).isNotEqualTo(new Message.TimeoutNow(3, "n1", "n2"));
+    }
+
+    @Test
+    void aStoreReportsTheLimitsItWasMadeWith() {
+        SessionLimits limits = new SessionLimits(7, 70);
+        StateQuota quota = new StateQuota(1234);
+        KvStore kv = new KvStore(limits, quota);
+        assertThat(kv.limits()).isEqualTo(limits);
+        assertThat(kv.quota()).isEqualTo(quota);
+        assertThat(new Snapshot(6, 2, THREE, new byte[3]).toString()).isEqualTo("Snapshot[index 6, term 2, 3 bytes]");
+    }
+
+    @Test
+    void anySnapshotDataReadsWholeFromItsFirstByte() {
+        byte[] bytes = {4, 5, 6};
+        SnapshotData data = new SnapshotData() { // as a file-backed one would be, without an array of its own
+            @Override
+            public long size() {
+                return bytes.length;
+            }
+
+            @Override
+            public byte[] read(long offset, int length) {
+                return java.util.Arrays.copyOfRange(bytes, (int) offset, (int) Math.min(bytes.length, offset + length));
+            }
+
+            @Override
+            public java.io.InputStream open() {
+                return new java.io.ByteArrayInputStream(bytes);
+            }
+        };
+        assertThat(data.readAll()).containsExactly(4, 5, 6);
     }
 }
