@@ -39,6 +39,12 @@ final class Elections {
         if (state.isVoter()) {
             startPreVote();
         } else {
+            // A whole election timeout without a word from the leader: it knows no leader now, as a
+            // voter that starts a PreVote forgets its own. Kept, the old leader would look alive for
+            // one more timeout after every firing, and the node would refuse every PreVote (§9.6)
+            // while it may be a voter in the candidate's newer configuration (as etcd's learner, whose
+            // lease simply runs out).
+            state.leaderId = null;
             state.resetElectionTimer();
         }
     }

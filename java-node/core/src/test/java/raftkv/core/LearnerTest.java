@@ -88,6 +88,27 @@ class LearnerTest {
     }
 
     @Test
+    void aLearnerThatHearsNoLeaderForAnElectionTimeoutForgetsItAndGrantsAPreVote_9_6() {
+        RaftNode n4 = learner();
+        n4.step(new Message.AppendEntries(2, "n1", "n4", 1, 1, List.of(), 1, 1)); // leader n1's heartbeat
+        drain(n4);
+        assertThat(n4.leaderId()).isEqualTo("n1");
+        // While it hears from the leader it refuses a PreVote (§9.6) ...
+        n4.step(new Message.PreVote(3, "n2", "n4", 5, 2));
+        assertThat(sent(drain(n4), Message.PreVoteReply.class)).singleElement()
+                .satisfies(r -> assertThat(r.voteGranted()).isFalse());
+        // ... but after an election timeout without a word from it, it knows no leader and grants one.
+        for (int i = 0; i < n4.config().electionTimeoutMaxTicks(); i++) {
+            n4.tick();
+            drain(n4);
+        }
+        assertThat(n4.leaderId()).as("an election timeout without the leader").isNull();
+        n4.step(new Message.PreVote(3, "n2", "n4", 5, 2));
+        assertThat(sent(drain(n4), Message.PreVoteReply.class)).singleElement()
+                .satisfies(r -> assertThat(r.voteGranted()).isTrue());
+    }
+
+    @Test
     void learnerReceivesTheLogAndTheCommitIndex_4_2_1() {
         RaftNode n4 = learner();
         LogEntry put = new LogEntry(2, 2, new Command.Put("k", "v"), null);
