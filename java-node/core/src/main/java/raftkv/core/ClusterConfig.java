@@ -25,6 +25,14 @@ public record ClusterConfig(List<Member> voters, List<Member> learners) {
     /** No members: a node that joins an existing cluster knows nothing until the leader tells it. */
     public static final ClusterConfig EMPTY = new ClusterConfig(List.of(), List.of());
 
+    /**
+     * The most members (voters and learners) a leader lets a configuration grow to. A configuration
+     * is one log entry, sent whole and stored whole: 100 members with the longest ids and URLs the API
+     * takes stay far below the WAL's 1 MiB record limit and the stores' own bounds, and far above
+     * any cluster Raft is run with (etcd advises at most 7 voters).
+     */
+    public static final int MAX_MEMBERS = 100;
+
     public ClusterConfig {
         voters = voters.stream().sorted(BY_ID).toList();
         learners = learners.stream().sorted(BY_ID).toList();

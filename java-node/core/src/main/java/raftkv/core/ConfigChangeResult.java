@@ -39,6 +39,8 @@ public sealed interface ConfigChangeResult {
         ALREADY_MEMBER,
         /** The change would leave no voter, so nothing could ever commit again. */
         WOULD_LEAVE_NO_QUORUM,
+        /** Add a server to a configuration that holds {@link ClusterConfig#MAX_MEMBERS} already. */
+        TOO_MANY_MEMBERS,
         /**
          * Promote a learner whose match index is more than one AppendEntries' worth of entries behind
          * the leader's last index (§4.2.1): as a voter it would hold up commits while it catches up.

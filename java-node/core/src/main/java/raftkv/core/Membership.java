@@ -49,6 +49,11 @@ final class Membership {
             case ConfigChange.AddLearner add when latest.contains(add.id()) -> {
                 return reject(Reason.ALREADY_MEMBER, add.id() + " is a member already: " + latest);
             }
+            case ConfigChange.AddLearner add when latest.ids().size() >= ClusterConfig.MAX_MEMBERS -> {
+                // Bounded: a configuration is one log entry, stored and sent whole.
+                return reject(Reason.TOO_MANY_MEMBERS, latest.ids().size() + " members, the most a configuration"
+                        + " may hold (" + ClusterConfig.MAX_MEMBERS + ")");
+            }
             case ConfigChange.Promote promote when latest.isVoter(promote.id()) -> {
                 return reject(Reason.ALREADY_MEMBER, promote.id() + " is a voter already");
             }

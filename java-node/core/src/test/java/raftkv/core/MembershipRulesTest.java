@@ -52,6 +52,25 @@ class MembershipRulesTest {
     }
 
     @Test
+    void aConfigurationNeverGrowsBeyondTheMemberBoundAndARefusalAppendsNothing() {
+        RaftNode n1 = singleVoterWithLearner(); // n1 and the learner n4
+        for (int i = 5; n1.configuration().ids().size() < ClusterConfig.MAX_MEMBERS; i++) {
+            assertThat(n1.proposeConfigChange(new ConfigChange.AddLearner(Member.ofId("n" + i))))
+                    .isInstanceOf(ConfigChangeResult.Accepted.class);
+            drain(n1);
+        }
+        long lastIndex = n1.status().lastLogIndex();
+        assertThat(rejection(n1.proposeConfigChange(new ConfigChange.AddLearner(Member.ofId("one-too-many")))))
+                .isEqualTo(Reason.TOO_MANY_MEMBERS);
+        assertThat(n1.status().lastLogIndex()).as("nothing appended").isEqualTo(lastIndex);
+        // Removing one makes room again.
+        assertThat(n1.proposeConfigChange(new ConfigChange.Remove("n4"))).isInstanceOf(ConfigChangeResult.Accepted.class);
+        drain(n1);
+        assertThat(n1.proposeConfigChange(new ConfigChange.AddLearner(Member.ofId("one-too-many"))))
+                .isInstanceOf(ConfigChangeResult.Accepted.class);
+    }
+
+    @Test
     void theOnlyVoterCannotBeRemovedButALearnerBesideItCan_4_1() {
         RaftNode n1 = singleVoterWithLearner();
         assertThat(rejection(n1.proposeConfigChange(new ConfigChange.Remove("n1"))))

@@ -70,6 +70,8 @@ public enum ErrorCode {
     MISDIRECTED(421, true),
     ALREADY_MEMBER(409, true),
     WOULD_LEAVE_NO_QUORUM(422, true),
+    // The configuration holds ClusterConfig.MAX_MEMBERS already: nothing appended.
+    TOO_MANY_MEMBERS(507, true),
     NOT_CAUGHT_UP(422, true);
 
     private final int status;

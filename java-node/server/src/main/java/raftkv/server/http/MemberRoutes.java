@@ -192,6 +192,7 @@ final class MemberRoutes {
             case UNKNOWN_MEMBER -> ErrorCode.UNKNOWN_MEMBER;
             case ALREADY_MEMBER -> ErrorCode.ALREADY_MEMBER;
             case WOULD_LEAVE_NO_QUORUM -> ErrorCode.WOULD_LEAVE_NO_QUORUM;
+            case TOO_MANY_MEMBERS -> ErrorCode.TOO_MANY_MEMBERS;
             case NOT_CAUGHT_UP -> ErrorCode.NOT_CAUGHT_UP;
         };
         return new ApiException(code, rejected.detail() + " (" + rejected.reason().name().toLowerCase(java.util.Locale.ROOT)
