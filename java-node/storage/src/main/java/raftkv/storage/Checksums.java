@@ -1,10 +1,13 @@
 package raftkv.storage;
 
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.Function;
 import java.util.zip.CRC32C;
 import raftkv.storage.fs.FileHandle;
 import raftkv.storage.fs.ReadableFile;
@@ -28,6 +31,23 @@ final class Checksums {
         CRC32C crc = new CRC32C();
         crc.update(body);
         return ByteBuffer.allocate(body.length + BYTES).put(body).putInt((int) crc.getValue()).array();
+    }
+
+    /**
+     * The body of a small whole file written with {@link #withTrailer} (the hard state, the identity):
+     * at least {@code smallest} bytes and its trailer intact, or the exception {@code damaged} makes
+     * from what is wrong. Such files are replaced atomically, so damage is never a torn write: the
+     * caller refuses rather than guesses.
+     */
+    static DataInputStream verifiedBody(byte[] bytes, int smallest, Function<String, StorageCorruptedException> damaged)
+            throws StorageCorruptedException {
+        if (bytes.length < Math.max(smallest, BYTES)) {
+            throw damaged.apply("is truncated (" + bytes.length + " bytes)");
+        }
+        if (!trailerHolds(bytes)) {
+            throw damaged.apply("is corrupted (checksum mismatch)");
+        }
+        return new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - BYTES));
     }
 
     /** True if the last {@link #BYTES} of {@code bytes} (at least that long) are the CRC of the rest. */

@@ -1,6 +1,5 @@
 package raftkv.storage;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -37,15 +36,7 @@ public final class HardStateFile {
             return HardState.INITIAL;
         }
         byte[] bytes = fs.readAllBytes(file);
-        // Written atomically, so damage here is never a torn write: refuse rather than guess.
-        if (bytes.length < SMALLEST_FILE) {
-            throw corrupted("is truncated (" + bytes.length + " bytes)");
-        }
-        if (!Checksums.trailerHolds(bytes)) {
-            throw corrupted("is corrupted (checksum mismatch)");
-        }
-        DataInputStream in = new DataInputStream(
-                new ByteArrayInputStream(bytes, 0, bytes.length - Checksums.BYTES));
+        DataInputStream in = Checksums.verifiedBody(bytes, SMALLEST_FILE, this::corrupted);
         try {
             if (in.readInt() != MAGIC) {
                 throw corrupted("is not a raftkv hard-state file (unknown magic)");

@@ -1,6 +1,5 @@
 package raftkv.storage;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -48,13 +47,7 @@ public final class IdentityFile {
             return Optional.empty();
         }
         byte[] bytes = fs.readAllBytes(file);
-        if (bytes.length < SMALLEST_FILE) {
-            throw corrupted("is truncated (" + bytes.length + " bytes)");
-        }
-        if (!Checksums.trailerHolds(bytes)) {
-            throw corrupted("is corrupted (checksum mismatch)");
-        }
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - Checksums.BYTES));
+        DataInputStream in = Checksums.verifiedBody(bytes, SMALLEST_FILE, this::corrupted);
         try {
             if (in.readInt() != MAGIC) {
                 throw corrupted("is not a raftkv identity file (unknown magic)");
